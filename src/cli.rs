@@ -1,0 +1,294 @@
+//! Every command-line type. The doc comments are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::dates::{Month, Week, When};
+use crate::model::Kind;
+
+const AFTER_HELP: &str = "\
+WHEN is one of: today, tomorrow, yesterday, a weekday (fri = the coming Friday, \
+next fri = Friday next week, last fri), +3d, -2d, 2w, in 3 days, 3 days ago, \
+YYYY-MM-DD, YYYY-MM-DD HH:MM.
+
+Run `extramile` alone for today's view: what is overdue and due today, this week's \
+actions, your streak, and clients you are neglecting.";
+
+/// Log the extra mile you went for each client, keep the follow-ups you promised,
+/// and see each week whom you served, what slipped, and who is being neglected.
+#[derive(Debug, Parser)]
+#[command(name = "extramile", version, after_help = AFTER_HELP, max_term_width = 100)]
+pub struct Cli {
+    /// The journal file (or a directory holding journal.jsonl) [default: your data directory]
+    #[arg(long, global = true, value_name = "PATH", env = "EXTRAMILE_STORE")]
+    pub store: Option<PathBuf>,
+
+    /// How to print records and reports [default: table]
+    #[arg(long, global = true, value_enum, action = clap::ArgAction::Append)]
+    pub format: Vec<Format>,
+
+    /// When to use colour (NO_COLOR turns `auto` off)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+impl Cli {
+    /// The one `--format` given, or `table`.
+    pub fn format(&self) -> Result<Format, crate::error::UsageError> {
+        match self.format.as_slice() {
+            [] => Ok(Format::Table),
+            [one] => Ok(*one),
+            _ => Err(crate::error::UsageError::new("--format was given more than once; pass one")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Record an extra mile you went for a client
+    #[command(after_help = "Example: extramile log Acme fixed their export before they noticed --kind fix --follow-up fri")]
+    Log(LogArgs),
+
+    /// Schedule a follow-up you promised a client
+    #[command(visible_alias = "fu")]
+    FollowUp(FollowUpArgs),
+
+    /// Mark follow-ups done
+    Done {
+        /// Follow-up numbers, as `upcoming` shows them
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<u64>,
+    },
+
+    /// Move follow-ups to a new due date
+    Snooze {
+        /// Follow-up numbers, as `upcoming` shows them
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<u64>,
+        /// The new due date
+        #[arg(value_name = "WHEN")]
+        when: When,
+    },
+
+    /// Drop follow-ups you no longer mean to do
+    Cancel {
+        /// Follow-up numbers, as `upcoming` shows them
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<u64>,
+    },
+
+    /// Open follow-ups due before today, most overdue first
+    Overdue {
+        /// Only this client's
+        #[arg(long, value_name = "CLIENT")]
+        client: Option<String>,
+    },
+
+    /// Overdue follow-ups, then those due today and in the next few days
+    Upcoming {
+        /// How many days ahead to look
+        #[arg(long, default_value_t = 7, value_name = "N")]
+        days: u32,
+    },
+
+    /// List logged actions, oldest first
+    Actions(ActionsArgs),
+
+    /// All clients with their last touch, follow-ups and cadence status
+    Clients,
+
+    /// One client's card and timeline, or set its tier, cadence or name
+    Client(ClientArgs),
+
+    /// Weekly and monthly summaries, and a client's history
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// The client (case-insensitive; a unique prefix selects an existing one)
+    pub client: String,
+    /// What you did
+    #[arg(required = true, value_name = "TEXT")]
+    pub text: Vec<String>,
+    /// What kind of extra mile it was
+    #[arg(long, short, value_enum, default_value_t = Kind::Other)]
+    pub kind: Kind,
+    /// When you did it [default: now]
+    #[arg(long, value_name = "WHEN")]
+    pub at: Option<When>,
+    /// A tag; repeat for more
+    #[arg(long, short, value_name = "TAG")]
+    pub tag: Vec<String>,
+    /// Also schedule a follow-up due then
+    #[arg(long, value_name = "WHEN")]
+    pub follow_up: Option<When>,
+    /// The follow-up's text [default: "Follow up: <what you did>"]
+    #[arg(long, value_name = "TEXT", requires = "follow_up")]
+    pub follow_up_text: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct FollowUpArgs {
+    /// The client (case-insensitive; a unique prefix selects an existing one)
+    pub client: String,
+    /// What you promised
+    #[arg(required = true, value_name = "TEXT")]
+    pub text: Vec<String>,
+    /// When it is due
+    #[arg(long, value_name = "WHEN")]
+    pub due: When,
+}
+
+#[derive(Debug, Args)]
+pub struct ActionsArgs {
+    /// Only this client's
+    #[arg(long, value_name = "CLIENT")]
+    pub client: Option<String>,
+    /// Only this kind
+    #[arg(long, short, value_enum)]
+    pub kind: Option<Kind>,
+    /// Only actions with this tag
+    #[arg(long, short, value_name = "TAG")]
+    pub tag: Option<String>,
+    /// From this day on
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<When>,
+    /// Up to and including this day
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<When>,
+    /// Only actions whose text holds this (case-insensitive)
+    #[arg(long, value_name = "TEXT")]
+    pub grep: Option<String>,
+    /// Only the newest N
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct ClientArgs {
+    /// The client (case-insensitive; a unique prefix selects)
+    pub name: String,
+    /// Set the tier, e.g. A, B, key; `none` clears it
+    #[arg(long, value_name = "TIER")]
+    pub tier: Option<String>,
+    /// Stay in touch at least this often, e.g. 14d or 2w; `none` clears it
+    #[arg(long, value_name = "EVERY")]
+    pub cadence: Option<Cadence>,
+    /// Rename the client, keeping its history
+    #[arg(long, value_name = "NEW")]
+    pub rename: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// What you did this week, what slipped, who is neglected
+    Week {
+        /// The ISO week, e.g. 2026-W47 [default: this week]
+        #[arg(long, value_name = "YYYY-Www", conflicts_with = "last")]
+        week: Option<Week>,
+        /// Last week
+        #[arg(long)]
+        last: bool,
+    },
+    /// The same figures for a month, with a row per week
+    Month {
+        /// The month, e.g. 2026-11 [default: this month]
+        #[arg(long, value_name = "YYYY-MM")]
+        month: Option<Month>,
+    },
+    /// A client's card and timeline
+    Client {
+        /// The client (case-insensitive; a unique prefix selects)
+        name: String,
+    },
+}
+
+/// A stay-in-touch cadence in days, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cadence(pub Option<u32>);
+
+impl std::str::FromStr for Cadence {
+    type Err = String;
+
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        let text = input.trim().to_ascii_lowercase();
+        if text == "none" || text == "off" {
+            return Ok(Cadence(None));
+        }
+        let bad = || format!("can't read the cadence '{input}'; write it as 14d, 2w or none");
+        let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+        let (n, unit) = text.split_at(split);
+        let n: u32 = n.parse().map_err(|_| bad())?;
+        let days = match unit {
+            "d" | "day" | "days" => n,
+            "w" | "week" | "weeks" => n.checked_mul(7).ok_or_else(bad)?,
+            _ => return Err(bad()),
+        };
+        if days == 0 || days > 3660 {
+            return Err(format!("a cadence of '{input}' makes no sense; use 1d to 520w, or none"));
+        }
+        Ok(Cadence(Some(days)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn snooze_takes_ids_then_when() {
+        let cli = Cli::try_parse_from(["extramile", "snooze", "3", "4", "next fri"]).unwrap();
+        match cli.command {
+            Some(Command::Snooze { ids, when }) => {
+                assert_eq!(ids, [3, 4]);
+                assert_eq!(when, When::NextWeek(chrono::Weekday::Fri));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn format_may_be_given_once() {
+        let cli = Cli::try_parse_from(["extramile", "--format", "json", "clients", "--format", "csv"]).unwrap();
+        assert!(cli.format().is_err());
+        let cli = Cli::try_parse_from(["extramile", "clients", "--format", "csv"]).unwrap();
+        assert_eq!(cli.format(), Ok(Format::Csv));
+    }
+
+    #[test]
+    fn cadences() {
+        assert_eq!("14d".parse::<Cadence>(), Ok(Cadence(Some(14))));
+        assert_eq!("2w".parse::<Cadence>(), Ok(Cadence(Some(14))));
+        assert_eq!("None".parse::<Cadence>(), Ok(Cadence(None)));
+        assert!("0d".parse::<Cadence>().is_err());
+        assert!("fortnight".parse::<Cadence>().is_err());
+        assert!("14".parse::<Cadence>().is_err());
+    }
+}

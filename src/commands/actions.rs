@@ -1,0 +1,54 @@
+//! `actions`: the logged actions, filtered.
+
+use anyhow::Result;
+use serde_json::Value;
+
+use super::{action_json, show_at};
+use crate::cli::ActionsArgs;
+use crate::context::Context;
+use crate::model::{Action, local_date};
+use crate::render::{Table, View};
+
+pub fn run(ctx: &Context, args: ActionsArgs) -> Result<()> {
+    let state = ctx.load()?;
+    let today = ctx.today();
+    let client = args.client.as_deref().map(|c| state.existing_client(c)).transpose()?;
+    let since = args.since.map(|w| w.resolve(today));
+    let until = args.until.map(|w| w.resolve(today));
+    let tag = args.tag.map(|t| t.trim().to_lowercase());
+    let grep = args.grep.map(|g| g.to_lowercase());
+
+    let matches = |a: &&Action| {
+        let day = local_date(a.at);
+        client.is_none_or(|c| a.client == c.id)
+            && args.kind.is_none_or(|k| a.kind == k)
+            && tag.as_ref().is_none_or(|t| a.tags.contains(t))
+            && since.is_none_or(|s| match s.time {
+                Some(_) => a.at >= ctx.instant(s),
+                None => day >= s.date,
+            })
+            && until.is_none_or(|u| match u.time {
+                Some(_) => a.at <= ctx.instant(u),
+                None => day <= u.date,
+            })
+            && grep.as_ref().is_none_or(|g| a.text.to_lowercase().contains(g))
+    };
+    let mut rows: Vec<&Action> = state.actions_by_time().into_iter().filter(matches).collect();
+    if let Some(limit) = args.limit {
+        rows.drain(..rows.len().saturating_sub(limit));
+    }
+
+    let mut table = Table::new(&["#", "When", "Client", "Kind", "Action", "Tags"], "No actions match.");
+    for a in &rows {
+        table.row(vec![
+            a.num.to_string().into(),
+            show_at(a.at).into(),
+            state.client_name(&a.client).into(),
+            a.kind.name().into(),
+            a.text.as_str().into(),
+            a.tags.join(" ").into(),
+        ]);
+    }
+    let json = rows.iter().map(|a| action_json(state.client_name(&a.client), a)).collect();
+    ctx.print(&View::table(table, Value::Array(json)))
+}

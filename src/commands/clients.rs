@@ -1,0 +1,173 @@
+//! `clients`, `client NAME` and `report client NAME`: the client list, one client's card
+//! and timeline, and setting a client's tier, cadence or name.
+
+use anyhow::{Result, bail};
+use chrono::NaiveDate;
+use serde_json::{Value, json};
+
+use super::follow_ups::follow_up_view;
+use super::{action_json, follow_up_json, show_date};
+use crate::cli::{Cadence, ClientArgs};
+use crate::context::Context;
+use crate::model::{Client, Record, Status, clean_name, local_date};
+use crate::render::{Block, Cell, Table, Tone, View};
+use crate::report::{ClientSummary, client_summaries};
+use crate::state::State;
+
+pub fn list(ctx: &Context) -> Result<()> {
+    let state = ctx.load()?;
+    let summaries = client_summaries(&state, ctx.today());
+    let mut table = Table::new(
+        &["Client", "Tier", "Actions", "Last touch", "Days since", "Open", "Overdue", "Next due", "Cadence"],
+        "No clients yet. Log your first action: extramile log CLIENT what you did",
+    );
+    for s in &summaries {
+        table.row(vec![
+            s.client.as_str().into(),
+            s.tier.clone().unwrap_or_default().into(),
+            s.actions.to_string().into(),
+            s.last_touch.map(show_date).unwrap_or_else(|| "never".into()).into(),
+            s.days_since.map(|d| d.to_string()).unwrap_or_default().into(),
+            s.open.to_string().into(),
+            Cell::new(s.overdue.to_string(), if s.overdue > 0 { Tone::Alert } else { Tone::Plain }),
+            s.next_due.map(show_date).unwrap_or_default().into(),
+            cadence_cell(s),
+        ]);
+    }
+    ctx.print(&View::table(table, serde_json::to_value(&summaries)?))
+}
+
+fn cadence_cell(s: &ClientSummary) -> Cell {
+    let tone = if s.cadence.is_past() { Tone::Alert } else { Tone::Plain };
+    Cell::new(s.cadence.describe(), tone)
+}
+
+pub fn client(ctx: &Context, args: ClientArgs) -> Result<()> {
+    if args.tier.is_none() && args.cadence.is_none() && args.rename.is_none() {
+        return card(ctx, &args.name);
+    }
+    let tier = args.tier.as_deref().map(|t| clean_name("tier", t)).transpose()?;
+    let rename = args.rename.as_deref().map(|n| clean_name("new name", n)).transpose()?;
+    let (before, after) = ctx.store.change("client", ctx.now, |loaded| {
+        let state = &loaded.state;
+        let before = state.existing_client(&args.name)?.clone();
+        let mut after = before.clone();
+        if let Some(tier) = &tier {
+            after.tier = (!tier.eq_ignore_ascii_case("none")).then(|| tier.clone());
+        }
+        if let Some(Cadence(days)) = args.cadence {
+            after.cadence_days = days;
+        }
+        if let Some(name) = &rename {
+            let taken = state.clients.values().find(|c| c.id != before.id && c.name.eq_ignore_ascii_case(name));
+            if let Some(other) = taken {
+                bail!("there is already a client called '{}'; choose another name", other.name);
+            }
+            after.name = name.clone();
+        }
+        let records = if after == before { vec![] } else { vec![Record::Client(after.clone())] };
+        Ok((records.into(), (before, after)))
+    })?;
+    let line = describe_change(&before, &after);
+    ctx.confirm(&line, client_json(&after))
+}
+
+/// What changed on a client, in words.
+fn describe_change(before: &Client, after: &Client) -> String {
+    let mut changes = Vec::new();
+    if before.name != after.name {
+        changes.push(format!("renamed from {}", before.name));
+    }
+    if before.tier != after.tier {
+        changes.push(match &after.tier {
+            Some(tier) => format!("tier {tier}"),
+            None => "tier cleared".into(),
+        });
+    }
+    if before.cadence_days != after.cadence_days {
+        changes.push(match after.cadence_days {
+            Some(days) => format!("stay in touch every {days} days"),
+            None => "cadence cleared".into(),
+        });
+    }
+    if changes.is_empty() {
+        format!("{}: nothing to change.", after.name)
+    } else {
+        format!("{}: {}.", after.name, changes.join(", "))
+    }
+}
+
+fn client_json(client: &Client) -> Value {
+    json!({ "name": client.name, "tier": client.tier, "cadence_days": client.cadence_days })
+}
+
+/// The client's card and timeline (`client NAME`, `report client NAME`).
+pub fn card(ctx: &Context, name: &str) -> Result<()> {
+    let state = ctx.load()?;
+    let client = state.existing_client(name)?;
+    ctx.print(&card_view(&state, client, ctx.today()))
+}
+
+pub fn card_view(state: &State, client: &Client, today: NaiveDate) -> View {
+    let summary = client_summaries(state, today)
+        .into_iter()
+        .find(|s| s.client == client.name)
+        .expect("every client has a summary");
+    let mut facts = vec![
+        format!("Tier: {}", client.tier.as_deref().unwrap_or("none")),
+        match client.cadence_days {
+            Some(days) => format!("Cadence: every {days} days ({})", summary.cadence.describe()),
+            None => "Cadence: none".into(),
+        },
+        match (summary.last_touch, summary.days_since) {
+            (Some(day), Some(ago)) => format!("Last touch: {} ({ago} days ago)", show_date(day)),
+            _ => "Last touch: never".into(),
+        },
+        format!("Actions: {}", summary.actions),
+    ];
+    facts.push(format!("Open follow-ups: {} ({} overdue)", summary.open, summary.overdue));
+
+    let open: Vec<_> = state.open_follow_ups().into_iter().filter(|f| f.client == client.id).collect();
+    let open_view = follow_up_view(state, &open, today, "No open follow-ups.");
+
+    let mut timeline = Table::new(&["Date", "#", "Type", "Kind / status", "Text"], "Nothing logged yet.");
+    let mut entries: Vec<(NaiveDate, u64, Vec<Cell>)> = Vec::new();
+    for a in state.actions.values().filter(|a| a.client == client.id) {
+        let day = local_date(a.at);
+        entries.push((day, a.num, vec![show_date(day).into(), a.num.to_string().into(), "action".into(), a.kind.name().into(), a.text.as_str().into()]));
+    }
+    for f in state.follow_ups.values().filter(|f| f.client == client.id) {
+        let day = match f.status {
+            Status::Open => f.due,
+            _ => f.closed_at.map(local_date).unwrap_or(f.due),
+        };
+        let status = match f.status {
+            Status::Open if f.is_overdue(today) => Cell::new("overdue", Tone::Alert),
+            Status::Open => Cell::from("open, due"),
+            Status::Done if f.done_late() => Cell::new(format!("done late (due {})", show_date(f.due)), Tone::Alert),
+            Status::Done => Cell::new("done", Tone::Good),
+            Status::Cancelled => Cell::new("cancelled", Tone::Dim),
+        };
+        entries.push((day, f.num, vec![show_date(day).into(), f.num.to_string().into(), "follow-up".into(), status, f.text.as_str().into()]));
+    }
+    entries.sort_by_key(|(day, num, _)| (*day, *num));
+    timeline.rows = entries.into_iter().map(|(_, _, row)| row).collect();
+
+    let mut actions: Vec<_> = state.actions.values().filter(|a| a.client == client.id).collect();
+    actions.sort_by_key(|a| (a.at, a.num));
+    let mut follow_ups: Vec<_> = state.follow_ups.values().filter(|f| f.client == client.id).collect();
+    follow_ups.sort_by_key(|f| (f.due, f.num));
+    let json = json!({
+        "client": summary,
+        "actions": actions.iter().map(|a| action_json(&client.name, a)).collect::<Vec<_>>(),
+        "follow_ups": follow_ups.iter().map(|f| follow_up_json(&client.name, f, today)).collect::<Vec<_>>(),
+    });
+
+    let mut blocks = vec![Block::Heading(client.name.clone())];
+    blocks.extend(facts.into_iter().map(|f| Block::Line(f.into())));
+    blocks.push(Block::Heading("Timeline".into()));
+    blocks.push(Block::Table(timeline));
+    blocks.push(Block::Heading("Open follow-ups".into()));
+    blocks.extend(open_view.blocks);
+    View { blocks, json, main: None }
+}

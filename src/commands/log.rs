@@ -1,0 +1,123 @@
+//! `log` and `follow-up`: recording what was done and what was promised.
+
+use anyhow::Result;
+use serde_json::json;
+
+use super::{action_json, client_for_write, follow_up_json, show_day};
+use crate::cli::{FollowUpArgs, LogArgs};
+use crate::context::Context;
+use crate::error::UsageError;
+use crate::model::{Action, FollowUp, Record, Status, clean_tags, clean_text, local_date, new_id};
+
+pub fn log(ctx: &Context, args: LogArgs) -> Result<()> {
+    let text = clean_text(&args.text)?;
+    let tags = clean_tags(&args.tag)?;
+    let today = ctx.today();
+    let at = match args.at {
+        None => ctx.now,
+        Some(when) => {
+            let at = ctx.instant(when.resolve(today));
+            if local_date(at) > today {
+                return Err(UsageError::new(format!(
+                    "--at {} is in the future; an action records what you did (for a promise, use --follow-up)",
+                    show_day(local_date(at))
+                ))
+                .into());
+            }
+            at
+        }
+    };
+    let due = args.follow_up.map(|when| when.resolve(today).date);
+    let follow_up_text = match &args.follow_up_text {
+        Some(t) => clean_text(std::slice::from_ref(t))?,
+        None => format!("Follow up: {}", shorten(&text, 80)),
+    };
+
+    let (client, is_new, action, follow_up) = ctx.store.change("log", ctx.now, |loaded| {
+        let (client, new_client) = client_for_write(&loaded.state, &args.client, ctx.now)?;
+        let action = Action {
+            id: new_id(),
+            num: loaded.state.next_num(),
+            client: client.id.clone(),
+            kind: args.kind,
+            text,
+            at,
+            tags,
+        };
+        let follow_up = due.map(|due| FollowUp {
+            action: Some(action.id.clone()),
+            ..new_follow_up(ctx, action.num + 1, &client.id, follow_up_text, due)
+        });
+        let is_new = new_client.is_some();
+        let mut records: Vec<Record> = new_client.into_iter().collect();
+        records.push(Record::Action(action.clone()));
+        records.extend(follow_up.clone().map(Record::FollowUp));
+        Ok((records.into(), (client, is_new, action, follow_up)))
+    })?;
+
+    if is_new {
+        ctx.notice(&format!("New client: {}", client.name));
+    }
+    let mut line = format!(
+        "Logged #{} for {} ({}) on {}.",
+        action.num,
+        client.name,
+        action.kind,
+        show_day(local_date(action.at))
+    );
+    if let Some(f) = &follow_up {
+        line.push_str(&format!(" Follow-up #{} due {}.", f.num, show_day(f.due)));
+    }
+    let json = json!({
+        "action": action_json(&client.name, &action),
+        "follow_up": follow_up.as_ref().map(|f| follow_up_json(&client.name, f, today)),
+    });
+    ctx.confirm(&line, json)
+}
+
+pub fn follow_up(ctx: &Context, args: FollowUpArgs) -> Result<()> {
+    let text = clean_text(&args.text)?;
+    let today = ctx.today();
+    let due = args.due.resolve(today).date;
+    let (client, is_new, follow_up) = ctx.store.change("follow-up", ctx.now, |loaded| {
+        let (client, new_client) = client_for_write(&loaded.state, &args.client, ctx.now)?;
+        let follow_up = new_follow_up(ctx, loaded.state.next_num(), &client.id, text, due);
+        let is_new = new_client.is_some();
+        let mut records: Vec<Record> = new_client.into_iter().collect();
+        records.push(Record::FollowUp(follow_up.clone()));
+        Ok((records.into(), (client, is_new, follow_up)))
+    })?;
+    if is_new {
+        ctx.notice(&format!("New client: {}", client.name));
+    }
+    if follow_up.due < today {
+        ctx.notice(&format!("note: #{} is already overdue (due {})", follow_up.num, show_day(follow_up.due)));
+    }
+    let line = format!("Follow-up #{} for {} due {}.", follow_up.num, client.name, show_day(follow_up.due));
+    ctx.confirm(&line, follow_up_json(&client.name, &follow_up, today))
+}
+
+fn new_follow_up(ctx: &Context, num: u64, client: &str, text: String, due: chrono::NaiveDate) -> FollowUp {
+    FollowUp {
+        id: new_id(),
+        num,
+        client: client.to_string(),
+        text,
+        due,
+        status: Status::Open,
+        created: ctx.now,
+        closed_at: None,
+        snoozes: 0,
+        action: None,
+    }
+}
+
+/// `text` cut to `max` characters with an ellipsis.
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(max - 1).collect();
+        format!("{}…", cut.trim_end())
+    }
+}

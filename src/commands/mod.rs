@@ -1,0 +1,89 @@
+//! One module per command: each loads what it needs, calls the domain, and hands a
+//! view to the renderer.
+
+mod actions;
+mod clients;
+mod follow_ups;
+mod log;
+mod report;
+mod today;
+
+use anyhow::Result;
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde_json::{Value, json};
+
+use crate::cli::{Cli, Command};
+use crate::context::Context;
+use crate::model::{Action, Client, FollowUp, Record, new_id};
+use crate::state::{ClientMatch, State};
+
+pub fn run(cli: Cli) -> Result<()> {
+    let ctx = Context::from_cli(&cli)?;
+    match cli.command {
+        None => today::run(&ctx),
+        Some(Command::Log(args)) => log::log(&ctx, args),
+        Some(Command::FollowUp(args)) => log::follow_up(&ctx, args),
+        Some(Command::Done { ids }) => follow_ups::done(&ctx, &ids),
+        Some(Command::Snooze { ids, when }) => follow_ups::snooze(&ctx, &ids, when),
+        Some(Command::Cancel { ids }) => follow_ups::cancel(&ctx, &ids),
+        Some(Command::Overdue { client }) => follow_ups::overdue(&ctx, client.as_deref()),
+        Some(Command::Upcoming { days }) => follow_ups::upcoming(&ctx, days),
+        Some(Command::Actions(args)) => actions::run(&ctx, args),
+        Some(Command::Clients) => clients::list(&ctx),
+        Some(Command::Client(args)) => clients::client(&ctx, args),
+        Some(Command::Report(report)) => report::run(&ctx, report),
+    }
+}
+
+/// The client a new record is for, and the record that creates it when it is new.
+fn client_for_write(state: &State, typed: &str, now: DateTime<FixedOffset>) -> Result<(Client, Option<Record>)> {
+    Ok(match state.match_client(typed)? {
+        ClientMatch::Existing(client) => (client.clone(), None),
+        ClientMatch::New(name) => {
+            let client = Client { id: new_id(), name, tier: None, cadence_days: None, created: now };
+            (client.clone(), Some(Record::Client(client)))
+        }
+    })
+}
+
+/// `2026-11-20 14:30`, in local time.
+fn show_at(at: DateTime<FixedOffset>) -> String {
+    at.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string()
+}
+
+fn show_date(date: NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
+
+/// `Fri 2026-11-27`, for confirmations.
+fn show_day(date: NaiveDate) -> String {
+    date.format("%a %Y-%m-%d").to_string()
+}
+
+fn action_json(client: &str, action: &Action) -> Value {
+    json!({
+        "id": action.num,
+        "uid": action.id,
+        "client": client,
+        "kind": action.kind,
+        "text": action.text,
+        "at": action.at.to_rfc3339(),
+        "tags": action.tags,
+    })
+}
+
+fn follow_up_json(client: &str, follow_up: &FollowUp, today: NaiveDate) -> Value {
+    json!({
+        "id": follow_up.num,
+        "uid": follow_up.id,
+        "client": client,
+        "text": follow_up.text,
+        "due": show_date(follow_up.due),
+        "status": follow_up.status.name(),
+        "days_overdue": follow_up.days_overdue(today),
+        "done_at": follow_up.closed_at.filter(|_| follow_up.status == crate::model::Status::Done).map(|at| at.to_rfc3339()),
+        "done_late": follow_up.done_late(),
+        "snoozes": follow_up.snoozes,
+        "created": follow_up.created.to_rfc3339(),
+    })
+}

@@ -1,0 +1,57 @@
+//! `extramile` alone: the morning view. What is overdue and due today, this week so
+//! far, the streak, and who is being neglected.
+
+use anyhow::Result;
+use serde_json::json;
+
+use super::follow_ups::follow_up_view;
+use super::show_day;
+use crate::context::Context;
+use crate::dates::Week;
+use crate::render::{Block, Cell, Tone, View};
+use crate::report::{client_summaries, neglected, streak_weeks, totals};
+
+pub fn run(ctx: &Context) -> Result<()> {
+    let state = ctx.load()?;
+    let today = ctx.today();
+    let week = Week::of(today);
+    let due: Vec<_> = state.open_follow_ups().into_iter().filter(|f| f.due <= today).collect();
+    let this_week = totals(&state, week.start(), week.end(), today);
+    let streak = streak_weeks(&state, week);
+    let summaries = client_summaries(&state, today);
+    let neglected = neglected(&summaries);
+
+    let due_view = follow_up_view(&state, &due, today, "Nothing overdue or due today.");
+    let mut blocks = vec![Block::Heading(format!("Today, {}", show_day(today)))];
+    blocks.extend(due_view.blocks);
+    blocks.push(Block::Line(
+        format!(
+            "This week ({week}): {} {} for {} {}.",
+            this_week.actions,
+            if this_week.actions == 1 { "action" } else { "actions" },
+            this_week.clients_touched,
+            if this_week.clients_touched == 1 { "client" } else { "clients" },
+        )
+        .into(),
+    ));
+    blocks.push(Block::Line(match streak {
+        0 => Cell::new("Streak: none yet this week. Log an extra mile to keep it going.", Tone::Alert),
+        n => Cell::new(format!("Streak: {n} {} in a row.", if n == 1 { "week" } else { "weeks" }), Tone::Good),
+    }));
+    if neglected.is_empty() {
+        blocks.push(Block::Line("No client is past its cadence.".into()));
+    } else {
+        let names: Vec<String> = neglected.iter().map(|s| format!("{} ({})", s.client, s.cadence.describe())).collect();
+        blocks.push(Block::Line(Cell::new(format!("Neglected: {}.", names.join(", ")), Tone::Alert)));
+    }
+    let json = json!({
+        "date": today.format("%Y-%m-%d").to_string(),
+        "due": due_view.json,
+        "week": week.to_string(),
+        "week_actions": this_week.actions,
+        "week_clients_touched": this_week.clients_touched,
+        "streak_weeks": streak,
+        "neglected": neglected,
+    });
+    ctx.print(&View { blocks, json, main: None })
+}

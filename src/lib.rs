@@ -1,0 +1,13 @@
+//! extramile: log the extra mile you go for clients, keep your follow-ups, and see each
+//! week whom you served, what slipped, and who is being neglected.
+
+pub mod cli;
+pub mod commands;
+pub mod context;
+pub mod dates;
+pub mod error;
+pub mod model;
+pub mod render;
+pub mod report;
+pub mod state;
+pub mod store;

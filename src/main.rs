@@ -1,0 +1,23 @@
+//! Parse, run, and turn any error into one line on stderr and an exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = extramile::cli::Cli::parse();
+    match extramile::commands::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            let causes: Vec<String> = err.chain().map(|c| c.to_string()).collect();
+            eprintln!("extramile: {}", causes.join(": "));
+            ExitCode::from(extramile::error::exit_code(&err) as u8)
+        }
+    }
+}
+
+/// Output piped into `head` that closed early is not an error.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
+}

@@ -1,0 +1,275 @@
+//! The records users keep: clients, the actions logged for them, and follow-ups.
+//! Serde shapes, validation of what users type, and ids. No I/O.
+
+use std::fmt;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use clap::ValueEnum;
+use serde::{Deserialize, Serialize};
+
+use crate::error::UsageError;
+
+/// Longest note (action or follow-up text) accepted, in bytes.
+pub const MAX_TEXT: usize = 16 * 1024;
+/// Longest client name, tier or tag accepted, in characters.
+pub const MAX_NAME: usize = 200;
+
+/// What kind of extra mile an action was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// A problem solved before the client asked.
+    Fix,
+    /// An idea the client hadn't asked for.
+    Idea,
+    /// Coming back to check it worked.
+    CheckIn,
+    /// A personal touch.
+    Touch,
+    /// An introduction made or earned.
+    Intro,
+    /// Anything else.
+    Other,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 6] = [Kind::Fix, Kind::Idea, Kind::CheckIn, Kind::Touch, Kind::Intro, Kind::Other];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Fix => "fix",
+            Kind::Idea => "idea",
+            Kind::CheckIn => "check-in",
+            Kind::Touch => "touch",
+            Kind::Intro => "intro",
+            Kind::Other => "other",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Someone the user sells to or serves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Client {
+    /// Globally unique id; actions and follow-ups point at it, so a rename keeps history.
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<String>,
+    /// Stay-in-touch cadence: the client is neglected after this many days without an action.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cadence_days: Option<u32>,
+    pub created: DateTime<FixedOffset>,
+}
+
+/// One extra mile gone for a client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Action {
+    pub id: String,
+    /// The short number a person types.
+    pub num: u64,
+    /// The client's id.
+    pub client: String,
+    pub kind: Kind,
+    pub text: String,
+    pub at: DateTime<FixedOffset>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Open,
+    Done,
+    Cancelled,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Done => "done",
+            Status::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// A promise to come back to a client by a date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUp {
+    pub id: String,
+    pub num: u64,
+    pub client: String,
+    pub text: String,
+    pub due: NaiveDate,
+    pub status: Status,
+    pub created: DateTime<FixedOffset>,
+    /// When it was done or cancelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<DateTime<FixedOffset>>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub snoozes: u32,
+    /// The action it follows up on, when scheduled with `log --follow-up`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+impl FollowUp {
+    /// Due before `today` and still open. Due today is not overdue.
+    pub fn is_overdue(&self, today: NaiveDate) -> bool {
+        self.status == Status::Open && self.due < today
+    }
+
+    pub fn days_overdue(&self, today: NaiveDate) -> i64 {
+        if self.is_overdue(today) { (today - self.due).num_days() } else { 0 }
+    }
+
+    /// Done on a later day than its due date (local time).
+    pub fn done_late(&self) -> bool {
+        self.status == Status::Done && self.closed_at.is_some_and(|at| local_date(at) > self.due)
+    }
+}
+
+/// The new version of one record, as one change writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Record {
+    Client(Client),
+    Action(Action),
+    FollowUp(FollowUp),
+    /// A tombstone: the record with this id is gone.
+    Deleted { id: String },
+}
+
+impl Record {
+    pub fn id(&self) -> &str {
+        match self {
+            Record::Client(c) => &c.id,
+            Record::Action(a) => &a.id,
+            Record::FollowUp(f) => &f.id,
+            Record::Deleted { id } => id,
+        }
+    }
+}
+
+/// The local calendar date of an instant.
+pub fn local_date(at: DateTime<FixedOffset>) -> NaiveDate {
+    at.with_timezone(&chrono::Local).date_naive()
+}
+
+/// A fresh globally unique id: 128 bits from the clock, the process and std's random keys.
+pub fn new_id() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or_default();
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(nanos);
+    hasher.write_u32(std::process::id());
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    format!("{:012x}{:016x}", nanos & 0xffff_ffff_ffff, hasher.finish())
+}
+
+/// A client name, trimmed and checked.
+pub fn clean_name(what: &str, name: &str) -> Result<String, UsageError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(UsageError::new(format!("the {what} is empty; give a name")));
+    }
+    if name.chars().count() > MAX_NAME {
+        return Err(UsageError::new(format!(
+            "the {what} is {} characters long; the limit is {MAX_NAME}",
+            name.chars().count()
+        )));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(UsageError::new(format!("the {what} '{}' holds a control character", name.escape_debug())));
+    }
+    Ok(name.to_string())
+}
+
+/// A note, from the words given on the command line, joined by spaces.
+pub fn clean_text(words: &[String]) -> Result<String, UsageError> {
+    let text = words.join(" ").trim().to_string();
+    if text.is_empty() {
+        return Err(UsageError::new("the text is empty; say what you did, e.g. extramile log Acme \"fixed the export\""));
+    }
+    if text.len() > MAX_TEXT {
+        return Err(UsageError::new(format!(
+            "the text is {} bytes long; the limit is {MAX_TEXT} bytes (keep notes short, link to documents)",
+            text.len()
+        )));
+    }
+    Ok(text)
+}
+
+/// Tags, trimmed, lowercased and de-duplicated in the order given.
+pub fn clean_tags(tags: &[String]) -> Result<Vec<String>, UsageError> {
+    let mut out: Vec<String> = Vec::new();
+    for tag in tags {
+        let tag = clean_name("tag", tag)?.to_lowercase();
+        if tag.contains(';') || tag.contains(char::is_whitespace) {
+            return Err(UsageError::new(format!("the tag '{tag}' holds a space or ';'; use one word per --tag")));
+        }
+        if !out.contains(&tag) {
+            out.push(tag);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_fixed_length() {
+        let ids: std::collections::HashSet<String> = (0..1000).map(|_| new_id()).collect();
+        assert_eq!(ids.len(), 1000);
+        assert!(ids.iter().all(|id| id.len() == 28));
+    }
+
+    #[test]
+    fn records_round_trip_through_json() {
+        let at = DateTime::parse_from_rfc3339("2026-11-20T10:00:00+01:00").unwrap();
+        let record = Record::FollowUp(FollowUp {
+            id: "f1".into(),
+            num: 3,
+            client: "c1".into(),
+            text: "send the deck".into(),
+            due: NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+            status: Status::Done,
+            created: at,
+            closed_at: Some(at),
+            snoozes: 2,
+            action: None,
+        });
+        let json = serde_json::to_string(&record).unwrap();
+        assert!(json.starts_with(r#"{"type":"follow-up""#), "{json}");
+        assert_eq!(serde_json::from_str::<Record>(&json).unwrap(), record);
+    }
+
+    #[test]
+    fn text_limits() {
+        assert!(clean_text(&["  ".into()]).is_err());
+        assert_eq!(clean_text(&["a".into(), "b".into()]).unwrap(), "a b");
+        assert!(clean_text(&["x".repeat(MAX_TEXT + 1)]).is_err());
+        assert!(clean_name("client", &"x".repeat(MAX_NAME + 1)).is_err());
+        assert!(clean_name("client", "a\u{7}b").is_err());
+        assert_eq!(clean_tags(&["Q4".into(), "q4".into(), "vip".into()]).unwrap(), ["q4", "vip"]);
+        assert!(clean_tags(&["a b".into()]).is_err());
+    }
+}

@@ -1,0 +1,274 @@
+//! Printing what commands produce, as table, JSON, CSV or Markdown, into any `Write`.
+//!
+//! A command builds a `View`: blocks of headings, lines and tables for people, and a
+//! JSON value for scripts. Rendering decides nothing about content.
+
+use std::io::Write;
+
+use anyhow::Result;
+use comfy_table::{Attribute, Cell as TableCell, Color, ContentArrangement, presets};
+use serde_json::Value;
+
+use crate::cli::Format;
+
+/// How a piece of text should stand out when colour is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tone {
+    #[default]
+    Plain,
+    /// Needs attention: overdue, neglected.
+    Alert,
+    /// Good news: done on time, a streak.
+    Good,
+    /// Less important.
+    Dim,
+    Bold,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Cell {
+    pub text: String,
+    pub tone: Tone,
+}
+
+impl Cell {
+    pub fn new(text: impl Into<String>, tone: Tone) -> Cell {
+        Cell { text: text.into(), tone }
+    }
+}
+
+impl<T: Into<String>> From<T> for Cell {
+    fn from(text: T) -> Cell {
+        Cell { text: text.into(), tone: Tone::Plain }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Table {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+    /// Shown to people instead of a table with no rows.
+    pub empty: String,
+}
+
+impl Table {
+    pub fn new(headers: &[&str], empty: &str) -> Table {
+        Table { headers: headers.iter().map(|h| h.to_string()).collect(), rows: Vec::new(), empty: empty.into() }
+    }
+
+    pub fn row(&mut self, cells: Vec<Cell>) {
+        self.rows.push(cells);
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Block {
+    Heading(String),
+    Line(Cell),
+    Table(Table),
+}
+
+/// What a command shows: blocks for people, a value for scripts. CSV prints the first table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct View {
+    pub blocks: Vec<Block>,
+    pub json: Value,
+    /// The block CSV prints; the first table when unset.
+    pub main: Option<usize>,
+}
+
+impl View {
+    pub fn table(table: Table, json: Value) -> View {
+        View { blocks: vec![Block::Table(table)], json, main: None }
+    }
+}
+
+/// Terminal settings, decided once by the command layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    pub color: bool,
+    /// Width to fit tables into; `None` never wraps (piped output stays stable).
+    pub width: Option<u16>,
+}
+
+pub fn print(out: &mut impl Write, view: &View, format: Format, style: Style) -> Result<()> {
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, &view.json)?;
+            writeln!(out)?;
+        }
+        Format::Csv => {
+            let main = view.main.and_then(|i| view.blocks.get(i)).into_iter();
+            let table = main.chain(&view.blocks).find_map(|b| match b {
+                Block::Table(t) => Some(t),
+                _ => None,
+            });
+            write_csv(out, table.unwrap_or(&Table::default()))?;
+        }
+        Format::Markdown => write_markdown(out, view)?,
+        Format::Table => write_human(out, view, style)?,
+    }
+    Ok(())
+}
+
+fn write_human(out: &mut impl Write, view: &View, style: Style) -> Result<()> {
+    for (i, block) in view.blocks.iter().enumerate() {
+        match block {
+            Block::Heading(text) => {
+                if i > 0 {
+                    writeln!(out)?;
+                }
+                writeln!(out, "{}", paint(&Cell::new(text.as_str(), Tone::Bold), style.color))?;
+            }
+            Block::Line(cell) => writeln!(out, "{}", paint(cell, style.color))?,
+            Block::Table(table) if table.rows.is_empty() => {
+                writeln!(out, "{}", paint(&Cell::new(table.empty.as_str(), Tone::Dim), style.color))?
+            }
+            Block::Table(table) => writeln!(out, "{}", comfy(table, style))?,
+        }
+    }
+    Ok(())
+}
+
+fn comfy(table: &Table, style: Style) -> comfy_table::Table {
+    let mut t = comfy_table::Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED.with_rounded_corners());
+    if style.color {
+        t.enforce_styling();
+    } else {
+        t.force_no_tty();
+    }
+    match style.width {
+        Some(width) => {
+            t.set_width(width).set_content_arrangement(ContentArrangement::Dynamic);
+        }
+        None => {
+            t.set_content_arrangement(ContentArrangement::Disabled);
+        }
+    }
+    t.set_header(table.headers.iter().map(|h| TableCell::new(h).add_attribute(Attribute::Bold)));
+    for row in &table.rows {
+        t.add_row(row.iter().map(|cell| {
+            let c = TableCell::new(&cell.text);
+            match cell.tone {
+                Tone::Plain => c,
+                Tone::Alert => c.fg(Color::Red),
+                Tone::Good => c.fg(Color::Green),
+                Tone::Dim => c.fg(Color::DarkGrey),
+                Tone::Bold => c.add_attribute(Attribute::Bold),
+            }
+        }));
+    }
+    t
+}
+
+/// The text with ANSI colour when `color` is on.
+pub fn paint(cell: &Cell, color: bool) -> String {
+    let code = match cell.tone {
+        _ if !color => return cell.text.clone(),
+        Tone::Plain => return cell.text.clone(),
+        Tone::Alert => "31",
+        Tone::Good => "32",
+        Tone::Dim => "2",
+        Tone::Bold => "1",
+    };
+    format!("\x1b[{code}m{}\x1b[0m", cell.text)
+}
+
+/// CSV column names: the table's headers, lowercased, spaces as underscores.
+fn csv_header(header: &str) -> String {
+    header.trim().to_lowercase().replace([' ', '/'], "_").replace('#', "id")
+}
+
+fn write_csv(out: &mut impl Write, table: &Table) -> Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    if !table.headers.is_empty() {
+        writer.write_record(table.headers.iter().map(|h| csv_header(h)))?;
+    }
+    for row in &table.rows {
+        writer.write_record(row.iter().map(|c| c.text.as_str()))?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+fn write_markdown(out: &mut impl Write, view: &View) -> Result<()> {
+    for (i, block) in view.blocks.iter().enumerate() {
+        let spaced = i > 0;
+        if spaced && matches!(block, Block::Table(_)) && matches!(view.blocks[i - 1], Block::Line(_)) {
+            writeln!(out)?;
+        }
+        match block {
+            Block::Heading(text) => {
+                if spaced && !matches!(view.blocks[i - 1], Block::Table(_)) {
+                    writeln!(out)?;
+                }
+                writeln!(out, "### {}\n", markdown_escape(text))?;
+            }
+            Block::Line(cell) => writeln!(out, "{}  ", markdown_escape(&cell.text))?,
+            Block::Table(table) if table.rows.is_empty() => writeln!(out, "_{}_", markdown_escape(&table.empty))?,
+            Block::Table(table) => {
+                let cells = |row: Vec<String>| format!("| {} |", row.join(" | "));
+                writeln!(out, "{}", cells(table.headers.iter().map(|h| markdown_escape(h)).collect()))?;
+                writeln!(out, "{}", cells(table.headers.iter().map(|_| "---".to_string()).collect()))?;
+                for row in &table.rows {
+                    writeln!(out, "{}", cells(row.iter().map(|c| markdown_escape(&c.text)).collect()))?;
+                }
+                writeln!(out)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Escapes what would break a Markdown table or start formatting.
+fn markdown_escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '|' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '\\' => {
+                escaped.push('\\');
+                escaped.push(c);
+            }
+            '\n' | '\r' => escaped.push(' '),
+            _ => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> View {
+        let mut table = Table::new(&["#", "Client", "Last touch"], "No clients.");
+        table.row(vec!["1".into(), "Acme | Co".into(), Cell::new("3 days overdue", Tone::Alert)]);
+        View { blocks: vec![Block::Heading("Clients".into()), Block::Table(table)], json: serde_json::json!([]), main: None }
+    }
+
+    fn printed(format: Format, color: bool) -> String {
+        let mut out = Vec::new();
+        print(&mut out, &sample(), format, Style { color, width: None }).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn csv_uses_machine_headers_and_quotes() {
+        assert_eq!(printed(Format::Csv, false), "id,client,last_touch\n1,Acme | Co,3 days overdue\n");
+    }
+
+    #[test]
+    fn markdown_escapes_pipes() {
+        let md = printed(Format::Markdown, false);
+        assert!(md.contains("| 1 | Acme \\| Co | 3 days overdue |"), "{md}");
+        assert!(md.starts_with("### Clients\n\n| # | Client | Last touch |\n| --- | --- | --- |\n"), "{md}");
+        assert!(md.ends_with("|\n\n"), "a blank line ends the table: {md}");
+    }
+
+    #[test]
+    fn colour_only_when_asked() {
+        assert!(!printed(Format::Table, false).contains('\x1b'));
+        assert!(printed(Format::Table, true).contains("\x1b["));
+    }
+}

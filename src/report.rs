@@ -1,0 +1,324 @@
+//! Pure aggregation: per-client summaries, stay-in-touch cadences, and the figures of a
+//! week or month. Everything takes `today`; nothing reads the clock or prints.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::Serialize;
+
+use crate::dates::{Week, add_days};
+use crate::model::{Client, FollowUp, Kind, Status, local_date};
+use crate::state::State;
+
+/// Where a client stands against its stay-in-touch cadence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum Cadence {
+    /// No cadence set.
+    None,
+    /// Next touch due in `days_left` days (0: today).
+    Ok { days_left: i64 },
+    /// Past the cadence by `days_past` days: neglected.
+    Past { days_past: i64 },
+}
+
+impl Cadence {
+    pub fn is_past(self) -> bool {
+        matches!(self, Cadence::Past { .. })
+    }
+
+    /// "ok", "due in 2 days", "due today", "5 days past", or "" without a cadence.
+    pub fn describe(self) -> String {
+        match self {
+            Cadence::None => String::new(),
+            Cadence::Ok { days_left } if days_left > 3 => "ok".into(),
+            Cadence::Ok { days_left: 0 } => "due today".into(),
+            Cadence::Ok { days_left: 1 } => "due in 1 day".into(),
+            Cadence::Ok { days_left } => format!("due in {days_left} days"),
+            Cadence::Past { days_past: 1 } => "1 day past".into(),
+            Cadence::Past { days_past } => format!("{days_past} days past"),
+        }
+    }
+}
+
+/// A client with the figures `clients` shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientSummary {
+    pub client: String,
+    pub tier: Option<String>,
+    pub cadence_days: Option<u32>,
+    pub actions: usize,
+    pub last_touch: Option<NaiveDate>,
+    pub days_since: Option<i64>,
+    pub open: usize,
+    pub overdue: usize,
+    pub next_due: Option<NaiveDate>,
+    pub cadence: Cadence,
+}
+
+/// Where `client` stands on `day`, given the last day anything was done for it.
+pub fn cadence_status(client: &Client, last_touch: Option<NaiveDate>, day: NaiveDate) -> Cadence {
+    let Some(every) = client.cadence_days else { return Cadence::None };
+    let since = last_touch.unwrap_or_else(|| local_date(client.created));
+    let days_left = i64::from(every) - (day - since).num_days();
+    if days_left < 0 { Cadence::Past { days_past: -days_left } } else { Cadence::Ok { days_left } }
+}
+
+/// Every client with its figures at the end of `today`, by name. The last touch is the
+/// latest action on or before `today`, so a past week's report sees the cadence as it was.
+pub fn client_summaries(state: &State, today: NaiveDate) -> Vec<ClientSummary> {
+    let mut by_client: HashMap<&str, ClientSummary> = HashMap::new();
+    let mut last_at: HashMap<&str, DateTime<FixedOffset>> = HashMap::new();
+    for action in state.actions.values().filter(|a| local_date(a.at) <= today) {
+        let entry = last_at.entry(action.client.as_str()).or_insert(action.at);
+        *entry = (*entry).max(action.at);
+    }
+    for client in state.clients.values() {
+        let last_touch = last_at.get(client.id.as_str()).map(|at| local_date(*at));
+        by_client.insert(
+            client.id.as_str(),
+            ClientSummary {
+                client: client.name.clone(),
+                tier: client.tier.clone(),
+                cadence_days: client.cadence_days,
+                actions: 0,
+                last_touch,
+                days_since: last_touch.map(|d| (today - d).num_days()),
+                open: 0,
+                overdue: 0,
+                next_due: None,
+                cadence: cadence_status(client, last_touch, today),
+            },
+        );
+    }
+    for action in state.actions.values() {
+        if let Some(s) = by_client.get_mut(action.client.as_str()) {
+            s.actions += 1;
+        }
+    }
+    for f in state.follow_ups.values().filter(|f| f.status == Status::Open) {
+        if let Some(s) = by_client.get_mut(f.client.as_str()) {
+            s.open += 1;
+            s.overdue += usize::from(f.is_overdue(today));
+            s.next_due = Some(s.next_due.map_or(f.due, |d| d.min(f.due)));
+        }
+    }
+    let mut summaries: Vec<ClientSummary> = by_client.into_values().collect();
+    summaries.sort_by_key(|s| s.client.to_lowercase());
+    summaries
+}
+
+/// Clients past their cadence on `today`, most neglected first.
+pub fn neglected(summaries: &[ClientSummary]) -> Vec<&ClientSummary> {
+    let mut out: Vec<&ClientSummary> = summaries.iter().filter(|s| s.cadence.is_past()).collect();
+    out.sort_by_key(|s| match s.cadence {
+        Cadence::Past { days_past } => -days_past,
+        _ => 0,
+    });
+    out
+}
+
+/// Whether a follow-up was open at the end of `day`.
+fn open_on(f: &FollowUp, day: NaiveDate) -> bool {
+    local_date(f.created) <= day
+        && match (f.status, f.closed_at) {
+            (Status::Open, _) | (_, None) => true,
+            (_, Some(closed)) => local_date(closed) > day,
+        }
+}
+
+/// Overdue at the end of `day`: open then, and due before it.
+fn overdue_on(f: &FollowUp, day: NaiveDate) -> bool {
+    f.due < day && open_on(f, day)
+}
+
+fn done_within(f: &FollowUp, start: NaiveDate, end: NaiveDate) -> bool {
+    f.status == Status::Done && f.closed_at.is_some_and(|at| (start..=end).contains(&local_date(at)))
+}
+
+/// The headline figures of a span of days.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub actions: usize,
+    pub clients_touched: usize,
+    pub intros: usize,
+    pub followups_new: usize,
+    pub followups_done: usize,
+    pub followups_done_on_time: usize,
+    pub followups_done_late: usize,
+    /// Overdue at the end of the span, or now when the span holds today.
+    pub overdue: usize,
+}
+
+/// The figures for `start..=end`, judged as of `today` when the span runs past it.
+pub fn totals(state: &State, start: NaiveDate, end: NaiveDate, today: NaiveDate) -> Totals {
+    let as_of = end.min(today);
+    let mut touched = HashSet::new();
+    let mut t = Totals { start, end, ..Totals::default() };
+    for a in state.actions.values().filter(|a| (start..=end).contains(&local_date(a.at))) {
+        t.actions += 1;
+        t.intros += usize::from(a.kind == Kind::Intro);
+        touched.insert(a.client.as_str());
+    }
+    t.clients_touched = touched.len();
+    for f in state.follow_ups.values() {
+        t.followups_new += usize::from((start..=end).contains(&local_date(f.created)));
+        if done_within(f, start, end) {
+            t.followups_done += 1;
+            if f.done_late() {
+                t.followups_done_late += 1;
+            } else {
+                t.followups_done_on_time += 1;
+            }
+        }
+        t.overdue += usize::from(overdue_on(f, as_of));
+    }
+    t
+}
+
+/// One client's part of a period.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientPeriod {
+    pub client: String,
+    pub actions: usize,
+    pub by_kind: BTreeMap<Kind, usize>,
+    pub followups_done: usize,
+    pub followups_done_late: usize,
+    pub open: usize,
+    pub overdue: usize,
+    pub last_touch: Option<NaiveDate>,
+}
+
+/// A follow-up that slipped: done late within the period, or overdue at its end.
+#[derive(Debug, Clone, Serialize)]
+pub struct Slipped {
+    pub id: u64,
+    pub client: String,
+    pub text: String,
+    pub due: NaiveDate,
+    /// `done-late` or `overdue`.
+    pub how: &'static str,
+    /// Days late when done, or days overdue.
+    pub days_late: i64,
+}
+
+/// A week or a month: totals, the span before it, and the detail tables.
+#[derive(Debug, Clone, Serialize)]
+pub struct Period {
+    pub totals: Totals,
+    pub previous: Totals,
+    pub by_client: Vec<ClientPeriod>,
+    pub by_kind: BTreeMap<Kind, usize>,
+    pub slipped: Vec<Slipped>,
+    pub neglected: Vec<ClientSummary>,
+    pub streak_weeks: u32,
+}
+
+/// The figures for `start..=end` and the same-length span `previous` before it.
+pub fn period(state: &State, (start, end): (NaiveDate, NaiveDate), previous: (NaiveDate, NaiveDate), today: NaiveDate) -> Period {
+    let as_of = end.min(today);
+    let in_span = |day: NaiveDate| (start..=end).contains(&day);
+    let mut rows: HashMap<&str, ClientPeriod> = HashMap::new();
+    let empty_row = |id: &str| ClientPeriod {
+        client: state.client_name(id).to_string(),
+        actions: 0,
+        by_kind: BTreeMap::new(),
+        followups_done: 0,
+        followups_done_late: 0,
+        open: 0,
+        overdue: 0,
+        last_touch: None,
+    };
+    let mut by_kind: BTreeMap<Kind, usize> = Kind::ALL.iter().map(|k| (*k, 0)).collect();
+    for a in state.actions.values() {
+        let day = local_date(a.at);
+        if in_span(day) {
+            let r = rows.entry(a.client.as_str()).or_insert_with(|| empty_row(&a.client));
+            r.actions += 1;
+            *r.by_kind.entry(a.kind).or_default() += 1;
+            r.last_touch = Some(r.last_touch.map_or(day, |d| d.max(day)));
+            *by_kind.entry(a.kind).or_default() += 1;
+        }
+    }
+    let mut slipped = Vec::new();
+    for f in state.follow_ups.values() {
+        let done = done_within(f, start, end);
+        let overdue = overdue_on(f, as_of);
+        if done {
+            let r = rows.entry(f.client.as_str()).or_insert_with(|| empty_row(&f.client));
+            r.followups_done += 1;
+            r.followups_done_late += usize::from(f.done_late());
+        }
+        if overdue {
+            rows.entry(f.client.as_str()).or_insert_with(|| empty_row(&f.client)).overdue += 1;
+        }
+        if let Some(r) = rows.get_mut(f.client.as_str()) {
+            r.open += usize::from(open_on(f, as_of));
+        }
+        if done && f.done_late() {
+            let closed = f.closed_at.map(local_date).unwrap_or(f.due);
+            slipped.push(slipped_row(state, f, "done-late", (closed - f.due).num_days()));
+        } else if overdue {
+            slipped.push(slipped_row(state, f, "overdue", (as_of - f.due).num_days()));
+        }
+    }
+    // The last touch of a client is its latest action up to the end of the period.
+    for a in state.actions.values() {
+        let day = local_date(a.at);
+        if let Some(r) = rows.get_mut(a.client.as_str()).filter(|_| day <= end) {
+            r.last_touch = Some(r.last_touch.map_or(day, |d| d.max(day)));
+        }
+    }
+    let mut by_client: Vec<ClientPeriod> = rows.into_values().collect();
+    by_client.sort_by(|a, b| b.actions.cmp(&a.actions).then_with(|| a.client.to_lowercase().cmp(&b.client.to_lowercase())));
+    slipped.sort_by_key(|s| (std::cmp::Reverse(s.days_late), s.id));
+
+    let summaries = client_summaries(state, as_of);
+    Period {
+        totals: totals(state, start, end, today),
+        previous: totals(state, previous.0, previous.1, today),
+        by_client,
+        by_kind,
+        slipped,
+        neglected: neglected(&summaries).into_iter().cloned().collect(),
+        streak_weeks: streak_weeks(state, Week::of(end)),
+    }
+}
+
+fn slipped_row(state: &State, f: &FollowUp, how: &'static str, days_late: i64) -> Slipped {
+    Slipped {
+        id: f.num,
+        client: state.client_name(&f.client).to_string(),
+        text: f.text.clone(),
+        due: f.due,
+        how,
+        days_late,
+    }
+}
+
+/// Consecutive weeks up to and including `week` that hold at least one action.
+pub fn streak_weeks(state: &State, week: Week) -> u32 {
+    let weeks: HashSet<Week> = state.actions.values().map(|a| Week::of(local_date(a.at))).collect();
+    let mut streak = 0;
+    let mut current = week;
+    while weeks.contains(&current) {
+        streak += 1;
+        current = current.previous();
+    }
+    streak
+}
+
+/// The weeks that overlap `start..=end`, each cut to the span.
+pub fn weeks_within(start: NaiveDate, end: NaiveDate) -> Vec<(Week, NaiveDate, NaiveDate)> {
+    let mut out = Vec::new();
+    let mut day = start;
+    while day <= end {
+        let week = Week::of(day);
+        let last = week.end().min(end);
+        out.push((week, day, last));
+        day = add_days(last, 1);
+    }
+    out
+}

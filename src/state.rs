@@ -1,0 +1,198 @@
+//! The current records, folded from the journal, and the questions commands ask of them.
+
+use std::collections::HashMap;
+
+use crate::error::UsageError;
+use crate::model::{Action, Client, FollowUp, Record, Status};
+
+/// The newest version of every record that has not been deleted.
+#[derive(Debug, Default, Clone)]
+pub struct State {
+    pub clients: HashMap<String, Client>,
+    pub actions: HashMap<String, Action>,
+    pub follow_ups: HashMap<String, FollowUp>,
+    /// The highest short number ever given, deleted records included, so none is reused.
+    max_num: u64,
+}
+
+/// What a client name typed by the user points at.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ClientMatch<'a> {
+    Existing(&'a Client),
+    /// No client matches: the name, trimmed, for a new one.
+    New(String),
+}
+
+/// An action or a follow-up, found by its short number.
+#[derive(Debug, Clone, Copy)]
+pub enum Item<'a> {
+    Action(&'a Action),
+    FollowUp(&'a FollowUp),
+}
+
+impl State {
+    /// Folds one record version in: the newest version wins, a tombstone removes.
+    pub fn apply(&mut self, record: &Record) {
+        match record {
+            Record::Client(client) => {
+                self.clients.insert(client.id.clone(), client.clone());
+            }
+            Record::Action(action) => {
+                self.max_num = self.max_num.max(action.num);
+                self.actions.insert(action.id.clone(), action.clone());
+            }
+            Record::FollowUp(follow_up) => {
+                self.max_num = self.max_num.max(follow_up.num);
+                self.follow_ups.insert(follow_up.id.clone(), follow_up.clone());
+            }
+            Record::Deleted { id } => {
+                self.clients.remove(id);
+                self.actions.remove(id);
+                self.follow_ups.remove(id);
+            }
+        }
+    }
+
+    /// The short number the next new action or follow-up gets.
+    pub fn next_num(&self) -> u64 {
+        self.max_num + 1
+    }
+
+    /// The version of the record with this id, if it exists now.
+    pub fn record(&self, id: &str) -> Option<Record> {
+        if let Some(c) = self.clients.get(id) {
+            return Some(Record::Client(c.clone()));
+        }
+        if let Some(a) = self.actions.get(id) {
+            return Some(Record::Action(a.clone()));
+        }
+        self.follow_ups.get(id).map(|f| Record::FollowUp(f.clone()))
+    }
+
+    /// The name of the client with this id ("?" for a dangling id, which `check` reports).
+    pub fn client_name(&self, id: &str) -> &str {
+        self.clients.get(id).map_or("?", |c| c.name.as_str())
+    }
+
+    /// Finds a client the way users type them: case-insensitively; an exact name wins,
+    /// else a unique prefix; an ambiguous prefix is an error listing the candidates.
+    pub fn match_client(&self, typed: &str) -> Result<ClientMatch<'_>, UsageError> {
+        let name = crate::model::clean_name("client name", typed)?;
+        let wanted = name.to_lowercase();
+        if let Some(client) = self.clients.values().find(|c| c.name.to_lowercase() == wanted) {
+            return Ok(ClientMatch::Existing(client));
+        }
+        let mut candidates: Vec<&Client> =
+            self.clients.values().filter(|c| c.name.to_lowercase().starts_with(&wanted)).collect();
+        match candidates.len() {
+            0 => Ok(ClientMatch::New(name)),
+            1 => Ok(ClientMatch::Existing(candidates[0])),
+            _ => {
+                candidates.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+                let names: Vec<&str> = candidates.iter().map(|c| c.name.as_str()).collect();
+                Err(UsageError::new(format!(
+                    "'{name}' matches several clients: {}; type more of the name",
+                    names.join(", ")
+                )))
+            }
+        }
+    }
+
+    /// Finds an existing client; an unknown name is an error.
+    pub fn existing_client(&self, typed: &str) -> anyhow::Result<&Client> {
+        match self.match_client(typed)? {
+            ClientMatch::Existing(client) => Ok(client),
+            ClientMatch::New(name) => {
+                anyhow::bail!("no client is called '{name}'; `extramile clients` lists them")
+            }
+        }
+    }
+
+    pub fn by_num(&self, num: u64) -> Option<Item<'_>> {
+        if let Some(a) = self.actions.values().find(|a| a.num == num) {
+            return Some(Item::Action(a));
+        }
+        self.follow_ups.values().find(|f| f.num == num).map(Item::FollowUp)
+    }
+
+    /// Actions, oldest first (ties by number).
+    pub fn actions_by_time(&self) -> Vec<&Action> {
+        let mut actions: Vec<&Action> = self.actions.values().collect();
+        actions.sort_by_key(|a| (a.at, a.num));
+        actions
+    }
+
+    /// Open follow-ups, soonest due first (ties by number).
+    pub fn open_follow_ups(&self) -> Vec<&FollowUp> {
+        let mut open: Vec<&FollowUp> = self.follow_ups.values().filter(|f| f.status == Status::Open).collect();
+        open.sort_by_key(|f| (f.due, f.num));
+        open
+    }
+
+    /// Clients by name, case-insensitively.
+    pub fn clients_by_name(&self) -> Vec<&Client> {
+        let mut clients: Vec<&Client> = self.clients.values().collect();
+        clients.sort_by_key(|c| c.name.to_lowercase());
+        clients
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state_with(names: &[&str]) -> State {
+        let mut state = State::default();
+        for (i, name) in names.iter().enumerate() {
+            state.apply(&Record::Client(Client {
+                id: format!("c{i}"),
+                name: name.to_string(),
+                tier: None,
+                cadence_days: None,
+                created: chrono::DateTime::parse_from_rfc3339("2026-11-01T09:00:00Z").unwrap(),
+            }));
+        }
+        state
+    }
+
+    fn matched(state: &State, typed: &str) -> String {
+        match state.match_client(typed) {
+            Ok(ClientMatch::Existing(c)) => c.name.clone(),
+            Ok(ClientMatch::New(name)) => format!("new {name}"),
+            Err(err) => format!("error {err}"),
+        }
+    }
+
+    #[test]
+    fn client_matching() {
+        let state = state_with(&["Acme", "Acme Labs", "Globex", "Initech"]);
+        assert_eq!(matched(&state, "acme"), "Acme", "an exact match wins over a longer name");
+        assert_eq!(matched(&state, "ACME LABS"), "Acme Labs");
+        assert_eq!(matched(&state, "glo"), "Globex", "a unique prefix selects");
+        assert_eq!(matched(&state, " Umbrella "), "new Umbrella");
+        assert_eq!(
+            matched(&state, "ac"),
+            "error 'ac' matches several clients: Acme, Acme Labs; type more of the name"
+        );
+        assert!(matched(&state, "").starts_with("error the client name is empty"));
+    }
+
+    #[test]
+    fn numbers_are_never_reused_after_a_delete() {
+        let mut state = State::default();
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-01T09:00:00Z").unwrap();
+        let action = Action {
+            id: "a1".into(),
+            num: 7,
+            client: "c".into(),
+            kind: crate::model::Kind::Fix,
+            text: "t".into(),
+            at,
+            tags: vec![],
+        };
+        state.apply(&Record::Action(action));
+        state.apply(&Record::Deleted { id: "a1".into() });
+        assert!(state.actions.is_empty());
+        assert_eq!(state.next_num(), 8);
+    }
+}

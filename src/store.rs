@@ -1,0 +1,323 @@
+//! The journal on disk: one JSON line per change, appended under an exclusive lock.
+//!
+//! The first line names the format and its version, so an empty or cut file is never
+//! taken for a new store. Each later line is one change: the new versions of the records
+//! one command touched. A last line without its newline is a write that was cut short
+//! (a crash, `kill -9`): it is never counted, and the next writer sets it aside into a
+//! `.torn` file beside the journal before appending. Any other unreadable line stops
+//! every command, and the file is left as it is.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+
+use crate::model::Record;
+use crate::state::State;
+
+/// The format this build reads and writes.
+pub const FORMAT: &str = "extramile-journal";
+pub const VERSION: u32 = 1;
+
+/// File name of the journal inside a store directory.
+pub const JOURNAL: &str = "journal.jsonl";
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Header {
+    format: String,
+    version: u32,
+}
+
+/// One line of the journal: what one command changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// Globally unique, so journals merge by the union of their changes.
+    pub id: String,
+    pub at: DateTime<FixedOffset>,
+    /// The command that made it, for the audit trail.
+    pub command: String,
+    pub records: Vec<Record>,
+    /// Set on the change that `undo` writes: the change it reverts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undoes: Option<String>,
+}
+
+/// What a command wants to write: the new versions of the records it touched.
+#[derive(Debug, Default)]
+pub struct Draft {
+    pub records: Vec<Record>,
+    pub undoes: Option<String>,
+}
+
+impl From<Vec<Record>> for Draft {
+    fn from(records: Vec<Record>) -> Self {
+        Draft { records, undoes: None }
+    }
+}
+
+/// A journal file and its lock.
+#[derive(Debug, Clone)]
+pub struct Store {
+    journal: PathBuf,
+    lock: PathBuf,
+}
+
+/// What reading the journal found.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub state: State,
+    /// Set when the last line was cut short: the number of bytes not counted.
+    pub torn_bytes: usize,
+    /// Every change, oldest first, when asked for (undo, check).
+    pub changes: Vec<Change>,
+}
+
+impl Store {
+    /// The store at `path`: a journal file, or a directory holding `journal.jsonl`.
+    pub fn open(path: &Path) -> Store {
+        let journal = if path.is_dir() { path.join(JOURNAL) } else { path.to_path_buf() };
+        let mut lock = journal.clone().into_os_string();
+        lock.push(".lock");
+        Store { journal, lock: PathBuf::from(lock) }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.journal
+    }
+
+    pub fn exists(&self) -> bool {
+        self.journal.exists()
+    }
+
+    /// Reads the current state. A store that does not exist yet reads as empty.
+    pub fn load(&self) -> Result<Loaded> {
+        self.load_with(false)
+    }
+
+    /// Reads the current state and every change.
+    pub fn load_history(&self) -> Result<Loaded> {
+        self.load_with(true)
+    }
+
+    fn load_with(&self, keep_changes: bool) -> Result<Loaded> {
+        if !self.journal.exists() {
+            return Ok(Loaded::default());
+        }
+        // A shared lock keeps us from reading a line while a writer is halfway through
+        // it. A store we can only read (no lock file, read-only directory) is read as is.
+        let _lock = OpenOptions::new().read(true).open(&self.lock).ok().filter(|f| f.lock_shared().is_ok());
+        let bytes = self.read_bytes()?;
+        parse_journal(&self.journal, &bytes, keep_changes)
+    }
+
+    /// Runs `make` on the current state under the exclusive lock and appends the
+    /// change it drafts, synced before this returns. Nothing is written when `make`
+    /// fails or drafts no records.
+    pub fn change<T>(
+        &self,
+        command: &str,
+        at: DateTime<FixedOffset>,
+        make: impl FnOnce(&Loaded) -> Result<(Draft, T)>,
+    ) -> Result<T> {
+        self.change_reading(false, command, at, make)
+    }
+
+    /// Like `change`, with every earlier change in `Loaded::changes` (for undo).
+    pub fn change_with_history<T>(
+        &self,
+        command: &str,
+        at: DateTime<FixedOffset>,
+        make: impl FnOnce(&Loaded) -> Result<(Draft, T)>,
+    ) -> Result<T> {
+        self.change_reading(true, command, at, make)
+    }
+
+    fn change_reading<T>(
+        &self,
+        history: bool,
+        command: &str,
+        at: DateTime<FixedOffset>,
+        make: impl FnOnce(&Loaded) -> Result<(Draft, T)>,
+    ) -> Result<T> {
+        let _lock = self.lock_exclusive()?;
+        self.create_if_missing()?;
+        let bytes = self.read_bytes()?;
+        let loaded = parse_journal(&self.journal, &bytes, history)?;
+        let (draft, out) = make(&loaded)?;
+        if draft.records.is_empty() {
+            return Ok(out);
+        }
+        if loaded.torn_bytes > 0 {
+            self.set_aside_torn_tail(&bytes, loaded.torn_bytes)?;
+        }
+        let change = Change {
+            id: crate::model::new_id(),
+            at,
+            command: command.to_string(),
+            records: draft.records,
+            undoes: draft.undoes,
+        };
+        self.append(&change)?;
+        Ok(out)
+    }
+
+    fn read_bytes(&self) -> Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        File::open(&self.journal)
+            .and_then(|mut f| f.read_to_end(&mut bytes))
+            .with_context(|| format!("could not read the store {}", self.journal.display()))?;
+        Ok(bytes)
+    }
+
+    fn lock_exclusive(&self) -> Result<File> {
+        if let Some(dir) = self.journal.parent().filter(|d| !d.as_os_str().is_empty()) {
+            create_private_dir(dir)?;
+        }
+        let lock = private_options()
+            .read(true)
+            .write(true)
+            .truncate(false)
+            .create(true)
+            .open(&self.lock)
+            .with_context(|| format!("could not open the lock file {}", self.lock.display()))?;
+        lock.lock().with_context(|| format!("could not lock {}", self.lock.display()))?;
+        Ok(lock)
+    }
+
+    /// Creates the journal with its format line, atomically: it appears whole or not at all.
+    fn create_if_missing(&self) -> Result<()> {
+        if self.journal.exists() {
+            return Ok(());
+        }
+        let header = serde_json::to_string(&Header { format: FORMAT.into(), version: VERSION })?;
+        write_atomically(&self.journal, format!("{header}\n").as_bytes())
+            .with_context(|| format!("could not create the store {}", self.journal.display()))
+    }
+
+    /// Moves a cut-short last line into a `.torn` file and cuts it off the journal.
+    fn set_aside_torn_tail(&self, bytes: &[u8], torn: usize) -> Result<()> {
+        let keep = bytes.len() - torn;
+        let mut aside = self.journal.clone().into_os_string();
+        aside.push(format!(".torn-{}", crate::model::new_id()));
+        write_atomically(Path::new(&aside), &bytes[keep..])
+            .with_context(|| format!("could not set aside the cut-short last line of {}", self.journal.display()))?;
+        let file = OpenOptions::new()
+            .write(true)
+            .open(&self.journal)
+            .with_context(|| format!("could not open {} for writing", self.journal.display()))?;
+        file.set_len(keep as u64)
+            .and_then(|()| file.sync_data())
+            .with_context(|| format!("could not cut the torn last line off {}", self.journal.display()))
+    }
+
+    fn append(&self, change: &Change) -> Result<()> {
+        let mut line = serde_json::to_vec(change)?;
+        line.push(b'\n');
+        let mut file = OpenOptions::new()
+            .append(true)
+            .open(&self.journal)
+            .with_context(|| format!("could not open {} for writing", self.journal.display()))?;
+        // One write for the whole line: a crash leaves it whole or cut short, never mixed.
+        file.write_all(&line)
+            .and_then(|()| file.sync_data())
+            .with_context(|| format!("could not append to {}", self.journal.display()))
+    }
+}
+
+/// Reads journal bytes into state. `path` is only for messages.
+pub fn parse_journal(path: &Path, bytes: &[u8], keep_changes: bool) -> Result<Loaded> {
+    let mut loaded = Loaded::default();
+    let complete = match bytes.iter().rposition(|&b| b == b'\n') {
+        Some(last_newline) => last_newline + 1,
+        None => 0,
+    };
+    loaded.torn_bytes = bytes.len() - complete;
+    let mut lines = bytes[..complete].split(|&b| b == b'\n');
+    let header = lines.next().filter(|line| !line.is_empty());
+    check_header(path, header)?;
+    for (index, line) in lines.enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        let number = index + 2;
+        let change: Change = serde_json::from_slice(line).map_err(|err| {
+            anyhow::anyhow!(
+                "line {number} of {} is not a valid change ({err}); nothing was changed: \
+                 repair or remove that line, or restore a backup",
+                path.display()
+            )
+        })?;
+        for record in &change.records {
+            loaded.state.apply(record);
+        }
+        if keep_changes {
+            loaded.changes.push(change);
+        }
+    }
+    Ok(loaded)
+}
+
+fn check_header(path: &Path, header: Option<&[u8]>) -> Result<()> {
+    let Some(line) = header else {
+        bail!(
+            "{} has no format line: it is empty or was cut short, so it is not read as a new store; \
+             move it aside to start afresh, or restore a backup",
+            path.display()
+        );
+    };
+    let header: Header = serde_json::from_slice(line)
+        .ok()
+        .filter(|h: &Header| h.format == FORMAT)
+        .with_context(|| format!("{} is not an extramile journal (line 1 is not its format line)", path.display()))?;
+    if header.version > VERSION {
+        bail!(
+            "{} was written by a newer extramile (format version {}; this one reads up to {VERSION}): upgrade extramile",
+            path.display(),
+            header.version
+        );
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` through a temp file: fsync, rename, fsync of the directory.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
+    temp.write_all(bytes)?;
+    temp.as_file().sync_all()?;
+    temp.persist(path)?;
+    sync_dir(dir)
+}
+
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)?.sync_all()?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> Result<()> {
+    Ok(())
+}
+
+fn private_options() -> OpenOptions {
+    #[allow(unused_mut)]
+    let mut options = OpenOptions::new();
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+}
+
+fn create_private_dir(dir: &Path) -> Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).with_context(|| format!("could not create the store directory {}", dir.display()))
+}
