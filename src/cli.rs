@@ -21,12 +21,18 @@ actions, your streak, and clients you are neglecting.";
 #[command(name = "extramile", version, after_help = AFTER_HELP, max_term_width = 100)]
 pub struct Cli {
     /// The journal file (or a directory holding journal.jsonl) [default: your data directory]
-    #[arg(long, global = true, value_name = "PATH", env = "EXTRAMILE_STORE")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        env = "EXTRAMILE_STORE",
+        hide_env_values = true
+    )]
     pub store: Option<PathBuf>,
 
-    /// How to print records and reports [default: table]
-    #[arg(long, global = true, value_enum, action = clap::ArgAction::Append)]
-    pub format: Vec<Format>,
+    /// How to print records and reports
+    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 
     /// When to use colour (NO_COLOR turns `auto` off)
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
@@ -34,17 +40,6 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Option<Command>,
-}
-
-impl Cli {
-    /// The one `--format` given, or `table`.
-    pub fn format(&self) -> Result<Format, crate::error::UsageError> {
-        match self.format.as_slice() {
-            [] => Ok(Format::Table),
-            [one] => Ok(*one),
-            _ => Err(crate::error::UsageError::new("--format was given more than once; pass one")),
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -65,7 +60,9 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Record an extra mile you went for a client
-    #[command(after_help = "Example: extramile log Acme fixed their export before they noticed --kind fix --follow-up fri")]
+    #[command(
+        after_help = "Example: extramile log Acme fixed their export before they noticed --kind fix --follow-up fri"
+    )]
     Log(LogArgs),
 
     /// Schedule a follow-up you promised a client
@@ -85,7 +82,7 @@ pub enum Command {
         #[arg(required = true, value_name = "ID")]
         ids: Vec<u64>,
         /// The new due date
-        #[arg(value_name = "WHEN")]
+        #[arg(value_name = "WHEN", allow_hyphen_values = true)]
         when: When,
     },
 
@@ -135,13 +132,13 @@ pub struct LogArgs {
     #[arg(long, short, value_enum, default_value_t = Kind::Other)]
     pub kind: Kind,
     /// When you did it [default: now]
-    #[arg(long, value_name = "WHEN")]
+    #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
     pub at: Option<When>,
     /// A tag; repeat for more
     #[arg(long, short, value_name = "TAG")]
     pub tag: Vec<String>,
     /// Also schedule a follow-up due then
-    #[arg(long, value_name = "WHEN")]
+    #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
     pub follow_up: Option<When>,
     /// The follow-up's text [default: "Follow up: <what you did>"]
     #[arg(long, value_name = "TEXT", requires = "follow_up")]
@@ -156,7 +153,7 @@ pub struct FollowUpArgs {
     #[arg(required = true, value_name = "TEXT")]
     pub text: Vec<String>,
     /// When it is due
-    #[arg(long, value_name = "WHEN")]
+    #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
     pub due: When,
 }
 
@@ -172,10 +169,10 @@ pub struct ActionsArgs {
     #[arg(long, short, value_name = "TAG")]
     pub tag: Option<String>,
     /// From this day on
-    #[arg(long, value_name = "WHEN")]
+    #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
     pub since: Option<When>,
     /// Up to and including this day
-    #[arg(long, value_name = "WHEN")]
+    #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
     pub until: Option<When>,
     /// Only actions whose text holds this (case-insensitive)
     #[arg(long, value_name = "TEXT")]
@@ -246,7 +243,9 @@ impl std::str::FromStr for Cadence {
             _ => return Err(bad()),
         };
         if days == 0 || days > 3660 {
-            return Err(format!("a cadence of '{input}' makes no sense; use 1d to 520w, or none"));
+            return Err(format!(
+                "a cadence of '{input}' makes no sense; use 1d to 520w, or none"
+            ));
         }
         Ok(Cadence(Some(days)))
     }
@@ -276,10 +275,19 @@ mod tests {
 
     #[test]
     fn format_may_be_given_once() {
-        let cli = Cli::try_parse_from(["extramile", "--format", "json", "clients", "--format", "csv"]).unwrap();
-        assert!(cli.format().is_err());
+        assert!(
+            Cli::try_parse_from([
+                "extramile",
+                "clients",
+                "--format",
+                "json",
+                "--format",
+                "csv"
+            ])
+            .is_err()
+        );
         let cli = Cli::try_parse_from(["extramile", "clients", "--format", "csv"]).unwrap();
-        assert_eq!(cli.format(), Ok(Format::Csv));
+        assert_eq!(cli.format, Format::Csv);
     }
 
     #[test]

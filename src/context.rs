@@ -26,7 +26,10 @@ impl Context {
     pub fn from_cli(cli: &Cli) -> Result<Context> {
         let path = match &cli.store {
             Some(path) if path.as_os_str().is_empty() => {
-                return Err(UsageError::new("--store (or EXTRAMILE_STORE) is empty; give a file path").into());
+                return Err(UsageError::new(
+                    "--store (or EXTRAMILE_STORE) is empty; give a file path",
+                )
+                .into());
             }
             Some(path) => path.clone(),
             None => default_store_path()?,
@@ -35,15 +38,22 @@ impl Context {
         let color = match cli.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => stdout_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            ColorChoice::Auto => {
+                stdout_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
         };
-        let width = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse().ok()).or_else(|| {
-            stdout_is_terminal.then(|| comfy_table::Table::new().width()).flatten()
-        });
+        let width = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse().ok())
+            .or_else(|| {
+                stdout_is_terminal
+                    .then(|| comfy_table::Table::new().width())
+                    .flatten()
+            });
         Ok(Context {
             store: Store::open(&path),
             now: now()?,
-            format: cli.format()?,
+            format: cli.format,
             style: Style { color, width },
         })
     }
@@ -126,7 +136,9 @@ fn parse_now(text: &str) -> Option<DateTime<FixedOffset>> {
     }
     let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M"))
-        .or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d").map(|d| d.and_time(NaiveTime::MIN)))
+        .or_else(|_| {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d").map(|d| d.and_time(NaiveTime::MIN))
+        })
         .ok()?;
     Some(local_instant(naive))
 }
@@ -137,7 +149,11 @@ pub fn local_instant(naive: NaiveDateTime) -> DateTime<FixedOffset> {
     Local
         .from_local_datetime(&naive)
         .earliest()
-        .or_else(|| Local.from_local_datetime(&(naive + chrono::Duration::hours(1))).earliest())
+        .or_else(|| {
+            Local
+                .from_local_datetime(&(naive + chrono::Duration::hours(1)))
+                .earliest()
+        })
         .map(|at| at.fixed_offset())
         .unwrap_or_else(|| naive.and_utc().fixed_offset())
 }

@@ -52,7 +52,11 @@ pub struct WhenError(pub String);
 
 impl fmt::Display for WhenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "can't read the date '{}'; use one of: {ACCEPTED_FORMS}", self.0)
+        write!(
+            f,
+            "can't read the date '{}'; use one of: {ACCEPTED_FORMS}",
+            self.0
+        )
     }
 }
 
@@ -104,7 +108,10 @@ impl When {
             }
             When::Date(date) => date,
             When::DateTime(at) => {
-                return Resolved { date: at.date(), time: Some(at.time()) };
+                return Resolved {
+                    date: at.date(),
+                    time: Some(at.time()),
+                };
             }
         };
         Resolved { date, time: None }
@@ -177,7 +184,11 @@ pub fn add_days(date: NaiveDate, n: i64) -> NaiveDate {
     } else {
         date.checked_sub_days(Days::new(n.unsigned_abs()))
     };
-    moved.unwrap_or(if n >= 0 { NaiveDate::MAX } else { NaiveDate::MIN })
+    moved.unwrap_or(if n >= 0 {
+        NaiveDate::MAX
+    } else {
+        NaiveDate::MIN
+    })
 }
 
 fn add_months(date: NaiveDate, n: i32) -> NaiveDate {
@@ -204,7 +215,10 @@ pub struct Week {
 impl Week {
     pub fn of(date: NaiveDate) -> Week {
         let iso: IsoWeek = date.iso_week();
-        Week { year: iso.year(), week: iso.week() }
+        Week {
+            year: iso.year(),
+            week: iso.week(),
+        }
     }
 
     /// Monday of this week.
@@ -239,7 +253,9 @@ impl FromStr for Week {
         let week: u32 = week.parse().map_err(|_| bad())?;
         NaiveDate::from_isoywd_opt(year, week, Weekday::Mon)
             .map(|_| Week { year, week })
-            .ok_or_else(|| format!("{year} has no ISO week {week}; write it as YYYY-Www, e.g. 2026-W47"))
+            .ok_or_else(|| {
+                format!("{year} has no ISO week {week}; write it as YYYY-Www, e.g. 2026-W47")
+            })
     }
 }
 
@@ -252,7 +268,10 @@ pub struct Month {
 
 impl Month {
     pub fn of(date: NaiveDate) -> Month {
-        Month { year: date.year(), month: date.month() }
+        Month {
+            year: date.year(),
+            month: date.month(),
+        }
     }
 
     pub fn start(self) -> NaiveDate {
@@ -280,7 +299,9 @@ impl FromStr for Month {
     fn from_str(input: &str) -> Result<Self, Self::Err> {
         NaiveDate::parse_from_str(&format!("{}-01", input.trim()), "%Y-%m-%d")
             .map(Month::of)
-            .map_err(|_| format!("can't read the month '{input}'; write it as YYYY-MM, e.g. 2026-11"))
+            .map_err(|_| {
+                format!("can't read the month '{input}'; write it as YYYY-MM, e.g. 2026-11")
+            })
     }
 }
 
@@ -306,7 +327,10 @@ mod tests {
 
     /// Resolves `input` against Sunday 2026-11-22 unless told otherwise.
     fn on(today: &str, input: &str) -> NaiveDate {
-        When::parse(input).unwrap_or_else(|| panic!("{input} should parse")).resolve(d(today)).date
+        When::parse(input)
+            .unwrap_or_else(|| panic!("{input} should parse"))
+            .resolve(d(today))
+            .date
     }
 
     const SUNDAY: &str = "2026-11-22";
@@ -380,8 +404,20 @@ mod tests {
     #[test]
     fn bad_input_is_refused_with_the_forms_listed() {
         for bad in [
-            "", "  ", "2026-13-01", "2026-11-31", "tomorow", "next", "in 3", "3 parsecs",
-            "++3d", "+d", "2026-11-20 25:00", "fri fri", "in 999999 days", "3 days from now",
+            "",
+            "  ",
+            "2026-13-01",
+            "2026-11-31",
+            "tomorow",
+            "next",
+            "in 3",
+            "3 parsecs",
+            "++3d",
+            "+d",
+            "2026-11-20 25:00",
+            "fri fri",
+            "in 999999 days",
+            "3 days from now",
         ] {
             let err = bad.parse::<When>().expect_err(bad);
             let msg = err.to_string();
@@ -410,7 +446,10 @@ mod tests {
         assert_eq!(m.end(), d("2026-02-28"));
         assert_eq!("2028-02".parse::<Month>().unwrap().end(), d("2028-02-29"));
         assert_eq!("2026-12".parse::<Month>().unwrap().end(), d("2026-12-31"));
-        assert_eq!("2026-01".parse::<Month>().unwrap().previous().to_string(), "2025-12");
+        assert_eq!(
+            "2026-01".parse::<Month>().unwrap().previous().to_string(),
+            "2025-12"
+        );
         assert!("2026-13".parse::<Month>().is_err());
     }
 

@@ -23,7 +23,10 @@ impl std::error::Error for UsageError {}
 
 /// The exit code for an error: 2 when it is (or wraps) bad input, else 1.
 pub fn exit_code(err: &anyhow::Error) -> i32 {
-    if err.chain().any(|cause| cause.is::<UsageError>() || cause.is::<crate::dates::WhenError>()) {
+    if err
+        .chain()
+        .any(|cause| cause.is::<UsageError>() || cause.is::<crate::dates::WhenError>())
+    {
         2
     } else {
         1

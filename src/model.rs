@@ -17,7 +17,9 @@ pub const MAX_TEXT: usize = 16 * 1024;
 pub const MAX_NAME: usize = 200;
 
 /// What kind of extra mile an action was.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ValueEnum,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
     /// A problem solved before the client asked.
@@ -35,7 +37,14 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [Kind::Fix, Kind::Idea, Kind::CheckIn, Kind::Touch, Kind::Intro, Kind::Other];
+    pub const ALL: [Kind; 6] = [
+        Kind::Fix,
+        Kind::Idea,
+        Kind::CheckIn,
+        Kind::Touch,
+        Kind::Intro,
+        Kind::Other,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -133,7 +142,11 @@ impl FollowUp {
     }
 
     pub fn days_overdue(&self, today: NaiveDate) -> i64 {
-        if self.is_overdue(today) { (today - self.due).num_days() } else { 0 }
+        if self.is_overdue(today) {
+            (today - self.due).num_days()
+        } else {
+            0
+        }
     }
 
     /// Done on a later day than its due date (local time).
@@ -150,7 +163,9 @@ pub enum Record {
     Action(Action),
     FollowUp(FollowUp),
     /// A tombstone: the record with this id is gone.
-    Deleted { id: String },
+    Deleted {
+        id: String,
+    },
 }
 
 impl Record {
@@ -196,7 +211,10 @@ pub fn clean_name(what: &str, name: &str) -> Result<String, UsageError> {
         )));
     }
     if name.chars().any(char::is_control) {
-        return Err(UsageError::new(format!("the {what} '{}' holds a control character", name.escape_debug())));
+        return Err(UsageError::new(format!(
+            "the {what} '{}' holds a control character",
+            name.escape_debug()
+        )));
     }
     Ok(name.to_string())
 }
@@ -205,7 +223,9 @@ pub fn clean_name(what: &str, name: &str) -> Result<String, UsageError> {
 pub fn clean_text(words: &[String]) -> Result<String, UsageError> {
     let text = words.join(" ").trim().to_string();
     if text.is_empty() {
-        return Err(UsageError::new("the text is empty; say what you did, e.g. extramile log Acme \"fixed the export\""));
+        return Err(UsageError::new(
+            "the text is empty; say what you did, e.g. extramile log Acme \"fixed the export\"",
+        ));
     }
     if text.len() > MAX_TEXT {
         return Err(UsageError::new(format!(
@@ -222,7 +242,9 @@ pub fn clean_tags(tags: &[String]) -> Result<Vec<String>, UsageError> {
     for tag in tags {
         let tag = clean_name("tag", tag)?.to_lowercase();
         if tag.contains(';') || tag.contains(char::is_whitespace) {
-            return Err(UsageError::new(format!("the tag '{tag}' holds a space or ';'; use one word per --tag")));
+            return Err(UsageError::new(format!(
+                "the tag '{tag}' holds a space or ';'; use one word per --tag"
+            )));
         }
         if !out.contains(&tag) {
             out.push(tag);
@@ -269,7 +291,10 @@ mod tests {
         assert!(clean_text(&["x".repeat(MAX_TEXT + 1)]).is_err());
         assert!(clean_name("client", &"x".repeat(MAX_NAME + 1)).is_err());
         assert!(clean_name("client", "a\u{7}b").is_err());
-        assert_eq!(clean_tags(&["Q4".into(), "q4".into(), "vip".into()]).unwrap(), ["q4", "vip"]);
+        assert_eq!(
+            clean_tags(&["Q4".into(), "q4".into(), "vip".into()]).unwrap(),
+            ["q4", "vip"]
+        );
         assert!(clean_tags(&["a b".into()]).is_err());
     }
 }

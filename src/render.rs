@@ -33,13 +33,19 @@ pub struct Cell {
 
 impl Cell {
     pub fn new(text: impl Into<String>, tone: Tone) -> Cell {
-        Cell { text: text.into(), tone }
+        Cell {
+            text: text.into(),
+            tone,
+        }
     }
 }
 
 impl<T: Into<String>> From<T> for Cell {
     fn from(text: T) -> Cell {
-        Cell { text: text.into(), tone: Tone::Plain }
+        Cell {
+            text: text.into(),
+            tone: Tone::Plain,
+        }
     }
 }
 
@@ -53,7 +59,11 @@ pub struct Table {
 
 impl Table {
     pub fn new(headers: &[&str], empty: &str) -> Table {
-        Table { headers: headers.iter().map(|h| h.to_string()).collect(), rows: Vec::new(), empty: empty.into() }
+        Table {
+            headers: headers.iter().map(|h| h.to_string()).collect(),
+            rows: Vec::new(),
+            empty: empty.into(),
+        }
     }
 
     pub fn row(&mut self, cells: Vec<Cell>) {
@@ -79,7 +89,11 @@ pub struct View {
 
 impl View {
     pub fn table(table: Table, json: Value) -> View {
-        View { blocks: vec![Block::Table(table)], json, main: None }
+        View {
+            blocks: vec![Block::Table(table)],
+            json,
+            main: None,
+        }
     }
 }
 
@@ -118,12 +132,18 @@ fn write_human(out: &mut impl Write, view: &View, style: Style) -> Result<()> {
                 if i > 0 {
                     writeln!(out)?;
                 }
-                writeln!(out, "{}", paint(&Cell::new(text.as_str(), Tone::Bold), style.color))?;
+                writeln!(
+                    out,
+                    "{}",
+                    paint(&Cell::new(text.as_str(), Tone::Bold), style.color)
+                )?;
             }
             Block::Line(cell) => writeln!(out, "{}", paint(cell, style.color))?,
-            Block::Table(table) if table.rows.is_empty() => {
-                writeln!(out, "{}", paint(&Cell::new(table.empty.as_str(), Tone::Dim), style.color))?
-            }
+            Block::Table(table) if table.rows.is_empty() => writeln!(
+                out,
+                "{}",
+                paint(&Cell::new(table.empty.as_str(), Tone::Dim), style.color)
+            )?,
             Block::Table(table) => writeln!(out, "{}", comfy(table, style))?,
         }
     }
@@ -140,13 +160,19 @@ fn comfy(table: &Table, style: Style) -> comfy_table::Table {
     }
     match style.width {
         Some(width) => {
-            t.set_width(width).set_content_arrangement(ContentArrangement::Dynamic);
+            t.set_width(width)
+                .set_content_arrangement(ContentArrangement::Dynamic);
         }
         None => {
             t.set_content_arrangement(ContentArrangement::Disabled);
         }
     }
-    t.set_header(table.headers.iter().map(|h| TableCell::new(h).add_attribute(Attribute::Bold)));
+    t.set_header(
+        table
+            .headers
+            .iter()
+            .map(|h| TableCell::new(h).add_attribute(Attribute::Bold)),
+    );
     for row in &table.rows {
         t.add_row(row.iter().map(|cell| {
             let c = TableCell::new(&cell.text);
@@ -177,7 +203,11 @@ pub fn paint(cell: &Cell, color: bool) -> String {
 
 /// CSV column names: the table's headers, lowercased, spaces as underscores.
 fn csv_header(header: &str) -> String {
-    header.trim().to_lowercase().replace([' ', '/'], "_").replace('#', "id")
+    header
+        .trim()
+        .to_lowercase()
+        .replace([' ', '/'], "_")
+        .replace('#', "id")
 }
 
 fn write_csv(out: &mut impl Write, table: &Table) -> Result<()> {
@@ -195,7 +225,10 @@ fn write_csv(out: &mut impl Write, table: &Table) -> Result<()> {
 fn write_markdown(out: &mut impl Write, view: &View) -> Result<()> {
     for (i, block) in view.blocks.iter().enumerate() {
         let spaced = i > 0;
-        if spaced && matches!(block, Block::Table(_)) && matches!(view.blocks[i - 1], Block::Line(_)) {
+        if spaced
+            && matches!(block, Block::Table(_))
+            && matches!(view.blocks[i - 1], Block::Line(_))
+        {
             writeln!(out)?;
         }
         match block {
@@ -206,13 +239,27 @@ fn write_markdown(out: &mut impl Write, view: &View) -> Result<()> {
                 writeln!(out, "### {}\n", markdown_escape(text))?;
             }
             Block::Line(cell) => writeln!(out, "{}  ", markdown_escape(&cell.text))?,
-            Block::Table(table) if table.rows.is_empty() => writeln!(out, "_{}_", markdown_escape(&table.empty))?,
+            Block::Table(table) if table.rows.is_empty() => {
+                writeln!(out, "_{}_", markdown_escape(&table.empty))?
+            }
             Block::Table(table) => {
                 let cells = |row: Vec<String>| format!("| {} |", row.join(" | "));
-                writeln!(out, "{}", cells(table.headers.iter().map(|h| markdown_escape(h)).collect()))?;
-                writeln!(out, "{}", cells(table.headers.iter().map(|_| "---".to_string()).collect()))?;
+                writeln!(
+                    out,
+                    "{}",
+                    cells(table.headers.iter().map(|h| markdown_escape(h)).collect())
+                )?;
+                writeln!(
+                    out,
+                    "{}",
+                    cells(table.headers.iter().map(|_| "---".to_string()).collect())
+                )?;
                 for row in &table.rows {
-                    writeln!(out, "{}", cells(row.iter().map(|c| markdown_escape(&c.text)).collect()))?;
+                    writeln!(
+                        out,
+                        "{}",
+                        cells(row.iter().map(|c| markdown_escape(&c.text)).collect())
+                    )?;
                 }
                 writeln!(out)?;
             }
@@ -243,8 +290,16 @@ mod tests {
 
     fn sample() -> View {
         let mut table = Table::new(&["#", "Client", "Last touch"], "No clients.");
-        table.row(vec!["1".into(), "Acme | Co".into(), Cell::new("3 days overdue", Tone::Alert)]);
-        View { blocks: vec![Block::Heading("Clients".into()), Block::Table(table)], json: serde_json::json!([]), main: None }
+        table.row(vec![
+            "1".into(),
+            "Acme | Co".into(),
+            Cell::new("3 days overdue", Tone::Alert),
+        ]);
+        View {
+            blocks: vec![Block::Heading("Clients".into()), Block::Table(table)],
+            json: serde_json::json!([]),
+            main: None,
+        }
     }
 
     fn printed(format: Format, color: bool) -> String {
@@ -255,14 +310,20 @@ mod tests {
 
     #[test]
     fn csv_uses_machine_headers_and_quotes() {
-        assert_eq!(printed(Format::Csv, false), "id,client,last_touch\n1,Acme | Co,3 days overdue\n");
+        assert_eq!(
+            printed(Format::Csv, false),
+            "id,client,last_touch\n1,Acme | Co,3 days overdue\n"
+        );
     }
 
     #[test]
     fn markdown_escapes_pipes() {
         let md = printed(Format::Markdown, false);
         assert!(md.contains("| 1 | Acme \\| Co | 3 days overdue |"), "{md}");
-        assert!(md.starts_with("### Clients\n\n| # | Client | Last touch |\n| --- | --- | --- |\n"), "{md}");
+        assert!(
+            md.starts_with("### Clients\n\n| # | Client | Last touch |\n| --- | --- | --- |\n"),
+            "{md}"
+        );
         assert!(md.ends_with("|\n\n"), "a blank line ends the table: {md}");
     }
 

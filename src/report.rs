@@ -58,10 +58,18 @@ pub struct ClientSummary {
 
 /// Where `client` stands on `day`, given the last day anything was done for it.
 pub fn cadence_status(client: &Client, last_touch: Option<NaiveDate>, day: NaiveDate) -> Cadence {
-    let Some(every) = client.cadence_days else { return Cadence::None };
+    let Some(every) = client.cadence_days else {
+        return Cadence::None;
+    };
     let since = last_touch.unwrap_or_else(|| local_date(client.created));
     let days_left = i64::from(every) - (day - since).num_days();
-    if days_left < 0 { Cadence::Past { days_past: -days_left } } else { Cadence::Ok { days_left } }
+    if days_left < 0 {
+        Cadence::Past {
+            days_past: -days_left,
+        }
+    } else {
+        Cadence::Ok { days_left }
+    }
 }
 
 /// Every client with its figures at the end of `today`, by name. The last touch is the
@@ -96,7 +104,11 @@ pub fn client_summaries(state: &State, today: NaiveDate) -> Vec<ClientSummary> {
             s.actions += 1;
         }
     }
-    for f in state.follow_ups.values().filter(|f| f.status == Status::Open) {
+    for f in state
+        .follow_ups
+        .values()
+        .filter(|f| f.status == Status::Open)
+    {
         if let Some(s) = by_client.get_mut(f.client.as_str()) {
             s.open += 1;
             s.overdue += usize::from(f.is_overdue(today));
@@ -133,7 +145,9 @@ fn overdue_on(f: &FollowUp, day: NaiveDate) -> bool {
 }
 
 fn done_within(f: &FollowUp, start: NaiveDate, end: NaiveDate) -> bool {
-    f.status == Status::Done && f.closed_at.is_some_and(|at| (start..=end).contains(&local_date(at)))
+    f.status == Status::Done
+        && f.closed_at
+            .is_some_and(|at| (start..=end).contains(&local_date(at)))
 }
 
 /// The headline figures of a span of days.
@@ -156,8 +170,16 @@ pub struct Totals {
 pub fn totals(state: &State, start: NaiveDate, end: NaiveDate, today: NaiveDate) -> Totals {
     let as_of = end.min(today);
     let mut touched = HashSet::new();
-    let mut t = Totals { start, end, ..Totals::default() };
-    for a in state.actions.values().filter(|a| (start..=end).contains(&local_date(a.at))) {
+    let mut t = Totals {
+        start,
+        end,
+        ..Totals::default()
+    };
+    for a in state
+        .actions
+        .values()
+        .filter(|a| (start..=end).contains(&local_date(a.at)))
+    {
         t.actions += 1;
         t.intros += usize::from(a.kind == Kind::Intro);
         touched.insert(a.client.as_str());
@@ -217,7 +239,12 @@ pub struct Period {
 }
 
 /// The figures for `start..=end` and the same-length span `previous` before it.
-pub fn period(state: &State, (start, end): (NaiveDate, NaiveDate), previous: (NaiveDate, NaiveDate), today: NaiveDate) -> Period {
+pub fn period(
+    state: &State,
+    (start, end): (NaiveDate, NaiveDate),
+    previous: (NaiveDate, NaiveDate),
+    today: NaiveDate,
+) -> Period {
     let as_of = end.min(today);
     let in_span = |day: NaiveDate| (start..=end).contains(&day);
     let mut rows: HashMap<&str, ClientPeriod> = HashMap::new();
@@ -235,7 +262,9 @@ pub fn period(state: &State, (start, end): (NaiveDate, NaiveDate), previous: (Na
     for a in state.actions.values() {
         let day = local_date(a.at);
         if in_span(day) {
-            let r = rows.entry(a.client.as_str()).or_insert_with(|| empty_row(&a.client));
+            let r = rows
+                .entry(a.client.as_str())
+                .or_insert_with(|| empty_row(&a.client));
             r.actions += 1;
             *r.by_kind.entry(a.kind).or_default() += 1;
             r.last_touch = Some(r.last_touch.map_or(day, |d| d.max(day)));
@@ -247,19 +276,28 @@ pub fn period(state: &State, (start, end): (NaiveDate, NaiveDate), previous: (Na
         let done = done_within(f, start, end);
         let overdue = overdue_on(f, as_of);
         if done {
-            let r = rows.entry(f.client.as_str()).or_insert_with(|| empty_row(&f.client));
+            let r = rows
+                .entry(f.client.as_str())
+                .or_insert_with(|| empty_row(&f.client));
             r.followups_done += 1;
             r.followups_done_late += usize::from(f.done_late());
         }
         if overdue {
-            rows.entry(f.client.as_str()).or_insert_with(|| empty_row(&f.client)).overdue += 1;
+            rows.entry(f.client.as_str())
+                .or_insert_with(|| empty_row(&f.client))
+                .overdue += 1;
         }
         if let Some(r) = rows.get_mut(f.client.as_str()) {
             r.open += usize::from(open_on(f, as_of));
         }
         if done && f.done_late() {
             let closed = f.closed_at.map(local_date).unwrap_or(f.due);
-            slipped.push(slipped_row(state, f, "done-late", (closed - f.due).num_days()));
+            slipped.push(slipped_row(
+                state,
+                f,
+                "done-late",
+                (closed - f.due).num_days(),
+            ));
         } else if overdue {
             slipped.push(slipped_row(state, f, "overdue", (as_of - f.due).num_days()));
         }
@@ -272,7 +310,11 @@ pub fn period(state: &State, (start, end): (NaiveDate, NaiveDate), previous: (Na
         }
     }
     let mut by_client: Vec<ClientPeriod> = rows.into_values().collect();
-    by_client.sort_by(|a, b| b.actions.cmp(&a.actions).then_with(|| a.client.to_lowercase().cmp(&b.client.to_lowercase())));
+    by_client.sort_by(|a, b| {
+        b.actions
+            .cmp(&a.actions)
+            .then_with(|| a.client.to_lowercase().cmp(&b.client.to_lowercase()))
+    });
     slipped.sort_by_key(|s| (std::cmp::Reverse(s.days_late), s.id));
 
     let summaries = client_summaries(state, as_of);
@@ -283,7 +325,7 @@ pub fn period(state: &State, (start, end): (NaiveDate, NaiveDate), previous: (Na
         by_kind,
         slipped,
         neglected: neglected(&summaries).into_iter().cloned().collect(),
-        streak_weeks: streak_weeks(state, Week::of(end)),
+        streak_weeks: streak_weeks(state, Week::of(as_of)),
     }
 }
 
@@ -300,7 +342,11 @@ fn slipped_row(state: &State, f: &FollowUp, how: &'static str, days_late: i64) -
 
 /// Consecutive weeks up to and including `week` that hold at least one action.
 pub fn streak_weeks(state: &State, week: Week) -> u32 {
-    let weeks: HashSet<Week> = state.actions.values().map(|a| Week::of(local_date(a.at))).collect();
+    let weeks: HashSet<Week> = state
+        .actions
+        .values()
+        .map(|a| Week::of(local_date(a.at)))
+        .collect();
     let mut streak = 0;
     let mut current = week;
     while weeks.contains(&current) {

@@ -43,7 +43,8 @@ impl State {
             }
             Record::FollowUp(follow_up) => {
                 self.max_num = self.max_num.max(follow_up.num);
-                self.follow_ups.insert(follow_up.id.clone(), follow_up.clone());
+                self.follow_ups
+                    .insert(follow_up.id.clone(), follow_up.clone());
             }
             Record::Deleted { id } => {
                 self.clients.remove(id);
@@ -79,16 +80,23 @@ impl State {
     pub fn match_client(&self, typed: &str) -> Result<ClientMatch<'_>, UsageError> {
         let name = crate::model::clean_name("client name", typed)?;
         let wanted = name.to_lowercase();
-        if let Some(client) = self.clients.values().find(|c| c.name.to_lowercase() == wanted) {
+        if let Some(client) = self
+            .clients
+            .values()
+            .find(|c| c.name.to_lowercase() == wanted)
+        {
             return Ok(ClientMatch::Existing(client));
         }
-        let mut candidates: Vec<&Client> =
-            self.clients.values().filter(|c| c.name.to_lowercase().starts_with(&wanted)).collect();
+        let mut candidates: Vec<&Client> = self
+            .clients
+            .values()
+            .filter(|c| c.name.to_lowercase().starts_with(&wanted))
+            .collect();
         match candidates.len() {
             0 => Ok(ClientMatch::New(name)),
             1 => Ok(ClientMatch::Existing(candidates[0])),
             _ => {
-                candidates.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+                candidates.sort_by_key(|c| c.name.to_lowercase());
                 let names: Vec<&str> = candidates.iter().map(|c| c.name.as_str()).collect();
                 Err(UsageError::new(format!(
                     "'{name}' matches several clients: {}; type more of the name",
@@ -112,7 +120,10 @@ impl State {
         if let Some(a) = self.actions.values().find(|a| a.num == num) {
             return Some(Item::Action(a));
         }
-        self.follow_ups.values().find(|f| f.num == num).map(Item::FollowUp)
+        self.follow_ups
+            .values()
+            .find(|f| f.num == num)
+            .map(Item::FollowUp)
     }
 
     /// Actions, oldest first (ties by number).
@@ -124,7 +135,11 @@ impl State {
 
     /// Open follow-ups, soonest due first (ties by number).
     pub fn open_follow_ups(&self) -> Vec<&FollowUp> {
-        let mut open: Vec<&FollowUp> = self.follow_ups.values().filter(|f| f.status == Status::Open).collect();
+        let mut open: Vec<&FollowUp> = self
+            .follow_ups
+            .values()
+            .filter(|f| f.status == Status::Open)
+            .collect();
         open.sort_by_key(|f| (f.due, f.num));
         open
     }
@@ -166,7 +181,11 @@ mod tests {
     #[test]
     fn client_matching() {
         let state = state_with(&["Acme", "Acme Labs", "Globex", "Initech"]);
-        assert_eq!(matched(&state, "acme"), "Acme", "an exact match wins over a longer name");
+        assert_eq!(
+            matched(&state, "acme"),
+            "Acme",
+            "an exact match wins over a longer name"
+        );
         assert_eq!(matched(&state, "ACME LABS"), "Acme Labs");
         assert_eq!(matched(&state, "glo"), "Globex", "a unique prefix selects");
         assert_eq!(matched(&state, " Umbrella "), "new Umbrella");

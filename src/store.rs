@@ -54,7 +54,10 @@ pub struct Draft {
 
 impl From<Vec<Record>> for Draft {
     fn from(records: Vec<Record>) -> Self {
-        Draft { records, undoes: None }
+        Draft {
+            records,
+            undoes: None,
+        }
     }
 }
 
@@ -78,10 +81,17 @@ pub struct Loaded {
 impl Store {
     /// The store at `path`: a journal file, or a directory holding `journal.jsonl`.
     pub fn open(path: &Path) -> Store {
-        let journal = if path.is_dir() { path.join(JOURNAL) } else { path.to_path_buf() };
+        let journal = if path.is_dir() {
+            path.join(JOURNAL)
+        } else {
+            path.to_path_buf()
+        };
         let mut lock = journal.clone().into_os_string();
         lock.push(".lock");
-        Store { journal, lock: PathBuf::from(lock) }
+        Store {
+            journal,
+            lock: PathBuf::from(lock),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -108,7 +118,11 @@ impl Store {
         }
         // A shared lock keeps us from reading a line while a writer is halfway through
         // it. A store we can only read (no lock file, read-only directory) is read as is.
-        let _lock = OpenOptions::new().read(true).open(&self.lock).ok().filter(|f| f.lock_shared().is_ok());
+        let _lock = OpenOptions::new()
+            .read(true)
+            .open(&self.lock)
+            .ok()
+            .filter(|f| f.lock_shared().is_ok());
         let bytes = self.read_bytes()?;
         parse_journal(&self.journal, &bytes, keep_changes)
     }
@@ -143,13 +157,21 @@ impl Store {
         make: impl FnOnce(&Loaded) -> Result<(Draft, T)>,
     ) -> Result<T> {
         let _lock = self.lock_exclusive()?;
-        self.create_if_missing()?;
-        let bytes = self.read_bytes()?;
-        let loaded = parse_journal(&self.journal, &bytes, history)?;
+        let bytes = if self.journal.exists() {
+            self.read_bytes()?
+        } else {
+            Vec::new()
+        };
+        let loaded = if bytes.is_empty() && !self.journal.exists() {
+            Loaded::default()
+        } else {
+            parse_journal(&self.journal, &bytes, history)?
+        };
         let (draft, out) = make(&loaded)?;
         if draft.records.is_empty() {
             return Ok(out);
         }
+        self.create_if_missing()?;
         if loaded.torn_bytes > 0 {
             self.set_aside_torn_tail(&bytes, loaded.torn_bytes)?;
         }
@@ -183,7 +205,8 @@ impl Store {
             .create(true)
             .open(&self.lock)
             .with_context(|| format!("could not open the lock file {}", self.lock.display()))?;
-        lock.lock().with_context(|| format!("could not lock {}", self.lock.display()))?;
+        lock.lock()
+            .with_context(|| format!("could not lock {}", self.lock.display()))?;
         Ok(lock)
     }
 
@@ -192,7 +215,10 @@ impl Store {
         if self.journal.exists() {
             return Ok(());
         }
-        let header = serde_json::to_string(&Header { format: FORMAT.into(), version: VERSION })?;
+        let header = serde_json::to_string(&Header {
+            format: FORMAT.into(),
+            version: VERSION,
+        })?;
         write_atomically(&self.journal, format!("{header}\n").as_bytes())
             .with_context(|| format!("could not create the store {}", self.journal.display()))
     }
@@ -202,15 +228,24 @@ impl Store {
         let keep = bytes.len() - torn;
         let mut aside = self.journal.clone().into_os_string();
         aside.push(format!(".torn-{}", crate::model::new_id()));
-        write_atomically(Path::new(&aside), &bytes[keep..])
-            .with_context(|| format!("could not set aside the cut-short last line of {}", self.journal.display()))?;
+        write_atomically(Path::new(&aside), &bytes[keep..]).with_context(|| {
+            format!(
+                "could not set aside the cut-short last line of {}",
+                self.journal.display()
+            )
+        })?;
         let file = OpenOptions::new()
             .write(true)
             .open(&self.journal)
             .with_context(|| format!("could not open {} for writing", self.journal.display()))?;
         file.set_len(keep as u64)
             .and_then(|()| file.sync_data())
-            .with_context(|| format!("could not cut the torn last line off {}", self.journal.display()))
+            .with_context(|| {
+                format!(
+                    "could not cut the torn last line off {}",
+                    self.journal.display()
+                )
+            })
     }
 
     fn append(&self, change: &Change) -> Result<()> {
@@ -271,7 +306,12 @@ fn check_header(path: &Path, header: Option<&[u8]>) -> Result<()> {
     let header: Header = serde_json::from_slice(line)
         .ok()
         .filter(|h: &Header| h.format == FORMAT)
-        .with_context(|| format!("{} is not an extramile journal (line 1 is not its format line)", path.display()))?;
+        .with_context(|| {
+            format!(
+                "{} is not an extramile journal (line 1 is not its format line)",
+                path.display()
+            )
+        })?;
     if header.version > VERSION {
         bail!(
             "{} was written by a newer extramile (format version {}; this one reads up to {VERSION}): upgrade extramile",
@@ -284,7 +324,10 @@ fn check_header(path: &Path, header: Option<&[u8]>) -> Result<()> {
 
 /// Writes `bytes` to `path` through a temp file: fsync, rename, fsync of the directory.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut temp = tempfile::NamedTempFile::new_in(dir)?;
     temp.write_all(bytes)?;
     temp.as_file().sync_all()?;
@@ -319,5 +362,7 @@ fn create_private_dir(dir: &Path) -> Result<()> {
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).with_context(|| format!("could not create the store directory {}", dir.display()))
+    builder
+        .create(dir)
+        .with_context(|| format!("could not create the store directory {}", dir.display()))
 }

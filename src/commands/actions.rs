@@ -12,7 +12,11 @@ use crate::render::{Table, View};
 pub fn run(ctx: &Context, args: ActionsArgs) -> Result<()> {
     let state = ctx.load()?;
     let today = ctx.today();
-    let client = args.client.as_deref().map(|c| state.existing_client(c)).transpose()?;
+    let client = args
+        .client
+        .as_deref()
+        .map(|c| state.existing_client(c))
+        .transpose()?;
     let since = args.since.map(|w| w.resolve(today));
     let until = args.until.map(|w| w.resolve(today));
     let tag = args.tag.map(|t| t.trim().to_lowercase());
@@ -31,14 +35,23 @@ pub fn run(ctx: &Context, args: ActionsArgs) -> Result<()> {
                 Some(_) => a.at <= ctx.instant(u),
                 None => day <= u.date,
             })
-            && grep.as_ref().is_none_or(|g| a.text.to_lowercase().contains(g))
+            && grep
+                .as_ref()
+                .is_none_or(|g| a.text.to_lowercase().contains(g))
     };
-    let mut rows: Vec<&Action> = state.actions_by_time().into_iter().filter(matches).collect();
+    let mut rows: Vec<&Action> = state
+        .actions_by_time()
+        .into_iter()
+        .filter(matches)
+        .collect();
     if let Some(limit) = args.limit {
         rows.drain(..rows.len().saturating_sub(limit));
     }
 
-    let mut table = Table::new(&["#", "When", "Client", "Kind", "Action", "Tags"], "No actions match.");
+    let mut table = Table::new(
+        &["#", "When", "Client", "Kind", "Action", "Tags"],
+        "No actions match.",
+    );
     for a in &rows {
         table.row(vec![
             a.num.to_string().into(),
@@ -49,6 +62,9 @@ pub fn run(ctx: &Context, args: ActionsArgs) -> Result<()> {
             a.tags.join(" ").into(),
         ]);
     }
-    let json = rows.iter().map(|a| action_json(state.client_name(&a.client), a)).collect();
+    let json = rows
+        .iter()
+        .map(|a| action_json(state.client_name(&a.client), a))
+        .collect();
     ctx.print(&View::table(table, Value::Array(json)))
 }

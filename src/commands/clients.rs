@@ -18,7 +18,17 @@ pub fn list(ctx: &Context) -> Result<()> {
     let state = ctx.load()?;
     let summaries = client_summaries(&state, ctx.today());
     let mut table = Table::new(
-        &["Client", "Tier", "Actions", "Last touch", "Days since", "Open", "Overdue", "Next due", "Cadence"],
+        &[
+            "Client",
+            "Tier",
+            "Actions",
+            "Last touch",
+            "Days since",
+            "Open",
+            "Overdue",
+            "Next due",
+            "Cadence",
+        ],
         "No clients yet. Log your first action: extramile log CLIENT what you did",
     );
     for s in &summaries {
@@ -26,10 +36,23 @@ pub fn list(ctx: &Context) -> Result<()> {
             s.client.as_str().into(),
             s.tier.clone().unwrap_or_default().into(),
             s.actions.to_string().into(),
-            s.last_touch.map(show_date).unwrap_or_else(|| "never".into()).into(),
-            s.days_since.map(|d| d.to_string()).unwrap_or_default().into(),
+            s.last_touch
+                .map(show_date)
+                .unwrap_or_else(|| "never".into())
+                .into(),
+            s.days_since
+                .map(|d| d.to_string())
+                .unwrap_or_default()
+                .into(),
             s.open.to_string().into(),
-            Cell::new(s.overdue.to_string(), if s.overdue > 0 { Tone::Alert } else { Tone::Plain }),
+            Cell::new(
+                s.overdue.to_string(),
+                if s.overdue > 0 {
+                    Tone::Alert
+                } else {
+                    Tone::Plain
+                },
+            ),
             s.next_due.map(show_date).unwrap_or_default().into(),
             cadence_cell(s),
         ]);
@@ -38,7 +61,11 @@ pub fn list(ctx: &Context) -> Result<()> {
 }
 
 fn cadence_cell(s: &ClientSummary) -> Cell {
-    let tone = if s.cadence.is_past() { Tone::Alert } else { Tone::Plain };
+    let tone = if s.cadence.is_past() {
+        Tone::Alert
+    } else {
+        Tone::Plain
+    };
     Cell::new(s.cadence.describe(), tone)
 }
 
@@ -46,8 +73,16 @@ pub fn client(ctx: &Context, args: ClientArgs) -> Result<()> {
     if args.tier.is_none() && args.cadence.is_none() && args.rename.is_none() {
         return card(ctx, &args.name);
     }
-    let tier = args.tier.as_deref().map(|t| clean_name("tier", t)).transpose()?;
-    let rename = args.rename.as_deref().map(|n| clean_name("new name", n)).transpose()?;
+    let tier = args
+        .tier
+        .as_deref()
+        .map(|t| clean_name("tier", t))
+        .transpose()?;
+    let rename = args
+        .rename
+        .as_deref()
+        .map(|n| clean_name("new name", n))
+        .transpose()?;
     let (before, after) = ctx.store.change("client", ctx.now, |loaded| {
         let state = &loaded.state;
         let before = state.existing_client(&args.name)?.clone();
@@ -59,13 +94,23 @@ pub fn client(ctx: &Context, args: ClientArgs) -> Result<()> {
             after.cadence_days = days;
         }
         if let Some(name) = &rename {
-            let taken = state.clients.values().find(|c| c.id != before.id && c.name.eq_ignore_ascii_case(name));
+            let taken = state
+                .clients
+                .values()
+                .find(|c| c.id != before.id && c.name.eq_ignore_ascii_case(name));
             if let Some(other) = taken {
-                bail!("there is already a client called '{}'; choose another name", other.name);
+                bail!(
+                    "there is already a client called '{}'; choose another name",
+                    other.name
+                );
             }
             after.name = name.clone();
         }
-        let records = if after == before { vec![] } else { vec![Record::Client(after.clone())] };
+        let records = if after == before {
+            vec![]
+        } else {
+            vec![Record::Client(after.clone())]
+        };
         Ok((records.into(), (before, after)))
     })?;
     let line = describe_change(&before, &after);
@@ -116,7 +161,10 @@ pub fn card_view(state: &State, client: &Client, today: NaiveDate) -> View {
     let mut facts = vec![
         format!("Tier: {}", client.tier.as_deref().unwrap_or("none")),
         match client.cadence_days {
-            Some(days) => format!("Cadence: every {days} days ({})", summary.cadence.describe()),
+            Some(days) => format!(
+                "Cadence: every {days} days ({})",
+                summary.cadence.describe()
+            ),
             None => "Cadence: none".into(),
         },
         match (summary.last_touch, summary.days_since) {
@@ -125,16 +173,36 @@ pub fn card_view(state: &State, client: &Client, today: NaiveDate) -> View {
         },
         format!("Actions: {}", summary.actions),
     ];
-    facts.push(format!("Open follow-ups: {} ({} overdue)", summary.open, summary.overdue));
+    facts.push(format!(
+        "Open follow-ups: {} ({} overdue)",
+        summary.open, summary.overdue
+    ));
 
-    let open: Vec<_> = state.open_follow_ups().into_iter().filter(|f| f.client == client.id).collect();
+    let open: Vec<_> = state
+        .open_follow_ups()
+        .into_iter()
+        .filter(|f| f.client == client.id)
+        .collect();
     let open_view = follow_up_view(state, &open, today, "No open follow-ups.");
 
-    let mut timeline = Table::new(&["Date", "#", "Type", "Kind / status", "Text"], "Nothing logged yet.");
+    let mut timeline = Table::new(
+        &["Date", "#", "Type", "Kind / status", "Text"],
+        "Nothing logged yet.",
+    );
     let mut entries: Vec<(NaiveDate, u64, Vec<Cell>)> = Vec::new();
     for a in state.actions.values().filter(|a| a.client == client.id) {
         let day = local_date(a.at);
-        entries.push((day, a.num, vec![show_date(day).into(), a.num.to_string().into(), "action".into(), a.kind.name().into(), a.text.as_str().into()]));
+        entries.push((
+            day,
+            a.num,
+            vec![
+                show_date(day).into(),
+                a.num.to_string().into(),
+                "action".into(),
+                a.kind.name().into(),
+                a.text.as_str().into(),
+            ],
+        ));
     }
     for f in state.follow_ups.values().filter(|f| f.client == client.id) {
         let day = match f.status {
@@ -144,18 +212,38 @@ pub fn card_view(state: &State, client: &Client, today: NaiveDate) -> View {
         let status = match f.status {
             Status::Open if f.is_overdue(today) => Cell::new("overdue", Tone::Alert),
             Status::Open => Cell::from("open, due"),
-            Status::Done if f.done_late() => Cell::new(format!("done late (due {})", show_date(f.due)), Tone::Alert),
+            Status::Done if f.done_late() => {
+                Cell::new(format!("done late (due {})", show_date(f.due)), Tone::Alert)
+            }
             Status::Done => Cell::new("done", Tone::Good),
             Status::Cancelled => Cell::new("cancelled", Tone::Dim),
         };
-        entries.push((day, f.num, vec![show_date(day).into(), f.num.to_string().into(), "follow-up".into(), status, f.text.as_str().into()]));
+        entries.push((
+            day,
+            f.num,
+            vec![
+                show_date(day).into(),
+                f.num.to_string().into(),
+                "follow-up".into(),
+                status,
+                f.text.as_str().into(),
+            ],
+        ));
     }
     entries.sort_by_key(|(day, num, _)| (*day, *num));
     timeline.rows = entries.into_iter().map(|(_, _, row)| row).collect();
 
-    let mut actions: Vec<_> = state.actions.values().filter(|a| a.client == client.id).collect();
+    let mut actions: Vec<_> = state
+        .actions
+        .values()
+        .filter(|a| a.client == client.id)
+        .collect();
     actions.sort_by_key(|a| (a.at, a.num));
-    let mut follow_ups: Vec<_> = state.follow_ups.values().filter(|f| f.client == client.id).collect();
+    let mut follow_ups: Vec<_> = state
+        .follow_ups
+        .values()
+        .filter(|f| f.client == client.id)
+        .collect();
     follow_ups.sort_by_key(|f| (f.due, f.num));
     let json = json!({
         "client": summary,
@@ -169,5 +257,9 @@ pub fn card_view(state: &State, client: &Client, today: NaiveDate) -> View {
     blocks.push(Block::Table(timeline));
     blocks.push(Block::Heading("Open follow-ups".into()));
     blocks.extend(open_view.blocks);
-    View { blocks, json, main: None }
+    View {
+        blocks,
+        json,
+        main: None,
+    }
 }

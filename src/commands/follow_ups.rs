@@ -48,7 +48,11 @@ fn change_each(ctx: &Context, ids: &[u64], how: Close) -> Result<()> {
             let mut follow_up = open_follow_up(state, num)?.clone();
             match how {
                 Close::Done | Close::Cancel => {
-                    follow_up.status = if matches!(how, Close::Done) { Status::Done } else { Status::Cancelled };
+                    follow_up.status = if matches!(how, Close::Done) {
+                        Status::Done
+                    } else {
+                        Status::Cancelled
+                    };
                     follow_up.closed_at = Some(ctx.now);
                 }
                 Close::Snooze(when) => {
@@ -58,8 +62,15 @@ fn change_each(ctx: &Context, ids: &[u64], how: Close) -> Result<()> {
             }
             changed.push(follow_up);
         }
-        let names: Vec<String> = changed.iter().map(|f| state.client_name(&f.client).to_string()).collect();
-        let records = changed.iter().cloned().map(Record::FollowUp).collect::<Vec<_>>();
+        let names: Vec<String> = changed
+            .iter()
+            .map(|f| state.client_name(&f.client).to_string())
+            .collect();
+        let records = changed
+            .iter()
+            .cloned()
+            .map(Record::FollowUp)
+            .collect::<Vec<_>>();
         Ok((records.into(), (changed, names)))
     })?;
 
@@ -68,28 +79,50 @@ fn change_each(ctx: &Context, ids: &[u64], how: Close) -> Result<()> {
         lines.push(match how {
             Close::Done if f.done_late() => {
                 let late = (today - f.due).num_days();
-                format!("Done #{} for {client}: {} ({late} {} late).", f.num, f.text, days(late))
+                format!(
+                    "Done #{} for {client}: {} ({late} {} late).",
+                    f.num,
+                    f.text,
+                    days(late)
+                )
             }
             Close::Done => format!("Done #{} for {client}: {} (on time).", f.num, f.text),
             Close::Cancel => format!("Cancelled #{} for {client}: {}.", f.num, f.text),
-            Close::Snooze(_) => format!("Snoozed #{} for {client} to {}: {}.", f.num, show_day(f.due), f.text),
+            Close::Snooze(_) => format!(
+                "Snoozed #{} for {client} to {}: {}.",
+                f.num,
+                show_day(f.due),
+                f.text
+            ),
         });
     }
-    let json = Value::Array(changed.iter().zip(&names).map(|(f, c)| follow_up_json(c, f, today)).collect());
+    let json = Value::Array(
+        changed
+            .iter()
+            .zip(&names)
+            .map(|(f, c)| follow_up_json(c, f, today))
+            .collect(),
+    );
     ctx.confirm(&lines.join("\n"), json)
 }
 
 /// The open follow-up with this number, or an error saying why it can't be changed.
 fn open_follow_up(state: &State, num: u64) -> Result<&FollowUp> {
     match state.by_num(num) {
-        None => bail!("there is no follow-up #{num}; `extramile upcoming` lists the open ones (nothing was changed)"),
+        None => bail!(
+            "there is no follow-up #{num}; `extramile upcoming` lists the open ones (nothing was changed)"
+        ),
         Some(Item::Action(_)) => {
-            bail!("#{num} is an action, not a follow-up; `extramile upcoming` lists follow-ups (nothing was changed)")
+            bail!(
+                "#{num} is an action, not a follow-up; `extramile upcoming` lists follow-ups (nothing was changed)"
+            )
         }
         Some(Item::FollowUp(f)) if f.status != Status::Open => bail!(
             "follow-up #{num} is already {} (on {}); nothing was changed",
             f.status.name(),
-            f.closed_at.map(|at| show_date(crate::model::local_date(at))).unwrap_or_default()
+            f.closed_at
+                .map(|at| show_date(crate::model::local_date(at)))
+                .unwrap_or_default()
         ),
         Some(Item::FollowUp(f)) => Ok(f),
     }
@@ -102,7 +135,9 @@ fn days(n: i64) -> &'static str {
 pub fn overdue(ctx: &Context, client: Option<&str>) -> Result<()> {
     let state = ctx.load()?;
     let today = ctx.today();
-    let client_id = client.map(|c| state.existing_client(c).map(|c| c.id.clone())).transpose()?;
+    let client_id = client
+        .map(|c| state.existing_client(c).map(|c| c.id.clone()))
+        .transpose()?;
     let rows: Vec<&FollowUp> = state
         .open_follow_ups()
         .into_iter()
@@ -116,13 +151,22 @@ pub fn upcoming(ctx: &Context, days: u32) -> Result<()> {
     let state = ctx.load()?;
     let today = ctx.today();
     let horizon = add_days(today, i64::from(days));
-    let rows: Vec<&FollowUp> = state.open_follow_ups().into_iter().filter(|f| f.due <= horizon).collect();
+    let rows: Vec<&FollowUp> = state
+        .open_follow_ups()
+        .into_iter()
+        .filter(|f| f.due <= horizon)
+        .collect();
     let empty = format!("Nothing is due in the next {days} days.");
     ctx.print(&follow_up_view(&state, &rows, today, &empty))
 }
 
 /// Follow-ups, in the order given, as a table with a human "when" column.
-pub fn follow_up_view(state: &State, rows: &[&FollowUp], today: chrono::NaiveDate, empty: &str) -> View {
+pub fn follow_up_view(
+    state: &State,
+    rows: &[&FollowUp],
+    today: chrono::NaiveDate,
+    empty: &str,
+) -> View {
     let mut table = Table::new(&["#", "Client", "Follow-up", "Due", "When"], empty);
     for f in rows {
         let tone = if f.is_overdue(today) {
@@ -140,6 +184,9 @@ pub fn follow_up_view(state: &State, rows: &[&FollowUp], today: chrono::NaiveDat
             Cell::new(humanize_due(f.due, today), tone),
         ]);
     }
-    let json = rows.iter().map(|f| follow_up_json(state.client_name(&f.client), f, today)).collect();
+    let json = rows
+        .iter()
+        .map(|f| follow_up_json(state.client_name(&f.client), f, today))
+        .collect();
     View::table(table, Value::Array(json))
 }

@@ -91,13 +91,28 @@ pub fn follow_up(ctx: &Context, args: FollowUpArgs) -> Result<()> {
         ctx.notice(&format!("New client: {}", client.name));
     }
     if follow_up.due < today {
-        ctx.notice(&format!("note: #{} is already overdue (due {})", follow_up.num, show_day(follow_up.due)));
+        ctx.notice(&format!(
+            "note: #{} is already overdue (due {})",
+            follow_up.num,
+            show_day(follow_up.due)
+        ));
     }
-    let line = format!("Follow-up #{} for {} due {}.", follow_up.num, client.name, show_day(follow_up.due));
+    let line = format!(
+        "Follow-up #{} for {} due {}.",
+        follow_up.num,
+        client.name,
+        show_day(follow_up.due)
+    );
     ctx.confirm(&line, follow_up_json(&client.name, &follow_up, today))
 }
 
-fn new_follow_up(ctx: &Context, num: u64, client: &str, text: String, due: chrono::NaiveDate) -> FollowUp {
+fn new_follow_up(
+    ctx: &Context,
+    num: u64,
+    client: &str,
+    text: String,
+    due: chrono::NaiveDate,
+) -> FollowUp {
     FollowUp {
         id: new_id(),
         num,

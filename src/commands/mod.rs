@@ -36,11 +36,21 @@ pub fn run(cli: Cli) -> Result<()> {
 }
 
 /// The client a new record is for, and the record that creates it when it is new.
-fn client_for_write(state: &State, typed: &str, now: DateTime<FixedOffset>) -> Result<(Client, Option<Record>)> {
+fn client_for_write(
+    state: &State,
+    typed: &str,
+    now: DateTime<FixedOffset>,
+) -> Result<(Client, Option<Record>)> {
     Ok(match state.match_client(typed)? {
         ClientMatch::Existing(client) => (client.clone(), None),
         ClientMatch::New(name) => {
-            let client = Client { id: new_id(), name, tier: None, cadence_days: None, created: now };
+            let client = Client {
+                id: new_id(),
+                name,
+                tier: None,
+                cadence_days: None,
+                created: now,
+            };
             (client.clone(), Some(Record::Client(client)))
         }
     })
@@ -48,7 +58,9 @@ fn client_for_write(state: &State, typed: &str, now: DateTime<FixedOffset>) -> R
 
 /// `2026-11-20 14:30`, in local time.
 fn show_at(at: DateTime<FixedOffset>) -> String {
-    at.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string()
+    at.with_timezone(&chrono::Local)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 fn show_date(date: NaiveDate) -> String {

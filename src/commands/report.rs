@@ -7,7 +7,6 @@ use super::show_date;
 use crate::cli::ReportCommand;
 use crate::context::Context;
 use crate::dates::{Month, Week};
-use crate::model::Kind;
 use crate::render::{Block, Cell, Table, Tone, View};
 use crate::report::{Period, Totals, period, totals, weeks_within};
 
@@ -19,8 +18,17 @@ pub fn run(ctx: &Context, report: ReportCommand) -> Result<()> {
             let week = week.unwrap_or(if last { this.previous() } else { this });
             let state = ctx.load()?;
             let prev = week.previous();
-            let p = period(&state, (week.start(), week.end()), (prev.start(), prev.end()), today);
-            let title = format!("Week {week}: {} to {}", show_date(week.start()), show_date(week.end()));
+            let p = period(
+                &state,
+                (week.start(), week.end()),
+                (prev.start(), prev.end()),
+                today,
+            );
+            let title = format!(
+                "Week {week}: {} to {}",
+                show_date(week.start()),
+                show_date(week.end())
+            );
             let mut json = period_json(&p);
             json["week"] = json!(week.to_string());
             ctx.print(&period_view(&title, &p, None, json))
@@ -29,12 +37,22 @@ pub fn run(ctx: &Context, report: ReportCommand) -> Result<()> {
             let month = month.unwrap_or(Month::of(today));
             let state = ctx.load()?;
             let prev = month.previous();
-            let p = period(&state, (month.start(), month.end()), (prev.start(), prev.end()), today);
+            let p = period(
+                &state,
+                (month.start(), month.end()),
+                (prev.start(), prev.end()),
+                today,
+            );
             let weeks: Vec<(Week, Totals)> = weeks_within(month.start(), month.end())
                 .into_iter()
                 .map(|(week, start, end)| (week, totals(&state, start, end, today)))
                 .collect();
-            let title = format!("{}: {} to {}", month.start().format("%B %Y"), show_date(month.start()), show_date(month.end()));
+            let title = format!(
+                "{}: {} to {}",
+                month.start().format("%B %Y"),
+                show_date(month.start()),
+                show_date(month.end())
+            );
             let mut json = period_json(&p);
             json["month"] = json!(month.to_string());
             json["weeks"] = weeks
@@ -92,8 +110,16 @@ fn period_view(title: &str, p: &Period, weeks: Option<&[(Week, Totals)]>, json: 
         ("Actions", t.actions, b.actions),
         ("Clients touched", t.clients_touched, b.clients_touched),
         ("Introductions", t.intros, b.intros),
-        ("Follow-ups done on time", t.followups_done_on_time, b.followups_done_on_time),
-        ("Follow-ups done late", t.followups_done_late, b.followups_done_late),
+        (
+            "Follow-ups done on time",
+            t.followups_done_on_time,
+            b.followups_done_on_time,
+        ),
+        (
+            "Follow-ups done late",
+            t.followups_done_late,
+            b.followups_done_late,
+        ),
         ("Overdue", t.overdue, b.overdue),
         ("New follow-ups", t.followups_new, b.followups_new),
     ];
@@ -102,19 +128,38 @@ fn period_view(title: &str, p: &Period, weeks: Option<&[(Week, Totals)]>, json: 
             "Overdue" | "Follow-ups done late" if now > 0 => Tone::Alert,
             _ => Tone::Plain,
         };
-        summary.row(vec![name.into(), Cell::new(now.to_string(), tone), before.to_string().into(), change(now, before).into()]);
+        summary.row(vec![
+            name.into(),
+            Cell::new(now.to_string(), tone),
+            before.to_string().into(),
+            change(now, before).into(),
+        ]);
     }
     blocks.push(Block::Table(summary));
     let streak = match p.streak_weeks {
         0 => Cell::new("Streak: no action logged this week yet", Tone::Alert),
         1 => Cell::new("Streak: 1 week with an extra mile", Tone::Good),
-        n => Cell::new(format!("Streak: {n} weeks in a row with an extra mile"), Tone::Good),
+        n => Cell::new(
+            format!("Streak: {n} weeks in a row with an extra mile"),
+            Tone::Good,
+        ),
     };
     blocks.push(Block::Line(streak));
 
     if let Some(weeks) = weeks {
         blocks.push(Block::Heading("By week".into()));
-        let mut table = Table::new(&["Week", "Days", "Actions", "Clients", "Done on time", "Done late", "Overdue"], "");
+        let mut table = Table::new(
+            &[
+                "Week",
+                "Days",
+                "Actions",
+                "Clients",
+                "Done on time",
+                "Done late",
+                "Overdue",
+            ],
+            "",
+        );
         for (week, w) in weeks {
             table.row(vec![
                 week.to_string().into(),
@@ -130,13 +175,24 @@ fn period_view(title: &str, p: &Period, weeks: Option<&[(Week, Totals)]>, json: 
     }
 
     blocks.push(Block::Heading("By client".into()));
-    let mut headers = vec!["Client", "Actions"];
-    headers.extend(Kind::ALL.iter().map(|k| k.name()));
-    headers.extend(["Done", "Late", "Open", "Overdue", "Last touch"]);
+    let headers = [
+        "Client",
+        "Actions",
+        "Kinds",
+        "Done",
+        "Late",
+        "Open",
+        "Overdue",
+        "Last touch",
+    ];
     let mut by_client = Table::new(&headers, "No client activity.");
     for c in &p.by_client {
-        let mut row: Vec<Cell> = vec![c.client.as_str().into(), c.actions.to_string().into()];
-        row.extend(Kind::ALL.iter().map(|k| count(c.by_kind.get(k).copied().unwrap_or(0))));
+        let kinds: Vec<String> = c.by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        let mut row: Vec<Cell> = vec![
+            c.client.as_str().into(),
+            c.actions.to_string().into(),
+            kinds.join(", ").into(),
+        ];
         row.push(count(c.followups_done));
         row.push(alert_count(c.followups_done_late));
         row.push(count(c.open));
@@ -148,10 +204,15 @@ fn period_view(title: &str, p: &Period, weeks: Option<&[(Week, Totals)]>, json: 
     blocks.push(Block::Table(by_client));
 
     let kinds: Vec<String> = p.by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect();
-    blocks.push(Block::Line(format!("By kind: {}", kinds.join(" · ")).into()));
+    blocks.push(Block::Line(
+        format!("By kind: {}", kinds.join(" · ")).into(),
+    ));
 
     blocks.push(Block::Heading("Slipped".into()));
-    let mut slipped = Table::new(&["#", "Client", "Follow-up", "Due", "Slipped"], "Nothing slipped.");
+    let mut slipped = Table::new(
+        &["#", "Client", "Follow-up", "Due", "Slipped"],
+        "Nothing slipped.",
+    );
     for s in &p.slipped {
         let how = match s.how {
             "done-late" => format!("done {} late", days(s.days_late)),
@@ -168,13 +229,22 @@ fn period_view(title: &str, p: &Period, weeks: Option<&[(Week, Totals)]>, json: 
     blocks.push(Block::Table(slipped));
 
     blocks.push(Block::Heading("Neglected".into()));
-    let mut neglected = Table::new(&["Client", "Tier", "Cadence", "Last touch", "Status"], "No client is past its cadence.");
+    let mut neglected = Table::new(
+        &["Client", "Tier", "Cadence", "Last touch", "Status"],
+        "No client is past its cadence.",
+    );
     for n in &p.neglected {
         neglected.row(vec![
             n.client.as_str().into(),
             n.tier.clone().unwrap_or_default().into(),
-            n.cadence_days.map(|d| format!("every {d} days")).unwrap_or_default().into(),
-            n.last_touch.map(show_date).unwrap_or_else(|| "never".into()).into(),
+            n.cadence_days
+                .map(|d| format!("every {d} days"))
+                .unwrap_or_default()
+                .into(),
+            n.last_touch
+                .map(show_date)
+                .unwrap_or_else(|| "never".into())
+                .into(),
             Cell::new(n.cadence.describe(), Tone::Alert),
         ]);
     }
@@ -183,14 +253,26 @@ fn period_view(title: &str, p: &Period, weeks: Option<&[(Week, Totals)]>, json: 
 }
 
 fn days(n: i64) -> String {
-    if n == 1 { "1 day".into() } else { format!("{n} days") }
+    if n == 1 {
+        "1 day".into()
+    } else {
+        format!("{n} days")
+    }
 }
 
 /// A count, with zero dimmed so the non-zero figures stand out.
 fn count(n: usize) -> Cell {
-    if n == 0 { Cell::new("0", Tone::Dim) } else { n.to_string().into() }
+    if n == 0 {
+        Cell::new("0", Tone::Dim)
+    } else {
+        n.to_string().into()
+    }
 }
 
 fn alert_count(n: usize) -> Cell {
-    if n == 0 { count(0) } else { Cell::new(n.to_string(), Tone::Alert) }
+    if n == 0 {
+        count(0)
+    } else {
+        Cell::new(n.to_string(), Tone::Alert)
+    }
 }

@@ -15,7 +15,11 @@ pub fn run(ctx: &Context) -> Result<()> {
     let state = ctx.load()?;
     let today = ctx.today();
     let week = Week::of(today);
-    let due: Vec<_> = state.open_follow_ups().into_iter().filter(|f| f.due <= today).collect();
+    let due: Vec<_> = state
+        .open_follow_ups()
+        .into_iter()
+        .filter(|f| f.due <= today)
+        .collect();
     let this_week = totals(&state, week.start(), week.end(), today);
     let streak = streak_weeks(&state, week);
     let summaries = client_summaries(&state, today);
@@ -28,21 +32,44 @@ pub fn run(ctx: &Context) -> Result<()> {
         format!(
             "This week ({week}): {} {} for {} {}.",
             this_week.actions,
-            if this_week.actions == 1 { "action" } else { "actions" },
+            if this_week.actions == 1 {
+                "action"
+            } else {
+                "actions"
+            },
             this_week.clients_touched,
-            if this_week.clients_touched == 1 { "client" } else { "clients" },
+            if this_week.clients_touched == 1 {
+                "client"
+            } else {
+                "clients"
+            },
         )
         .into(),
     ));
     blocks.push(Block::Line(match streak {
-        0 => Cell::new("Streak: none yet this week. Log an extra mile to keep it going.", Tone::Alert),
-        n => Cell::new(format!("Streak: {n} {} in a row.", if n == 1 { "week" } else { "weeks" }), Tone::Good),
+        0 => Cell::new(
+            "Streak: none yet this week. Log an extra mile to keep it going.",
+            Tone::Alert,
+        ),
+        n => Cell::new(
+            format!(
+                "Streak: {n} {} in a row.",
+                if n == 1 { "week" } else { "weeks" }
+            ),
+            Tone::Good,
+        ),
     }));
     if neglected.is_empty() {
         blocks.push(Block::Line("No client is past its cadence.".into()));
     } else {
-        let names: Vec<String> = neglected.iter().map(|s| format!("{} ({})", s.client, s.cadence.describe())).collect();
-        blocks.push(Block::Line(Cell::new(format!("Neglected: {}.", names.join(", ")), Tone::Alert)));
+        let names: Vec<String> = neglected
+            .iter()
+            .map(|s| format!("{} ({})", s.client, s.cadence.describe()))
+            .collect();
+        blocks.push(Block::Line(Cell::new(
+            format!("Neglected: {}.", names.join(", ")),
+            Tone::Alert,
+        )));
     }
     let json = json!({
         "date": today.format("%Y-%m-%d").to_string(),
@@ -53,5 +80,9 @@ pub fn run(ctx: &Context) -> Result<()> {
         "streak_weeks": streak,
         "neglected": neglected,
     });
-    ctx.print(&View { blocks, json, main: None })
+    ctx.print(&View {
+        blocks,
+        json,
+        main: None,
+    })
 }

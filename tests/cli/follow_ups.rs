@@ -1,0 +1,276 @@
+//! Follow-ups: scheduling, closing, snoozing, and what counts as overdue.
+
+use serde_json::Value;
+
+use crate::Env;
+
+fn ids(list: &Value) -> Vec<i64> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_i64().unwrap())
+        .collect()
+}
+
+#[test]
+fn the_after_a_call_flow() {
+    let env = Env::new();
+    let out = env.ok(&[
+        "log",
+        "Acme",
+        "fixed",
+        "the",
+        "export",
+        "--kind",
+        "fix",
+        "--follow-up",
+        "next fri",
+    ]);
+    assert_eq!(
+        out,
+        "Logged #1 for Acme (fix) on Fri 2026-11-20. Follow-up #2 due Fri 2026-11-27.\n"
+    );
+    let out = env.ok(&[
+        "fu",
+        "Globex",
+        "send the pricing deck",
+        "--due",
+        "2026-11-18",
+    ]);
+    assert_eq!(out, "Follow-up #3 for Globex due Wed 2026-11-18.\n");
+    let overdue = env.json(&["overdue"]);
+    assert_eq!(
+        overdue,
+        serde_json::json!([{
+            "id": 3, "uid": overdue[0]["uid"], "client": "Globex", "text": "send the pricing deck",
+            "due": "2026-11-18", "status": "open", "days_overdue": 2, "done_at": null, "done_late": false,
+            "snoozes": 0, "created": "2026-11-20T10:00:00+00:00",
+        }])
+    );
+    assert_eq!(
+        env.ok(&["done", "3"]),
+        "Done #3 for Globex: send the pricing deck (2 days late).\n"
+    );
+    assert_eq!(env.ok(&["overdue"]), "Nothing is overdue.\n");
+    let upcoming = env.json(&["upcoming"]);
+    assert_eq!(ids(&upcoming), [2]);
+    assert_eq!(upcoming[0]["text"], "Follow up: fixed the export");
+}
+
+#[test]
+fn log_with_follow_up_text() {
+    let env = Env::new();
+    env.ok(&[
+        "log",
+        "Acme",
+        "demo",
+        "--follow-up",
+        "+3d",
+        "--follow-up-text",
+        "ask how the demo landed",
+    ]);
+    let upcoming = env.json(&["upcoming"]);
+    assert_eq!(upcoming[0]["text"], "ask how the demo landed");
+    assert_eq!(upcoming[0]["due"], "2026-11-23");
+    env.fails(2, &["log", "Acme", "x", "--follow-up-text", "no date"]);
+}
+
+#[test]
+fn due_today_is_not_overdue_and_overdue_is_sorted_most_overdue_first() {
+    let env = Env::new();
+    env.ok(&["fu", "Acme", "today", "--due", "today"]);
+    env.ok(&["fu", "Acme", "two days", "--due", "2026-11-18"]);
+    env.ok(&["fu", "Globex", "ten days", "--due", "2026-11-10"]);
+    env.ok(&["fu", "Globex", "yesterday", "--due", "yesterday"]);
+    let overdue = env.json(&["overdue"]);
+    assert_eq!(ids(&overdue), [3, 2, 4]);
+    let days: Vec<i64> = overdue
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["days_overdue"].as_i64().unwrap())
+        .collect();
+    assert_eq!(days, [10, 2, 1]);
+    assert_eq!(ids(&env.json(&["overdue", "--client", "glob"])), [3, 4]);
+    env.fails(1, &["overdue", "--client", "Initech"]);
+}
+
+#[test]
+fn upcoming_lists_overdue_then_today_then_the_next_days() {
+    let env = Env::new();
+    env.ok(&["fu", "Acme", "in 9 days", "--due", "+9d"]);
+    env.ok(&["fu", "Acme", "tomorrow", "--due", "tomorrow"]);
+    env.ok(&["fu", "Acme", "today", "--due", "today"]);
+    env.ok(&["fu", "Acme", "overdue", "--due", "-3d"]);
+    env.ok(&["fu", "Acme", "in 4 days", "--due", "in 4 days"]);
+    assert_eq!(ids(&env.json(&["upcoming"])), [4, 3, 2, 5]);
+    assert_eq!(
+        ids(&env.json(&["upcoming", "--days", "9"])),
+        [4, 3, 2, 5, 1]
+    );
+    assert_eq!(ids(&env.json(&["upcoming", "--days", "0"])), [4, 3]);
+    insta::assert_snapshot!("upcoming", env.ok(&["upcoming"]));
+}
+
+#[test]
+fn done_the_day_after_due_is_late_and_on_the_day_is_on_time() {
+    let env = Env::new();
+    env.ok_at(
+        "2026-11-16 09:00",
+        &["fu", "Acme", "on time", "--due", "2026-11-18"],
+    );
+    env.ok_at(
+        "2026-11-16 09:00",
+        &["fu", "Acme", "late", "--due", "2026-11-18"],
+    );
+    assert!(
+        env.ok_at("2026-11-18 23:59", &["done", "1"])
+            .contains("(on time)")
+    );
+    assert!(
+        env.ok_at("2026-11-19 00:01", &["done", "2"])
+            .contains("(1 day late)")
+    );
+    let report = env.json(&["report", "week"]);
+    assert_eq!(report["followups_done"], 2);
+    assert_eq!(report["followups_done_late"], 1);
+}
+
+#[test]
+fn snooze_moves_several_and_counts() {
+    let env = Env::new();
+    env.ok(&["fu", "Acme", "a", "--due", "-2d"]);
+    env.ok(&["fu", "Globex", "b", "--due", "-1d"]);
+    let out = env.ok(&["snooze", "1", "2", "next mon"]);
+    assert_eq!(
+        out,
+        "Snoozed #1 for Acme to Mon 2026-11-23: a.\nSnoozed #2 for Globex to Mon 2026-11-23: b.\n"
+    );
+    env.ok(&["snooze", "1", "+1w"]);
+    let list = env.json(&["upcoming", "--days", "30"]);
+    assert_eq!(list[0]["id"], 2);
+    assert_eq!(list[1]["due"], "2026-11-27");
+    assert_eq!(list[1]["snoozes"], 2);
+    assert_eq!(env.ok(&["overdue"]), "Nothing is overdue.\n");
+}
+
+#[test]
+fn cancel_drops_a_follow_up() {
+    let env = Env::new();
+    env.ok(&["fu", "Acme", "a", "--due", "-2d"]);
+    assert_eq!(env.ok(&["cancel", "1"]), "Cancelled #1 for Acme: a.\n");
+    assert_eq!(env.ok(&["overdue"]), "Nothing is overdue.\n");
+    let err = env.fails(1, &["done", "1"]);
+    assert!(err.contains("follow-up #1 is already cancelled"), "{err}");
+}
+
+#[test]
+fn a_bad_id_changes_nothing_not_even_the_good_ids_in_the_same_call() {
+    let env = Env::new();
+    env.ok(&["log", "Acme", "an action"]);
+    env.ok(&["fu", "Acme", "open one", "--due", "fri"]);
+    env.ok(&["fu", "Acme", "closed one", "--due", "fri"]);
+    env.ok(&["done", "3"]);
+    let before = env.store_bytes();
+    let cases: [(&[&str], &str); 6] = [
+        (&["done", "2", "99"], "there is no follow-up #99"),
+        (&["done", "2", "1"], "#1 is an action, not a follow-up"),
+        (
+            &["done", "2", "3"],
+            "follow-up #3 is already done (on 2026-11-20)",
+        ),
+        (&["cancel", "3"], "already done"),
+        (&["snooze", "2", "3", "tomorrow"], "already done"),
+        (&["snooze", "42", "tomorrow"], "no follow-up #42"),
+    ];
+    for (args, message) in cases {
+        let err = env.fails(1, args);
+        assert!(err.contains(message), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1);
+        assert_eq!(env.store_bytes(), before, "{args:?} changed the store");
+    }
+}
+
+#[test]
+fn done_with_the_same_id_twice_closes_it_once() {
+    let env = Env::new();
+    env.ok(&["fu", "Acme", "a", "--due", "fri"]);
+    assert_eq!(env.ok(&["done", "1", "1"]).lines().count(), 1);
+}
+
+#[test]
+fn clients_show_open_and_overdue_counts_and_the_next_due_date() {
+    let env = Env::new();
+    env.ok(&["fu", "Acme", "a", "--due", "-2d"]);
+    env.ok(&["fu", "Acme", "b", "--due", "2026-11-25"]);
+    env.ok(&["fu", "Acme", "c", "--due", "2026-11-24"]);
+    env.ok(&["fu", "Globex", "d", "--due", "2026-11-30"]);
+    env.ok(&["done", "4"]);
+    let clients = env.json(&["clients"]);
+    assert_eq!(clients[0]["client"], "Acme");
+    assert_eq!(
+        (clients[0]["open"].as_i64(), clients[0]["overdue"].as_i64()),
+        (Some(3), Some(1))
+    );
+    assert_eq!(clients[0]["next_due"], "2026-11-18");
+    assert_eq!(
+        (
+            clients[1]["open"].as_i64(),
+            clients[1]["next_due"].is_null()
+        ),
+        (Some(0), true)
+    );
+}
+
+#[test]
+fn week_month_and_year_boundaries() {
+    let env = Env::new();
+    // Sunday 29 November: tomorrow is in the next week and the next month.
+    env.ok_at(
+        "2026-11-29 18:00",
+        &["fu", "Acme", "monday", "--due", "tomorrow"],
+    );
+    env.ok_at(
+        "2026-11-29 18:00",
+        &["fu", "Acme", "next week", "--due", "next wed"],
+    );
+    let out = env.run_at("2026-11-29 18:00", &["--format", "json", "upcoming"]);
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list[0]["due"], "2026-11-30");
+    assert_eq!(list[1]["due"], "2026-12-02");
+    let out = env.run_at("2027-01-02 09:00", &["--format", "json", "overdue"]);
+    let overdue: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(overdue[0]["days_overdue"], 33);
+    assert_eq!(overdue[1]["days_overdue"], 31);
+}
+
+#[cfg(unix)]
+#[test]
+fn days_are_calendar_days_across_a_daylight_saving_change() {
+    let mut env = Env::new();
+    env.tz = "America/New_York".into();
+    // Clocks went back at 02:00 on Sunday 1 November 2026.
+    env.ok_at(
+        "2026-10-31 23:30",
+        &["log", "Acme", "late saturday", "--follow-up", "tomorrow"],
+    );
+    env.ok_at("2026-11-01 01:30", &["log", "Acme", "in the repeated hour"]);
+    let actions = env.json(&["actions", "--until", "2026-10-31"]);
+    assert_eq!(
+        actions.as_array().unwrap().len(),
+        1,
+        "23:30 local is still Saturday"
+    );
+    assert_eq!(actions[0]["at"], "2026-10-31T23:30:00-04:00");
+    let out = env.run_at("2026-11-03 00:30", &["--format", "json", "overdue"]);
+    let overdue: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(overdue[0]["due"], "2026-11-01");
+    assert_eq!(overdue[0]["days_overdue"], 2);
+    let out = env.run_at("2026-11-01 23:00", &["--format", "json", "report", "week"]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["week"], "2026-W44");
+    assert_eq!(
+        report["actions"], 2,
+        "both Saturday night and Sunday's repeated hour are in W44"
+    );
+}

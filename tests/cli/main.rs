@@ -1,0 +1,118 @@
+//! End-to-end tests: the real binary against a temp store, with a cleared environment
+//! and a fixed clock.
+
+mod follow_ups;
+mod foundation;
+mod reports;
+mod store;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// Friday of ISO week 2026-W47.
+pub const NOW: &str = "2026-11-20 10:00";
+
+/// One temp store and a clock.
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub now: String,
+    pub tz: String,
+}
+
+impl Default for Env {
+    fn default() -> Env {
+        Env::new()
+    }
+}
+
+impl Env {
+    pub fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+            now: NOW.to_string(),
+            tz: "UTC".to_string(),
+        }
+    }
+
+    pub fn store(&self) -> PathBuf {
+        self.dir.path().join("store").join("journal.jsonl")
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_extramile"));
+        for var in [
+            "NO_COLOR",
+            "COLUMNS",
+            "EXTRAMILE_STORE",
+            "EXTRAMILE_NOW",
+            "RUST_BACKTRACE",
+            "CLICOLOR_FORCE",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.env("EXTRAMILE_STORE", self.store())
+            .env("EXTRAMILE_NOW", &self.now)
+            .env("TZ", &self.tz)
+            .args(args);
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    /// Runs with the clock at `now` instead.
+    pub fn run_at(&self, now: &str, args: &[&str]) -> Output {
+        let mut cmd = self.command(args);
+        cmd.env("EXTRAMILE_NOW", now);
+        cmd.output().unwrap()
+    }
+
+    /// Succeeds, or fails the test with what it printed; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        check_ok(args, self.run(args))
+    }
+
+    pub fn ok_at(&self, now: &str, args: &[&str]) -> String {
+        check_ok(args, self.run_at(now, args))
+    }
+
+    /// Fails with `code`, one line on stderr, nothing on stdout; returns stderr.
+    pub fn fails(&self, code: i32, args: &[&str]) -> String {
+        check_fails(code, args, self.run(args))
+    }
+
+    pub fn json(&self, args: &[&str]) -> Value {
+        let mut all = vec!["--format", "json"];
+        all.extend_from_slice(args);
+        serde_json::from_str(&self.ok(&all)).unwrap()
+    }
+
+    pub fn store_bytes(&self) -> Vec<u8> {
+        std::fs::read(self.store()).unwrap_or_default()
+    }
+}
+
+pub fn check_ok(args: &[&str], out: Output) -> String {
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{args:?} failed with {:?}\nstdout: {stdout}\nstderr: {stderr}",
+        out.status
+    );
+    stdout
+}
+
+pub fn check_fails(code: i32, args: &[&str], out: Output) -> String {
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(code), "{args:?}: stderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
+    stderr
+}
+
+pub fn lines(path: &Path) -> usize {
+    std::fs::read_to_string(path).unwrap().lines().count()
+}
