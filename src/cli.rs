@@ -48,6 +48,8 @@ pub enum Format {
     Json,
     Csv,
     Markdown,
+    /// iCalendar, for `export` only
+    Ics,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -119,6 +121,80 @@ pub enum Command {
     /// Weekly and monthly summaries, and a client's history
     #[command(subcommand)]
     Report(ReportCommand),
+
+    /// Correct an action or follow-up
+    Edit(EditArgs),
+
+    /// Delete an action or follow-up (`undo` brings it back)
+    Delete {
+        /// The action's or follow-up's number
+        id: u64,
+    },
+
+    /// Revert the last change; repeat to walk further back
+    Undo,
+
+    /// Write every record as JSON (default), CSV, or an iCalendar file of open follow-ups
+    #[command(after_help = "Examples:\n  extramile export > backup.json\n  \
+        extramile export --format csv --output clients.csv\n  \
+        extramile export --format ics --output follow-ups.ics")]
+    Export {
+        /// Write to this file instead of standard output
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+
+    /// Read records from a JSON export or a CSV file; all or nothing
+    #[command(
+        after_help = "CSV columns: type,id,client,kind,text,at,due,status,done_at,tags,tier,cadence \
+        (type and client are required; the others may be left out, in any order)."
+    )]
+    Import {
+        /// The file to read
+        file: PathBuf,
+    },
+
+    /// Show the weekly report and follow-ups on built-in sample data (touches no store)
+    Demo,
+
+    /// Print a shell completion script
+    #[command(after_help = "Install, for example:\n  \
+        bash: extramile completions bash > ~/.local/share/bash-completion/completions/extramile\n  \
+        zsh:  extramile completions zsh > ~/.zfunc/_extramile\n  \
+        fish: extramile completions fish > ~/.config/fish/completions/extramile.fish")]
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+
+    /// Print the man page (roff)
+    #[command(after_help = "Install: extramile man > ~/.local/share/man/man1/extramile.1")]
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// The action's or follow-up's number
+    pub id: u64,
+    /// New text
+    #[arg(long)]
+    pub text: Option<String>,
+    /// New kind (actions)
+    #[arg(long, short, value_enum)]
+    pub kind: Option<Kind>,
+    /// New time (actions)
+    #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
+    pub at: Option<When>,
+    /// Move it to another client
+    #[arg(long, value_name = "CLIENT")]
+    pub client: Option<String>,
+    /// Replace the tags (actions); repeat for more, or give "" to clear
+    #[arg(long, short, value_name = "TAG")]
+    pub tag: Option<Vec<String>>,
+    /// New due date (follow-ups)
+    #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
+    pub due: Option<When>,
 }
 
 #[derive(Debug, Args)]

@@ -120,7 +120,8 @@ pub fn print(out: &mut impl Write, view: &View, format: Format, style: Style) ->
             write_csv(out, table.unwrap_or(&Table::default()))?;
         }
         Format::Markdown => write_markdown(out, view)?,
-        Format::Table => write_human(out, view, style)?,
+        // `ics` is refused before any command runs but `export`, which does not print a view.
+        Format::Table | Format::Ics => write_human(out, view, style)?,
     }
     Ok(())
 }

@@ -3,8 +3,11 @@
 
 mod actions;
 mod clients;
+mod data;
+mod edit;
 mod follow_ups;
 mod log;
+mod meta;
 mod report;
 mod today;
 
@@ -12,13 +15,17 @@ use anyhow::Result;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde_json::{Value, json};
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, Format};
 use crate::context::Context;
+use crate::error::UsageError;
 use crate::model::{Action, Client, FollowUp, Record, new_id};
 use crate::state::{ClientMatch, State};
 
 pub fn run(cli: Cli) -> Result<()> {
     let ctx = Context::from_cli(&cli)?;
+    if ctx.format == Format::Ics && !matches!(cli.command, Some(Command::Export { .. })) {
+        return Err(UsageError::new("--format ics is for `export` only").into());
+    }
     match cli.command {
         None => today::run(&ctx),
         Some(Command::Log(args)) => log::log(&ctx, args),
@@ -32,6 +39,14 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Clients) => clients::list(&ctx),
         Some(Command::Client(args)) => clients::client(&ctx, args),
         Some(Command::Report(report)) => report::run(&ctx, report),
+        Some(Command::Edit(args)) => edit::edit(&ctx, args),
+        Some(Command::Delete { id }) => edit::delete(&ctx, id),
+        Some(Command::Undo) => edit::undo(&ctx),
+        Some(Command::Export { output }) => data::export_to(&ctx, output),
+        Some(Command::Import { file }) => data::import(&ctx, &file),
+        Some(Command::Demo) => meta::demo(&ctx),
+        Some(Command::Completions { shell }) => meta::completions(shell),
+        Some(Command::Man) => meta::man(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! `report week`, `report month` and `report client`: the summaries people read on Friday.
 
 use anyhow::Result;
+use chrono::NaiveDate;
 use serde_json::{Value, json};
 
 use super::show_date;
@@ -9,6 +10,7 @@ use crate::context::Context;
 use crate::dates::{Month, Week};
 use crate::render::{Block, Cell, Table, Tone, View};
 use crate::report::{Period, Totals, period, totals, weeks_within};
+use crate::state::State;
 
 pub fn run(ctx: &Context, report: ReportCommand) -> Result<()> {
     let today = ctx.today();
@@ -16,63 +18,79 @@ pub fn run(ctx: &Context, report: ReportCommand) -> Result<()> {
         ReportCommand::Week { week, last } => {
             let this = Week::of(today);
             let week = week.unwrap_or(if last { this.previous() } else { this });
-            let state = ctx.load()?;
-            let prev = week.previous();
-            let p = period(
-                &state,
-                (week.start(), week.end()),
-                (prev.start(), prev.end()),
-                today,
-            );
-            let title = format!(
-                "Week {week}: {} to {}",
-                show_date(week.start()),
-                show_date(week.end())
-            );
-            let mut json = period_json(&p);
-            json["week"] = json!(week.to_string());
-            ctx.print(&period_view(&title, &p, None, json))
+            ctx.print(&week_view(&ctx.load()?, week, today))
         }
         ReportCommand::Month { month } => {
             let month = month.unwrap_or(Month::of(today));
-            let state = ctx.load()?;
-            let prev = month.previous();
-            let p = period(
-                &state,
-                (month.start(), month.end()),
-                (prev.start(), prev.end()),
-                today,
-            );
-            let weeks: Vec<(Week, Totals)> = weeks_within(month.start(), month.end())
-                .into_iter()
-                .map(|(week, start, end)| (week, totals(&state, start, end, today)))
-                .collect();
-            let title = format!(
-                "{}: {} to {}",
-                month.start().format("%B %Y"),
-                show_date(month.start()),
-                show_date(month.end())
-            );
-            let mut json = period_json(&p);
-            json["month"] = json!(month.to_string());
-            json["weeks"] = weeks
-                .iter()
-                .map(|(week, t)| {
-                    let mut row = serde_json::to_value(t).unwrap_or_default();
-                    row["week"] = json!(week.to_string());
-                    row
-                })
-                .collect();
-            ctx.print(&period_view(&title, &p, Some(&weeks), json))
+            ctx.print(&month_view(&ctx.load()?, month, today))
         }
         ReportCommand::Client { name } => super::clients::card(ctx, &name),
     }
 }
 
+/// The weekly report: figures against the week before, by client, slipped, neglected.
+pub fn week_view(state: &State, week: Week, today: NaiveDate) -> View {
+    let prev = week.previous();
+    let p = period(
+        state,
+        (week.start(), week.end()),
+        (prev.start(), prev.end()),
+        today,
+    );
+    let title = format!(
+        "Week {week}: {} to {}",
+        show_date(week.start()),
+        show_date(week.end())
+    );
+    let mut json = json!({ "week": week.to_string() });
+    json.as_object_mut()
+        .expect("an object")
+        .extend(period_json(&p));
+    period_view(&title, &p, None, json)
+}
+
+fn month_view(state: &State, month: Month, today: NaiveDate) -> View {
+    let prev = month.previous();
+    let p = period(
+        state,
+        (month.start(), month.end()),
+        (prev.start(), prev.end()),
+        today,
+    );
+    let weeks: Vec<(Week, Totals)> = weeks_within(month.start(), month.end())
+        .into_iter()
+        .map(|(week, start, end)| (week, totals(state, start, end, today)))
+        .collect();
+    let title = format!(
+        "{}: {} to {}",
+        month.start().format("%B %Y"),
+        show_date(month.start()),
+        show_date(month.end())
+    );
+    let mut json = json!({ "month": month.to_string() });
+    let object = json.as_object_mut().expect("an object");
+    object.extend(period_json(&p));
+    #[derive(serde::Serialize)]
+    struct WeekRow<'a> {
+        week: String,
+        #[serde(flatten)]
+        totals: &'a Totals,
+    }
+    let rows: Vec<WeekRow> = weeks
+        .iter()
+        .map(|(week, totals)| WeekRow {
+            week: week.to_string(),
+            totals,
+        })
+        .collect();
+    object.insert("weeks".into(), json!(rows));
+    period_view(&title, &p, Some(&weeks), json)
+}
+
 /// The JSON of a week or month: every figure the table shows.
-fn period_json(p: &Period) -> Value {
+fn period_json(p: &Period) -> serde_json::Map<String, Value> {
     let t = &p.totals;
-    json!({
+    let json = json!({
         "start": show_date(t.start),
         "end": show_date(t.end),
         "actions": t.actions,
@@ -89,7 +107,11 @@ fn period_json(p: &Period) -> Value {
         "by_kind": p.by_kind,
         "slipped": p.slipped,
         "neglected": p.neglected,
-    })
+    });
+    match json {
+        Value::Object(map) => map,
+        _ => unreachable!("json! of an object literal"),
+    }
 }
 
 /// "+3", "-2" or "=": the change from the span before.

@@ -1,0 +1,77 @@
+//! `export` and `import`: moving records in and out of the store.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use serde_json::json;
+
+use crate::cli::Format;
+use crate::context::Context;
+use crate::error::UsageError;
+use crate::transfer::{export, plan_import, write_csv, write_ics};
+
+/// Largest file `import` reads.
+const MAX_IMPORT: u64 = 512 * 1024 * 1024;
+
+pub fn export_to(ctx: &Context, output: Option<PathBuf>) -> Result<()> {
+    let state = ctx.load()?;
+    let mut bytes = Vec::new();
+    match ctx.format {
+        Format::Table | Format::Json => {
+            serde_json::to_writer_pretty(&mut bytes, &export(&state))?;
+            bytes.push(b'\n');
+        }
+        Format::Csv => write_csv(&state, &mut bytes)?,
+        Format::Ics => write_ics(&state, ctx.now, &mut bytes)?,
+        Format::Markdown => {
+            return Err(
+                UsageError::new("export writes --format json, csv or ics, not markdown").into(),
+            );
+        }
+    }
+    match output {
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(&bytes)?;
+            out.flush()?;
+        }
+        Some(path) => {
+            crate::store::write_atomically(&path, &bytes)
+                .with_context(|| format!("could not write {}", path.display()))?;
+            ctx.notice(&format!("Exported to {}.", path.display()));
+        }
+    }
+    Ok(())
+}
+
+pub fn import(ctx: &Context, file: &Path) -> Result<()> {
+    let size = std::fs::metadata(file)
+        .with_context(|| format!("could not read {}", file.display()))?
+        .len();
+    if size > MAX_IMPORT {
+        anyhow::bail!(
+            "{} is {size} bytes; import reads files up to {MAX_IMPORT} bytes",
+            file.display()
+        );
+    }
+    let bytes =
+        std::fs::read(file).with_context(|| format!("could not read {}", file.display()))?;
+    let plan = ctx.store.change("import", ctx.now, |loaded| {
+        let plan = plan_import(&loaded.state, &bytes, ctx.now)
+            .with_context(|| format!("could not import {}", file.display()))?;
+        let records = plan.records.clone();
+        Ok((records.into(), plan))
+    })?;
+    let line = format!(
+        "Imported {}: {} new, {} updated, {} already here.",
+        file.display(),
+        plan.added,
+        plan.updated,
+        plan.unchanged
+    );
+    ctx.confirm(
+        &line,
+        json!({ "added": plan.added, "updated": plan.updated, "unchanged": plan.unchanged }),
+    )
+}

@@ -1,0 +1,255 @@
+//! `edit`, `delete` and `undo`: correcting mistakes. Each says exactly what it changed.
+
+use anyhow::{Result, bail};
+use serde_json::json;
+
+use super::{client_for_write, show_at, show_date};
+use crate::cli::EditArgs;
+use crate::context::Context;
+use crate::error::UsageError;
+use crate::model::{Record, clean_tags, clean_text, local_date};
+use crate::state::{Item, State};
+use crate::store::{Change, Draft};
+
+pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
+    let today = ctx.today();
+    let text = args
+        .text
+        .as_ref()
+        .map(|t| clean_text(std::slice::from_ref(t)))
+        .transpose()?;
+    let tags = args.tag.as_ref().map(|t| {
+        clean_tags(
+            &t.iter()
+                .filter(|t| !t.is_empty())
+                .cloned()
+                .collect::<Vec<_>>(),
+        )
+    });
+    let tags = tags.transpose()?;
+    let at = args.at.map(|w| ctx.instant(w.resolve(today)));
+    let due = args.due.map(|w| w.resolve(today).date);
+    if [
+        text.is_some(),
+        args.kind.is_some(),
+        at.is_some(),
+        args.client.is_some(),
+        tags.is_some(),
+        due.is_some(),
+    ]
+    .iter()
+    .all(|given| !given)
+    {
+        return Err(UsageError::new(
+            "nothing to edit; give --text, --kind, --at, --client, --tag or --due",
+        )
+        .into());
+    }
+    let changes = ctx.store.change("edit", ctx.now, |loaded| {
+        let state = &loaded.state;
+        let mut records = Vec::new();
+        let mut said = Vec::new();
+        let (client, new_client) = match &args.client {
+            Some(typed) => {
+                let (client, new) = client_for_write(state, typed, ctx.now)?;
+                (Some(client), new)
+            }
+            None => (None, None),
+        };
+        match state.by_num(args.id) {
+            None => bail!(
+                "there is no action or follow-up #{}; `extramile actions` lists them",
+                args.id
+            ),
+            Some(Item::Action(a)) => {
+                if due.is_some() {
+                    return Err(UsageError::new(format!(
+                        "#{} is an action; --due is for follow-ups",
+                        a.num
+                    ))
+                    .into());
+                }
+                let mut new = a.clone();
+                if let Some(text) = &text {
+                    said.push(format!("text '{}' → '{text}'", a.text));
+                    new.text = text.clone();
+                }
+                if let Some(kind) = args.kind {
+                    said.push(format!("kind {} → {kind}", a.kind));
+                    new.kind = kind;
+                }
+                if let Some(at) = at {
+                    if local_date(at) > today {
+                        return Err(UsageError::new(
+                            "--at is in the future; an action records what you did",
+                        )
+                        .into());
+                    }
+                    said.push(format!("time {} → {}", show_at(a.at), show_at(at)));
+                    new.at = at;
+                }
+                if let Some(tags) = &tags {
+                    said.push(format!(
+                        "tags [{}] → [{}]",
+                        a.tags.join(" "),
+                        tags.join(" ")
+                    ));
+                    new.tags = tags.clone();
+                }
+                if let Some(c) = &client {
+                    said.push(format!(
+                        "client {} → {}",
+                        state.client_name(&a.client),
+                        c.name
+                    ));
+                    new.client = c.id.clone();
+                }
+                if new != *a {
+                    records.push(Record::Action(new));
+                }
+            }
+            Some(Item::FollowUp(f)) => {
+                if args.kind.is_some() || at.is_some() || tags.is_some() {
+                    return Err(UsageError::new(format!(
+                        "#{} is a follow-up; --kind, --at and --tag are for actions (use --due)",
+                        f.num
+                    ))
+                    .into());
+                }
+                let mut new = f.clone();
+                if let Some(text) = &text {
+                    said.push(format!("text '{}' → '{text}'", f.text));
+                    new.text = text.clone();
+                }
+                if let Some(due) = due {
+                    said.push(format!("due {} → {}", show_date(f.due), show_date(due)));
+                    new.due = due;
+                }
+                if let Some(c) = &client {
+                    said.push(format!(
+                        "client {} → {}",
+                        state.client_name(&f.client),
+                        c.name
+                    ));
+                    new.client = c.id.clone();
+                }
+                if new != *f {
+                    records.push(Record::FollowUp(new));
+                }
+            }
+        }
+        if !records.is_empty() {
+            records.splice(0..0, new_client);
+        }
+        Ok((records.into(), said))
+    })?;
+    let line = if changes.is_empty() {
+        format!("#{}: nothing changed.", args.id)
+    } else {
+        format!("Edited #{}: {}.", args.id, changes.join("; "))
+    };
+    ctx.confirm(&line, json!({ "id": args.id, "changes": changes }))
+}
+
+pub fn delete(ctx: &Context, num: u64) -> Result<()> {
+    let what = ctx.store.change("delete", ctx.now, |loaded| {
+        let state = &loaded.state;
+        let (id, what) = match state.by_num(num) {
+            None => bail!("there is no action or follow-up #{num}; `extramile actions` lists them"),
+            Some(Item::Action(a)) => (
+                a.id.clone(),
+                format!(
+                    "action #{num} ({}: {})",
+                    state.client_name(&a.client),
+                    a.text
+                ),
+            ),
+            Some(Item::FollowUp(f)) => (
+                f.id.clone(),
+                format!(
+                    "follow-up #{num} ({}: {})",
+                    state.client_name(&f.client),
+                    f.text
+                ),
+            ),
+        };
+        Ok((vec![Record::Deleted { id }].into(), what))
+    })?;
+    ctx.confirm(
+        &format!("Deleted {what}. `extramile undo` brings it back."),
+        json!({ "deleted": num }),
+    )
+}
+
+pub fn undo(ctx: &Context) -> Result<()> {
+    let said = ctx.store.change_with_history("undo", ctx.now, |loaded| {
+        let Some(index) = last_undoable(&loaded.changes) else {
+            bail!("there is nothing to undo");
+        };
+        let target = &loaded.changes[index];
+        let before = state_before(&loaded.changes[..index]);
+        let mut records = Vec::new();
+        let mut said = Vec::new();
+        for record in &target.records {
+            let previous = before.record(record.id());
+            said.push(describe_revert(record, previous.as_ref()));
+            records.push(previous.unwrap_or_else(|| Record::Deleted {
+                id: record.id().to_string(),
+            }));
+        }
+        let heading = format!("Undid `{}` from {}", target.command, show_at(target.at));
+        Ok((
+            Draft {
+                records,
+                undoes: Some(target.id.clone()),
+            },
+            (heading, said),
+        ))
+    })?;
+    let (heading, lines) = said;
+    ctx.confirm(
+        &format!("{heading}: {}.", lines.join("; ")),
+        json!({ "undid": heading, "changes": lines }),
+    )
+}
+
+/// The newest change that is neither an undo nor already undone.
+fn last_undoable(changes: &[Change]) -> Option<usize> {
+    let mut undone = std::collections::HashSet::new();
+    for (index, change) in changes.iter().enumerate().rev() {
+        if let Some(target) = &change.undoes {
+            undone.insert(target.as_str());
+        } else if !undone.contains(change.id.as_str()) {
+            return Some(index);
+        }
+    }
+    None
+}
+
+fn state_before(changes: &[Change]) -> State {
+    let mut state = State::default();
+    for change in changes {
+        for record in &change.records {
+            state.apply(record);
+        }
+    }
+    state
+}
+
+/// "removed action #12", "restored follow-up #3", "put back the earlier client Acme".
+fn describe_revert(record: &Record, previous: Option<&Record>) -> String {
+    match (record, previous) {
+        (_, None) => format!("removed {}", label(record)),
+        (Record::Deleted { .. }, Some(p)) => format!("restored {}", label(p)),
+        (_, Some(p)) => format!("put back the earlier {}", label(p)),
+    }
+}
+
+fn label(record: &Record) -> String {
+    match record {
+        Record::Client(c) => format!("client {}", c.name),
+        Record::Action(a) => format!("action #{}", a.num),
+        Record::FollowUp(f) => format!("follow-up #{}", f.num),
+        Record::Deleted { .. } => "a deleted record".into(),
+    }
+}

@@ -1,0 +1,554 @@
+//! Moving data in and out: export as JSON, CSV or iCalendar, and import JSON or CSV.
+//!
+//! Import is planned in memory against the current state and written as one change, so
+//! it lands whole or not at all. Records keep their unique ids, so importing the same
+//! file twice changes nothing the second time.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use clap::ValueEnum;
+use serde::{Deserialize, Serialize};
+
+use crate::cli::Cadence;
+use crate::model::{
+    Action, Client, FollowUp, Kind, Record, Status, clean_name, clean_tags, clean_text,
+};
+use crate::state::State;
+
+pub const CSV_HEADER: [&str; 12] = [
+    "type", "id", "client", "kind", "text", "at", "due", "status", "done_at", "tags", "tier",
+    "cadence",
+];
+
+/// What `export --format json` writes and `import` reads back.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Export {
+    pub format: String,
+    pub version: u32,
+    pub clients: Vec<Client>,
+    pub actions: Vec<Action>,
+    pub follow_ups: Vec<FollowUp>,
+}
+
+/// Every current record, in a stable order: clients by name, actions by time,
+/// follow-ups by due date.
+pub fn export(state: &State) -> Export {
+    let mut follow_ups: Vec<FollowUp> = state.follow_ups.values().cloned().collect();
+    follow_ups.sort_by_key(|f| (f.due, f.num));
+    Export {
+        format: "extramile-export".into(),
+        version: 1,
+        clients: state.clients_by_name().into_iter().cloned().collect(),
+        actions: state.actions_by_time().into_iter().cloned().collect(),
+        follow_ups,
+    }
+}
+
+pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
+    let data = export(state);
+    let mut csv = csv::Writer::from_writer(out);
+    csv.write_record(CSV_HEADER)?;
+    for c in &data.clients {
+        let cadence = c.cadence_days.map(|d| format!("{d}d")).unwrap_or_default();
+        let tier = c.tier.clone().unwrap_or_default();
+        let at = c.created.to_rfc3339();
+        csv.write_record([
+            "client", &c.id, &c.name, "", "", &at, "", "", "", "", &tier, &cadence,
+        ])?;
+    }
+    for a in &data.actions {
+        let client = state.client_name(&a.client);
+        let at = a.at.to_rfc3339();
+        let tags = a.tags.join(";");
+        csv.write_record([
+            "action",
+            &a.id,
+            client,
+            a.kind.name(),
+            &a.text,
+            &at,
+            "",
+            "",
+            "",
+            &tags,
+            "",
+            "",
+        ])?;
+    }
+    for f in &data.follow_ups {
+        let client = state.client_name(&f.client);
+        let (at, due) = (f.created.to_rfc3339(), f.due.to_string());
+        let closed = f.closed_at.map(|at| at.to_rfc3339()).unwrap_or_default();
+        csv.write_record([
+            "follow-up",
+            &f.id,
+            client,
+            "",
+            &f.text,
+            &at,
+            &due,
+            f.status.name(),
+            &closed,
+            "",
+            "",
+            "",
+        ])?;
+    }
+    csv.flush()?;
+    Ok(())
+}
+
+/// An iCalendar file with an all-day entry per open follow-up on its due date. The UID
+/// comes from the follow-up's unique id, so a calendar updates instead of duplicating.
+pub fn write_ics(state: &State, now: DateTime<FixedOffset>, mut out: impl Write) -> Result<()> {
+    let stamp = now.with_timezone(&Utc).format("%Y%m%dT%H%M%SZ").to_string();
+    let mut lines = vec![
+        "BEGIN:VCALENDAR".to_string(),
+        "VERSION:2.0".to_string(),
+        "PRODID:-//extramile//extramile//EN".to_string(),
+        "CALSCALE:GREGORIAN".to_string(),
+        "X-WR-CALNAME:extramile follow-ups".to_string(),
+    ];
+    for f in state.open_follow_ups() {
+        let client = state.client_name(&f.client);
+        lines.push("BEGIN:VEVENT".into());
+        lines.push(format!("UID:{}@extramile", f.id));
+        lines.push(format!("DTSTAMP:{stamp}"));
+        lines.push(format!("DTSTART;VALUE=DATE:{}", f.due.format("%Y%m%d")));
+        lines.push(format!(
+            "DTEND;VALUE=DATE:{}",
+            crate::dates::add_days(f.due, 1).format("%Y%m%d")
+        ));
+        lines.push(format!(
+            "SUMMARY:{}",
+            ics_text(&format!("Follow up with {client}: {}", f.text))
+        ));
+        lines.push(format!(
+            "DESCRIPTION:{}",
+            ics_text(&format!("extramile follow-up #{} for {client}", f.num))
+        ));
+        lines.push("TRANSP:TRANSPARENT".into());
+        lines.push("END:VEVENT".into());
+    }
+    lines.push("END:VCALENDAR".into());
+    for line in lines {
+        out.write_all(fold(&line).as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Escapes a TEXT value (RFC 5545, 3.3.11).
+fn ics_text(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' | ';' | ',' => {
+                escaped.push('\\');
+                escaped.push(c);
+            }
+            '\n' => escaped.push_str("\\n"),
+            '\r' => {}
+            _ => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+/// Folds a content line at 75 octets, never inside a character, and ends it with CRLF.
+fn fold(line: &str) -> String {
+    let mut out = String::with_capacity(line.len() + 8);
+    let mut width = 0;
+    for c in line.chars() {
+        if width + c.len_utf8() > 75 {
+            out.push_str("\r\n ");
+            width = 1;
+        }
+        out.push(c);
+        width += c.len_utf8();
+    }
+    out.push_str("\r\n");
+    out
+}
+
+/// What an import would do.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ImportPlan {
+    pub records: Vec<Record>,
+    pub added: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+/// Reads an export (JSON) or a CSV and plans how it folds into `state`. Any bad row
+/// fails the whole import, naming the row.
+pub fn plan_import(state: &State, bytes: &[u8], now: DateTime<FixedOffset>) -> Result<ImportPlan> {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    let incoming = if first == Some(&b'{') {
+        read_json(bytes)?
+    } else {
+        read_csv(bytes, now)?
+    };
+    Ok(fold_in(state, incoming))
+}
+
+fn read_json(bytes: &[u8]) -> Result<Vec<Record>> {
+    let data: Export = serde_json::from_slice(bytes).context("not a JSON export of extramile")?;
+    if data.format != "extramile-export" {
+        bail!(
+            "not a JSON export of extramile (format is '{}')",
+            data.format
+        );
+    }
+    if data.version > 1 {
+        bail!(
+            "this export is version {}; this extramile reads version 1: upgrade extramile",
+            data.version
+        );
+    }
+    let mut records: Vec<Record> = data.clients.into_iter().map(Record::Client).collect();
+    records.extend(data.actions.into_iter().map(Record::Action));
+    records.extend(data.follow_ups.into_iter().map(Record::FollowUp));
+    let known: std::collections::HashSet<String> = records
+        .iter()
+        .filter(|r| matches!(r, Record::Client(_)))
+        .map(|r| r.id().to_string())
+        .collect();
+    for r in &records {
+        let client = match r {
+            Record::Action(a) => &a.client,
+            Record::FollowUp(f) => &f.client,
+            _ => continue,
+        };
+        if !known.contains(client) {
+            bail!(
+                "record {} points at client {client}, which the export does not hold",
+                r.id()
+            );
+        }
+    }
+    Ok(records)
+}
+
+fn read_csv(bytes: &[u8], now: DateTime<FixedOffset>) -> Result<Vec<Record>> {
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
+    let headers: Vec<String> = reader
+        .headers()?
+        .iter()
+        .map(|h| h.trim().to_lowercase())
+        .collect();
+    for required in ["type", "client"] {
+        if !headers.iter().any(|h| h == required) {
+            bail!("the CSV has no '{required}' column; the header needs at least type and client");
+        }
+    }
+    if let Some(unknown) = headers.iter().find(|h| !CSV_HEADER.contains(&h.as_str())) {
+        bail!(
+            "the CSV has an unknown column '{unknown}'; columns are {}",
+            CSV_HEADER.join(",")
+        );
+    }
+    let mut clients: HashMap<String, Client> = HashMap::new();
+    let mut records = Vec::new();
+    let mut pending = Vec::new();
+    for (index, row) in reader.records().enumerate() {
+        let number = index + 1;
+        let row = row.map_err(|err| anyhow!("row {number}: {err}; nothing was imported"))?;
+        let field = |name: &str| -> &str {
+            headers
+                .iter()
+                .position(|h| h == name)
+                .and_then(|i| row.get(i))
+                .map(str::trim)
+                .unwrap_or("")
+        };
+        let fields: HashMap<&str, String> = CSV_HEADER
+            .iter()
+            .map(|h| (*h, field(h).to_string()))
+            .collect();
+        let parsed = read_row(&fields, now)
+            .map_err(|err| anyhow!("row {number}: {err}; nothing was imported"))?;
+        match parsed {
+            Row::Client(client) => {
+                clients.insert(client.name.to_lowercase(), client);
+            }
+            other => pending.push(other),
+        }
+    }
+    // Rows may name a client that has no client row: make one, with a stable id.
+    for row in &mut pending {
+        let name = row.client_name().to_string();
+        let client = clients
+            .entry(name.to_lowercase())
+            .or_insert_with(|| Client {
+                id: stable_id(&["client", &name.to_lowercase()]),
+                name: name.clone(),
+                tier: None,
+                cadence_days: None,
+                created: now,
+            });
+        row.set_client(&client.id);
+    }
+    records.extend(clients.into_values().map(Record::Client));
+    records.extend(pending.into_iter().map(Row::into_record));
+    Ok(records)
+}
+
+enum Row {
+    Client(Client),
+    Action(Action, String),
+    FollowUp(FollowUp, String),
+}
+
+impl Row {
+    fn client_name(&self) -> &str {
+        match self {
+            Row::Client(c) => &c.name,
+            Row::Action(_, name) | Row::FollowUp(_, name) => name,
+        }
+    }
+
+    fn set_client(&mut self, id: &str) {
+        match self {
+            Row::Client(_) => {}
+            Row::Action(a, _) => a.client = id.to_string(),
+            Row::FollowUp(f, _) => f.client = id.to_string(),
+        }
+    }
+
+    fn into_record(self) -> Record {
+        match self {
+            Row::Client(c) => Record::Client(c),
+            Row::Action(a, _) => Record::Action(a),
+            Row::FollowUp(f, _) => Record::FollowUp(f),
+        }
+    }
+}
+
+fn read_row(f: &HashMap<&str, String>, now: DateTime<FixedOffset>) -> Result<Row> {
+    let client = clean_name("client", &f["client"])?;
+    let text = || clean_text(std::slice::from_ref(&f["text"]));
+    let id = |parts: &[&str]| {
+        if f["id"].is_empty() {
+            stable_id(parts)
+        } else {
+            f["id"].clone()
+        }
+    };
+    match f["type"].to_lowercase().as_str() {
+        "client" => {
+            let cadence = match f["cadence"].as_str() {
+                "" => None,
+                text => text.parse::<Cadence>().map_err(|e| anyhow!(e))?.0,
+            };
+            let created = optional_instant("at", &f["at"])?.unwrap_or(now);
+            let tier = Some(f["tier"].clone()).filter(|t| !t.is_empty());
+            Ok(Row::Client(Client {
+                id: id(&["client", &client.to_lowercase()]),
+                name: client,
+                tier,
+                cadence_days: cadence,
+                created,
+            }))
+        }
+        "action" => {
+            let text = text()?;
+            let at =
+                optional_instant("at", &f["at"])?.ok_or_else(|| anyhow!("an action needs 'at'"))?;
+            let kind = match f["kind"].as_str() {
+                "" => Kind::Other,
+                k => Kind::from_str(k, true).map_err(|_| {
+                    anyhow!(
+                        "unknown kind '{k}'; kinds are fix, idea, check-in, touch, intro, other"
+                    )
+                })?,
+            };
+            let tags: Vec<String> = f["tags"]
+                .split(';')
+                .filter(|t| !t.trim().is_empty())
+                .map(str::to_string)
+                .collect();
+            let uid = id(&["action", &client.to_lowercase(), &text, &at.to_rfc3339()]);
+            let action = Action {
+                id: uid,
+                num: 0,
+                client: String::new(),
+                kind,
+                text,
+                at,
+                tags: clean_tags(&tags)?,
+            };
+            Ok(Row::Action(action, client))
+        }
+        "follow-up" | "followup" => {
+            let text = text()?;
+            let due = NaiveDate::parse_from_str(&f["due"], "%Y-%m-%d").map_err(|_| {
+                anyhow!("a follow-up needs 'due' as YYYY-MM-DD, not '{}'", f["due"])
+            })?;
+            let status = match f["status"].to_lowercase().as_str() {
+                "" | "open" => Status::Open,
+                "done" => Status::Done,
+                "cancelled" | "canceled" => Status::Cancelled,
+                other => bail!("unknown status '{other}'; use open, done or cancelled"),
+            };
+            let closed_at = optional_instant("done_at", &f["done_at"])?;
+            if status != Status::Open && closed_at.is_none() {
+                bail!("a {} follow-up needs 'done_at'", status.name());
+            }
+            let created = optional_instant("at", &f["at"])?.unwrap_or(now);
+            let uid = id(&["follow-up", &client.to_lowercase(), &text, &due.to_string()]);
+            let follow_up = FollowUp {
+                id: uid,
+                num: 0,
+                client: String::new(),
+                text,
+                due,
+                status,
+                created,
+                closed_at: closed_at.filter(|_| status != Status::Open),
+                snoozes: 0,
+                action: None,
+            };
+            Ok(Row::FollowUp(follow_up, client))
+        }
+        "" => bail!("the type is empty; use action, follow-up or client"),
+        other => bail!("unknown type '{other}'; use action, follow-up or client"),
+    }
+}
+
+/// An instant as RFC 3339, `YYYY-MM-DD HH:MM` or `YYYY-MM-DD` (local time).
+fn optional_instant(column: &str, text: &str) -> Result<Option<DateTime<FixedOffset>>> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Ok(Some(at));
+    }
+    match crate::dates::When::parse(text) {
+        Some(when @ (crate::dates::When::Date(_) | crate::dates::When::DateTime(_))) => {
+            let resolved = when.resolve(NaiveDate::MIN);
+            Ok(Some(crate::context::local_instant(
+                resolved.at(chrono::NaiveTime::MIN),
+            )))
+        }
+        _ => bail!("can't read '{column}' = '{text}'; use RFC 3339 or YYYY-MM-DD HH:MM"),
+    }
+}
+
+/// An id made from a record's content, so a CSV without ids imports idempotently.
+fn stable_id(parts: &[&str]) -> String {
+    // FNV-1a, 64 bits, twice with different offsets: stable across builds and platforms.
+    let hash = |offset: u64| {
+        parts
+            .iter()
+            .flat_map(|p| p.bytes().chain([0x1f]))
+            .fold(offset, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
+            })
+    };
+    format!(
+        "{:012x}{:016x}",
+        hash(0xcbf29ce484222325) & 0xffff_ffff_ffff,
+        hash(0x84222325cbf29ce4)
+    )
+}
+
+/// Plans the records that bring `incoming` into `state`: new ones get short numbers,
+/// clients are matched by name, records already there unchanged are skipped.
+fn fold_in(state: &State, incoming: Vec<Record>) -> ImportPlan {
+    let mut plan = ImportPlan::default();
+    let mut next = state.next_num();
+    let mut used: std::collections::HashSet<u64> = state
+        .actions
+        .values()
+        .map(|a| a.num)
+        .chain(state.follow_ups.values().map(|f| f.num))
+        .collect();
+    let mut client_ids: HashMap<String, String> = HashMap::new();
+    let mut number = |wanted: u64, used: &mut std::collections::HashSet<u64>| {
+        let num = if wanted > 0 && !used.contains(&wanted) {
+            wanted
+        } else {
+            while used.contains(&next) {
+                next += 1;
+            }
+            next
+        };
+        used.insert(num);
+        num
+    };
+    for record in incoming {
+        let record = match record {
+            Record::Client(mut c) => {
+                let existing = state.clients.get(&c.id).or_else(|| {
+                    state
+                        .clients
+                        .values()
+                        .find(|e| e.name.to_lowercase() == c.name.to_lowercase())
+                });
+                if let Some(e) = existing {
+                    client_ids.insert(c.id.clone(), e.id.clone());
+                    c.id = e.id.clone();
+                    c.created = e.created;
+                    c.tier = c.tier.or_else(|| e.tier.clone());
+                    c.cadence_days = c.cadence_days.or(e.cadence_days);
+                }
+                Record::Client(c)
+            }
+            Record::Action(mut a) => {
+                a.client = client_ids.get(&a.client).cloned().unwrap_or(a.client);
+                a.num = match state.actions.get(&a.id) {
+                    Some(e) => e.num,
+                    None => number(a.num, &mut used),
+                };
+                Record::Action(a)
+            }
+            Record::FollowUp(mut f) => {
+                f.client = client_ids.get(&f.client).cloned().unwrap_or(f.client);
+                f.num = match state.follow_ups.get(&f.id) {
+                    Some(e) => e.num,
+                    None => number(f.num, &mut used),
+                };
+                Record::FollowUp(f)
+            }
+            deleted @ Record::Deleted { .. } => deleted,
+        };
+        match state.record(record.id()) {
+            Some(existing) if existing == record => plan.unchanged += 1,
+            Some(_) => {
+                plan.updated += 1;
+                plan.records.push(record);
+            }
+            None => {
+                plan.added += 1;
+                plan.records.push(record);
+            }
+        }
+    }
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ics_text_is_escaped_and_folded_at_75_octets() {
+        assert_eq!(ics_text("a, b; c\\d\ne"), "a\\, b\\; c\\\\d\\ne");
+        let long = format!("SUMMARY:{}", "é".repeat(60));
+        let folded = fold(&long);
+        for line in folded.split("\r\n").filter(|l| !l.is_empty()) {
+            assert!(line.len() <= 75, "{} octets", line.len());
+        }
+        assert_eq!(folded.replace("\r\n ", "").trim_end(), long);
+    }
+
+    #[test]
+    fn stable_ids_depend_only_on_content() {
+        assert_eq!(stable_id(&["a", "b"]), stable_id(&["a", "b"]));
+        assert_ne!(stable_id(&["a", "b"]), stable_id(&["ab", ""]));
+        assert_eq!(stable_id(&["x"]).len(), 28);
+    }
+}
