@@ -168,6 +168,9 @@ pub enum Command {
         shell: clap_complete::Shell,
     },
 
+    /// Verify the store: every line readable, ids unique, records pointing at clients
+    Check,
+
     /// Print the man page (roff)
     #[command(after_help = "Install: extramile man > ~/.local/share/man/man1/extramile.1")]
     Man,

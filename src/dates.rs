@@ -463,3 +463,48 @@ mod tests {
         assert_eq!(humanize_due(d("2026-11-26"), today), "in 4 days");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn reading_never_panics(text in ".{0,40}") {
+            if let Some(when) = When::parse(&text) {
+                let _ = when.resolve(NaiveDate::from_ymd_opt(2026, 11, 22).unwrap());
+            }
+        }
+
+        #[test]
+        fn offsets_near_chronos_limits_do_not_panic(n in -99_999i64..99_999, unit in prop::sample::select(vec!["d", "w", "mo"])) {
+            if let Some(when) = When::parse(&format!("{n}{unit}")) {
+                let _ = when.resolve(NaiveDate::MAX);
+                let _ = when.resolve(NaiveDate::MIN);
+            }
+        }
+
+        #[test]
+        fn formatted_dates_read_back_to_the_same_date(days in 0i64..150_000, hour in 0u32..24, minute in 0u32..60) {
+            let date = add_days(NaiveDate::from_ymd_opt(1900, 1, 1).unwrap(), days);
+            let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+            let read = When::parse(&date.format("%Y-%m-%d").to_string()).unwrap().resolve(today);
+            prop_assert_eq!(read, Resolved { date, time: None });
+            let time = NaiveTime::from_hms_opt(hour, minute, 0).unwrap();
+            let text = date.and_time(time).format("%Y-%m-%d %H:%M").to_string();
+            let read = When::parse(&text).unwrap().resolve(today);
+            prop_assert_eq!(read, Resolved { date, time: Some(time) });
+        }
+
+        #[test]
+        fn weeks_and_months_read_back(days in 0i64..150_000) {
+            let date = add_days(NaiveDate::from_ymd_opt(1900, 1, 1).unwrap(), days);
+            let week = Week::of(date);
+            prop_assert_eq!(week.to_string().parse::<Week>(), Ok(week));
+            prop_assert!(week.start() <= date && date <= week.end());
+            let month = Month::of(date);
+            prop_assert_eq!(month.to_string().parse::<Month>(), Ok(month));
+        }
+    }
+}

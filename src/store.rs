@@ -80,11 +80,19 @@ pub struct Loaded {
 
 impl Store {
     /// The store at `path`: a journal file, or a directory holding `journal.jsonl`.
+    /// A symlink is followed, so a journal kept elsewhere (a synced folder) stays where
+    /// it is; the lock and any rewrite happen beside the real file.
     pub fn open(path: &Path) -> Store {
         let journal = if path.is_dir() {
             path.join(JOURNAL)
         } else {
             path.to_path_buf()
+        };
+        let is_link = fs::symlink_metadata(&journal).is_ok_and(|m| m.file_type().is_symlink());
+        let journal = if is_link {
+            fs::canonicalize(&journal).unwrap_or(journal)
+        } else {
+            journal
         };
         let mut lock = journal.clone().into_os_string();
         lock.push(".lock");
@@ -116,15 +124,19 @@ impl Store {
         if !self.journal.exists() {
             return Ok(Loaded::default());
         }
-        // A shared lock keeps us from reading a line while a writer is halfway through
-        // it. A store we can only read (no lock file, read-only directory) is read as is.
+        let bytes = self.read_shared()?;
+        parse_journal(&self.journal, &bytes, keep_changes)
+    }
+
+    /// The journal's bytes, read under a shared lock so no writer is halfway through a
+    /// line. A store we can only read (no lock file, read-only directory) is read as is.
+    pub fn read_shared(&self) -> Result<Vec<u8>> {
         let _lock = OpenOptions::new()
             .read(true)
             .open(&self.lock)
             .ok()
             .filter(|f| f.lock_shared().is_ok());
-        let bytes = self.read_bytes()?;
-        parse_journal(&self.journal, &bytes, keep_changes)
+        self.read_bytes()
     }
 
     /// Runs `make` on the current state under the exclusive lock and appends the
@@ -255,10 +267,21 @@ impl Store {
             .append(true)
             .open(&self.journal)
             .with_context(|| format!("could not open {} for writing", self.journal.display()))?;
+        let length = file.metadata()?.len();
         // One write for the whole line: a crash leaves it whole or cut short, never mixed.
-        file.write_all(&line)
-            .and_then(|()| file.sync_data())
-            .with_context(|| format!("could not append to {}", self.journal.display()))
+        let written = file.write_all(&line).and_then(|()| file.sync_data());
+        if let Err(err) = written {
+            // A full disk or a file-size limit may have let part of the line through:
+            // cut it off again so the journal ends on a whole change.
+            let _ = file.set_len(length).and_then(|()| file.sync_data());
+            return Err(err).with_context(|| {
+                format!(
+                    "could not append to {}; nothing was changed",
+                    self.journal.display()
+                )
+            });
+        }
+        Ok(())
     }
 }
 
@@ -295,7 +318,7 @@ pub fn parse_journal(path: &Path, bytes: &[u8], keep_changes: bool) -> Result<Lo
     Ok(loaded)
 }
 
-fn check_header(path: &Path, header: Option<&[u8]>) -> Result<()> {
+pub fn check_header(path: &Path, header: Option<&[u8]>) -> Result<()> {
     let Some(line) = header else {
         bail!(
             "{} has no format line: it is empty or was cut short, so it is not read as a new store; \
@@ -365,4 +388,106 @@ fn create_private_dir(dir: &Path) -> Result<()> {
     builder
         .create(dir)
         .with_context(|| format!("could not create the store directory {}", dir.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Action, Client, Kind};
+    use proptest::prelude::*;
+
+    fn at() -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339("2026-11-20T10:00:00+01:00").unwrap()
+    }
+
+    /// A journal of a client and `n` actions, one change each, and the state after each.
+    fn journal(n: u64) -> (Vec<u8>, Vec<State>) {
+        let mut bytes = format!("{{\"format\":\"{FORMAT}\",\"version\":{VERSION}}}\n").into_bytes();
+        let mut state = State::default();
+        let mut states = vec![state.clone()];
+        let client = Client {
+            id: "c".into(),
+            name: "Acme ünïcode".into(),
+            tier: None,
+            cadence_days: None,
+            created: at(),
+        };
+        for num in 0..=n {
+            let record = if num == 0 {
+                Record::Client(client.clone())
+            } else {
+                Record::Action(Action {
+                    id: format!("a{num}"),
+                    num,
+                    client: "c".into(),
+                    kind: Kind::Idea,
+                    text: format!("note {num} — with \"quotes\"\nand a newline"),
+                    at: at(),
+                    tags: vec![],
+                })
+            };
+            state.apply(&record);
+            states.push(state.clone());
+            let change = Change {
+                id: format!("k{num}"),
+                at: at(),
+                command: "log".into(),
+                records: vec![record],
+                undoes: None,
+            };
+            bytes.extend(serde_json::to_vec(&change).unwrap());
+            bytes.push(b'\n');
+        }
+        (bytes, states)
+    }
+
+    fn same(a: &State, b: &State) -> bool {
+        a.clients == b.clients
+            && a.actions == b.actions
+            && a.follow_ups == b.follow_ups
+            && a.next_num() == b.next_num()
+    }
+
+    #[test]
+    fn every_truncation_point_loads_as_a_prefix_of_the_changes() {
+        let (bytes, states) = journal(6);
+        let header_end = bytes.iter().position(|&b| b == b'\n').unwrap() + 1;
+        for cut in 0..=bytes.len() {
+            let loaded = parse_journal(Path::new("j"), &bytes[..cut], false);
+            if cut < header_end {
+                assert!(
+                    loaded.is_err(),
+                    "a journal cut inside its format line is refused ({cut})"
+                );
+                continue;
+            }
+            let loaded = loaded.unwrap_or_else(|e| panic!("cut at {cut}: {e}"));
+            let whole_lines = bytes[..cut].iter().filter(|&&b| b == b'\n').count();
+            assert!(
+                same(&loaded.state, &states[whole_lines - 1]),
+                "cut at {cut}"
+            );
+            let last_newline = bytes[..cut].iter().rposition(|&b| b == b'\n').unwrap() + 1;
+            assert_eq!(loaded.torn_bytes, cut - last_newline);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic_the_loader(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = parse_journal(Path::new("j"), &bytes, true);
+            let _ = crate::check::check(&bytes);
+        }
+
+        #[test]
+        fn a_damaged_journal_never_panics_the_loader(flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8)) {
+            let (mut bytes, _) = journal(3);
+            for (index, byte) in flips {
+                let i = index.index(bytes.len());
+                bytes[i] = byte;
+            }
+            let _ = parse_journal(Path::new("j"), &bytes, true);
+            let _ = crate::check::check(&bytes);
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! view to the renderer.
 
 mod actions;
+mod check;
 mod clients;
 mod data;
 mod edit;
@@ -47,6 +48,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Demo) => meta::demo(&ctx),
         Some(Command::Completions { shell }) => meta::completions(shell),
         Some(Command::Man) => meta::man(),
+        Some(Command::Check) => check::run(&ctx),
     }
 }
 

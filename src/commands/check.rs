@@ -1,0 +1,84 @@
+//! `check`: a health report on the store, exit 1 when something is wrong.
+
+use anyhow::{Result, bail};
+
+use crate::context::Context;
+use crate::render::{Block, Cell, Tone, View};
+
+pub fn run(ctx: &Context) -> Result<()> {
+    let path = ctx.store.path();
+    if !ctx.store.exists() {
+        bail!(
+            "there is no store at {} yet; log an action to start one",
+            path.display()
+        );
+    }
+    let bytes = ctx.store.read_shared()?;
+    let mut health = crate::check::check(&bytes);
+    if let Some(mode) = open_permissions(path) {
+        health.warnings.push(format!(
+            "{} can be read by other users (mode {mode:o}); run: chmod 600 {}",
+            path.display(),
+            path.display()
+        ));
+    }
+    let mut blocks = vec![
+        Block::Heading(format!("Store {} ({} bytes)", path.display(), health.bytes)),
+        Block::Line(
+            format!(
+                "{} changes: {} clients, {} actions, {} follow-ups ({} open)",
+                health.changes,
+                health.clients,
+                health.actions,
+                health.follow_ups,
+                health.open_follow_ups
+            )
+            .into(),
+        ),
+    ];
+    blocks.extend(
+        health
+            .problems
+            .iter()
+            .map(|p| Block::Line(Cell::new(format!("problem: {p}"), Tone::Alert))),
+    );
+    blocks.extend(
+        health
+            .warnings
+            .iter()
+            .map(|w| Block::Line(format!("warning: {w}").into())),
+    );
+    if health.problems.is_empty() {
+        blocks.push(Block::Line(Cell::new(
+            "OK: every line reads, ids and numbers are unique, every record has its client.",
+            Tone::Good,
+        )));
+    }
+    ctx.print(&View {
+        blocks,
+        json: serde_json::to_value(&health)?,
+        main: None,
+    })?;
+    if !health.problems.is_empty() {
+        bail!(
+            "check found {} problem(s) in {}, first: {}; nothing was changed",
+            health.problems.len(),
+            path.display(),
+            health.problems[0]
+        );
+    }
+    Ok(())
+}
+
+/// The file's mode when others may read or write it.
+#[cfg(unix)]
+fn open_permissions(path: &std::path::Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+    (mode & 0o077 != 0).then_some(mode)
+}
+
+#[cfg(not(unix))]
+fn open_permissions(_path: &std::path::Path) -> Option<u32> {
+    None
+}

@@ -1,0 +1,321 @@
+//! Nothing a user logged is lost: kill -9 mid-write, concurrent writers with readers and
+//! edits, a full disk, read-only files, symlinks, open permissions, oversized input.
+
+use std::process::Stdio;
+
+use serde_json::Value;
+
+use crate::{Env, check_fails};
+
+/// A small deterministic generator, so a failure can be replayed.
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+fn texts(env: &Env) -> Vec<String> {
+    env.json(&["actions"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["text"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn kill_9_at_random_moments_never_loses_a_reported_write() {
+    let env = Env::new();
+    env.ok(&["log", "Acme", "before the storm"]);
+    let mut random = Lcg(20261122);
+    let mut reported = vec!["before the storm".to_string()];
+    let mut killed = 0;
+    for i in 0..220 {
+        let text = format!("write {i}");
+        let mut child = env
+            .command(&["log", "Acme", &text, "--follow-up", "fri"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_micros(random.below(4000)));
+        if child.kill().is_ok() {
+            killed += 1;
+        }
+        if child.wait().unwrap().success() {
+            reported.push(text);
+        }
+    }
+    let present = texts(&env);
+    for text in &reported {
+        assert!(
+            present.contains(text),
+            "'{text}' reported success but is gone"
+        );
+    }
+    assert!(
+        reported.len() > 1 && killed > 0,
+        "the test exercised both outcomes"
+    );
+    let out = env.run(&["check"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    env.ok(&["log", "Acme", "after the storm"]);
+    assert!(texts(&env).contains(&"after the storm".to_string()));
+    let health = env.json(&["check"]);
+    assert_eq!(health["problems"], serde_json::json!([]));
+    assert_eq!(
+        health["actions"].as_u64().unwrap() as usize,
+        present.len() + 1
+    );
+}
+
+#[test]
+fn thirty_two_concurrent_writers_readers_and_editors() {
+    let env = Env::new();
+    env.ok(&["log", "Acme", "seed"]);
+    let mut children = Vec::new();
+    for i in 0..32 {
+        let args: Vec<String> = match i % 4 {
+            0 => vec![
+                "edit".into(),
+                "1".into(),
+                "--text".into(),
+                format!("edited by {i}"),
+            ],
+            1 => vec!["actions".into()],
+            _ => vec![
+                "log".into(),
+                if i % 2 == 0 {
+                    "Acme".into()
+                } else {
+                    "Globex".into()
+                },
+                format!("writer {i}"),
+            ],
+        };
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        children.push(
+            env.command(&args)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+    }
+    for mut child in children {
+        assert!(child.wait().unwrap().success());
+    }
+    let actions = env.json(&["actions"]);
+    let actions = actions.as_array().unwrap();
+    assert_eq!(actions.len(), 17, "the seed and 16 writers");
+    let mut nums: Vec<u64> = actions.iter().map(|a| a["id"].as_u64().unwrap()).collect();
+    nums.sort();
+    nums.dedup();
+    assert_eq!(nums.len(), 17, "unique short numbers");
+    for i in (0..32).filter(|i| i % 4 >= 2) {
+        assert!(
+            actions.iter().any(|a| a["text"] == format!("writer {i}")),
+            "writer {i} lost"
+        );
+    }
+    let seed = actions.iter().find(|a| a["id"] == 1).unwrap();
+    assert!(seed["text"].as_str().unwrap().starts_with("edited by"));
+    assert_eq!(env.json(&["clients"]).as_array().unwrap().len(), 2);
+    assert_eq!(env.json(&["check"])["problems"], serde_json::json!([]));
+}
+
+#[test]
+fn oversized_input_is_refused_with_a_clear_message() {
+    let env = Env::new();
+    env.ok(&["log", "Acme", "existing"]);
+    let before = env.store_bytes();
+    let err = env.fails(2, &["log", "Acme", &"n".repeat(100_000)]);
+    assert!(err.contains("the limit is 16384 bytes"), "{err}");
+    let err = env.fails(2, &["log", &"c".repeat(100_000), "x"]);
+    assert!(err.contains("the limit is 200"), "{err}");
+    let file = env.dir.path().join("huge.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "type,client,text,at\naction,Acme,{},2026-11-01\n",
+            "x".repeat(10 << 20)
+        ),
+    )
+    .unwrap();
+    let err = env.fails(1, &["import", file.to_str().unwrap()]);
+    assert!(
+        err.contains("row 1") && err.contains("limit"),
+        "{}",
+        &err[..200.min(err.len())]
+    );
+    assert_eq!(env.store_bytes(), before);
+}
+
+#[cfg(unix)]
+mod unix {
+    use std::os::unix::fs::PermissionsExt;
+    use std::path::Path;
+
+    use super::*;
+
+    fn files_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    }
+
+    fn chmod(path: &Path, mode: u32) {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    /// Whether this process is held to file permissions (root is not).
+    fn permissions_apply(dir: &Path) -> bool {
+        let probe = dir.join("probe");
+        std::fs::write(&probe, "").unwrap();
+        chmod(&probe, 0o444);
+        let held = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&probe)
+            .is_err();
+        std::fs::remove_file(&probe).unwrap();
+        held
+    }
+
+    /// Runs the binary under a file-size limit of `blocks` 512-byte blocks, with SIGXFSZ
+    /// ignored so an over-long write fails instead of killing the process.
+    fn under_size_limit(env: &Env, blocks: u64, args: &[&str]) -> std::process::Output {
+        let script = format!("trap '' XFSZ; ulimit -f {blocks}; exec \"$0\" \"$@\"");
+        let cmd = env.command(args);
+        let program = cmd.get_program().to_owned();
+        let mut sh = std::process::Command::new("sh");
+        sh.arg("-c").arg(script).arg(program).args(args);
+        for (key, value) in cmd.get_envs() {
+            match value {
+                Some(v) => sh.env(key, v),
+                None => sh.env_remove(key),
+            };
+        }
+        sh.output().unwrap()
+    }
+
+    #[test]
+    fn a_full_disk_or_size_limit_fails_cleanly_and_keeps_earlier_data() {
+        let env = Env::new();
+        env.ok(&["log", "Acme", "kept"]);
+        let before = env.store_bytes();
+        let blocks = before.len() as u64 / 512 + 2;
+        let note = "x".repeat(15_000);
+        let out = under_size_limit(&env, blocks, &["log", "Acme", &note]);
+        let err = check_fails(1, &["log", "under a size limit"], out);
+        assert!(err.contains("could not append to"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert_eq!(
+            env.store_bytes(),
+            before,
+            "the journal ends on a whole change"
+        );
+        assert_eq!(
+            files_in(env.store().parent().unwrap()),
+            ["journal.jsonl", "journal.jsonl.lock"]
+        );
+        assert_eq!(texts(&env), ["kept"]);
+
+        // A new store that cannot be written leaves nothing behind either.
+        let fresh = Env::new();
+        let out = under_size_limit(&fresh, 0, &["log", "Acme", "x"]);
+        check_fails(1, &["log", "with no room"], out);
+        assert!(!fresh.store().exists());
+        let leftovers: Vec<String> = files_in(fresh.store().parent().unwrap())
+            .into_iter()
+            .filter(|n| n != "journal.jsonl.lock")
+            .collect();
+        assert_eq!(leftovers, Vec::<String>::new(), "no stray temp files");
+    }
+
+    #[test]
+    fn a_read_only_store_or_directory_fails_with_exit_1_and_changes_nothing() {
+        let env = Env::new();
+        if !permissions_apply(env.dir.path()) {
+            eprintln!("skipped: this process is not held to file permissions (root)");
+            return;
+        }
+        env.ok(&["log", "Acme", "kept"]);
+        let before = env.store_bytes();
+        chmod(&env.store(), 0o444);
+        let err = env.fails(1, &["log", "Acme", "more"]);
+        assert!(
+            err.contains("could not open") && err.contains("journal.jsonl"),
+            "{err}"
+        );
+        assert_eq!(env.store_bytes(), before);
+        assert_eq!(texts(&env), ["kept"], "reading still works");
+
+        let dir = env.dir.path().join("locked");
+        std::fs::create_dir(&dir).unwrap();
+        chmod(&dir, 0o555);
+        let mut cmd = env.command(&["log", "Acme", "x"]);
+        cmd.env("EXTRAMILE_STORE", dir.join("journal.jsonl"));
+        let err = check_fails(1, &["log in a read-only directory"], cmd.output().unwrap());
+        assert!(err.contains("could not"), "{err}");
+        chmod(&dir, 0o755);
+        assert_eq!(files_in(&dir), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_symlinked_store_is_followed_and_stays_a_link() {
+        let env = Env::new();
+        let real_dir = env.dir.path().join("synced");
+        std::fs::create_dir(&real_dir).unwrap();
+        let mut cmd = env.command(&["log", "Acme", "first"]);
+        cmd.env("EXTRAMILE_STORE", real_dir.join("journal.jsonl"));
+        assert!(cmd.output().unwrap().status.success());
+        std::fs::create_dir_all(env.store().parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(real_dir.join("journal.jsonl"), env.store()).unwrap();
+
+        env.ok(&["log", "Acme", "through the link"]);
+        assert!(
+            std::fs::symlink_metadata(env.store())
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(texts(&env), ["first", "through the link"]);
+        assert!(
+            real_dir.join("journal.jsonl.lock").exists(),
+            "the lock sits beside the real file"
+        );
+    }
+
+    #[test]
+    fn open_permissions_are_reported_by_check_and_left_as_they_are() {
+        let env = Env::new();
+        env.ok(&["log", "Acme", "x"]);
+        chmod(&env.store(), 0o644);
+        let health: Value = env.json(&["check"]);
+        let warnings = health["warnings"].as_array().unwrap();
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.as_str().unwrap().contains("chmod 600")),
+            "{warnings:?}"
+        );
+        env.ok(&["log", "Acme", "y"]);
+        assert_eq!(
+            std::fs::metadata(env.store()).unwrap().permissions().mode() & 0o777,
+            0o644
+        );
+    }
+}
