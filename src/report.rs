@@ -123,9 +123,12 @@ pub fn client_summaries(state: &State, today: NaiveDate) -> Vec<ClientSummary> {
 /// Clients past their cadence on `today`, most neglected first.
 pub fn neglected(summaries: &[ClientSummary]) -> Vec<&ClientSummary> {
     let mut out: Vec<&ClientSummary> = summaries.iter().filter(|s| s.cadence.is_past()).collect();
-    out.sort_by_key(|s| match s.cadence {
-        Cadence::Past { days_past } => -days_past,
-        _ => 0,
+    out.sort_by_key(|s| {
+        let days_past = match s.cadence {
+            Cadence::Past { days_past } => days_past,
+            _ => 0,
+        };
+        (-days_past, s.client.to_lowercase())
     });
     out
 }
@@ -287,9 +290,6 @@ pub fn period(
                 .or_insert_with(|| empty_row(&f.client))
                 .overdue += 1;
         }
-        if let Some(r) = rows.get_mut(f.client.as_str()) {
-            r.open += usize::from(open_on(f, as_of));
-        }
         if done && f.done_late() {
             let closed = f.closed_at.map(local_date).unwrap_or(f.due);
             slipped.push(slipped_row(
@@ -300,6 +300,12 @@ pub fn period(
             ));
         } else if overdue {
             slipped.push(slipped_row(state, f, "overdue", (as_of - f.due).num_days()));
+        }
+    }
+    // Open follow-ups are counted for the clients the period shows, once all are known.
+    for f in state.follow_ups.values().filter(|f| open_on(f, as_of)) {
+        if let Some(r) = rows.get_mut(f.client.as_str()) {
+            r.open += 1;
         }
     }
     // The last touch of a client is its latest action up to the end of the period.

@@ -33,25 +33,39 @@ pub enum Item<'a> {
 impl State {
     /// Folds one record version in: the newest version wins, a tombstone removes.
     pub fn apply(&mut self, record: &Record) {
+        self.insert(record.clone());
+    }
+
+    /// `apply`, taking the record.
+    pub fn insert(&mut self, record: Record) {
         match record {
             Record::Client(client) => {
-                self.clients.insert(client.id.clone(), client.clone());
+                self.clients.insert(client.id.clone(), client);
             }
             Record::Action(action) => {
                 self.max_num = self.max_num.max(action.num);
-                self.actions.insert(action.id.clone(), action.clone());
+                self.actions.insert(action.id.clone(), action);
             }
             Record::FollowUp(follow_up) => {
                 self.max_num = self.max_num.max(follow_up.num);
-                self.follow_ups
-                    .insert(follow_up.id.clone(), follow_up.clone());
+                self.follow_ups.insert(follow_up.id.clone(), follow_up);
             }
             Record::Deleted { id } => {
-                self.clients.remove(id);
-                self.actions.remove(id);
-                self.follow_ups.remove(id);
+                self.clients.remove(&id);
+                self.actions.remove(&id);
+                self.follow_ups.remove(&id);
             }
         }
+    }
+
+    /// The highest short number ever given.
+    pub fn max_num(&self) -> u64 {
+        self.max_num
+    }
+
+    /// Raises the highest short number seen (a snapshot carries it for deleted records).
+    pub fn note_num(&mut self, num: u64) {
+        self.max_num = self.max_num.max(num);
     }
 
     /// The short number the next new action or follow-up gets.

@@ -33,7 +33,7 @@ pub fn log(ctx: &Context, args: LogArgs) -> Result<()> {
         None => format!("Follow up: {}", shorten(&text, 80)),
     };
 
-    let (client, is_new, action, follow_up) = ctx.store.change("log", ctx.now, |loaded| {
+    let (client, is_new, action, follow_up) = ctx.store.change_light("log", ctx.now, |loaded| {
         let (client, new_client) = client_for_write(&loaded.state, &args.client, ctx.now)?;
         let action = Action {
             id: new_id(),
@@ -79,7 +79,7 @@ pub fn follow_up(ctx: &Context, args: FollowUpArgs) -> Result<()> {
     let text = clean_text(&args.text)?;
     let today = ctx.today();
     let due = args.due.resolve(today).date;
-    let (client, is_new, follow_up) = ctx.store.change("follow-up", ctx.now, |loaded| {
+    let (client, is_new, follow_up) = ctx.store.change_light("follow-up", ctx.now, |loaded| {
         let (client, new_client) = client_for_write(&loaded.state, &args.client, ctx.now)?;
         let follow_up = new_follow_up(ctx, loaded.state.next_num(), &client.id, text, due);
         let is_new = new_client.is_some();

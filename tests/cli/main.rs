@@ -6,6 +6,7 @@ mod follow_ups;
 mod foundation;
 mod reliability;
 mod reports;
+mod snapshot;
 mod store;
 
 use std::path::{Path, PathBuf};

@@ -8,12 +8,14 @@
 //! every command, and the file is left as it is.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
+
+mod snapshot;
 
 use crate::model::Record;
 use crate::state::State;
@@ -34,8 +36,6 @@ struct Header {
 /// One line of the journal: what one command changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Change {
-    /// Globally unique, so journals merge by the union of their changes.
-    pub id: String,
     pub at: DateTime<FixedOffset>,
     /// The command that made it, for the audit trail.
     pub command: String,
@@ -43,6 +43,9 @@ pub struct Change {
     /// Set on the change that `undo` writes: the change it reverts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undoes: Option<String>,
+    /// Globally unique, so journals merge by the union of their changes. Written last,
+    /// so the end of every line is unique (the snapshot checks the journal by it).
+    pub id: String,
 }
 
 /// What a command wants to write: the new versions of the records it touched.
@@ -60,6 +63,35 @@ impl From<Vec<Record>> for Draft {
         }
     }
 }
+
+/// What a command needs from the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Need {
+    /// Clients and the next short number (`log`, `follow-up`).
+    Clients,
+    /// Every current record.
+    State,
+    /// Every current record and every change (undo).
+    History,
+}
+
+/// How much of the journal a read went through.
+#[derive(Debug, Default, Clone, Copy)]
+struct Source {
+    /// The journal's length when read, and without a cut-short last line.
+    journal_len: u64,
+    complete_len: u64,
+    /// Whole-line bytes parsed from the journal (after the snapshot, when one was used).
+    parsed: u64,
+    /// Whether the state read holds every record (not only the snapshot's head).
+    whole: bool,
+}
+
+/// Journal bytes read past the snapshot before a new snapshot is written.
+const REFRESH_AFTER: u64 = 64 * 1024;
+/// Journal bytes past the snapshot that `log` still reads itself; past that it reads
+/// everything once and writes a new snapshot.
+const LIGHT_READ_LIMIT: u64 = 1024 * 1024;
 
 /// A journal file and its lock.
 #[derive(Debug, Clone)]
@@ -112,31 +144,35 @@ impl Store {
 
     /// Reads the current state. A store that does not exist yet reads as empty.
     pub fn load(&self) -> Result<Loaded> {
-        self.load_with(false)
+        if !self.journal.exists() {
+            return Ok(Loaded::default());
+        }
+        let _lock = self.lock_shared();
+        let (loaded, source) = self.read(Need::State)?;
+        self.refresh_snapshot(&loaded.state, source.parsed, source.complete_len);
+        Ok(loaded)
     }
 
     /// Reads the current state and every change.
     pub fn load_history(&self) -> Result<Loaded> {
-        self.load_with(true)
-    }
-
-    fn load_with(&self, keep_changes: bool) -> Result<Loaded> {
         if !self.journal.exists() {
             return Ok(Loaded::default());
         }
-        let bytes = self.read_shared()?;
-        parse_journal(&self.journal, &bytes, keep_changes)
+        let _lock = self.lock_shared();
+        Ok(self.read(Need::History)?.0)
     }
 
     /// The journal's bytes, read under a shared lock so no writer is halfway through a
-    /// line. A store we can only read (no lock file, read-only directory) is read as is.
+    /// line.
     pub fn read_shared(&self) -> Result<Vec<u8>> {
-        let _lock = OpenOptions::new()
-            .read(true)
-            .open(&self.lock)
-            .ok()
-            .filter(|f| f.lock_shared().is_ok());
+        let _lock = self.lock_shared();
         self.read_bytes()
+    }
+
+    /// A shared lock when the lock file can be opened; a store we can only read (no
+    /// lock file, read-only directory) is read without one.
+    fn lock_shared(&self) -> Option<File> {
+        OpenOptions::new().read(true).open(&self.lock).ok().filter(|f| f.lock_shared().is_ok())
     }
 
     /// Runs `make` on the current state under the exclusive lock and appends the
@@ -148,7 +184,19 @@ impl Store {
         at: DateTime<FixedOffset>,
         make: impl FnOnce(&Loaded) -> Result<(Draft, T)>,
     ) -> Result<T> {
-        self.change_reading(false, command, at, make)
+        self.change_reading(Need::State, command, at, make)
+    }
+
+    /// Like `change`, for commands that only add records: `make` sees the clients and
+    /// the next short number, not the actions and follow-ups. This is what keeps `log`
+    /// as fast on a long history as on a short one.
+    pub fn change_light<T>(
+        &self,
+        command: &str,
+        at: DateTime<FixedOffset>,
+        make: impl FnOnce(&Loaded) -> Result<(Draft, T)>,
+    ) -> Result<T> {
+        self.change_reading(Need::Clients, command, at, make)
     }
 
     /// Like `change`, with every earlier change in `Loaded::changes` (for undo).
@@ -158,26 +206,21 @@ impl Store {
         at: DateTime<FixedOffset>,
         make: impl FnOnce(&Loaded) -> Result<(Draft, T)>,
     ) -> Result<T> {
-        self.change_reading(true, command, at, make)
+        self.change_reading(Need::History, command, at, make)
     }
 
     fn change_reading<T>(
         &self,
-        history: bool,
+        need: Need,
         command: &str,
         at: DateTime<FixedOffset>,
         make: impl FnOnce(&Loaded) -> Result<(Draft, T)>,
     ) -> Result<T> {
         let _lock = self.lock_exclusive()?;
-        let bytes = if self.journal.exists() {
-            self.read_bytes()?
+        let (mut loaded, source) = if self.journal.exists() {
+            self.read(need)?
         } else {
-            Vec::new()
-        };
-        let loaded = if bytes.is_empty() && !self.journal.exists() {
-            Loaded::default()
-        } else {
-            parse_journal(&self.journal, &bytes, history)?
+            (Loaded::default(), Source { whole: true, ..Source::default() })
         };
         let (draft, out) = make(&loaded)?;
         if draft.records.is_empty() {
@@ -185,7 +228,7 @@ impl Store {
         }
         self.create_if_missing()?;
         if loaded.torn_bytes > 0 {
-            self.set_aside_torn_tail(&bytes, loaded.torn_bytes)?;
+            self.set_aside_torn_tail(source.journal_len, loaded.torn_bytes)?;
         }
         let change = Change {
             id: crate::model::new_id(),
@@ -194,8 +237,78 @@ impl Store {
             records: draft.records,
             undoes: draft.undoes,
         };
-        self.append(&change)?;
+        let journal_len = self.append(&change)?;
+        if source.whole && need != Need::History {
+            for record in change.records {
+                loaded.state.insert(record);
+            }
+            self.refresh_snapshot(&loaded.state, source.parsed + journal_len - source.complete_len, journal_len);
+        }
         Ok(out)
+    }
+
+    fn snapshot_path(&self) -> PathBuf {
+        let mut path = self.journal.clone().into_os_string();
+        path.push(".snapshot");
+        PathBuf::from(path)
+    }
+
+    /// Reads what `need` asks for: from the snapshot and the journal after it when the
+    /// snapshot matches the journal, else from the whole journal.
+    fn read(&self, need: Need) -> Result<(Loaded, Source)> {
+        let mut file = File::open(&self.journal)
+            .with_context(|| format!("could not read the store {}", self.journal.display()))?;
+        let journal_len = file.metadata()?.len();
+        if need != Need::History
+            && let Some((mark, state)) = snapshot::read(&self.snapshot_path(), need == Need::State)
+            && snapshot::matches(&mark, &mut file, journal_len)
+            && (need == Need::State || journal_len - mark.covers <= LIGHT_READ_LIMIT)
+        {
+            let mut delta = Vec::new();
+            file.seek(SeekFrom::Start(mark.covers))
+                .and_then(|_| file.read_to_end(&mut delta))
+                .with_context(|| format!("could not read the store {}", self.journal.display()))?;
+            // A damaged line after the snapshot: read the whole journal, which names it.
+            if let Some(loaded) = parse_changes(state, &delta) {
+                let parsed = (delta.len() - loaded.torn_bytes) as u64;
+                let source =
+                    Source { journal_len, complete_len: mark.covers + parsed, parsed, whole: need == Need::State };
+                return Ok((loaded, source));
+            }
+        }
+        let mut bytes = Vec::with_capacity(journal_len as usize);
+        file.seek(SeekFrom::Start(0))
+            .and_then(|_| file.read_to_end(&mut bytes))
+            .with_context(|| format!("could not read the store {}", self.journal.display()))?;
+        let loaded = parse_journal(&self.journal, &bytes, need == Need::History)?;
+        let complete_len = (bytes.len() - loaded.torn_bytes) as u64;
+        let source = Source { journal_len: bytes.len() as u64, complete_len, parsed: complete_len, whole: true };
+        Ok((loaded, source))
+    }
+
+    /// Writes a new snapshot of `state`, which holds the journal's first `covers` bytes,
+    /// when `unsnapshotted` of them were read from the journal rather than a snapshot.
+    /// Best effort: a store in a read-only directory works without one.
+    fn refresh_snapshot(&self, state: &State, unsnapshotted: u64, covers: u64) {
+        if unsnapshotted < REFRESH_AFTER {
+            return;
+        }
+        let Ok(mark) = self.mark_at(covers) else { return };
+        let _ = write_atomically(&self.snapshot_path(), &snapshot::encode(&mark, state));
+    }
+
+    /// The journal's format line and the bytes ending at `covers`, to recognise it by.
+    fn mark_at(&self, covers: u64) -> Result<snapshot::Mark> {
+        let mut file = File::open(&self.journal)?;
+        let mut start = vec![0; 4096.min(covers as usize)];
+        file.read_exact(&mut start)?;
+        let header_end = start.iter().position(|&b| b == b'\n').context("no format line")? + 1;
+        start.truncate(header_end);
+        let tail_len = (snapshot::TAIL as u64).min(covers);
+        let mut tail = vec![0; tail_len as usize];
+        file.seek(SeekFrom::Start(covers - tail_len))?;
+        file.read_exact(&mut tail)?;
+        Ok(snapshot::Mark { covers, header: start, tail })
     }
 
     fn read_bytes(&self) -> Result<Vec<u8>> {
@@ -236,31 +349,29 @@ impl Store {
     }
 
     /// Moves a cut-short last line into a `.torn` file and cuts it off the journal.
-    fn set_aside_torn_tail(&self, bytes: &[u8], torn: usize) -> Result<()> {
-        let keep = bytes.len() - torn;
-        let mut aside = self.journal.clone().into_os_string();
-        aside.push(format!(".torn-{}", crate::model::new_id()));
-        write_atomically(Path::new(&aside), &bytes[keep..]).with_context(|| {
-            format!(
-                "could not set aside the cut-short last line of {}",
-                self.journal.display()
-            )
-        })?;
-        let file = OpenOptions::new()
+    fn set_aside_torn_tail(&self, journal_len: u64, torn: usize) -> Result<()> {
+        let keep = journal_len - torn as u64;
+        let mut torn_bytes = vec![0; torn];
+        let mut file = OpenOptions::new()
+            .read(true)
             .write(true)
             .open(&self.journal)
             .with_context(|| format!("could not open {} for writing", self.journal.display()))?;
-        file.set_len(keep as u64)
+        file.seek(SeekFrom::Start(keep))
+            .and_then(|_| file.read_exact(&mut torn_bytes))
+            .with_context(|| format!("could not read {}", self.journal.display()))?;
+        let mut aside = self.journal.clone().into_os_string();
+        aside.push(format!(".torn-{}", crate::model::new_id()));
+        write_atomically(Path::new(&aside), &torn_bytes).with_context(|| {
+            format!("could not set aside the cut-short last line of {}", self.journal.display())
+        })?;
+        file.set_len(keep)
             .and_then(|()| file.sync_data())
-            .with_context(|| {
-                format!(
-                    "could not cut the torn last line off {}",
-                    self.journal.display()
-                )
-            })
+            .with_context(|| format!("could not cut the torn last line off {}", self.journal.display()))
     }
 
-    fn append(&self, change: &Change) -> Result<()> {
+    /// Appends one change as one line; returns the journal's new length.
+    fn append(&self, change: &Change) -> Result<u64> {
         let mut line = serde_json::to_vec(change)?;
         line.push(b'\n');
         let mut file = OpenOptions::new()
@@ -281,7 +392,7 @@ impl Store {
                 )
             });
         }
-        Ok(())
+        Ok(length + line.len() as u64)
     }
 }
 
@@ -308,14 +419,31 @@ pub fn parse_journal(path: &Path, bytes: &[u8], keep_changes: bool) -> Result<Lo
                 path.display()
             )
         })?;
-        for record in &change.records {
-            loaded.state.apply(record);
-        }
         if keep_changes {
+            for record in &change.records {
+                loaded.state.apply(record);
+            }
             loaded.changes.push(change);
+        } else {
+            for record in change.records {
+                loaded.state.insert(record);
+            }
         }
     }
     Ok(loaded)
+}
+
+/// Folds the whole lines of `bytes` (the journal after a snapshot) into `state`; `None`
+/// when a line does not read.
+fn parse_changes(mut state: State, bytes: &[u8]) -> Option<Loaded> {
+    let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    for line in bytes[..complete].split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        let change: Change = serde_json::from_slice(line).ok()?;
+        for record in change.records {
+            state.insert(record);
+        }
+    }
+    Some(Loaded { state, torn_bytes: bytes.len() - complete, changes: Vec::new() })
 }
 
 pub fn check_header(path: &Path, header: Option<&[u8]>) -> Result<()> {

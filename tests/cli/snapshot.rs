@@ -1,0 +1,109 @@
+//! The snapshot beside the journal: used when it matches, ignored when it does not, and
+//! never changing what a command answers.
+
+use std::path::PathBuf;
+
+use crate::Env;
+
+/// A store large enough to get a snapshot: 800 actions and 200 follow-ups.
+fn big_store(env: &Env) {
+    let mut csv = String::from("type,client,kind,text,at,due,status,done_at\n");
+    for i in 0..800 {
+        let day = 1 + i % 28;
+        csv += &format!("action,Client {},fix,note number {i} about the account,2026-{:02}-{day:02} 09:00,,,\n", i % 40, 1 + i % 11);
+    }
+    for i in 0..200 {
+        let status = if i % 3 == 0 { "open" } else { "done" };
+        let done = if status == "done" { "2026-11-10 17:00" } else { "" };
+        csv += &format!("follow-up,Client {},,promise {i},,2026-11-{:02},{status},{done}\n", i % 40, 1 + i % 28);
+    }
+    let file = env.dir.path().join("big.csv");
+    std::fs::write(&file, csv).unwrap();
+    env.ok(&["import", file.to_str().unwrap()]);
+}
+
+fn snapshot(env: &Env) -> PathBuf {
+    env.store().with_extension("jsonl.snapshot")
+}
+
+/// What the everyday commands answer, as JSON.
+fn answers(env: &Env) -> Vec<String> {
+    let commands: [&[&str]; 6] = [
+        &["actions"],
+        &["clients"],
+        &["upcoming", "--days", "30"],
+        &["report", "week"],
+        &["report", "month"],
+        &["export"],
+    ];
+    commands.iter().map(|args| env.json(args).to_string()).collect()
+}
+
+#[test]
+fn the_snapshot_never_changes_an_answer() {
+    let env = Env::new();
+    big_store(&env);
+    assert!(snapshot(&env).exists(), "a large import writes a snapshot");
+    let with = answers(&env);
+    std::fs::remove_file(snapshot(&env)).unwrap();
+    assert!(answers(&env) == with, "the same answers from the journal alone");
+
+    // Changes after the snapshot are read from the journal.
+    env.ok(&["log", "Client 3", "after the snapshot"]);
+    env.ok(&["edit", "5", "--at", "2026-11-19 08:00", "--text", "moved into this week"]);
+    env.ok(&["delete", "7"]);
+    env.ok(&["done", "801"]);
+    let after = answers(&env);
+    std::fs::remove_file(snapshot(&env)).unwrap();
+    assert!(answers(&env) == after, "the same answers after changes");
+    let actions = env.json(&["actions", "--grep", "moved into"]);
+    assert_eq!(actions[0]["id"], 5);
+}
+
+#[test]
+fn a_damaged_snapshot_is_ignored() {
+    let env = Env::new();
+    big_store(&env);
+    let expected = answers(&env);
+    let bytes = std::fs::read(snapshot(&env)).unwrap();
+    for damage in [b"garbage".to_vec(), bytes[..bytes.len() / 2].to_vec(), Vec::new()] {
+        std::fs::write(snapshot(&env), damage).unwrap();
+        assert!(answers(&env) == expected, "the same answers with a damaged snapshot");
+    }
+    let mut flipped = bytes.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0xff;
+    std::fs::write(snapshot(&env), flipped).unwrap();
+    env.ok(&["actions"]);
+}
+
+#[test]
+fn a_snapshot_of_another_journal_is_never_used() {
+    let env = Env::new();
+    big_store(&env);
+    let other = Env::new();
+    big_store(&other);
+    other.ok(&["log", "Someone else", "only in the other store"]);
+    // Put this store's snapshot beside the other journal: same size class, other content.
+    std::fs::copy(snapshot(&env), snapshot(&other)).unwrap();
+    let texts = other.json(&["actions", "--grep", "only in the other"]);
+    assert_eq!(texts.as_array().unwrap().len(), 1);
+    // And a journal rewritten in place to the same length is recognised as different.
+    let journal = std::fs::read_to_string(env.store()).unwrap();
+    let rewritten = journal.replacen("note number 1 about", "note number X about", 1);
+    assert_eq!(rewritten.len(), journal.len());
+    std::fs::write(env.store(), rewritten).unwrap();
+    assert_eq!(env.json(&["actions", "--grep", "number X"]).as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn log_on_a_large_store_numbers_and_matches_clients_correctly() {
+    let env = Env::new();
+    big_store(&env);
+    let out = env.ok(&["log", "client 12", "light path"]);
+    assert_eq!(out, "Logged #1001 for Client 12 (other) on Fri 2026-11-20.\n");
+    let out = env.ok(&["log", "Client 1", "exact match wins over Client 10..19"]);
+    assert!(out.contains("#1002 for Client 1 ("), "{out}");
+    env.fails(2, &["log", "client", "ambiguous"]);
+    assert_eq!(env.json(&["check"])["problems"], serde_json::json!([]));
+}
