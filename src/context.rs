@@ -75,6 +75,31 @@ impl Context {
         Ok(loaded.state)
     }
 
+    /// Reads the clients, the follow-ups, and the actions on the days `from..until`,
+    /// with what all actions add up to as of the end of `as_of` (see `State::all_actions`).
+    pub fn load_window(
+        &self,
+        from: NaiveDate,
+        until: NaiveDate,
+        as_of: NaiveDate,
+    ) -> Result<State> {
+        let (start, end) = (
+            crate::report::start_of(from),
+            crate::report::start_of(until),
+        );
+        let loaded = self.store.load_window(start.timestamp(), end.timestamp())?;
+        self.warn_torn(loaded.torn_bytes);
+        // Sums over all actions hold only while none is dated after `as_of`.
+        let later = loaded
+            .state
+            .latest_action()
+            .is_some_and(|at| crate::model::local_date(at) > as_of);
+        if loaded.state.all_actions.is_some() && later {
+            return self.load();
+        }
+        Ok(loaded.state)
+    }
+
     pub fn warn_torn(&self, torn_bytes: usize) {
         if torn_bytes > 0 {
             self.notice(&format!(

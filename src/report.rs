@@ -75,21 +75,21 @@ pub fn cadence_status(client: &Client, last_touch: Option<NaiveDate>, day: Naive
 /// Every client with its figures at the end of `today`, by name. The last touch is the
 /// latest action on or before `today`, so a past week's report sees the cadence as it was.
 pub fn client_summaries(state: &State, today: NaiveDate) -> Vec<ClientSummary> {
+    let activity = state.client_activity(start_of(add_days(today, 1)));
     let mut by_client: HashMap<&str, ClientSummary> = HashMap::new();
-    let mut last_at: HashMap<&str, DateTime<FixedOffset>> = HashMap::new();
-    for action in state.actions.values().filter(|a| local_date(a.at) <= today) {
-        let entry = last_at.entry(action.client.as_str()).or_insert(action.at);
-        *entry = (*entry).max(action.at);
-    }
     for client in state.clients.values() {
-        let last_touch = last_at.get(client.id.as_str()).map(|at| local_date(*at));
+        let (actions, last_at) = activity
+            .get(client.id.as_str())
+            .copied()
+            .unwrap_or_default();
+        let last_touch = last_at.map(local_date);
         by_client.insert(
             client.id.as_str(),
             ClientSummary {
                 client: client.name.clone(),
                 tier: client.tier.clone(),
                 cadence_days: client.cadence_days,
-                actions: 0,
+                actions,
                 last_touch,
                 days_since: last_touch.map(|d| (today - d).num_days()),
                 open: 0,
@@ -98,11 +98,6 @@ pub fn client_summaries(state: &State, today: NaiveDate) -> Vec<ClientSummary> {
                 cadence: cadence_status(client, last_touch, today),
             },
         );
-    }
-    for action in state.actions.values() {
-        if let Some(s) = by_client.get_mut(action.client.as_str()) {
-            s.actions += 1;
-        }
     }
     for f in state
         .follow_ups
@@ -120,6 +115,11 @@ pub fn client_summaries(state: &State, today: NaiveDate) -> Vec<ClientSummary> {
     summaries
 }
 
+/// The first instant of a local day.
+pub fn start_of(day: NaiveDate) -> DateTime<FixedOffset> {
+    crate::context::local_instant(day.and_time(chrono::NaiveTime::MIN))
+}
+
 /// Clients past their cadence on `today`, most neglected first.
 pub fn neglected(summaries: &[ClientSummary]) -> Vec<&ClientSummary> {
     let mut out: Vec<&ClientSummary> = summaries.iter().filter(|s| s.cadence.is_past()).collect();
@@ -133,24 +133,43 @@ pub fn neglected(summaries: &[ClientSummary]) -> Vec<&ClientSummary> {
     out
 }
 
-/// Whether a follow-up was open at the end of `day`.
-fn open_on(f: &FollowUp, day: NaiveDate) -> bool {
-    local_date(f.created) <= day
+/// Local days `first..=last`, as the instants that bound them: comparing instants is
+/// exact across daylight-saving changes and cheaper than finding each record's day.
+#[derive(Debug, Clone, Copy)]
+struct Days {
+    from: DateTime<FixedOffset>,
+    to: DateTime<FixedOffset>,
+}
+
+impl Days {
+    fn new(first: NaiveDate, last: NaiveDate) -> Days {
+        Days {
+            from: start_of(first),
+            to: start_of(add_days(last, 1)),
+        }
+    }
+
+    fn contains(self, at: DateTime<FixedOffset>) -> bool {
+        self.from <= at && at < self.to
+    }
+}
+
+/// Whether a follow-up was open at `moment`.
+fn open_at(f: &FollowUp, moment: DateTime<FixedOffset>) -> bool {
+    f.created < moment
         && match (f.status, f.closed_at) {
             (Status::Open, _) | (_, None) => true,
-            (_, Some(closed)) => local_date(closed) > day,
+            (_, Some(closed)) => closed >= moment,
         }
 }
 
-/// Overdue at the end of `day`: open then, and due before it.
-fn overdue_on(f: &FollowUp, day: NaiveDate) -> bool {
-    f.due < day && open_on(f, day)
+/// Overdue at the end of `day` (the instant `end_of_day`): open then, and due before it.
+fn overdue_on(f: &FollowUp, day: NaiveDate, end_of_day: DateTime<FixedOffset>) -> bool {
+    f.due < day && open_at(f, end_of_day)
 }
 
-fn done_within(f: &FollowUp, start: NaiveDate, end: NaiveDate) -> bool {
-    f.status == Status::Done
-        && f.closed_at
-            .is_some_and(|at| (start..=end).contains(&local_date(at)))
+fn done_within(f: &FollowUp, days: Days) -> bool {
+    f.status == Status::Done && f.closed_at.is_some_and(|at| days.contains(at))
 }
 
 /// The headline figures of a span of days.
@@ -172,25 +191,22 @@ pub struct Totals {
 /// The figures for `start..=end`, judged as of `today` when the span runs past it.
 pub fn totals(state: &State, start: NaiveDate, end: NaiveDate, today: NaiveDate) -> Totals {
     let as_of = end.min(today);
+    let (days, end_of_day) = (Days::new(start, end), start_of(add_days(as_of, 1)));
     let mut touched = HashSet::new();
     let mut t = Totals {
         start,
         end,
         ..Totals::default()
     };
-    for a in state
-        .actions
-        .values()
-        .filter(|a| (start..=end).contains(&local_date(a.at)))
-    {
+    for a in state.actions.values().filter(|a| days.contains(a.at)) {
         t.actions += 1;
         t.intros += usize::from(a.kind == Kind::Intro);
         touched.insert(a.client.as_str());
     }
     t.clients_touched = touched.len();
     for f in state.follow_ups.values() {
-        t.followups_new += usize::from((start..=end).contains(&local_date(f.created)));
-        if done_within(f, start, end) {
+        t.followups_new += usize::from(days.contains(f.created));
+        if done_within(f, days) {
             t.followups_done += 1;
             if f.done_late() {
                 t.followups_done_late += 1;
@@ -198,7 +214,7 @@ pub fn totals(state: &State, start: NaiveDate, end: NaiveDate, today: NaiveDate)
                 t.followups_done_on_time += 1;
             }
         }
-        t.overdue += usize::from(overdue_on(f, as_of));
+        t.overdue += usize::from(overdue_on(f, as_of, end_of_day));
     }
     t
 }
@@ -249,7 +265,7 @@ pub fn period(
     today: NaiveDate,
 ) -> Period {
     let as_of = end.min(today);
-    let in_span = |day: NaiveDate| (start..=end).contains(&day);
+    let (days, end_of_day) = (Days::new(start, end), start_of(add_days(as_of, 1)));
     let mut rows: HashMap<&str, ClientPeriod> = HashMap::new();
     let empty_row = |id: &str| ClientPeriod {
         client: state.client_name(id).to_string(),
@@ -263,21 +279,19 @@ pub fn period(
     };
     let mut by_kind: BTreeMap<Kind, usize> = Kind::ALL.iter().map(|k| (*k, 0)).collect();
     for a in state.actions.values() {
-        let day = local_date(a.at);
-        if in_span(day) {
+        if days.contains(a.at) {
             let r = rows
                 .entry(a.client.as_str())
                 .or_insert_with(|| empty_row(&a.client));
             r.actions += 1;
             *r.by_kind.entry(a.kind).or_default() += 1;
-            r.last_touch = Some(r.last_touch.map_or(day, |d| d.max(day)));
             *by_kind.entry(a.kind).or_default() += 1;
         }
     }
     let mut slipped = Vec::new();
     for f in state.follow_ups.values() {
-        let done = done_within(f, start, end);
-        let overdue = overdue_on(f, as_of);
+        let done = done_within(f, days);
+        let overdue = overdue_on(f, as_of, end_of_day);
         if done {
             let r = rows
                 .entry(f.client.as_str())
@@ -303,17 +317,18 @@ pub fn period(
         }
     }
     // Open follow-ups are counted for the clients the period shows, once all are known.
-    for f in state.follow_ups.values().filter(|f| open_on(f, as_of)) {
+    for f in state.follow_ups.values().filter(|f| open_at(f, end_of_day)) {
         if let Some(r) = rows.get_mut(f.client.as_str()) {
             r.open += 1;
         }
     }
     // The last touch of a client is its latest action up to the end of the period.
-    for a in state.actions.values() {
-        let day = local_date(a.at);
-        if let Some(r) = rows.get_mut(a.client.as_str()).filter(|_| day <= end) {
-            r.last_touch = Some(r.last_touch.map_or(day, |d| d.max(day)));
-        }
+    let activity = state.client_activity(start_of(add_days(end, 1)));
+    for (client, r) in rows.iter_mut() {
+        r.last_touch = activity
+            .get(client)
+            .and_then(|(_, last)| *last)
+            .map(local_date);
     }
     let mut by_client: Vec<ClientPeriod> = rows.into_values().collect();
     by_client.sort_by(|a, b| {
@@ -348,14 +363,16 @@ fn slipped_row(state: &State, f: &FollowUp, how: &'static str, days_late: i64) -
 
 /// Consecutive weeks up to and including `week` that hold at least one action.
 pub fn streak_weeks(state: &State, week: Week) -> u32 {
-    let weeks: HashSet<Week> = state
-        .actions
-        .values()
-        .map(|a| Week::of(local_date(a.at)))
-        .collect();
+    let instants = state.action_instants();
+    let any_in = |week: Week| {
+        let from = start_of(week.start()).timestamp();
+        let to = start_of(add_days(week.end(), 1)).timestamp();
+        let first = instants.partition_point(|&at| at < from);
+        instants.get(first).is_some_and(|&at| at < to)
+    };
     let mut streak = 0;
     let mut current = week;
-    while weeks.contains(&current) {
+    while any_in(current) {
         streak += 1;
         current = current.previous();
     }

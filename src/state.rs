@@ -1,6 +1,9 @@
 //! The current records, folded from the journal, and the questions commands ask of them.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+
+use chrono::{DateTime, FixedOffset};
 
 use crate::error::UsageError;
 use crate::model::{Action, Client, FollowUp, Record, Status};
@@ -13,6 +16,43 @@ pub struct State {
     pub follow_ups: HashMap<String, FollowUp>,
     /// The highest short number ever given, deleted records included, so none is reused.
     max_num: u64,
+    /// Set when `actions` holds only the actions of a window of time (read from the
+    /// snapshot): what every action adds up to.
+    pub all_actions: Option<ActionIndex>,
+}
+
+/// What all actions add up to, for a state that holds only some of them.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ActionIndex {
+    /// Per client id.
+    pub activity: HashMap<String, Activity>,
+    /// Every action's time, as Unix seconds, sorted.
+    pub instants: Vec<i64>,
+}
+
+/// A client's actions: how many, and the latest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Activity {
+    pub count: usize,
+    pub last: DateTime<FixedOffset>,
+}
+
+impl ActionIndex {
+    /// Counts one more action.
+    pub fn add(&mut self, action: &Action) {
+        let entry = self
+            .activity
+            .entry(action.client.clone())
+            .or_insert(Activity {
+                count: 0,
+                last: action.at,
+            });
+        entry.count += 1;
+        entry.last = entry.last.max(action.at);
+        let at = action.at.timestamp();
+        let place = self.instants.partition_point(|&i| i <= at);
+        self.instants.insert(place, at);
+    }
 }
 
 /// What a client name typed by the user points at.
@@ -44,6 +84,10 @@ impl State {
             }
             Record::Action(action) => {
                 self.max_num = self.max_num.max(action.num);
+                // A windowed state takes only new actions (the store sees to it).
+                if let Some(index) = &mut self.all_actions {
+                    index.add(&action);
+                }
                 self.actions.insert(action.id.clone(), action);
             }
             Record::FollowUp(follow_up) => {
@@ -66,6 +110,51 @@ impl State {
     /// Raises the highest short number seen (a snapshot carries it for deleted records).
     pub fn note_num(&mut self, num: u64) {
         self.max_num = self.max_num.max(num);
+    }
+
+    /// Per client id: how many actions it has, and its latest action before `before`.
+    pub fn client_activity(
+        &self,
+        before: DateTime<FixedOffset>,
+    ) -> HashMap<&str, (usize, Option<DateTime<FixedOffset>>)> {
+        if let Some(index) = &self.all_actions {
+            // A windowed state is only read when no action is as late as `before`.
+            return index
+                .activity
+                .iter()
+                .map(|(id, a)| (id.as_str(), (a.count, Some(a.last))))
+                .collect();
+        }
+        let mut out: HashMap<&str, (usize, Option<DateTime<FixedOffset>>)> = HashMap::new();
+        for action in self.actions.values() {
+            let entry = out.entry(action.client.as_str()).or_default();
+            entry.0 += 1;
+            if action.at < before {
+                entry.1 = Some(entry.1.map_or(action.at, |last| last.max(action.at)));
+            }
+        }
+        out
+    }
+
+    /// Every action's time as Unix seconds, sorted.
+    pub fn action_instants(&self) -> Cow<'_, [i64]> {
+        match &self.all_actions {
+            Some(index) => Cow::Borrowed(&index.instants),
+            None => {
+                let mut instants: Vec<i64> =
+                    self.actions.values().map(|a| a.at.timestamp()).collect();
+                instants.sort_unstable();
+                Cow::Owned(instants)
+            }
+        }
+    }
+
+    /// The latest action of all, when known.
+    pub fn latest_action(&self) -> Option<DateTime<FixedOffset>> {
+        match &self.all_actions {
+            Some(index) => index.activity.values().map(|a| a.last).max(),
+            None => self.actions.values().map(|a| a.at).max(),
+        }
     }
 
     /// The short number the next new action or follow-up gets.

@@ -15,8 +15,9 @@ use crate::report::{ClientSummary, client_summaries};
 use crate::state::State;
 
 pub fn list(ctx: &Context) -> Result<()> {
-    let state = ctx.load()?;
-    let summaries = client_summaries(&state, ctx.today());
+    let today = ctx.today();
+    let state = ctx.load_window(today, today, today)?;
+    let summaries = client_summaries(&state, today);
     let mut table = Table::new(
         &[
             "Client",

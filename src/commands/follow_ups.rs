@@ -133,8 +133,8 @@ fn days(n: i64) -> &'static str {
 }
 
 pub fn overdue(ctx: &Context, client: Option<&str>) -> Result<()> {
-    let state = ctx.load()?;
     let today = ctx.today();
+    let state = ctx.load_window(today, today, today)?;
     let client_id = client
         .map(|c| state.existing_client(c).map(|c| c.id.clone()))
         .transpose()?;
@@ -148,8 +148,8 @@ pub fn overdue(ctx: &Context, client: Option<&str>) -> Result<()> {
 }
 
 pub fn upcoming(ctx: &Context, days: u32) -> Result<()> {
-    let state = ctx.load()?;
     let today = ctx.today();
+    let state = ctx.load_window(today, today, today)?;
     let horizon = add_days(today, i64::from(days));
     let rows: Vec<&FollowUp> = state
         .open_follow_ups()

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::show_date;
 use crate::cli::ReportCommand;
 use crate::context::Context;
-use crate::dates::{Month, Week};
+use crate::dates::{Month, Week, add_days};
 use crate::render::{Block, Cell, Table, Tone, View};
 use crate::report::{Period, Totals, period, totals, weeks_within};
 use crate::state::State;
@@ -18,11 +18,19 @@ pub fn run(ctx: &Context, report: ReportCommand) -> Result<()> {
         ReportCommand::Week { week, last } => {
             let this = Week::of(today);
             let week = week.unwrap_or(if last { this.previous() } else { this });
-            ctx.print(&week_view(&ctx.load()?, week, today))
+            let state = ctx.load_window(
+                week.previous().start(),
+                add_days(week.end(), 1),
+                week.end().min(today),
+            )?;
+            ctx.print(&week_view(&state, week, today))
         }
         ReportCommand::Month { month } => {
             let month = month.unwrap_or(Month::of(today));
-            ctx.print(&month_view(&ctx.load()?, month, today))
+            let as_of = month.end().min(today);
+            let state =
+                ctx.load_window(month.previous().start(), add_days(month.end(), 1), as_of)?;
+            ctx.print(&month_view(&state, month, today))
         }
         ReportCommand::Client { name } => super::clients::card(ctx, &name),
     }

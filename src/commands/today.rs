@@ -7,14 +7,14 @@ use serde_json::json;
 use super::follow_ups::follow_up_view;
 use super::show_day;
 use crate::context::Context;
-use crate::dates::Week;
+use crate::dates::{Week, add_days};
 use crate::render::{Block, Cell, Tone, View};
 use crate::report::{client_summaries, neglected, streak_weeks, totals};
 
 pub fn run(ctx: &Context) -> Result<()> {
-    let state = ctx.load()?;
     let today = ctx.today();
     let week = Week::of(today);
+    let state = ctx.load_window(week.start(), add_days(week.end(), 1), today)?;
     let due: Vec<_> = state
         .open_follow_ups()
         .into_iter()

@@ -66,9 +66,12 @@ impl From<Vec<Record>> for Draft {
 
 /// What a command needs from the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Need {
+pub enum Need {
     /// Clients and the next short number (`log`, `follow-up`).
     Clients,
+    /// Clients, follow-ups, and the actions whose time (Unix seconds) falls in
+    /// `from..to`, with `State::all_actions` summing up the rest.
+    Window(i64, i64),
     /// Every current record.
     State,
     /// Every current record and every change (undo).
@@ -153,6 +156,21 @@ impl Store {
         Ok(loaded)
     }
 
+    /// Reads the clients, the follow-ups and the actions in a window of time (Unix
+    /// seconds `from..to`); `State::all_actions` sums up every action. Falls back to
+    /// reading everything when the snapshot can't answer.
+    pub fn load_window(&self, from: i64, to: i64) -> Result<Loaded> {
+        if !self.journal.exists() {
+            return Ok(Loaded::default());
+        }
+        let _lock = self.lock_shared();
+        let (loaded, source) = self.read(Need::Window(from, to))?;
+        if source.whole {
+            self.refresh_snapshot(&loaded.state, source.parsed, source.complete_len);
+        }
+        Ok(loaded)
+    }
+
     /// Reads the current state and every change.
     pub fn load_history(&self) -> Result<Loaded> {
         if !self.journal.exists() {
@@ -172,7 +190,11 @@ impl Store {
     /// A shared lock when the lock file can be opened; a store we can only read (no
     /// lock file, read-only directory) is read without one.
     fn lock_shared(&self) -> Option<File> {
-        OpenOptions::new().read(true).open(&self.lock).ok().filter(|f| f.lock_shared().is_ok())
+        OpenOptions::new()
+            .read(true)
+            .open(&self.lock)
+            .ok()
+            .filter(|f| f.lock_shared().is_ok())
     }
 
     /// Runs `make` on the current state under the exclusive lock and appends the
@@ -220,7 +242,13 @@ impl Store {
         let (mut loaded, source) = if self.journal.exists() {
             self.read(need)?
         } else {
-            (Loaded::default(), Source { whole: true, ..Source::default() })
+            (
+                Loaded::default(),
+                Source {
+                    whole: true,
+                    ..Source::default()
+                },
+            )
         };
         let (draft, out) = make(&loaded)?;
         if draft.records.is_empty() {
@@ -242,7 +270,11 @@ impl Store {
             for record in change.records {
                 loaded.state.insert(record);
             }
-            self.refresh_snapshot(&loaded.state, source.parsed + journal_len - source.complete_len, journal_len);
+            self.refresh_snapshot(
+                &loaded.state,
+                source.parsed + journal_len - source.complete_len,
+                journal_len,
+            );
         }
         Ok(out)
     }
@@ -259,20 +291,37 @@ impl Store {
         let mut file = File::open(&self.journal)
             .with_context(|| format!("could not read the store {}", self.journal.display()))?;
         let journal_len = file.metadata()?.len();
-        if need != Need::History
-            && let Some((mark, state)) = snapshot::read(&self.snapshot_path(), need == Need::State)
-            && snapshot::matches(&mark, &mut file, journal_len)
-            && (need == Need::State || journal_len - mark.covers <= LIGHT_READ_LIMIT)
-        {
+        let parts = match need {
+            Need::History => vec![],
+            Need::Clients => vec![snapshot::Part::Head],
+            Need::Window(from, to) => vec![snapshot::Part::Window(from, to), snapshot::Part::All],
+            Need::State => vec![snapshot::Part::All],
+        };
+        for part in parts {
+            let Some((mark, state)) = snapshot::read(&self.snapshot_path(), part) else {
+                break;
+            };
+            if !snapshot::matches(&mark, &mut file, journal_len)
+                || (part == snapshot::Part::Head && journal_len - mark.covers > LIGHT_READ_LIMIT)
+            {
+                break;
+            }
             let mut delta = Vec::new();
             file.seek(SeekFrom::Start(mark.covers))
                 .and_then(|_| file.read_to_end(&mut delta))
                 .with_context(|| format!("could not read the store {}", self.journal.display()))?;
-            // A damaged line after the snapshot: read the whole journal, which names it.
-            if let Some(loaded) = parse_changes(state, &delta) {
+            // A window holds only some actions, so it can take new ones but not edits.
+            let only_new_actions =
+                matches!(part, snapshot::Part::Window(..)).then(|| state.max_num());
+            if let Some(loaded) = parse_changes(state, &delta, only_new_actions) {
                 let parsed = (delta.len() - loaded.torn_bytes) as u64;
-                let source =
-                    Source { journal_len, complete_len: mark.covers + parsed, parsed, whole: need == Need::State };
+                let whole = part == snapshot::Part::All;
+                let source = Source {
+                    journal_len,
+                    complete_len: mark.covers + parsed,
+                    parsed,
+                    whole,
+                };
                 return Ok((loaded, source));
             }
         }
@@ -282,7 +331,12 @@ impl Store {
             .with_context(|| format!("could not read the store {}", self.journal.display()))?;
         let loaded = parse_journal(&self.journal, &bytes, need == Need::History)?;
         let complete_len = (bytes.len() - loaded.torn_bytes) as u64;
-        let source = Source { journal_len: bytes.len() as u64, complete_len, parsed: complete_len, whole: true };
+        let source = Source {
+            journal_len: bytes.len() as u64,
+            complete_len,
+            parsed: complete_len,
+            whole: true,
+        };
         Ok((loaded, source))
     }
 
@@ -293,7 +347,9 @@ impl Store {
         if unsnapshotted < REFRESH_AFTER {
             return;
         }
-        let Ok(mark) = self.mark_at(covers) else { return };
+        let Ok(mark) = self.mark_at(covers) else {
+            return;
+        };
         let _ = write_atomically(&self.snapshot_path(), &snapshot::encode(&mark, state));
     }
 
@@ -302,13 +358,28 @@ impl Store {
         let mut file = File::open(&self.journal)?;
         let mut start = vec![0; 4096.min(covers as usize)];
         file.read_exact(&mut start)?;
-        let header_end = start.iter().position(|&b| b == b'\n').context("no format line")? + 1;
+        let header_end = start
+            .iter()
+            .position(|&b| b == b'\n')
+            .context("no format line")?
+            + 1;
         start.truncate(header_end);
         let tail_len = (snapshot::TAIL as u64).min(covers);
         let mut tail = vec![0; tail_len as usize];
         file.seek(SeekFrom::Start(covers - tail_len))?;
         file.read_exact(&mut tail)?;
-        Ok(snapshot::Mark { covers, header: start, tail })
+        let length = file.metadata()?;
+        let modified = if length.len() == covers {
+            snapshot::modified(&length).unwrap_or(0)
+        } else {
+            0
+        };
+        Ok(snapshot::Mark {
+            covers,
+            header: start,
+            tail,
+            modified,
+        })
     }
 
     fn read_bytes(&self) -> Result<Vec<u8>> {
@@ -363,11 +434,19 @@ impl Store {
         let mut aside = self.journal.clone().into_os_string();
         aside.push(format!(".torn-{}", crate::model::new_id()));
         write_atomically(Path::new(&aside), &torn_bytes).with_context(|| {
-            format!("could not set aside the cut-short last line of {}", self.journal.display())
+            format!(
+                "could not set aside the cut-short last line of {}",
+                self.journal.display()
+            )
         })?;
         file.set_len(keep)
             .and_then(|()| file.sync_data())
-            .with_context(|| format!("could not cut the torn last line off {}", self.journal.display()))
+            .with_context(|| {
+                format!(
+                    "could not cut the torn last line off {}",
+                    self.journal.display()
+                )
+            })
     }
 
     /// Appends one change as one line; returns the journal's new length.
@@ -434,16 +513,37 @@ pub fn parse_journal(path: &Path, bytes: &[u8], keep_changes: bool) -> Result<Lo
 }
 
 /// Folds the whole lines of `bytes` (the journal after a snapshot) into `state`; `None`
-/// when a line does not read.
-fn parse_changes(mut state: State, bytes: &[u8]) -> Option<Loaded> {
+/// when a line does not read, or, given `only_new_actions_after`, when a change does
+/// more than add actions numbered above it (and clients and follow-ups).
+fn parse_changes(
+    mut state: State,
+    bytes: &[u8],
+    only_new_actions_after: Option<u64>,
+) -> Option<Loaded> {
     let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    for line in bytes[..complete].split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+    for line in bytes[..complete]
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+    {
         let change: Change = serde_json::from_slice(line).ok()?;
         for record in change.records {
+            if let Some(max) = only_new_actions_after {
+                match &record {
+                    Record::Action(a) if a.num <= max || state.actions.contains_key(&a.id) => {
+                        return None;
+                    }
+                    Record::Deleted { .. } => return None,
+                    _ => {}
+                }
+            }
             state.insert(record);
         }
     }
-    Some(Loaded { state, torn_bytes: bytes.len() - complete, changes: Vec::new() })
+    Some(Loaded {
+        state,
+        torn_bytes: bytes.len() - complete,
+        changes: Vec::new(),
+    })
 }
 
 pub fn check_header(path: &Path, header: Option<&[u8]>) -> Result<()> {

@@ -15,9 +15,11 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
 use crate::model::{Action, Client, FollowUp, Kind, Status};
-use crate::state::State;
+use crate::state::{ActionIndex, Activity, State};
 
-const MAGIC: &[u8; 8] = b"EXMSNAP\x01";
+const MAGIC: &[u8; 8] = b"EXMSNAP\x03";
+/// The magic, the head's length, and where the action records start.
+const PREFIX: usize = 24;
 /// Bytes of the journal, ending where the snapshot stops, kept to recognise it.
 pub const TAIL: usize = 64;
 
@@ -30,6 +32,21 @@ pub struct Mark {
     pub header: Vec<u8>,
     /// The (up to) `TAIL` journal bytes ending at `covers`.
     pub tail: Vec<u8>,
+    /// The journal's modification time (nanoseconds since the epoch) when it was
+    /// exactly `covers` long: a journal of that length modified since was rewritten.
+    pub modified: u128,
+}
+
+/// How much of a snapshot to read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Part {
+    /// Clients, the highest short number, and per-client action counts.
+    Head,
+    /// The head, the follow-ups open or closed since `from`, the time of every action,
+    /// and the actions whose time (Unix seconds) falls in `from..to`.
+    Window(i64, i64),
+    /// Everything.
+    All,
 }
 
 pub fn encode(mark: &Mark, state: &State) -> Vec<u8> {
@@ -37,6 +54,8 @@ pub fn encode(mark: &Mark, state: &State) -> Vec<u8> {
     head.u64(mark.covers);
     head.bytes(&mark.header);
     head.bytes(&mark.tail);
+    head.u64((mark.modified >> 64) as u64);
+    head.u64(mark.modified as u64);
     head.u64(state.max_num());
     let clients = state.clients_by_name();
     head.u32(clients.len() as u32);
@@ -47,67 +66,83 @@ pub fn encode(mark: &Mark, state: &State) -> Vec<u8> {
         head.u32(c.cadence_days.map_or(u32::MAX, |d| d));
         head.time(c.created);
     }
+    let activity = state.client_activity(DateTime::<FixedOffset>::MAX_UTC.fixed_offset());
+    head.u32(activity.len() as u32);
+    for (client, (count, last)) in &activity {
+        head.str(client);
+        head.u64(*count as u64);
+        head.time(last.unwrap_or_default());
+    }
+
     let mut body = Writer::default();
-    body.u32(state.actions.len() as u32);
-    for a in state.actions.values() {
-        body.str(&a.id);
-        body.u64(a.num);
-        body.str(&a.client);
-        body.u8(Kind::ALL.iter().position(|k| *k == a.kind).unwrap_or(5) as u8);
-        body.time(a.at);
-        body.str(&a.text);
-        body.u32(a.tags.len() as u32);
-        for tag in &a.tags {
-            body.str(tag);
-        }
+    let open: Vec<&FollowUp> = state
+        .follow_ups
+        .values()
+        .filter(|f| f.closed_at.is_none())
+        .collect();
+    body.u32(open.len() as u32);
+    for f in open {
+        body.follow_up(f);
     }
-    body.u32(state.follow_ups.len() as u32);
-    for f in state.follow_ups.values() {
-        body.str(&f.id);
-        body.u64(f.num);
-        body.str(&f.client);
-        body.str(&f.text);
-        body.i64(i64::from(chrono::Datelike::num_days_from_ce(&f.due)));
-        body.u8(match f.status {
-            Status::Open => 0,
-            Status::Done => 1,
-            Status::Cancelled => 2,
-        });
-        body.time(f.created);
-        body.u8(u8::from(f.closed_at.is_some()));
-        if let Some(at) = f.closed_at {
-            body.time(at);
-        }
-        body.u32(f.snoozes);
-        body.opt_str(f.action.as_deref());
-    }
-    let mut out = Vec::with_capacity(16 + head.0.len() + body.0.len());
+    let mut closed: Vec<(i64, &FollowUp)> = state
+        .follow_ups
+        .values()
+        .filter_map(|f| Some((f.closed_at?.timestamp(), f)))
+        .collect();
+    closed.sort_by_key(|(at, f)| (*at, f.num));
+    let closed = body.timed(&closed, Writer::follow_up);
+    let mut actions: Vec<(i64, &Action)> = state
+        .actions
+        .values()
+        .map(|a| (a.at.timestamp(), a))
+        .collect();
+    actions.sort_by_key(|(at, a)| (*at, a.num));
+    let actions = body.timed(&actions, Writer::action);
+
+    let records_at = PREFIX + head.0.len() + body.0.len();
+    let mut out = Vec::with_capacity(records_at + closed.len() + actions.len());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&(head.0.len() as u64).to_le_bytes());
+    out.extend_from_slice(&(records_at as u64).to_le_bytes());
     out.extend(head.0);
     out.extend(body.0);
+    out.extend(closed);
+    out.extend(actions);
     out
 }
 
-/// Reads a snapshot file: the head alone (`full` false: clients and the highest short
-/// number) or everything. `None` for a missing, foreign or damaged file.
-pub fn read(path: &Path, full: bool) -> Option<(Mark, State)> {
+/// Reads a snapshot file, as much as `part` asks for. `None` for a missing, foreign or
+/// damaged file.
+pub fn read(path: &Path, part: Part) -> Option<(Mark, State)> {
     let mut file = File::open(path).ok()?;
-    let mut start = [0u8; 16];
+    let mut start = [0u8; PREFIX];
     file.read_exact(&mut start).ok()?;
     if &start[..8] != MAGIC {
         return None;
     }
-    let head_len = usize::try_from(u64::from_le_bytes(start[8..16].try_into().ok()?)).ok()?;
-    let mut bytes = Vec::new();
-    if full {
-        file.read_to_end(&mut bytes).ok()?;
+    let number =
+        |at: usize| usize::try_from(u64::from_le_bytes(start[at..at + 8].try_into().ok()?)).ok();
+    let (head_len, records_at) = (number(8)?, number(16)?);
+    // The head alone for `log`; else all up to the records, then the records asked for.
+    let wanted = if part == Part::Head {
+        head_len
     } else {
-        bytes.resize(head_len.min(64 << 20), 0);
-        file.read_exact(&mut bytes).ok()?;
-    }
-    let mut r = Reader { bytes: &bytes, at: 0 };
-    let mark = Mark { covers: r.u64()?, header: r.bytes()?.to_vec(), tail: r.bytes()?.to_vec() };
+        records_at.checked_sub(PREFIX)?
+    };
+    let mut bytes = vec![0; wanted.min(1 << 30)];
+    file.read_exact(&mut bytes).ok()?;
+    let mut r = Reader {
+        bytes: &bytes,
+        at: 0,
+    };
+    let (covers, header, tail) = (r.u64()?, r.bytes()?.to_vec(), r.bytes()?.to_vec());
+    let modified = (u128::from(r.u64()?) << 64) | u128::from(r.u64()?);
+    let mark = Mark {
+        covers,
+        header,
+        tail,
+        modified,
+    };
     let mut state = State::default();
     state.note_num(r.u64()?);
     for _ in 0..r.u32()? {
@@ -120,41 +155,98 @@ pub fn read(path: &Path, full: bool) -> Option<(Mark, State)> {
         };
         state.clients.insert(client.id.clone(), client);
     }
+    let mut index = ActionIndex::default();
+    for _ in 0..r.u32()? {
+        let (client, count, last) = (r.string()?, r.u64()? as usize, r.time()?);
+        index.activity.insert(client, Activity { count, last });
+    }
     if r.at != head_len {
         return None;
     }
-    if !full {
+    if part == Part::Head {
         return Some((mark, state));
     }
-    let actions = r.u32()? as usize;
-    state.actions.reserve(actions.min(bytes.len() / 32));
-    for _ in 0..actions {
-        let id = r.string()?;
-        let num = r.u64()?;
-        let client = r.string()?;
-        let kind = *Kind::ALL.get(usize::from(r.u8()?))?;
-        let at = r.time()?;
-        let text = r.string()?;
-        let tags = (0..r.u32()?).map(|_| r.string()).collect::<Option<Vec<_>>>()?;
-        state.actions.insert(id.clone(), Action { id, num, client, kind, text, at, tags });
+    for _ in 0..r.u32()? {
+        let f = r.follow_up()?;
+        state.follow_ups.insert(f.id.clone(), f);
     }
-    let follow_ups = r.u32()? as usize;
-    state.follow_ups.reserve(follow_ups.min(bytes.len() / 32));
-    for _ in 0..follow_ups {
-        let id = r.string()?;
-        let num = r.u64()?;
-        let client = r.string()?;
-        let text = r.string()?;
-        let due = NaiveDate::from_num_days_from_ce_opt(i32::try_from(r.i64()?).ok()?)?;
-        let status = [Status::Open, Status::Done, Status::Cancelled].get(usize::from(r.u8()?)).copied()?;
-        let created = r.time()?;
-        let closed_at = if r.u8()? == 1 { Some(r.time()?) } else { None };
-        let snoozes = r.u32()?;
-        let action = r.opt_string()?;
-        let f = FollowUp { id: id.clone(), num, client, text, due, status, created, closed_at, snoozes, action };
-        state.follow_ups.insert(id, f);
+    let closed = r.timed()?;
+    let actions = r.timed()?;
+    if r.at != bytes.len() {
+        return None;
     }
-    (r.at == bytes.len()).then_some((mark, state))
+    // A window needs the follow-ups closed since it began (done in it, or still open
+    // at its end) and the actions in it.
+    let (closed_range, action_range) = match part {
+        Part::Window(from, to) => (closed.select(from, i64::MAX), actions.select(from, to)),
+        _ => (0..closed.len(), 0..actions.len()),
+    };
+    for f in closed.read(&mut file, records_at, closed_range, |r| r.follow_up())? {
+        state.follow_ups.insert(f.id.clone(), f);
+    }
+    let actions_at = records_at.checked_add(closed.bytes())?;
+    let decoded = actions.read(&mut file, actions_at, action_range, |r| r.action())?;
+    state.actions.reserve(decoded.len());
+    for a in decoded {
+        state.actions.insert(a.id.clone(), a);
+    }
+    if part == Part::All && file.read(&mut [0]).ok()? != 0 {
+        return None;
+    }
+    if part != Part::All {
+        index.instants = actions.instants;
+        state.all_actions = Some(index);
+    }
+    Some((mark, state))
+}
+
+/// The index of records sorted by a time: each one's time and place.
+struct Timed {
+    instants: Vec<i64>,
+    /// One more than the records: the last is where they end.
+    places: Vec<usize>,
+}
+
+impl Timed {
+    fn len(&self) -> usize {
+        self.instants.len()
+    }
+
+    fn bytes(&self) -> usize {
+        self.places.last().copied().unwrap_or(0)
+    }
+
+    /// The records timed in `from..to`.
+    fn select(&self, from: i64, to: i64) -> std::ops::Range<usize> {
+        self.instants.partition_point(|&at| at < from)..self.instants.partition_point(|&at| at < to)
+    }
+
+    /// Reads and decodes the records in `range` from the section starting at `at`.
+    fn read<T>(
+        &self,
+        file: &mut File,
+        at: usize,
+        range: std::ops::Range<usize>,
+        decode: impl Fn(&mut Reader<'_>) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        let (from, to) = (*self.places.get(range.start)?, *self.places.get(range.end)?);
+        let mut bytes = vec![0; to.checked_sub(from)?.min(1 << 30)];
+        file.seek(SeekFrom::Start(at.checked_add(from)? as u64))
+            .ok()?;
+        file.read_exact(&mut bytes).ok()?;
+        let mut r = Reader {
+            bytes: &bytes,
+            at: 0,
+        };
+        let mut out = Vec::with_capacity(range.len());
+        for &place in &self.places[range] {
+            if r.at != place - from {
+                return None;
+            }
+            out.push(decode(&mut r)?);
+        }
+        (r.at == bytes.len()).then_some(out)
+    }
 }
 
 /// Whether `mark` still describes the journal: same format line, long enough, and the
@@ -164,18 +256,84 @@ pub fn matches(mark: &Mark, journal: &mut File, journal_len: u64) -> bool {
     if mark.covers > journal_len || tail_len > mark.covers || mark.header.is_empty() {
         return false;
     }
+    // Not appended to since: then not modified at all since.
+    if journal_len == mark.covers
+        && journal.metadata().ok().and_then(|m| modified(&m)) != Some(mark.modified)
+    {
+        return false;
+    }
     let mut header = vec![0; mark.header.len()];
     let mut tail = vec![0; mark.tail.len()];
-    let read = journal.seek(SeekFrom::Start(0)).and_then(|_| journal.read_exact(&mut header)).and_then(|()| {
-        journal.seek(SeekFrom::Start(mark.covers - tail_len)).and_then(|_| journal.read_exact(&mut tail))
-    });
+    let read = journal
+        .seek(SeekFrom::Start(0))
+        .and_then(|_| journal.read_exact(&mut header))
+        .and_then(|()| {
+            journal
+                .seek(SeekFrom::Start(mark.covers - tail_len))
+                .and_then(|_| journal.read_exact(&mut tail))
+        });
     read.is_ok() && header == mark.header && tail == mark.tail
+}
+
+/// A file's modification time in nanoseconds since the epoch.
+pub fn modified(metadata: &std::fs::Metadata) -> Option<u128> {
+    let time = metadata.modified().ok()?;
+    Some(time.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos())
 }
 
 #[derive(Default)]
 struct Writer(Vec<u8>);
 
 impl Writer {
+    /// Writes the index of `records` (sorted by their time) here, and returns the
+    /// records themselves, encoded, to be placed after all indexes.
+    fn timed<T>(&mut self, records: &[(i64, &T)], encode: impl Fn(&mut Writer, &T)) -> Vec<u8> {
+        let mut out = Writer::default();
+        self.u32(records.len() as u32);
+        for (at, _) in records {
+            self.i64(*at);
+        }
+        for (_, record) in records {
+            self.u64(out.0.len() as u64);
+            encode(&mut out, record);
+        }
+        self.u64(out.0.len() as u64);
+        out.0
+    }
+
+    fn action(&mut self, a: &Action) {
+        self.str(&a.id);
+        self.u64(a.num);
+        self.str(&a.client);
+        self.u8(Kind::ALL.iter().position(|k| *k == a.kind).unwrap_or(5) as u8);
+        self.time(a.at);
+        self.str(&a.text);
+        self.u32(a.tags.len() as u32);
+        for tag in &a.tags {
+            self.str(tag);
+        }
+    }
+
+    fn follow_up(&mut self, f: &FollowUp) {
+        self.str(&f.id);
+        self.u64(f.num);
+        self.str(&f.client);
+        self.str(&f.text);
+        self.i64(i64::from(chrono::Datelike::num_days_from_ce(&f.due)));
+        self.u8(match f.status {
+            Status::Open => 0,
+            Status::Done => 1,
+            Status::Cancelled => 2,
+        });
+        self.time(f.created);
+        self.u8(u8::from(f.closed_at.is_some()));
+        if let Some(at) = f.closed_at {
+            self.time(at);
+        }
+        self.u32(f.snoozes);
+        self.opt_str(f.action.as_deref());
+    }
+
     fn u8(&mut self, v: u8) {
         self.0.push(v);
     }
@@ -217,6 +375,67 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    fn timed(&mut self) -> Option<Timed> {
+        let n = self.u32()? as usize;
+        let instants = (0..n).map(|_| self.i64()).collect::<Option<Vec<_>>>()?;
+        let places = (0..=n)
+            .map(|_| self.u64().and_then(|p| usize::try_from(p).ok()))
+            .collect::<Option<Vec<_>>>()?;
+        places.is_sorted().then_some(Timed { instants, places })
+    }
+
+    fn action(&mut self) -> Option<Action> {
+        let id = self.string()?;
+        let num = self.u64()?;
+        let client = self.string()?;
+        let kind = *Kind::ALL.get(usize::from(self.u8()?))?;
+        let at = self.time()?;
+        let text = self.string()?;
+        let tags = (0..self.u32()?)
+            .map(|_| self.string())
+            .collect::<Option<Vec<_>>>()?;
+        Some(Action {
+            id,
+            num,
+            client,
+            kind,
+            text,
+            at,
+            tags,
+        })
+    }
+
+    fn follow_up(&mut self) -> Option<FollowUp> {
+        let id = self.string()?;
+        let num = self.u64()?;
+        let client = self.string()?;
+        let text = self.string()?;
+        let due = NaiveDate::from_num_days_from_ce_opt(i32::try_from(self.i64()?).ok()?)?;
+        let status = [Status::Open, Status::Done, Status::Cancelled]
+            .get(usize::from(self.u8()?))
+            .copied()?;
+        let created = self.time()?;
+        let closed_at = if self.u8()? == 1 {
+            Some(self.time()?)
+        } else {
+            None
+        };
+        let snoozes = self.u32()?;
+        let action = self.opt_string()?;
+        Some(FollowUp {
+            id,
+            num,
+            client,
+            text,
+            due,
+            status,
+            created,
+            closed_at,
+            snoozes,
+            action,
+        })
+    }
+
     fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         let slice = self.bytes.get(self.at..self.at.checked_add(n)?)?;
         self.at += n;
@@ -226,13 +445,16 @@ impl<'a> Reader<'a> {
         self.take(1).map(|b| b[0])
     }
     fn u32(&mut self) -> Option<u32> {
-        self.take(4).map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
+        self.take(4)
+            .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
     }
     fn u64(&mut self) -> Option<u64> {
-        self.take(8).map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
+        self.take(8)
+            .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
     }
     fn i64(&mut self) -> Option<i64> {
-        self.take(8).map(|b| i64::from_le_bytes(b.try_into().expect("8 bytes")))
+        self.take(8)
+            .map(|b| i64::from_le_bytes(b.try_into().expect("8 bytes")))
     }
     fn bytes(&mut self) -> Option<&'a [u8]> {
         let n = self.u32()? as usize;
@@ -262,27 +484,40 @@ mod tests {
 
     #[test]
     fn a_state_round_trips_and_a_damaged_file_reads_as_none() {
+        // (A window of time is checked end to end in the integration tests.)
         let mut state = State::default();
-        for record in crate::demo::records(DateTime::parse_from_rfc3339("2026-11-20T10:00:00+01:00").unwrap()) {
+        for record in
+            crate::demo::records(DateTime::parse_from_rfc3339("2026-11-20T10:00:00+01:00").unwrap())
+        {
             state.insert(record);
         }
-        state.insert(Record::Deleted { id: "demo-action-3".into() });
-        let mark = Mark { covers: 1234, header: b"{\"format\"}\n".to_vec(), tail: b"xyz\n".to_vec() };
+        state.insert(Record::Deleted {
+            id: "demo-action-3".into(),
+        });
+        let mark = Mark {
+            covers: 1234,
+            header: b"{\"format\"}\n".to_vec(),
+            tail: b"xyz\n".to_vec(),
+            modified: 1 << 70,
+        };
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("snap");
         let bytes = encode(&mark, &state);
         std::fs::write(&path, &bytes).unwrap();
-        let (read_mark, read_state) = read(&path, true).unwrap();
+        let (read_mark, read_state) = read(&path, Part::All).unwrap();
         assert_eq!(read_mark, mark);
         assert_eq!(read_state.clients, state.clients);
         assert_eq!(read_state.actions, state.actions);
         assert_eq!(read_state.follow_ups, state.follow_ups);
         assert_eq!(read_state.next_num(), state.next_num());
-        let (_, head) = read(&path, false).unwrap();
-        assert_eq!((&head.clients, head.actions.len(), head.next_num()), (&state.clients, 0, state.next_num()));
+        let (_, head) = read(&path, Part::Head).unwrap();
+        assert_eq!(
+            (&head.clients, head.actions.len(), head.next_num()),
+            (&state.clients, 0, state.next_num())
+        );
         for cut in [0, 10, 17, bytes.len() / 2, bytes.len() - 1] {
             std::fs::write(&path, &bytes[..cut]).unwrap();
-            assert!(read(&path, true).is_none(), "cut at {cut}");
+            assert!(read(&path, Part::All).is_none(), "cut at {cut}");
         }
     }
 }

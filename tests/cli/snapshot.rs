@@ -10,12 +10,24 @@ fn big_store(env: &Env) {
     let mut csv = String::from("type,client,kind,text,at,due,status,done_at\n");
     for i in 0..800 {
         let day = 1 + i % 28;
-        csv += &format!("action,Client {},fix,note number {i} about the account,2026-{:02}-{day:02} 09:00,,,\n", i % 40, 1 + i % 11);
+        csv += &format!(
+            "action,Client {},fix,note number {i} about the account,2026-{:02}-{day:02} 09:00,,,\n",
+            i % 40,
+            1 + i % 11
+        );
     }
     for i in 0..200 {
         let status = if i % 3 == 0 { "open" } else { "done" };
-        let done = if status == "done" { "2026-11-10 17:00" } else { "" };
-        csv += &format!("follow-up,Client {},,promise {i},,2026-11-{:02},{status},{done}\n", i % 40, 1 + i % 28);
+        let done = if status == "done" {
+            "2026-11-10 17:00"
+        } else {
+            ""
+        };
+        csv += &format!(
+            "follow-up,Client {},,promise {i},,2026-11-{:02},{status},{done}\n",
+            i % 40,
+            1 + i % 28
+        );
     }
     let file = env.dir.path().join("big.csv");
     std::fs::write(&file, csv).unwrap();
@@ -36,7 +48,10 @@ fn answers(env: &Env) -> Vec<String> {
         &["report", "month"],
         &["export"],
     ];
-    commands.iter().map(|args| env.json(args).to_string()).collect()
+    commands
+        .iter()
+        .map(|args| env.json(args).to_string())
+        .collect()
 }
 
 #[test]
@@ -46,11 +61,39 @@ fn the_snapshot_never_changes_an_answer() {
     assert!(snapshot(&env).exists(), "a large import writes a snapshot");
     let with = answers(&env);
     std::fs::remove_file(snapshot(&env)).unwrap();
-    assert!(answers(&env) == with, "the same answers from the journal alone");
+    assert!(
+        answers(&env) == with,
+        "the same answers from the journal alone"
+    );
 
-    // Changes after the snapshot are read from the journal.
+    // New actions after the snapshot are read from the journal, also by the commands
+    // that read only a window of time from the snapshot.
     env.ok(&["log", "Client 3", "after the snapshot"]);
-    env.ok(&["edit", "5", "--at", "2026-11-19 08:00", "--text", "moved into this week"]);
+    env.ok(&["log", "Client 4", "last week", "--at", "2026-11-12"]);
+    env.ok(&[
+        "log",
+        "Client 41",
+        "a new client",
+        "--follow-up",
+        "tomorrow",
+    ]);
+    let logged = answers(&env);
+    std::fs::rename(snapshot(&env), env.dir.path().join("kept")).unwrap();
+    assert!(
+        answers(&env) == logged,
+        "the same answers after new actions"
+    );
+    std::fs::rename(env.dir.path().join("kept"), snapshot(&env)).unwrap();
+
+    // Edits and deletions after the snapshot are read from the journal.
+    env.ok(&[
+        "edit",
+        "5",
+        "--at",
+        "2026-11-19 08:00",
+        "--text",
+        "moved into this week",
+    ]);
     env.ok(&["delete", "7"]);
     env.ok(&["done", "801"]);
     let after = answers(&env);
@@ -66,9 +109,16 @@ fn a_damaged_snapshot_is_ignored() {
     big_store(&env);
     let expected = answers(&env);
     let bytes = std::fs::read(snapshot(&env)).unwrap();
-    for damage in [b"garbage".to_vec(), bytes[..bytes.len() / 2].to_vec(), Vec::new()] {
+    for damage in [
+        b"garbage".to_vec(),
+        bytes[..bytes.len() / 2].to_vec(),
+        Vec::new(),
+    ] {
         std::fs::write(snapshot(&env), damage).unwrap();
-        assert!(answers(&env) == expected, "the same answers with a damaged snapshot");
+        assert!(
+            answers(&env) == expected,
+            "the same answers with a damaged snapshot"
+        );
     }
     let mut flipped = bytes.clone();
     let middle = flipped.len() / 2;
@@ -93,7 +143,13 @@ fn a_snapshot_of_another_journal_is_never_used() {
     let rewritten = journal.replacen("note number 1 about", "note number X about", 1);
     assert_eq!(rewritten.len(), journal.len());
     std::fs::write(env.store(), rewritten).unwrap();
-    assert_eq!(env.json(&["actions", "--grep", "number X"]).as_array().unwrap().len(), 1);
+    assert_eq!(
+        env.json(&["actions", "--grep", "number X"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[test]
@@ -101,7 +157,10 @@ fn log_on_a_large_store_numbers_and_matches_clients_correctly() {
     let env = Env::new();
     big_store(&env);
     let out = env.ok(&["log", "client 12", "light path"]);
-    assert_eq!(out, "Logged #1001 for Client 12 (other) on Fri 2026-11-20.\n");
+    assert_eq!(
+        out,
+        "Logged #1001 for Client 12 (other) on Fri 2026-11-20.\n"
+    );
     let out = env.ok(&["log", "Client 1", "exact match wins over Client 10..19"]);
     assert!(out.contains("#1002 for Client 1 ("), "{out}");
     env.fails(2, &["log", "client", "ambiguous"]);
