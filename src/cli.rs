@@ -171,6 +171,9 @@ pub enum Command {
     /// Verify the store: every line readable, ids unique, records pointing at clients
     Check,
 
+    /// Rewrite the store to the newest version of each record, keeping a backup
+    Compact,
+
     /// Print the man page (roff)
     #[command(after_help = "Install: extramile man > ~/.local/share/man/man1/extramile.1")]
     Man,

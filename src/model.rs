@@ -162,19 +162,32 @@ pub enum Record {
     Client(Client),
     Action(Action),
     FollowUp(FollowUp),
-    /// A tombstone: the record with this id is gone.
+    /// A tombstone: the record with this id is gone. It keeps the record's short
+    /// number, so that number is not given again.
     Deleted {
         id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        num: Option<u64>,
     },
 }
 
 impl Record {
+    /// The short number of an action or follow-up (or the one a tombstone kept).
+    pub fn num(&self) -> Option<u64> {
+        match self {
+            Record::Action(a) => Some(a.num),
+            Record::FollowUp(f) => Some(f.num),
+            Record::Deleted { num, .. } => *num,
+            Record::Client(_) => None,
+        }
+    }
+
     pub fn id(&self) -> &str {
         match self {
             Record::Client(c) => &c.id,
             Record::Action(a) => &a.id,
             Record::FollowUp(f) => &f.id,
-            Record::Deleted { id } => id,
+            Record::Deleted { id, .. } => id,
         }
     }
 }

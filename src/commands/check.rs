@@ -1,4 +1,4 @@
-//! `check`: a health report on the store, exit 1 when something is wrong.
+//! `check` and `compact`: the store's health, and rewriting it smaller.
 
 use anyhow::{Result, bail};
 
@@ -81,4 +81,35 @@ fn open_permissions(path: &std::path::Path) -> Option<u32> {
 #[cfg(not(unix))]
 fn open_permissions(_path: &std::path::Path) -> Option<u32> {
     None
+}
+
+pub fn compact(ctx: &Context) -> Result<()> {
+    let done = ctx.store.compact(ctx.now)?;
+    let line = format!(
+        "Compacted {}: {} in {} changes → {} in {} lines. The old journal is kept as {}. \
+         undo cannot go back past this point.",
+        ctx.store.path().display(),
+        size(done.before),
+        done.changes_before,
+        size(done.after),
+        done.changes_after,
+        done.backup.display()
+    );
+    let json = serde_json::json!({
+        "bytes_before": done.before,
+        "bytes_after": done.after,
+        "changes_before": done.changes_before,
+        "changes_after": done.changes_after,
+        "backup": done.backup,
+    });
+    ctx.confirm(&line, json)
+}
+
+/// "453 bytes", "12.3 KB", "26.6 MB".
+fn size(bytes: u64) -> String {
+    match bytes {
+        0..1_000 => format!("{bytes} bytes"),
+        1_000..1_000_000 => format!("{:.1} KB", bytes as f64 / 1e3),
+        _ => format!("{:.1} MB", bytes as f64 / 1e6),
+    }
 }

@@ -173,7 +173,7 @@ pub fn delete(ctx: &Context, num: u64) -> Result<()> {
                 ),
             ),
         };
-        Ok((vec![Record::Deleted { id }].into(), what))
+        Ok((vec![Record::Deleted { id, num: Some(num) }].into(), what))
     })?;
     ctx.confirm(
         &format!("Deleted {what}. `extramile undo` brings it back."),
@@ -187,15 +187,19 @@ pub fn undo(ctx: &Context) -> Result<()> {
             bail!("there is nothing to undo");
         };
         let target = &loaded.changes[index];
+        if target.command == "compact" {
+            bail!(
+                "there is nothing more to undo: the history before the compaction of {} was dropped",
+                show_at(target.at)
+            );
+        }
         let before = state_before(&loaded.changes[..index]);
         let mut records = Vec::new();
         let mut said = Vec::new();
         for record in &target.records {
             let previous = before.record(record.id());
             said.push(describe_revert(record, previous.as_ref()));
-            records.push(previous.unwrap_or_else(|| Record::Deleted {
-                id: record.id().to_string(),
-            }));
+            records.push(previous.unwrap_or_else(|| Record::Deleted { id: record.id().to_string(), num: record.num() }));
         }
         let heading = format!("Undid `{}` from {}", target.command, show_at(target.at));
         Ok((

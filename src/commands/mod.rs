@@ -49,6 +49,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Completions { shell }) => meta::completions(shell),
         Some(Command::Man) => meta::man(),
         Some(Command::Check) => check::run(&ctx),
+        Some(Command::Compact) => check::compact(&ctx),
     }
 }
 

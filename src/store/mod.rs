@@ -96,6 +96,16 @@ const REFRESH_AFTER: u64 = 64 * 1024;
 /// everything once and writes a new snapshot.
 const LIGHT_READ_LIMIT: u64 = 1024 * 1024;
 
+/// What `compact` did.
+#[derive(Debug)]
+pub struct Compacted {
+    pub before: u64,
+    pub after: u64,
+    pub changes_before: usize,
+    pub changes_after: usize,
+    pub backup: PathBuf,
+}
+
 /// A journal file and its lock.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -404,6 +414,121 @@ impl Store {
         lock.lock()
             .with_context(|| format!("could not lock {}", self.lock.display()))?;
         Ok(lock)
+    }
+
+    /// Rewrites the journal to the newest version of each record (and a tombstone for
+    /// each deleted one, so merging an older copy does not bring it back). The old
+    /// journal is kept as a timestamped backup beside it; the new one is read back and
+    /// must hold exactly the same records before it replaces the old, through a temp
+    /// file, fsync, rename and fsync of the directory.
+    pub fn compact(&self, at: DateTime<FixedOffset>) -> Result<Compacted> {
+        let _lock = self.lock_exclusive()?;
+        if !self.journal.exists() {
+            bail!(
+                "there is no store at {} yet; nothing to compact",
+                self.journal.display()
+            );
+        }
+        let bytes = self.read_bytes()?;
+        let old = parse_journal(&self.journal, &bytes, true)?;
+        // The tombstone of each record deleted for good, with the last number it had.
+        let mut deleted: Vec<Record> = Vec::new();
+        let mut nums: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
+        for record in old.changes.iter().flat_map(|c| &c.records) {
+            if let Some(num) = record.num() {
+                nums.insert(record.id(), num);
+            }
+            if let Record::Deleted { id, .. } = record
+                && old.state.record(id).is_none()
+                && !deleted.iter().any(|d| d.id() == id)
+            {
+                deleted.push(Record::Deleted {
+                    id: id.clone(),
+                    num: None,
+                });
+            }
+        }
+        for tombstone in &mut deleted {
+            if let Record::Deleted { id, num } = tombstone {
+                *num = nums.get(id.as_str()).copied();
+            }
+        }
+        let export = crate::transfer::export(&old.state);
+        let mut records: Vec<Record> = export.clients.into_iter().map(Record::Client).collect();
+        records.extend(export.actions.into_iter().map(Record::Action));
+        records.extend(export.follow_ups.into_iter().map(Record::FollowUp));
+        records.extend(deleted);
+
+        let header_end = bytes.iter().position(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let mut new = bytes[..header_end].to_vec();
+        for chunk in records.chunks(1000) {
+            let change = Change {
+                at,
+                command: "compact".into(),
+                records: chunk.to_vec(),
+                undoes: None,
+                id: crate::model::new_id(),
+            };
+            new.extend(serde_json::to_vec(&change)?);
+            new.push(b'\n');
+        }
+        let check = parse_journal(&self.journal, &new, false)?;
+        let same = check.state.clients == old.state.clients
+            && check.state.actions == old.state.actions
+            && check.state.follow_ups == old.state.follow_ups
+            && check.state.next_num() == old.state.next_num();
+        if !same {
+            bail!(
+                "the compacted journal did not hold the same records; {} was left as it was",
+                self.journal.display()
+            );
+        }
+
+        let backup = self.backup_path(at);
+        write_atomically(&backup, &bytes).with_context(|| {
+            format!(
+                "could not write the backup {}; nothing was changed",
+                backup.display()
+            )
+        })?;
+        write_atomically(&self.journal, &new).with_context(|| {
+            format!(
+                "could not replace {}; it is as it was",
+                self.journal.display()
+            )
+        })?;
+        let _ = fs::remove_file(self.snapshot_path());
+        let covers = new.len() as u64;
+        if let Ok(mark) = self.mark_at(covers) {
+            let _ = write_atomically(
+                &self.snapshot_path(),
+                &snapshot::encode(&mark, &check.state),
+            );
+        }
+        Ok(Compacted {
+            before: bytes.len() as u64,
+            after: covers,
+            changes_before: old.changes.len(),
+            changes_after: records.len().div_ceil(1000),
+            backup,
+        })
+    }
+
+    /// `journal.jsonl.backup-20261120T100000`, or with `-2`, `-3`… when taken.
+    fn backup_path(&self, at: DateTime<FixedOffset>) -> PathBuf {
+        let stamp = at.format("%Y%m%dT%H%M%S").to_string();
+        (1..)
+            .map(|n| {
+                let mut path = self.journal.clone().into_os_string();
+                path.push(if n == 1 {
+                    format!(".backup-{stamp}")
+                } else {
+                    format!(".backup-{stamp}-{n}")
+                });
+                PathBuf::from(path)
+            })
+            .find(|path| !path.exists())
+            .expect("an unused name")
     }
 
     /// Creates the journal with its format line, atomically: it appears whole or not at all.

@@ -493,6 +493,7 @@ mod tests {
         }
         state.insert(Record::Deleted {
             id: "demo-action-3".into(),
+            num: Some(3),
         });
         let mark = Mark {
             covers: 1234,

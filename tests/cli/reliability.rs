@@ -319,3 +319,79 @@ mod unix {
         );
     }
 }
+
+#[test]
+fn compact_keeps_every_record_and_a_backup_and_stops_undo() {
+    let env = Env::new();
+    env.ok(&["log", "Acme", "one", "--follow-up", "fri"]);
+    env.ok(&["log", "Globex", "two"]);
+    env.ok(&["edit", "1", "--text", "one, edited"]);
+    env.ok(&["delete", "3"]);
+    env.ok(&["done", "2"]);
+    env.ok(&["client", "acme", "--cadence", "2w"]);
+    let before = env.store_bytes();
+    let export = env.ok(&["export"]);
+    let out = env.ok(&["compact"]);
+    assert!(
+        out.starts_with("Compacted ") && out.contains("in 6 changes →"),
+        "{out}"
+    );
+    let after = env.store_bytes();
+    assert!(
+        after.len() < before.len(),
+        "{} → {}",
+        before.len(),
+        after.len()
+    );
+    assert_eq!(env.ok(&["export"]), export, "every record as it was");
+    let dir = env.store().parent().unwrap().to_path_buf();
+    let backups: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains(".backup-"))
+        .collect();
+    assert_eq!(backups.len(), 1);
+    assert_eq!(
+        std::fs::read(&backups[0]).unwrap(),
+        before,
+        "the backup is the old journal"
+    );
+    let err = env.fails(1, &["undo"]);
+    assert!(err.contains("history before the compaction"), "{err}");
+    assert_eq!(env.json(&["check"])["problems"], serde_json::json!([]));
+
+    // A second compaction keeps the first backup.
+    env.ok(&["log", "Acme", "three"]);
+    env.ok(&["compact"]);
+    let count = std::fs::read_dir(&dir).unwrap().filter(|e| {
+        e.as_ref()
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .contains(".backup-")
+    });
+    assert_eq!(count.count(), 2);
+    let log = env.ok(&["log", "Acme", "four"]);
+    assert!(
+        log.contains("#5 "),
+        "numbers go on after the highest live one: {log}"
+    );
+}
+
+#[test]
+fn compact_refuses_a_damaged_journal_and_changes_nothing() {
+    let env = Env::new();
+    env.ok(&["log", "Acme", "one"]);
+    env.ok(&["log", "Acme", "two"]);
+    let mut text = std::fs::read_to_string(env.store()).unwrap();
+    text = text.replacen("\"command\":\"log\"", "\"command\":", 1);
+    std::fs::write(env.store(), &text).unwrap();
+    let err = env.fails(1, &["compact"]);
+    assert!(err.contains("line 2"), "{err}");
+    assert_eq!(std::fs::read_to_string(env.store()).unwrap(), text);
+    let names: Vec<String> = std::fs::read_dir(env.store().parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(!names.iter().any(|n| n.contains(".backup-")), "{names:?}");
+}
