@@ -174,6 +174,30 @@ pub enum Command {
     /// Rewrite the store to the newest version of each record, keeping a backup
     Compact,
 
+    /// Fold other journals (another laptop's copy, say) into this store
+    #[command(
+        after_help = "Records changed on both sides keep the newest change; records whose \
+        numbers collide get new ones. Merging the same file twice changes nothing."
+    )]
+    Merge {
+        /// Journal files to fold in
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+
+    /// Merge two journals for git; see README, "Sync and teams"
+    #[command(after_help = "Enable it in a repository that holds a journal:\n  \
+        echo 'journal.jsonl merge=extramile' >> .gitattributes\n  \
+        git config merge.extramile.driver 'extramile merge-driver %O %A %B'")]
+    MergeDriver {
+        /// The common ancestor (not needed: a merge is the union of the changes)
+        base: PathBuf,
+        /// Ours; the merged journal is written here
+        ours: PathBuf,
+        /// Theirs
+        theirs: PathBuf,
+    },
+
     /// Print the man page (roff)
     #[command(after_help = "Install: extramile man > ~/.local/share/man/man1/extramile.1")]
     Man,
@@ -289,6 +313,9 @@ pub enum ReportCommand {
         /// Last week
         #[arg(long)]
         last: bool,
+        /// Add a table of each rep's week, from their journals (read only)
+        #[arg(long, num_args = 1.., value_name = "FILE")]
+        team: Vec<PathBuf>,
     },
     /// The same figures for a month, with a row per week
     Month {

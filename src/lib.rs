@@ -8,6 +8,7 @@ pub mod context;
 pub mod dates;
 pub mod demo;
 pub mod error;
+pub mod merge;
 pub mod model;
 pub mod render;
 pub mod report;

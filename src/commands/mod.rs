@@ -10,6 +10,7 @@ mod follow_ups;
 mod log;
 mod meta;
 mod report;
+mod sync;
 mod today;
 
 use anyhow::Result;
@@ -50,6 +51,12 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Man) => meta::man(),
         Some(Command::Check) => check::run(&ctx),
         Some(Command::Compact) => check::compact(&ctx),
+        Some(Command::Merge { files }) => sync::merge(&ctx, &files),
+        Some(Command::MergeDriver {
+            base: _,
+            ours,
+            theirs,
+        }) => sync::merge_driver(&ctx, &ours, &theirs),
     }
 }
 

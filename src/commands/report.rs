@@ -1,6 +1,8 @@
 //! `report week`, `report month` and `report client`: the summaries people read on Friday.
 
-use anyhow::Result;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, bail};
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
@@ -9,13 +11,14 @@ use crate::cli::ReportCommand;
 use crate::context::Context;
 use crate::dates::{Month, Week, add_days};
 use crate::render::{Block, Cell, Table, Tone, View};
-use crate::report::{Period, Totals, period, totals, weeks_within};
+use crate::report::{Period, Totals, period, streak_weeks, totals, weeks_within};
 use crate::state::State;
+use crate::store::Store;
 
 pub fn run(ctx: &Context, report: ReportCommand) -> Result<()> {
     let today = ctx.today();
     match report {
-        ReportCommand::Week { week, last } => {
+        ReportCommand::Week { week, last, team } => {
             let this = Week::of(today);
             let week = week.unwrap_or(if last { this.previous() } else { this });
             let state = ctx.load_window(
@@ -23,7 +26,11 @@ pub fn run(ctx: &Context, report: ReportCommand) -> Result<()> {
                 add_days(week.end(), 1),
                 week.end().min(today),
             )?;
-            ctx.print(&week_view(&state, week, today))
+            let mut view = week_view(&state, week, today);
+            if !team.is_empty() {
+                add_team(&mut view, &team, week, today)?;
+            }
+            ctx.print(&view)
         }
         ReportCommand::Month { month } => {
             let month = month.unwrap_or(Month::of(today));
@@ -93,6 +100,72 @@ fn month_view(state: &State, month: Month, today: NaiveDate) -> View {
         .collect();
     object.insert("weeks".into(), json!(rows));
     period_view(&title, &p, Some(&weeks), json)
+}
+
+/// Adds a table of each rep's week, read from their journals without writing anything.
+fn add_team(view: &mut View, files: &[PathBuf], week: Week, today: NaiveDate) -> Result<()> {
+    #[derive(serde::Serialize)]
+    struct Rep {
+        rep: String,
+        #[serde(flatten)]
+        totals: Totals,
+        streak_weeks: u32,
+    }
+    let mut reps = Vec::new();
+    for file in files {
+        let store = Store::open_read_only(file);
+        if !store.exists() {
+            bail!(
+                "there is no journal at {}; --team takes each rep's journal file",
+                file.display()
+            );
+        }
+        let state = store.load()?.state;
+        reps.push(Rep {
+            rep: rep_name(store.path()),
+            totals: totals(&state, week.start(), week.end(), today),
+            streak_weeks: streak_weeks(&state, week),
+        });
+    }
+    let headers = [
+        "Rep",
+        "Actions",
+        "Clients",
+        "Done on time",
+        "Done late",
+        "Overdue",
+        "Streak",
+    ];
+    let mut table = Table::new(&headers, "");
+    for r in &reps {
+        let t = &r.totals;
+        table.row(vec![
+            r.rep.as_str().into(),
+            t.actions.to_string().into(),
+            t.clients_touched.to_string().into(),
+            t.followups_done_on_time.to_string().into(),
+            alert_count(t.followups_done_late),
+            alert_count(t.overdue),
+            format!("{} wk", r.streak_weeks).into(),
+        ]);
+    }
+    view.blocks
+        .push(Block::Heading(format!("Team ({} reps)", reps.len())));
+    view.blocks.push(Block::Table(table));
+    view.json["team"] = serde_json::to_value(&reps)?;
+    Ok(())
+}
+
+/// A rep's name from their journal's path: `anna.jsonl` is anna, `anna/journal.jsonl` too.
+fn rep_name(path: &Path) -> String {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
+    match path.parent().and_then(|d| d.file_name()) {
+        Some(dir) if stem == "journal" => dir.to_string_lossy().to_string(),
+        _ => stem,
+    }
 }
 
 /// The JSON of a week or month: every figure the table shows.

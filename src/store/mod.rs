@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 mod snapshot;
 
+use crate::merge::Renumbered;
 use crate::model::Record;
 use crate::state::State;
 
@@ -96,6 +97,75 @@ const REFRESH_AFTER: u64 = 64 * 1024;
 /// everything once and writes a new snapshot.
 const LIGHT_READ_LIMIT: u64 = 1024 * 1024;
 
+/// What `merge` did.
+#[derive(Debug, Default)]
+pub struct MergeReport {
+    /// Changes that were new here.
+    pub added: usize,
+    /// Ids of the records both sides changed (the newest change won), and their names.
+    pub both_changed: Vec<String>,
+    pub names: Vec<String>,
+    /// (old number, new number, id) of each incoming record renumbered, and its name.
+    pub renumbered: Renumbered,
+    pub renumbered_names: Vec<String>,
+    pub backup: Option<PathBuf>,
+}
+
+/// "action #12 (Acme: sent the deck)", for reports.
+fn describe(state: &State, id: &str) -> String {
+    match state.record(id) {
+        Some(Record::Action(a)) => format!(
+            "action #{} ({}: {})",
+            a.num,
+            state.client_name(&a.client),
+            a.text
+        ),
+        Some(Record::FollowUp(f)) => format!(
+            "follow-up #{} ({}: {})",
+            f.num,
+            state.client_name(&f.client),
+            f.text
+        ),
+        Some(Record::Client(c)) => format!("client {}", c.name),
+        _ => format!("a record deleted on one side ({id})"),
+    }
+}
+
+/// The format line of journal bytes, newline included.
+fn journal_header(bytes: &[u8]) -> &[u8] {
+    &bytes[..bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| i + 1)]
+}
+
+/// A journal of `header` and `changes`, plus a change renumbering records whose short
+/// numbers collide; checked by reading it back. Returns its bytes, state and the
+/// renumbering.
+pub fn merged_journal(
+    header: &[u8],
+    mut changes: Vec<Change>,
+    at: DateTime<FixedOffset>,
+) -> Result<(Vec<u8>, State, Renumbered)> {
+    let (records, mapping) = crate::merge::renumber(&crate::merge::fold(&changes));
+    if !records.is_empty() {
+        changes.push(Change {
+            at,
+            command: "merge".into(),
+            records,
+            undoes: None,
+            id: crate::model::new_id(),
+        });
+    }
+    let mut bytes = header.to_vec();
+    for change in &changes {
+        bytes.extend(serde_json::to_vec(change)?);
+        bytes.push(b'\n');
+    }
+    let state = parse_journal(Path::new("the merged journal"), &bytes, false)?.state;
+    Ok((bytes, state, mapping))
+}
+
 /// What `compact` did.
 #[derive(Debug)]
 pub struct Compacted {
@@ -111,6 +181,8 @@ pub struct Compacted {
 pub struct Store {
     journal: PathBuf,
     lock: PathBuf,
+    /// Someone else's journal (`report week --team`): never write beside it.
+    read_only: bool,
 }
 
 /// What reading the journal found.
@@ -144,6 +216,15 @@ impl Store {
         Store {
             journal,
             lock: PathBuf::from(lock),
+            read_only: false,
+        }
+    }
+
+    /// A journal to read and never write to, nor write a snapshot beside.
+    pub fn open_read_only(path: &Path) -> Store {
+        Store {
+            read_only: true,
+            ..Store::open(path)
         }
     }
 
@@ -354,7 +435,7 @@ impl Store {
     /// when `unsnapshotted` of them were read from the journal rather than a snapshot.
     /// Best effort: a store in a read-only directory works without one.
     fn refresh_snapshot(&self, state: &State, unsnapshotted: u64, covers: u64) {
-        if unsnapshotted < REFRESH_AFTER {
+        if self.read_only || unsnapshotted < REFRESH_AFTER {
             return;
         }
         let Ok(mark) = self.mark_at(covers) else {
@@ -484,27 +565,8 @@ impl Store {
             );
         }
 
-        let backup = self.backup_path(at);
-        write_atomically(&backup, &bytes).with_context(|| {
-            format!(
-                "could not write the backup {}; nothing was changed",
-                backup.display()
-            )
-        })?;
-        write_atomically(&self.journal, &new).with_context(|| {
-            format!(
-                "could not replace {}; it is as it was",
-                self.journal.display()
-            )
-        })?;
-        let _ = fs::remove_file(self.snapshot_path());
+        let backup = self.replace(&bytes, &new, &check.state, at)?;
         let covers = new.len() as u64;
-        if let Ok(mark) = self.mark_at(covers) {
-            let _ = write_atomically(
-                &self.snapshot_path(),
-                &snapshot::encode(&mark, &check.state),
-            );
-        }
         Ok(Compacted {
             before: bytes.len() as u64,
             after: covers,
@@ -512,6 +574,95 @@ impl Store {
             changes_after: records.len().div_ceil(1000),
             backup,
         })
+    }
+
+    /// Replaces the journal's `old` bytes with `new` ones holding `state`: the old
+    /// journal is kept as a timestamped backup first (never removed by a later one), the
+    /// new one goes through a temp file, fsync, rename and fsync of the directory, and
+    /// the snapshot is rewritten. Returns the backup's path.
+    fn replace(
+        &self,
+        old: &[u8],
+        new: &[u8],
+        state: &State,
+        at: DateTime<FixedOffset>,
+    ) -> Result<PathBuf> {
+        let backup = self.backup_path(at);
+        write_atomically(&backup, old).with_context(|| {
+            format!(
+                "could not write the backup {}; nothing was changed",
+                backup.display()
+            )
+        })?;
+        write_atomically(&self.journal, new).with_context(|| {
+            format!(
+                "could not replace {}; it is as it was",
+                self.journal.display()
+            )
+        })?;
+        let _ = fs::remove_file(self.snapshot_path());
+        if let Ok(mark) = self.mark_at(new.len() as u64) {
+            let _ = write_atomically(&self.snapshot_path(), &snapshot::encode(&mark, state));
+        }
+        Ok(backup)
+    }
+
+    /// Folds other journals into this one: the union of the changes (see `merge`), and
+    /// new numbers for incoming records whose numbers collide. Rewrites the journal as
+    /// `compact` does, keeping a backup; writes nothing when there is nothing new.
+    pub fn merge(&self, others: &[PathBuf], at: DateTime<FixedOffset>) -> Result<MergeReport> {
+        let _lock = self.lock_exclusive()?;
+        let old = if self.journal.exists() {
+            self.read_bytes()?
+        } else {
+            Vec::new()
+        };
+        let mut header = if old.is_empty() {
+            None
+        } else {
+            Some(journal_header(&old).to_vec())
+        };
+        let mut changes = if old.is_empty() {
+            Vec::new()
+        } else {
+            parse_journal(&self.journal, &old, true)?.changes
+        };
+        let mut report = MergeReport::default();
+        for other in others {
+            let bytes =
+                fs::read(other).with_context(|| format!("could not read {}", other.display()))?;
+            let theirs = parse_journal(other, &bytes, true)?;
+            header.get_or_insert_with(|| journal_header(&bytes).to_vec());
+            let union = crate::merge::union(&changes, &theirs.changes);
+            report.added += union.added;
+            report.both_changed.extend(union.both_changed);
+            changes = union.changes;
+        }
+        let header = header.context("nothing to merge")?;
+        let (new, state, mapping) = merged_journal(&header, changes, at)?;
+        report.renumbered = mapping;
+        if report.added == 0 && report.renumbered.is_empty() {
+            return Ok(report);
+        }
+        report.backup = if old.is_empty() {
+            write_atomically(&self.journal, &new)?;
+            None
+        } else {
+            Some(self.replace(&old, &new, &state, at)?)
+        };
+        report.both_changed.sort();
+        report.both_changed.dedup();
+        report.names = report
+            .both_changed
+            .iter()
+            .map(|id| describe(&state, id))
+            .collect();
+        report.renumbered_names = report
+            .renumbered
+            .iter()
+            .map(|(_, _, id)| describe(&state, id))
+            .collect();
+        Ok(report)
     }
 
     /// `journal.jsonl.backup-20261120T100000`, or with `-2`, `-3`… when taken.

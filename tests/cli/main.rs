@@ -8,6 +8,7 @@ mod reliability;
 mod reports;
 mod snapshot;
 mod store;
+mod sync;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,0 +1,72 @@
+//! `merge` and `merge-driver`: folding other copies of the journal in.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use serde_json::json;
+
+use crate::context::Context;
+use crate::store::{merged_journal, parse_journal, write_atomically};
+
+pub fn merge(ctx: &Context, files: &[PathBuf]) -> Result<()> {
+    let report = ctx.store.merge(files, ctx.now)?;
+    let mut lines = vec![if report.added == 0 && report.renumbered.is_empty() {
+        "Nothing new to merge.".to_string()
+    } else {
+        format!(
+            "Merged {} new change(s) into {}.",
+            report.added,
+            ctx.store.path().display()
+        )
+    }];
+    for name in &report.names {
+        lines.push(format!(
+            "Changed on both sides, the newest change kept: {name}"
+        ));
+    }
+    for ((old, new, _), name) in report.renumbered.iter().zip(&report.renumbered_names) {
+        lines.push(format!("Renumbered #{old} → #{new}: {name}"));
+    }
+    if let Some(backup) = &report.backup {
+        lines.push(format!(
+            "The journal before the merge is kept as {}.",
+            backup.display()
+        ));
+    }
+    let json = json!({
+        "added": report.added,
+        "both_changed": report.names,
+        "renumbered": report.renumbered.iter().map(|(old, new, _)| json!({"from": old, "to": new})).collect::<Vec<_>>(),
+        "backup": report.backup,
+    });
+    ctx.confirm(&lines.join("\n"), json)
+}
+
+/// For git: merges `theirs` into `ours` and writes the result over `ours`. A journal
+/// that can't be read fails the merge (exit 1), which git reports as a conflict.
+pub fn merge_driver(ctx: &Context, ours: &Path, theirs: &Path) -> Result<()> {
+    let read = |path: &Path| {
+        std::fs::read(path).with_context(|| format!("could not read {}", path.display()))
+    };
+    let (ours_bytes, theirs_bytes) = (read(ours)?, read(theirs)?);
+    let our_changes = parse_journal(ours, &ours_bytes, true)?.changes;
+    let their_changes = parse_journal(theirs, &theirs_bytes, true)?.changes;
+    let union = crate::merge::union(&our_changes, &their_changes);
+    let header = &ours_bytes[..ours_bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(0, |i| i + 1)];
+    let (bytes, _, renumbered) = merged_journal(header, union.changes, ctx.now)?;
+    write_atomically(ours, &bytes)
+        .with_context(|| format!("could not write {}", ours.display()))?;
+    ctx.notice(&format!(
+        "extramile: merged {} change(s){}",
+        union.added,
+        if renumbered.is_empty() {
+            String::new()
+        } else {
+            format!(", renumbered {}", renumbered.len())
+        }
+    ));
+    Ok(())
+}

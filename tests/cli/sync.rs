@@ -1,0 +1,319 @@
+//! Merging journals, syncing through git with the merge driver, and the team digest.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::Env;
+
+/// A second laptop: a copy of `env`'s store, under its own temp directory.
+fn copy_of(env: &Env) -> Env {
+    let other = Env::new();
+    std::fs::create_dir_all(other.store().parent().unwrap()).unwrap();
+    std::fs::copy(env.store(), other.store()).unwrap();
+    other
+}
+
+fn records(env: &Env) -> Value {
+    let mut export = env.json(&["export"]);
+    export["format"] = Value::Null;
+    export
+}
+
+#[test]
+fn merge_takes_the_union_keeps_the_newest_change_and_renumbers_collisions() {
+    let laptop = Env::new();
+    laptop.ok_at(
+        "2026-11-16 09:00",
+        &["log", "Acme", "base action", "--follow-up", "fri"],
+    );
+    let desktop = copy_of(&laptop);
+
+    laptop.ok_at("2026-11-17 09:00", &["log", "Acme", "on the laptop"]);
+    laptop.ok_at(
+        "2026-11-18 12:00",
+        &["edit", "1", "--text", "edited on the laptop, later"],
+    );
+    desktop.ok_at("2026-11-17 10:00", &["log", "Globex", "on the desktop"]);
+    desktop.ok_at(
+        "2026-11-18 09:00",
+        &["edit", "1", "--text", "edited on the desktop, earlier"],
+    );
+    desktop.ok_at("2026-11-18 09:30", &["done", "2"]);
+
+    let laptop_file = laptop.store();
+    let out = desktop.ok(&["merge", laptop_file.to_str().unwrap()]);
+    assert!(out.contains("Merged 2 new change(s)"), "{out}");
+    assert!(out.contains("Changed on both sides, the newest change kept: action #1 (Acme: edited on the laptop, later)"), "{out}");
+    assert!(
+        out.contains("Renumbered #3 → #4"),
+        "both laptops gave out #3: {out}"
+    );
+    assert!(out.contains("kept as"), "{out}");
+
+    let texts: Vec<String> = desktop
+        .json(&["actions"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| format!("#{} {}", a["id"], a["text"].as_str().unwrap()))
+        .collect();
+    assert_eq!(texts.len(), 3);
+    assert!(
+        texts.contains(&"#1 edited on the laptop, later".to_string()),
+        "{texts:?}"
+    );
+    assert_eq!(
+        desktop.json(&["upcoming"]),
+        serde_json::json!([]),
+        "the follow-up done on the desktop stays done"
+    );
+
+    // Idempotent: merging again changes nothing.
+    let before = desktop.store_bytes();
+    assert_eq!(
+        desktop.ok(&["merge", laptop_file.to_str().unwrap()]),
+        "Nothing new to merge.\n"
+    );
+    assert_eq!(desktop.store_bytes(), before);
+
+    // Commutative: the laptop merging the desktop's copy ends with the same records.
+    let desktop_file = desktop.store();
+    laptop.ok(&["merge", desktop_file.to_str().unwrap()]);
+    assert_eq!(records(&laptop), records(&desktop));
+    assert_eq!(laptop.json(&["check"])["problems"], serde_json::json!([]));
+}
+
+#[test]
+fn merge_refuses_a_damaged_journal_and_changes_nothing() {
+    let env = Env::new();
+    env.ok(&["log", "Acme", "one"]);
+    let bad = env.dir.path().join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        "{\"format\":\"extramile-journal\",\"version\":1}\nnot json\n",
+    )
+    .unwrap();
+    let before = env.store_bytes();
+    let err = env.fails(1, &["merge", bad.to_str().unwrap()]);
+    assert!(
+        err.contains("line 2 of") && err.contains("bad.jsonl"),
+        "{err}"
+    );
+    assert_eq!(env.store_bytes(), before);
+    env.fails(1, &["merge", "/no/such/journal.jsonl"]);
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "user.name=Rep",
+            "-c",
+            "user.email=rep@example.com",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(["-c", "pull.rebase=false", "-c", "advice.detachedHead=false"])
+        .args(args)
+        .current_dir(dir)
+        .env_remove("GIT_DIR")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .output()
+        .expect("git runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "git {args:?} failed: {text}");
+    text
+}
+
+/// Runs extramile against the journal in a clone.
+fn in_clone(clone: &Path, now: &str, args: &[&str]) -> String {
+    let env = Env::new();
+    let mut cmd = env.command(args);
+    cmd.env("EXTRAMILE_STORE", clone.join("journal.jsonl"))
+        .env("EXTRAMILE_NOW", now);
+    crate::check_ok(args, cmd.output().unwrap())
+}
+
+#[cfg(unix)]
+#[test]
+fn two_clones_sync_through_git_without_conflicts() {
+    let root = tempfile::tempdir().unwrap();
+    let (origin, a, b) = (
+        root.path().join("origin.git"),
+        root.path().join("a"),
+        root.path().join("b"),
+    );
+    git(root.path(), &["init", "--bare", origin.to_str().unwrap()]);
+    git(
+        root.path(),
+        &["clone", origin.to_str().unwrap(), a.to_str().unwrap()],
+    );
+    let driver = format!("{} merge-driver %O %A %B", env!("CARGO_BIN_EXE_extramile"));
+    std::fs::write(a.join(".gitattributes"), "journal.jsonl merge=extramile\n").unwrap();
+    std::fs::write(a.join(".gitignore"), "journal.jsonl.*\n").unwrap();
+    in_clone(
+        &a,
+        "2026-11-16 09:00",
+        &["log", "Acme", "shared start", "--follow-up", "fri"],
+    );
+    git(&a, &["add", "."]);
+    git(&a, &["commit", "-m", "start"]);
+    git(&a, &["push", "origin", "main"]);
+    git(
+        root.path(),
+        &["clone", origin.to_str().unwrap(), b.to_str().unwrap()],
+    );
+    for clone in [&a, &b] {
+        git(clone, &["config", "merge.extramile.driver", &driver]);
+    }
+
+    in_clone(&a, "2026-11-17 09:00", &["log", "Acme", "from clone a"]);
+    in_clone(
+        &a,
+        "2026-11-17 09:05",
+        &["fu", "Globex", "a's promise", "--due", "2026-11-24"],
+    );
+    in_clone(&b, "2026-11-17 10:00", &["log", "Initech", "from clone b"]);
+    in_clone(&b, "2026-11-17 10:05", &["done", "2"]);
+    git(&a, &["commit", "-am", "a"]);
+    git(&b, &["commit", "-am", "b"]);
+
+    git(&a, &["push", "origin", "main"]);
+    let pulled = git(&b, &["pull", "origin", "main"]);
+    assert!(!pulled.contains("CONFLICT"), "{pulled}");
+    git(&b, &["push", "origin", "main"]);
+    git(&a, &["pull", "origin", "main"]);
+
+    let journal_a = std::fs::read_to_string(a.join("journal.jsonl")).unwrap();
+    let journal_b = std::fs::read_to_string(b.join("journal.jsonl")).unwrap();
+    assert!(!journal_a.contains("<<<<<<<") && !journal_a.contains(">>>>>>>"));
+    assert_eq!(
+        journal_a, journal_b,
+        "both clones end with the same journal"
+    );
+    let actions: Value = serde_json::from_str(&in_clone(
+        &a,
+        "2026-11-20 10:00",
+        &["--format", "json", "actions"],
+    ))
+    .unwrap();
+    let texts: Vec<&str> = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["shared start", "from clone a", "from clone b"]);
+    let numbers: Vec<u64> = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_u64().unwrap())
+        .collect();
+    let mut unique = numbers.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        unique.len(),
+        3,
+        "numbers given on both clones were settled: {numbers:?}"
+    );
+    let upcoming: Value = serde_json::from_str(&in_clone(
+        &a,
+        "2026-11-20 10:00",
+        &["--format", "json", "upcoming"],
+    ))
+    .unwrap();
+    let open: Vec<&str> = upcoming
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        open,
+        ["a's promise"],
+        "b's done and a's new follow-up both survive"
+    );
+    let health: Value = serde_json::from_str(&in_clone(
+        &a,
+        "2026-11-20 10:00",
+        &["--format", "json", "check"],
+    ))
+    .unwrap();
+    assert_eq!(health["problems"], serde_json::json!([]));
+}
+
+#[test]
+fn the_team_digest_counts_each_rep() {
+    let reps: Vec<Env> = (0..3).map(|_| Env::new()).collect();
+    // Anna: three actions for two clients, one follow-up done late. Ben: one action,
+    // one overdue follow-up, and a week's action before. Cleo: nothing this week.
+    reps[0].ok_at(
+        "2026-11-16 09:00",
+        &["log", "Acme", "a1", "--follow-up", "2026-11-17"],
+    );
+    reps[0].ok_at("2026-11-17 09:00", &["log", "Acme", "a2"]);
+    reps[0].ok_at("2026-11-18 09:00", &["log", "Globex", "a3"]);
+    reps[0].ok_at("2026-11-19 09:00", &["done", "2"]);
+    reps[1].ok_at("2026-11-10 09:00", &["log", "Initech", "b0"]);
+    reps[1].ok_at(
+        "2026-11-16 09:00",
+        &["log", "Initech", "b1", "--follow-up", "2026-11-18"],
+    );
+    reps[2].ok_at("2026-11-02 09:00", &["log", "Hooli", "c0"]);
+    let mut files = Vec::new();
+    for (rep, name) in reps.iter().zip(["anna", "ben", "cleo"]) {
+        let file = reps[0].dir.path().join(format!("{name}.jsonl"));
+        std::fs::copy(rep.store(), &file).unwrap();
+        files.push(file);
+    }
+    let mut args = vec!["report", "week", "--team"];
+    args.extend(files.iter().map(|f| f.to_str().unwrap()));
+    let report = reps[0].json(&args);
+    let team = report["team"].as_array().unwrap();
+    let row = |i: usize, field: &str| team[i][field].as_u64().unwrap();
+    assert_eq!(team[0]["rep"], "anna");
+    assert_eq!((row(0, "actions"), row(0, "clients_touched")), (3, 2));
+    assert_eq!(
+        (
+            row(0, "followups_done_on_time"),
+            row(0, "followups_done_late"),
+            row(0, "overdue")
+        ),
+        (0, 1, 0)
+    );
+    assert_eq!(row(0, "streak_weeks"), 1);
+    assert_eq!(team[1]["rep"], "ben");
+    assert_eq!(
+        (row(1, "actions"), row(1, "overdue"), row(1, "streak_weeks")),
+        (1, 1, 2)
+    );
+    assert_eq!(team[2]["rep"], "cleo");
+    assert_eq!((row(2, "actions"), row(2, "streak_weeks")), (0, 0));
+    for file in &files {
+        let names: Vec<String> = std::fs::read_dir(file.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert!(
+            !names
+                .iter()
+                .any(|n| n.ends_with(".snapshot") || n.ends_with(".lock")),
+            "read only: {names:?}"
+        );
+    }
+    let md = reps[0].ok(&[&["--format", "markdown"][..], &args].concat());
+    assert!(
+        md.contains("### Team (3 reps)") && md.contains("| anna | 3 | 2 | 0 | 1 | 0 | 1 wk |"),
+        "{md}"
+    );
+    reps[0].fails(1, &["report", "week", "--team", "/no/such.jsonl"]);
+}
