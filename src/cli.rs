@@ -31,11 +31,11 @@ pub struct Cli {
     pub store: Option<PathBuf>,
 
     /// How to print records and reports
-    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
+    #[arg(long, global = true, value_enum, ignore_case = true, default_value_t = Format::Table)]
     pub format: Format,
 
     /// When to use colour (NO_COLOR turns `auto` off)
-    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    #[arg(long, global = true, value_enum, ignore_case = true, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
     #[command(subcommand)]
@@ -211,7 +211,7 @@ pub struct EditArgs {
     #[arg(long)]
     pub text: Option<String>,
     /// New kind (actions)
-    #[arg(long, short, value_enum)]
+    #[arg(long, short, value_enum, ignore_case = true)]
     pub kind: Option<Kind>,
     /// New time (actions)
     #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
@@ -235,7 +235,7 @@ pub struct LogArgs {
     #[arg(required = true, value_name = "TEXT")]
     pub text: Vec<String>,
     /// What kind of extra mile it was
-    #[arg(long, short, value_enum, default_value_t = Kind::Other)]
+    #[arg(long, short, value_enum, ignore_case = true, default_value_t = Kind::Other)]
     pub kind: Kind,
     /// When you did it [default: now]
     #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
@@ -269,7 +269,7 @@ pub struct ActionsArgs {
     #[arg(long, value_name = "CLIENT")]
     pub client: Option<String>,
     /// Only this kind
-    #[arg(long, short, value_enum)]
+    #[arg(long, short, value_enum, ignore_case = true)]
     pub kind: Option<Kind>,
     /// Only actions with this tag
     #[arg(long, short, value_name = "TAG")]

@@ -115,6 +115,21 @@ fn a_bad_date_quotes_the_input_and_lists_the_forms() {
 }
 
 #[test]
+fn kinds_and_formats_ignore_case() {
+    let env = Env::new();
+    assert!(
+        env.ok(&["log", "Acme", "x", "--kind", "Check-In"])
+            .contains("(check-in)")
+    );
+    assert_eq!(
+        env.ok(&["actions", "--kind", "CHECK-IN", "--format", "JSON"])
+            .matches("\"id\"")
+            .count(),
+        1
+    );
+}
+
+#[test]
 fn an_unknown_kind_lists_the_kinds() {
     let env = Env::new();
     let err = env.fails(2, &["log", "Acme", "x", "--kind", "favour"]);
