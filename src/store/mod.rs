@@ -262,15 +262,6 @@ impl Store {
         Ok(loaded)
     }
 
-    /// Reads the current state and every change.
-    pub fn load_history(&self) -> Result<Loaded> {
-        if !self.journal.exists() {
-            return Ok(Loaded::default());
-        }
-        let _lock = self.lock_shared();
-        Ok(self.read(Need::History)?.0)
-    }
-
     /// The journal's bytes, read under a shared lock so no writer is halfway through a
     /// line.
     pub fn read_shared(&self) -> Result<Vec<u8>> {

@@ -207,8 +207,8 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
-/// Median wall time and largest peak memory of `runs` runs, measured from a fresh small
-/// process: a child's peak memory counts the memory of the process that spawns it.
+/// Median wall time and largest peak memory of `runs` runs (0: one cold run), measured
+/// from a fresh small process: a child's peak memory counts its spawner's memory.
 fn measure(store: &Path, args: &[&str], runs: usize) -> (Duration, u64) {
     let out = Command::new(std::env::current_exe().unwrap())
         .arg("--measure")
@@ -266,29 +266,7 @@ fn main() {
         o.actions, o.follow_ups, o.clients, o.runs
     );
 
-    let import = {
-        let out = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--measure",
-                store.to_str().unwrap(),
-                "0",
-                "import",
-                csv.to_str().unwrap(),
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let text = String::from_utf8(out.stdout).unwrap();
-        let (nanos, peak) = text.trim().split_once(' ').unwrap();
-        Run {
-            wall: Duration::from_nanos(nanos.parse().unwrap()),
-            peak_kb: peak.parse().unwrap(),
-        }
-    };
+    let (import_time, import_peak) = measure(&store, &["import", csv.to_str().unwrap()], 0);
     let size = std::fs::metadata(&store).unwrap().len();
     let floor = median(
         (0..o.runs)
@@ -303,8 +281,8 @@ fn main() {
     println!(
         "{:<28} {:>10} {:>7} MB",
         "import",
-        ms(import.wall),
-        import.peak_kb / 1024
+        ms(import_time),
+        import_peak / 1024
     );
     println!(
         "{:<28} {:>10}   ({:.1} MB store)",
