@@ -22,6 +22,12 @@ pub fn run(ctx: &Context) -> Result<()> {
             path.display()
         ));
     }
+    if health.problems.is_empty() && !ctx.store.verify_snapshot()? {
+        health.warnings.push(format!(
+            "the snapshot beside {} disagreed with the journal and was removed; the next command rebuilds it",
+            path.display()
+        ));
+    }
     let mut blocks = vec![
         Block::Heading(format!("Store {} ({} bytes)", path.display(), health.bytes)),
         Block::Line(

@@ -262,6 +262,25 @@ impl Store {
         Ok(loaded)
     }
 
+    /// Compares what the snapshot and the journal after it say with the whole journal
+    /// folded. When they differ the snapshot is removed (the next read rebuilds it) and
+    /// this returns false; true when they agree or there is no usable snapshot.
+    pub fn verify_snapshot(&self) -> Result<bool> {
+        let _lock = self.lock_shared();
+        let (from_snapshot, _) = self.read(Need::State)?;
+        let (from_journal, _) = self.read(Need::History)?;
+        let (a, b) = (&from_snapshot.state, &from_journal.state);
+        let agree = a.clients == b.clients
+            && a.actions == b.actions
+            && a.follow_ups == b.follow_ups
+            && a.next_num() == b.next_num();
+        if !agree {
+            fs::remove_file(self.snapshot_path())
+                .with_context(|| format!("could not remove {}", self.snapshot_path().display()))?;
+        }
+        Ok(agree)
+    }
+
     /// The journal's bytes, read under a shared lock so no writer is halfway through a
     /// line.
     pub fn read_shared(&self) -> Result<Vec<u8>> {
@@ -941,6 +960,29 @@ mod tests {
             && a.actions == b.actions
             && a.follow_ups == b.follow_ups
             && a.next_num() == b.next_num()
+    }
+
+    #[test]
+    fn a_snapshot_that_disagrees_with_the_journal_is_found_and_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("journal.jsonl"));
+        let (bytes, states) = journal(3);
+        std::fs::write(store.path(), &bytes).unwrap();
+        assert!(
+            store.verify_snapshot().unwrap(),
+            "no snapshot: nothing to disagree"
+        );
+        // A snapshot with every mark of this journal but an older state.
+        let mark = store.mark_at(bytes.len() as u64).unwrap();
+        std::fs::write(store.snapshot_path(), snapshot::encode(&mark, &states[1])).unwrap();
+        assert_eq!(
+            store.load().unwrap().state.actions.len(),
+            0,
+            "a matching snapshot is used as it is"
+        );
+        assert!(!store.verify_snapshot().unwrap());
+        assert!(!store.snapshot_path().exists());
+        assert_eq!(store.load().unwrap().state.actions.len(), 3);
     }
 
     #[test]
