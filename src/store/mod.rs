@@ -1,53 +1,35 @@
-//! The journal on disk: one JSON line per change, appended under an exclusive lock.
+//! The store: one journal file (see `journal`), appended one change at a time under an
+//! exclusive lock on a sidecar `.lock` file and synced before success is reported.
 //!
-//! The first line names the format and its version, so an empty or cut file is never
-//! taken for a new store. Each later line is one change: the new versions of the records
-//! one command touched. A last line without its newline is a write that was cut short
-//! (a crash, `kill -9`): it is never counted, and the next writer sets it aside into a
-//! `.torn` file beside the journal before appending. Any other unreadable line stops
-//! every command, and the file is left as it is.
+//! A last line without its newline is a write that was cut short (a crash, `kill -9`):
+//! it is never counted, and the next writer sets it aside into a `.torn` file beside
+//! the journal before appending. Any other unreadable line stops every command, and the
+//! file is left as it is. Reads go through a derived `snapshot` when it matches the
+//! journal; `rewrite` holds the operations that replace the journal whole.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use chrono::{DateTime, FixedOffset};
-use serde::{Deserialize, Serialize};
 
+mod files;
+mod journal;
+mod rewrite;
 mod snapshot;
 
-use crate::merge::Renumbered;
+pub use files::write_atomically;
+use files::{create_private_dir, private_options};
+pub use journal::{Change, FORMAT, Loaded, VERSION, check_header, parse_journal};
+use journal::{Header, parse_changes};
+pub use rewrite::{Compacted, MergeReport, merged_journal};
+
 use crate::model::Record;
 use crate::state::State;
 
-/// The format this build reads and writes.
-pub const FORMAT: &str = "extramile-journal";
-pub const VERSION: u32 = 1;
-
 /// File name of the journal inside a store directory.
 pub const JOURNAL: &str = "journal.jsonl";
-
-#[derive(Debug, Serialize, Deserialize)]
-struct Header {
-    format: String,
-    version: u32,
-}
-
-/// One line of the journal: what one command changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Change {
-    pub at: DateTime<FixedOffset>,
-    /// The command that made it, for the audit trail.
-    pub command: String,
-    pub records: Vec<Record>,
-    /// Set on the change that `undo` writes: the change it reverts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub undoes: Option<String>,
-    /// Globally unique, so journals merge by the union of their changes. Written last,
-    /// so the end of every line is unique (the snapshot checks the journal by it).
-    pub id: String,
-}
 
 /// What a command wants to write: the new versions of the records it touched.
 #[derive(Debug, Default)]
@@ -97,85 +79,6 @@ const REFRESH_AFTER: u64 = 64 * 1024;
 /// everything once and writes a new snapshot.
 const LIGHT_READ_LIMIT: u64 = 1024 * 1024;
 
-/// What `merge` did.
-#[derive(Debug, Default)]
-pub struct MergeReport {
-    /// Changes that were new here.
-    pub added: usize,
-    /// Ids of the records both sides changed (the newest change won), and their names.
-    pub both_changed: Vec<String>,
-    pub names: Vec<String>,
-    /// (old number, new number, id) of each incoming record renumbered, and its name.
-    pub renumbered: Renumbered,
-    pub renumbered_names: Vec<String>,
-    pub backup: Option<PathBuf>,
-}
-
-/// "action #12 (Acme: sent the deck)", for reports.
-fn describe(state: &State, id: &str) -> String {
-    match state.record(id) {
-        Some(Record::Action(a)) => format!(
-            "action #{} ({}: {})",
-            a.num,
-            state.client_name(&a.client),
-            a.text
-        ),
-        Some(Record::FollowUp(f)) => format!(
-            "follow-up #{} ({}: {})",
-            f.num,
-            state.client_name(&f.client),
-            f.text
-        ),
-        Some(Record::Client(c)) => format!("client {}", c.name),
-        _ => format!("a record deleted on one side ({id})"),
-    }
-}
-
-/// The format line of journal bytes, newline included.
-fn journal_header(bytes: &[u8]) -> &[u8] {
-    &bytes[..bytes
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(bytes.len(), |i| i + 1)]
-}
-
-/// A journal of `header` and `changes`, plus a change renumbering records whose short
-/// numbers collide; checked by reading it back. Returns its bytes, state and the
-/// renumbering.
-pub fn merged_journal(
-    header: &[u8],
-    mut changes: Vec<Change>,
-    at: DateTime<FixedOffset>,
-) -> Result<(Vec<u8>, State, Renumbered)> {
-    let (records, mapping) = crate::merge::renumber(&crate::merge::fold(&changes));
-    if !records.is_empty() {
-        changes.push(Change {
-            at,
-            command: "merge".into(),
-            records,
-            undoes: None,
-            id: crate::model::new_id(),
-        });
-    }
-    let mut bytes = header.to_vec();
-    for change in &changes {
-        bytes.extend(serde_json::to_vec(change)?);
-        bytes.push(b'\n');
-    }
-    let state = parse_journal(Path::new("the merged journal"), &bytes, false)?.state;
-    Ok((bytes, state, mapping))
-}
-
-/// What `compact` did.
-#[derive(Debug)]
-pub struct Compacted {
-    pub before: u64,
-    pub after: u64,
-    pub changes_before: usize,
-    pub changes_after: usize,
-    pub backup: PathBuf,
-}
-
 /// A journal file and its lock.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -183,16 +86,6 @@ pub struct Store {
     lock: PathBuf,
     /// Someone else's journal (`report week --team`): never write beside it.
     read_only: bool,
-}
-
-/// What reading the journal found.
-#[derive(Debug, Default)]
-pub struct Loaded {
-    pub state: State,
-    /// Set when the last line was cut short: the number of bytes not counted.
-    pub torn_bytes: usize,
-    /// Every change, oldest first, when asked for (undo, check).
-    pub changes: Vec<Change>,
 }
 
 impl Store {
@@ -507,191 +400,6 @@ impl Store {
         Ok(lock)
     }
 
-    /// Rewrites the journal to the newest version of each record (and a tombstone for
-    /// each deleted one, so merging an older copy does not bring it back). The old
-    /// journal is kept as a timestamped backup beside it; the new one is read back and
-    /// must hold exactly the same records before it replaces the old, through a temp
-    /// file, fsync, rename and fsync of the directory.
-    pub fn compact(&self, at: DateTime<FixedOffset>) -> Result<Compacted> {
-        let _lock = self.lock_exclusive()?;
-        if !self.journal.exists() {
-            bail!(
-                "there is no store at {} yet; nothing to compact",
-                self.journal.display()
-            );
-        }
-        let bytes = self.read_bytes()?;
-        let old = parse_journal(&self.journal, &bytes, true)?;
-        // The tombstone of each record deleted for good, with the last number it had.
-        let mut deleted: Vec<Record> = Vec::new();
-        let mut nums: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
-        for record in old.changes.iter().flat_map(|c| &c.records) {
-            if let Some(num) = record.num() {
-                nums.insert(record.id(), num);
-            }
-            if let Record::Deleted { id, .. } = record
-                && old.state.record(id).is_none()
-                && !deleted.iter().any(|d| d.id() == id)
-            {
-                deleted.push(Record::Deleted {
-                    id: id.clone(),
-                    num: None,
-                });
-            }
-        }
-        for tombstone in &mut deleted {
-            if let Record::Deleted { id, num } = tombstone {
-                *num = nums.get(id.as_str()).copied();
-            }
-        }
-        let export = crate::transfer::export(&old.state);
-        let mut records: Vec<Record> = export.clients.into_iter().map(Record::Client).collect();
-        records.extend(export.actions.into_iter().map(Record::Action));
-        records.extend(export.follow_ups.into_iter().map(Record::FollowUp));
-        records.extend(deleted);
-
-        let header_end = bytes.iter().position(|&b| b == b'\n').map_or(0, |i| i + 1);
-        let mut new = bytes[..header_end].to_vec();
-        for chunk in records.chunks(1000) {
-            let change = Change {
-                at,
-                command: "compact".into(),
-                records: chunk.to_vec(),
-                undoes: None,
-                id: crate::model::new_id(),
-            };
-            new.extend(serde_json::to_vec(&change)?);
-            new.push(b'\n');
-        }
-        let check = parse_journal(&self.journal, &new, false)?;
-        let same = check.state.clients == old.state.clients
-            && check.state.actions == old.state.actions
-            && check.state.follow_ups == old.state.follow_ups
-            && check.state.next_num() == old.state.next_num();
-        if !same {
-            bail!(
-                "the compacted journal did not hold the same records; {} was left as it was",
-                self.journal.display()
-            );
-        }
-
-        let backup = self.replace(&bytes, &new, &check.state, at)?;
-        let covers = new.len() as u64;
-        Ok(Compacted {
-            before: bytes.len() as u64,
-            after: covers,
-            changes_before: old.changes.len(),
-            changes_after: records.len().div_ceil(1000),
-            backup,
-        })
-    }
-
-    /// Replaces the journal's `old` bytes with `new` ones holding `state`: the old
-    /// journal is kept as a timestamped backup first (never removed by a later one), the
-    /// new one goes through a temp file, fsync, rename and fsync of the directory, and
-    /// the snapshot is rewritten. Returns the backup's path.
-    fn replace(
-        &self,
-        old: &[u8],
-        new: &[u8],
-        state: &State,
-        at: DateTime<FixedOffset>,
-    ) -> Result<PathBuf> {
-        let backup = self.backup_path(at);
-        write_atomically(&backup, old).with_context(|| {
-            format!(
-                "could not write the backup {}; nothing was changed",
-                backup.display()
-            )
-        })?;
-        write_atomically(&self.journal, new).with_context(|| {
-            format!(
-                "could not replace {}; it is as it was",
-                self.journal.display()
-            )
-        })?;
-        let _ = fs::remove_file(self.snapshot_path());
-        if let Ok(mark) = self.mark_at(new.len() as u64) {
-            let _ = write_atomically(&self.snapshot_path(), &snapshot::encode(&mark, state));
-        }
-        Ok(backup)
-    }
-
-    /// Folds other journals into this one: the union of the changes (see `merge`), and
-    /// new numbers for incoming records whose numbers collide. Rewrites the journal as
-    /// `compact` does, keeping a backup; writes nothing when there is nothing new.
-    pub fn merge(&self, others: &[PathBuf], at: DateTime<FixedOffset>) -> Result<MergeReport> {
-        let _lock = self.lock_exclusive()?;
-        let old = if self.journal.exists() {
-            self.read_bytes()?
-        } else {
-            Vec::new()
-        };
-        let mut header = if old.is_empty() {
-            None
-        } else {
-            Some(journal_header(&old).to_vec())
-        };
-        let mut changes = if old.is_empty() {
-            Vec::new()
-        } else {
-            parse_journal(&self.journal, &old, true)?.changes
-        };
-        let mut report = MergeReport::default();
-        for other in others {
-            let bytes =
-                fs::read(other).with_context(|| format!("could not read {}", other.display()))?;
-            let theirs = parse_journal(other, &bytes, true)?;
-            header.get_or_insert_with(|| journal_header(&bytes).to_vec());
-            let union = crate::merge::union(&changes, &theirs.changes);
-            report.added += union.added;
-            report.both_changed.extend(union.both_changed);
-            changes = union.changes;
-        }
-        let header = header.context("nothing to merge")?;
-        let (new, state, mapping) = merged_journal(&header, changes, at)?;
-        report.renumbered = mapping;
-        if report.added == 0 && report.renumbered.is_empty() {
-            return Ok(report);
-        }
-        report.backup = if old.is_empty() {
-            write_atomically(&self.journal, &new)?;
-            None
-        } else {
-            Some(self.replace(&old, &new, &state, at)?)
-        };
-        report.both_changed.sort();
-        report.both_changed.dedup();
-        report.names = report
-            .both_changed
-            .iter()
-            .map(|id| describe(&state, id))
-            .collect();
-        report.renumbered_names = report
-            .renumbered
-            .iter()
-            .map(|(_, _, id)| describe(&state, id))
-            .collect();
-        Ok(report)
-    }
-
-    /// `journal.jsonl.backup-20261120T100000`, or with `-2`, `-3`… when taken.
-    fn backup_path(&self, at: DateTime<FixedOffset>) -> PathBuf {
-        let stamp = at.format("%Y%m%dT%H%M%S").to_string();
-        (1..)
-            .map(|n| {
-                let mut path = self.journal.clone().into_os_string();
-                path.push(if n == 1 {
-                    format!(".backup-{stamp}")
-                } else {
-                    format!(".backup-{stamp}-{n}")
-                });
-                PathBuf::from(path)
-            })
-            .find(|path| !path.exists())
-            .expect("an unused name")
-    }
-
     /// Creates the journal with its format line, atomically: it appears whole or not at all.
     fn create_if_missing(&self) -> Result<()> {
         if self.journal.exists() {
@@ -759,149 +467,6 @@ impl Store {
         }
         Ok(length + line.len() as u64)
     }
-}
-
-/// Reads journal bytes into state. `path` is only for messages.
-pub fn parse_journal(path: &Path, bytes: &[u8], keep_changes: bool) -> Result<Loaded> {
-    let mut loaded = Loaded::default();
-    let complete = match bytes.iter().rposition(|&b| b == b'\n') {
-        Some(last_newline) => last_newline + 1,
-        None => 0,
-    };
-    loaded.torn_bytes = bytes.len() - complete;
-    let mut lines = bytes[..complete].split(|&b| b == b'\n');
-    let header = lines.next().filter(|line| !line.is_empty());
-    check_header(path, header)?;
-    for (index, line) in lines.enumerate() {
-        if line.is_empty() {
-            continue;
-        }
-        let number = index + 2;
-        let change: Change = serde_json::from_slice(line).map_err(|err| {
-            anyhow::anyhow!(
-                "line {number} of {} is not a valid change ({err}); nothing was changed: \
-                 repair or remove that line, or restore a backup",
-                path.display()
-            )
-        })?;
-        if keep_changes {
-            for record in &change.records {
-                loaded.state.apply(record);
-            }
-            loaded.changes.push(change);
-        } else {
-            for record in change.records {
-                loaded.state.insert(record);
-            }
-        }
-    }
-    Ok(loaded)
-}
-
-/// Folds the whole lines of `bytes` (the journal after a snapshot) into `state`; `None`
-/// when a line does not read, or, given `only_new_actions_after`, when a change does
-/// more than add actions numbered above it (and clients and follow-ups).
-fn parse_changes(
-    mut state: State,
-    bytes: &[u8],
-    only_new_actions_after: Option<u64>,
-) -> Option<Loaded> {
-    let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    for line in bytes[..complete]
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-    {
-        let change: Change = serde_json::from_slice(line).ok()?;
-        for record in change.records {
-            if let Some(max) = only_new_actions_after {
-                match &record {
-                    Record::Action(a) if a.num <= max || state.actions.contains_key(&a.id) => {
-                        return None;
-                    }
-                    Record::Deleted { .. } => return None,
-                    _ => {}
-                }
-            }
-            state.insert(record);
-        }
-    }
-    Some(Loaded {
-        state,
-        torn_bytes: bytes.len() - complete,
-        changes: Vec::new(),
-    })
-}
-
-pub fn check_header(path: &Path, header: Option<&[u8]>) -> Result<()> {
-    let Some(line) = header else {
-        bail!(
-            "{} has no format line: it is empty or was cut short, so it is not read as a new store; \
-             move it aside to start afresh, or restore a backup",
-            path.display()
-        );
-    };
-    let header: Header = serde_json::from_slice(line)
-        .ok()
-        .filter(|h: &Header| h.format == FORMAT)
-        .with_context(|| {
-            format!(
-                "{} is not an extramile journal (line 1 is not its format line)",
-                path.display()
-            )
-        })?;
-    if header.version > VERSION {
-        bail!(
-            "{} was written by a newer extramile (format version {}; this one reads up to {VERSION}): upgrade extramile",
-            path.display(),
-            header.version
-        );
-    }
-    Ok(())
-}
-
-/// Writes `bytes` to `path` through a temp file: fsync, rename, fsync of the directory.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
-    temp.write_all(bytes)?;
-    temp.as_file().sync_all()?;
-    temp.persist(path)?;
-    sync_dir(dir)
-}
-
-#[cfg(unix)]
-fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir)?.sync_all()?;
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn sync_dir(_dir: &Path) -> Result<()> {
-    Ok(())
-}
-
-fn private_options() -> OpenOptions {
-    #[allow(unused_mut)]
-    let mut options = OpenOptions::new();
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options
-}
-
-fn create_private_dir(dir: &Path) -> Result<()> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder
-        .create(dir)
-        .with_context(|| format!("could not create the store directory {}", dir.display()))
 }
 
 #[cfg(test)]

@@ -1,0 +1,151 @@
+//! The journal's format: its first line, one change per line, and reading it back.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+
+use crate::model::Record;
+use crate::state::State;
+
+/// The format this build reads and writes.
+pub const FORMAT: &str = "extramile-journal";
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct Header {
+    pub(super) format: String,
+    pub(super) version: u32,
+}
+
+/// One line of the journal: what one command changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub at: DateTime<FixedOffset>,
+    /// The command that made it, for the audit trail.
+    pub command: String,
+    pub records: Vec<Record>,
+    /// Set on the change that `undo` writes: the change it reverts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undoes: Option<String>,
+    /// Globally unique, so journals merge by the union of their changes. Written last,
+    /// so the end of every line is unique (the snapshot checks the journal by it).
+    pub id: String,
+}
+
+/// What reading the journal found.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub state: State,
+    /// Set when the last line was cut short: the number of bytes not counted.
+    pub torn_bytes: usize,
+    /// Every change, oldest first, when asked for (undo, check).
+    pub changes: Vec<Change>,
+}
+
+/// Reads journal bytes into state. `path` is only for messages.
+pub fn parse_journal(path: &Path, bytes: &[u8], keep_changes: bool) -> Result<Loaded> {
+    let mut loaded = Loaded::default();
+    let complete = match bytes.iter().rposition(|&b| b == b'\n') {
+        Some(last_newline) => last_newline + 1,
+        None => 0,
+    };
+    loaded.torn_bytes = bytes.len() - complete;
+    let mut lines = bytes[..complete].split(|&b| b == b'\n');
+    let header = lines.next().filter(|line| !line.is_empty());
+    check_header(path, header)?;
+    for (index, line) in lines.enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        let number = index + 2;
+        let change: Change = serde_json::from_slice(line).map_err(|err| {
+            anyhow::anyhow!(
+                "line {number} of {} is not a valid change ({err}); nothing was changed: \
+                 repair or remove that line, or restore a backup",
+                path.display()
+            )
+        })?;
+        if keep_changes {
+            for record in &change.records {
+                loaded.state.apply(record);
+            }
+            loaded.changes.push(change);
+        } else {
+            for record in change.records {
+                loaded.state.insert(record);
+            }
+        }
+    }
+    Ok(loaded)
+}
+
+/// Folds the whole lines of `bytes` (the journal after a snapshot) into `state`; `None`
+/// when a line does not read, or, given `only_new_actions_after`, when a change does
+/// more than add actions numbered above it (and clients and follow-ups).
+pub(super) fn parse_changes(
+    mut state: State,
+    bytes: &[u8],
+    only_new_actions_after: Option<u64>,
+) -> Option<Loaded> {
+    let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    for line in bytes[..complete]
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+    {
+        let change: Change = serde_json::from_slice(line).ok()?;
+        for record in change.records {
+            if let Some(max) = only_new_actions_after {
+                match &record {
+                    Record::Action(a) if a.num <= max || state.actions.contains_key(&a.id) => {
+                        return None;
+                    }
+                    Record::Deleted { .. } => return None,
+                    _ => {}
+                }
+            }
+            state.insert(record);
+        }
+    }
+    Some(Loaded {
+        state,
+        torn_bytes: bytes.len() - complete,
+        changes: Vec::new(),
+    })
+}
+
+pub fn check_header(path: &Path, header: Option<&[u8]>) -> Result<()> {
+    let Some(line) = header else {
+        bail!(
+            "{} has no format line: it is empty or was cut short, so it is not read as a new store; \
+             move it aside to start afresh, or restore a backup",
+            path.display()
+        );
+    };
+    let header: Header = serde_json::from_slice(line)
+        .ok()
+        .filter(|h: &Header| h.format == FORMAT)
+        .with_context(|| {
+            format!(
+                "{} is not an extramile journal (line 1 is not its format line)",
+                path.display()
+            )
+        })?;
+    if header.version > VERSION {
+        bail!(
+            "{} was written by a newer extramile (format version {}; this one reads up to {VERSION}): upgrade extramile",
+            path.display(),
+            header.version
+        );
+    }
+    Ok(())
+}
+
+/// The format line of journal bytes, newline included.
+pub fn journal_header(bytes: &[u8]) -> &[u8] {
+    &bytes[..bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| i + 1)]
+}

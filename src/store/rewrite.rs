@@ -1,0 +1,274 @@
+//! Rewriting the journal whole: `compact` and `merge`. Each keeps the old journal as a
+//! timestamped backup, checks the new one by reading it back, and replaces the old one
+//! through a temp file, fsync, rename and fsync of the directory.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use chrono::{DateTime, FixedOffset};
+
+use super::files::write_atomically;
+use super::journal::{Change, journal_header, parse_journal};
+use super::{Store, snapshot};
+use crate::merge::Renumbered;
+use crate::model::Record;
+use crate::state::State;
+
+/// What `merge` did.
+#[derive(Debug, Default)]
+pub struct MergeReport {
+    /// Changes that were new here.
+    pub added: usize,
+    /// Ids of the records both sides changed (the newest change won), and their names.
+    pub both_changed: Vec<String>,
+    pub names: Vec<String>,
+    /// (old number, new number, id) of each incoming record renumbered, and its name.
+    pub renumbered: Renumbered,
+    pub renumbered_names: Vec<String>,
+    pub backup: Option<PathBuf>,
+}
+
+/// What `compact` did.
+#[derive(Debug)]
+pub struct Compacted {
+    pub before: u64,
+    pub after: u64,
+    pub changes_before: usize,
+    pub changes_after: usize,
+    pub backup: PathBuf,
+}
+
+/// "action #12 (Acme: sent the deck)", for reports.
+fn describe(state: &State, id: &str) -> String {
+    match state.record(id) {
+        Some(Record::Action(a)) => format!(
+            "action #{} ({}: {})",
+            a.num,
+            state.client_name(&a.client),
+            a.text
+        ),
+        Some(Record::FollowUp(f)) => format!(
+            "follow-up #{} ({}: {})",
+            f.num,
+            state.client_name(&f.client),
+            f.text
+        ),
+        Some(Record::Client(c)) => format!("client {}", c.name),
+        _ => format!("a record deleted on one side ({id})"),
+    }
+}
+
+/// A journal of `header` and `changes`, plus a change renumbering records whose short
+/// numbers collide; checked by reading it back. Returns its bytes, state and the
+/// renumbering.
+pub fn merged_journal(
+    header: &[u8],
+    mut changes: Vec<Change>,
+    at: DateTime<FixedOffset>,
+) -> Result<(Vec<u8>, State, Renumbered)> {
+    let (records, mapping) = crate::merge::renumber(&crate::merge::fold(&changes));
+    if !records.is_empty() {
+        changes.push(Change {
+            at,
+            command: "merge".into(),
+            records,
+            undoes: None,
+            id: crate::model::new_id(),
+        });
+    }
+    let mut bytes = header.to_vec();
+    for change in &changes {
+        bytes.extend(serde_json::to_vec(change)?);
+        bytes.push(b'\n');
+    }
+    let state = parse_journal(Path::new("the merged journal"), &bytes, false)?.state;
+    Ok((bytes, state, mapping))
+}
+
+impl Store {
+    /// Rewrites the journal to the newest version of each record (and a tombstone for
+    /// each deleted one, so merging an older copy does not bring it back). The old
+    /// journal is kept as a timestamped backup beside it; the new one is read back and
+    /// must hold exactly the same records before it replaces the old, through a temp
+    /// file, fsync, rename and fsync of the directory.
+    pub fn compact(&self, at: DateTime<FixedOffset>) -> Result<Compacted> {
+        let _lock = self.lock_exclusive()?;
+        if !self.journal.exists() {
+            bail!(
+                "there is no store at {} yet; nothing to compact",
+                self.journal.display()
+            );
+        }
+        let bytes = self.read_bytes()?;
+        let old = parse_journal(&self.journal, &bytes, true)?;
+        // The tombstone of each record deleted for good, with the last number it had.
+        let mut deleted: Vec<Record> = Vec::new();
+        let mut nums: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
+        for record in old.changes.iter().flat_map(|c| &c.records) {
+            if let Some(num) = record.num() {
+                nums.insert(record.id(), num);
+            }
+            if let Record::Deleted { id, .. } = record
+                && old.state.record(id).is_none()
+                && !deleted.iter().any(|d| d.id() == id)
+            {
+                deleted.push(Record::Deleted {
+                    id: id.clone(),
+                    num: None,
+                });
+            }
+        }
+        for tombstone in &mut deleted {
+            if let Record::Deleted { id, num } = tombstone {
+                *num = nums.get(id.as_str()).copied();
+            }
+        }
+        let export = crate::transfer::export(&old.state);
+        let mut records: Vec<Record> = export.clients.into_iter().map(Record::Client).collect();
+        records.extend(export.actions.into_iter().map(Record::Action));
+        records.extend(export.follow_ups.into_iter().map(Record::FollowUp));
+        records.extend(deleted);
+
+        let header_end = bytes.iter().position(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let mut new = bytes[..header_end].to_vec();
+        for chunk in records.chunks(1000) {
+            let change = Change {
+                at,
+                command: "compact".into(),
+                records: chunk.to_vec(),
+                undoes: None,
+                id: crate::model::new_id(),
+            };
+            new.extend(serde_json::to_vec(&change)?);
+            new.push(b'\n');
+        }
+        let check = parse_journal(&self.journal, &new, false)?;
+        let same = check.state.clients == old.state.clients
+            && check.state.actions == old.state.actions
+            && check.state.follow_ups == old.state.follow_ups
+            && check.state.next_num() == old.state.next_num();
+        if !same {
+            bail!(
+                "the compacted journal did not hold the same records; {} was left as it was",
+                self.journal.display()
+            );
+        }
+
+        let backup = self.replace(&bytes, &new, &check.state, at)?;
+        let covers = new.len() as u64;
+        Ok(Compacted {
+            before: bytes.len() as u64,
+            after: covers,
+            changes_before: old.changes.len(),
+            changes_after: records.len().div_ceil(1000),
+            backup,
+        })
+    }
+
+    /// Replaces the journal's `old` bytes with `new` ones holding `state`: the old
+    /// journal is kept as a timestamped backup first (never removed by a later one), the
+    /// new one goes through a temp file, fsync, rename and fsync of the directory, and
+    /// the snapshot is rewritten. Returns the backup's path.
+    fn replace(
+        &self,
+        old: &[u8],
+        new: &[u8],
+        state: &State,
+        at: DateTime<FixedOffset>,
+    ) -> Result<PathBuf> {
+        let backup = self.backup_path(at);
+        write_atomically(&backup, old).with_context(|| {
+            format!(
+                "could not write the backup {}; nothing was changed",
+                backup.display()
+            )
+        })?;
+        write_atomically(&self.journal, new).with_context(|| {
+            format!(
+                "could not replace {}; it is as it was",
+                self.journal.display()
+            )
+        })?;
+        let _ = fs::remove_file(self.snapshot_path());
+        if let Ok(mark) = self.mark_at(new.len() as u64) {
+            let _ = write_atomically(&self.snapshot_path(), &snapshot::encode(&mark, state));
+        }
+        Ok(backup)
+    }
+
+    /// Folds other journals into this one: the union of the changes (see `merge`), and
+    /// new numbers for incoming records whose numbers collide. Rewrites the journal as
+    /// `compact` does, keeping a backup; writes nothing when there is nothing new.
+    pub fn merge(&self, others: &[PathBuf], at: DateTime<FixedOffset>) -> Result<MergeReport> {
+        let _lock = self.lock_exclusive()?;
+        let old = if self.journal.exists() {
+            self.read_bytes()?
+        } else {
+            Vec::new()
+        };
+        let mut header = if old.is_empty() {
+            None
+        } else {
+            Some(journal_header(&old).to_vec())
+        };
+        let mut changes = if old.is_empty() {
+            Vec::new()
+        } else {
+            parse_journal(&self.journal, &old, true)?.changes
+        };
+        let mut report = MergeReport::default();
+        for other in others {
+            let bytes =
+                fs::read(other).with_context(|| format!("could not read {}", other.display()))?;
+            let theirs = parse_journal(other, &bytes, true)?;
+            header.get_or_insert_with(|| journal_header(&bytes).to_vec());
+            let union = crate::merge::union(&changes, &theirs.changes);
+            report.added += union.added;
+            report.both_changed.extend(union.both_changed);
+            changes = union.changes;
+        }
+        let header = header.context("nothing to merge")?;
+        let (new, state, mapping) = merged_journal(&header, changes, at)?;
+        report.renumbered = mapping;
+        if report.added == 0 && report.renumbered.is_empty() {
+            return Ok(report);
+        }
+        report.backup = if old.is_empty() {
+            write_atomically(&self.journal, &new)?;
+            None
+        } else {
+            Some(self.replace(&old, &new, &state, at)?)
+        };
+        report.both_changed.sort();
+        report.both_changed.dedup();
+        report.names = report
+            .both_changed
+            .iter()
+            .map(|id| describe(&state, id))
+            .collect();
+        report.renumbered_names = report
+            .renumbered
+            .iter()
+            .map(|(_, _, id)| describe(&state, id))
+            .collect();
+        Ok(report)
+    }
+
+    /// `journal.jsonl.backup-20261120T100000`, or with `-2`, `-3`… when taken.
+    fn backup_path(&self, at: DateTime<FixedOffset>) -> PathBuf {
+        let stamp = at.format("%Y%m%dT%H%M%S").to_string();
+        (1..)
+            .map(|n| {
+                let mut path = self.journal.clone().into_os_string();
+                path.push(if n == 1 {
+                    format!(".backup-{stamp}")
+                } else {
+                    format!(".backup-{stamp}-{n}")
+                });
+                PathBuf::from(path)
+            })
+            .find(|path| !path.exists())
+            .expect("an unused name")
+    }
+}
