@@ -211,13 +211,25 @@ fn csv_header(header: &str) -> String {
         .replace('#', "id")
 }
 
+/// A CSV writer's error as the I/O error it wraps, so a closed pipe is recognised.
+fn csv_io(err: csv::Error) -> std::io::Error {
+    match err.into_kind() {
+        csv::ErrorKind::Io(err) => err,
+        other => std::io::Error::other(format!("{other:?}")),
+    }
+}
+
 fn write_csv(out: &mut impl Write, table: &Table) -> Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     if !table.headers.is_empty() {
-        writer.write_record(table.headers.iter().map(|h| csv_header(h)))?;
+        writer
+            .write_record(table.headers.iter().map(|h| csv_header(h)))
+            .map_err(csv_io)?;
     }
     for row in &table.rows {
-        writer.write_record(row.iter().map(|c| c.text.as_str()))?;
+        writer
+            .write_record(row.iter().map(|c| c.text.as_str()))
+            .map_err(csv_io)?;
     }
     writer.flush()?;
     Ok(())

@@ -25,7 +25,12 @@ pub fn run(ctx: &Context) -> Result<()> {
     let summaries = client_summaries(&state, today);
     let neglected = neglected(&summaries);
 
-    let due_view = follow_up_view(&state, &due, today, "Nothing overdue or due today.");
+    let empty = if state.clients.is_empty() {
+        "Nothing logged yet. After your next call: extramile log CLIENT what you did --follow-up fri"
+    } else {
+        "Nothing overdue or due today."
+    };
+    let due_view = follow_up_view(&state, &due, today, empty);
     let mut blocks = vec![Block::Heading(format!("Today, {}", show_day(today)))];
     blocks.extend(due_view.blocks);
     blocks.push(Block::Line(

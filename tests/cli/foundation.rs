@@ -276,3 +276,41 @@ fn help_is_snapshotted() {
     insta::assert_snapshot!("help", env.ok(&["--help"]));
     insta::assert_snapshot!("help_log", env.ok(&["log", "--help"]));
 }
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    use std::io::{BufRead, BufReader};
+    let env = Env::new();
+    let mut csv = String::from("type,client,text,at\n");
+    for i in 0..3000 {
+        csv += &format!(
+            "action,Acme,a note long enough to fill the pipe quickly {i},2026-11-01 09:00\n"
+        );
+    }
+    let file = env.dir.path().join("many.csv");
+    std::fs::write(&file, csv).unwrap();
+    env.ok(&["import", file.to_str().unwrap()]);
+    for format in ["table", "csv", "json", "markdown"] {
+        let mut child = env
+            .command(&["actions", "--format", format])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

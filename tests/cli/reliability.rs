@@ -436,3 +436,46 @@ fn compact_refuses_a_damaged_journal_and_changes_nothing() {
         .collect();
     assert!(!names.iter().any(|n| n.contains(".backup-")), "{names:?}");
 }
+
+#[test]
+fn kill_9_during_compaction_leaves_the_old_or_the_new_journal_whole() {
+    let env = Env::new();
+    let mut csv = String::from("type,client,text,at\n");
+    for i in 0..1500 {
+        csv += &format!(
+            "action,Client {},note {i},2026-10-{:02} 09:00\n",
+            i % 30,
+            1 + i % 28
+        );
+    }
+    let file = env.dir.path().join("seed.csv");
+    std::fs::write(&file, csv).unwrap();
+    env.ok(&["import", file.to_str().unwrap()]);
+    for i in 0..10 {
+        env.ok(&[
+            "edit",
+            &(i + 1).to_string(),
+            "--text",
+            &format!("edited {i}"),
+        ]);
+    }
+    let expected = env.ok(&["export"]);
+    let mut random = Lcg(7);
+    for _ in 0..25 {
+        let mut child = env
+            .command(&["compact"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_micros(random.below(20_000)));
+        let _ = child.kill();
+        child.wait().unwrap();
+        assert_eq!(
+            env.ok(&["export"]),
+            expected,
+            "every record, whole, after a kill"
+        );
+    }
+    assert_eq!(env.json(&["check"])["problems"], serde_json::json!([]));
+}
