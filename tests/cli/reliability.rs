@@ -35,7 +35,6 @@ fn kill_9_at_random_moments_never_loses_a_reported_write() {
     env.ok(&["log", "Acme", "before the storm"]);
     let mut random = Lcg(20261122);
     let mut reported = vec!["before the storm".to_string()];
-    let mut killed = 0;
     for i in 0..220 {
         let text = format!("write {i}");
         let mut child = env
@@ -44,9 +43,10 @@ fn kill_9_at_random_moments_never_loses_a_reported_write() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(std::time::Duration::from_micros(random.below(4000)));
-        if child.kill().is_ok() {
-            killed += 1;
+        // Every tenth write runs to the end; the others are killed at a random moment.
+        if i % 10 != 0 {
+            std::thread::sleep(std::time::Duration::from_micros(random.below(6000)));
+            let _ = child.kill();
         }
         if child.wait().unwrap().success() {
             reported.push(text);
@@ -60,8 +60,8 @@ fn kill_9_at_random_moments_never_loses_a_reported_write() {
         );
     }
     assert!(
-        reported.len() > 1 && killed > 0,
-        "the test exercised both outcomes"
+        reported.len() > 22,
+        "at least the writes left to finish reported success"
     );
     let out = env.run(&["check"]);
     assert!(
