@@ -87,7 +87,9 @@ impl Context {
             crate::report::start_of(from),
             crate::report::start_of(until),
         );
-        let loaded = self.store.load_window(start.timestamp(), end.timestamp())?;
+        let loaded = self
+            .store
+            .load_window(start.timestamp(), end.timestamp(), None)?;
         self.warn_torn(loaded.torn_bytes);
         // Sums over all actions hold only while none is dated after `as_of`.
         let later = loaded

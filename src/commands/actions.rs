@@ -1,17 +1,21 @@
 //! `actions`: the logged actions, filtered.
 
 use anyhow::Result;
+use chrono::NaiveDate;
 use serde_json::Value;
 
 use super::{action_json, show_at};
 use crate::cli::ActionsArgs;
 use crate::context::Context;
+use crate::dates::add_days;
 use crate::model::{Action, local_date};
 use crate::render::{Table, View};
+use crate::report::start_of;
+use crate::state::State;
 
 pub fn run(ctx: &Context, args: ActionsArgs) -> Result<()> {
-    let state = ctx.load()?;
     let today = ctx.today();
+    let state = load(ctx, &args, today)?;
     let client = args
         .client
         .as_deref()
@@ -67,4 +71,33 @@ pub fn run(ctx: &Context, args: ActionsArgs) -> Result<()> {
         .map(|a| action_json(state.client_name(&a.client), a))
         .collect();
     ctx.print(&View::table(table, Value::Array(json)))
+}
+
+/// Reads only the actions the filters can match when they narrow by client or from a
+/// date; everything otherwise.
+fn load(ctx: &Context, args: &ActionsArgs, today: NaiveDate) -> Result<State> {
+    if args.client.is_none() && args.since.is_none() {
+        return ctx.load();
+    }
+    let client = match &args.client {
+        Some(typed) => Some(
+            ctx.store
+                .load_clients()?
+                .state
+                .existing_client(typed)?
+                .id
+                .clone(),
+        ),
+        None => None,
+    };
+    // Whole days around the bounds, so a bound with a time of day is applied later.
+    let from = args
+        .since
+        .map_or(i64::MIN, |w| start_of(w.resolve(today).date).timestamp());
+    let to = args.until.map_or(i64::MAX, |w| {
+        start_of(add_days(w.resolve(today).date, 1)).timestamp()
+    });
+    let loaded = ctx.store.load_window(from, to, client.as_deref())?;
+    ctx.warn_torn(loaded.torn_bytes);
+    Ok(loaded.state)
 }

@@ -57,21 +57,21 @@ pub fn import(ctx: &Context, file: &Path) -> Result<()> {
     }
     let bytes =
         std::fs::read(file).with_context(|| format!("could not read {}", file.display()))?;
-    let plan = ctx.store.change("import", ctx.now, |loaded| {
+    let (added, updated, unchanged) = ctx.store.change("import", ctx.now, |loaded| {
         let plan = plan_import(&loaded.state, &bytes, ctx.now)
             .with_context(|| format!("could not import {}", file.display()))?;
-        let records = plan.records.clone();
-        Ok((records.into(), plan))
+        let counts = (plan.added, plan.updated, plan.unchanged);
+        Ok((plan.records.into(), counts))
     })?;
     let line = format!(
         "Imported {}: {} new, {} updated, {} already here.",
         file.display(),
-        plan.added,
-        plan.updated,
-        plan.unchanged
+        added,
+        updated,
+        unchanged
     );
     ctx.confirm(
         &line,
-        json!({ "added": plan.added, "updated": plan.updated, "unchanged": plan.unchanged }),
+        json!({ "added": added, "updated": updated, "unchanged": unchanged }),
     )
 }

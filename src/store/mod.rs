@@ -129,6 +129,15 @@ impl Store {
         self.journal.exists()
     }
 
+    /// Reads the clients and the next short number only.
+    pub fn load_clients(&self) -> Result<Loaded> {
+        if !self.journal.exists() {
+            return Ok(Loaded::default());
+        }
+        let _lock = self.lock_shared();
+        Ok(self.read(Need::Clients)?.0)
+    }
+
     /// Reads the current state. A store that does not exist yet reads as empty.
     pub fn load(&self) -> Result<Loaded> {
         if !self.journal.exists() {
@@ -141,14 +150,14 @@ impl Store {
     }
 
     /// Reads the clients, the follow-ups and the actions in a window of time (Unix
-    /// seconds `from..to`); `State::all_actions` sums up every action. Falls back to
-    /// reading everything when the snapshot can't answer.
-    pub fn load_window(&self, from: i64, to: i64) -> Result<Loaded> {
+    /// seconds `from..to`), only `client`'s when given (an id); `State::all_actions`
+    /// sums up every action. Falls back to reading everything when the snapshot can't.
+    pub fn load_window(&self, from: i64, to: i64, client: Option<&str>) -> Result<Loaded> {
         if !self.journal.exists() {
             return Ok(Loaded::default());
         }
         let _lock = self.lock_shared();
-        let (loaded, source) = self.read(Need::Window(from, to))?;
+        let (loaded, source) = self.read_for(Need::Window(from, to), client)?;
         if source.whole {
             self.refresh_snapshot(&loaded.state, source.parsed, source.complete_len);
         }
@@ -282,6 +291,11 @@ impl Store {
     /// Reads what `need` asks for: from the snapshot and the journal after it when the
     /// snapshot matches the journal, else from the whole journal.
     fn read(&self, need: Need) -> Result<(Loaded, Source)> {
+        self.read_for(need, None)
+    }
+
+    /// `read`, where a window of actions may be only `client`'s (a client id).
+    fn read_for(&self, need: Need, client: Option<&str>) -> Result<(Loaded, Source)> {
         let mut file = File::open(&self.journal)
             .with_context(|| format!("could not read the store {}", self.journal.display()))?;
         let journal_len = file.metadata()?.len();
@@ -292,7 +306,7 @@ impl Store {
             Need::State => vec![snapshot::Part::All],
         };
         for part in parts {
-            let Some((mark, state)) = snapshot::read(&self.snapshot_path(), part) else {
+            let Some((mark, state)) = snapshot::read(&self.snapshot_path(), part, client) else {
                 break;
             };
             if !snapshot::matches(&mark, &mut file, journal_len)

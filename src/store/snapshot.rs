@@ -113,7 +113,7 @@ pub fn encode(mark: &Mark, state: &State) -> Vec<u8> {
 
 /// Reads a snapshot file, as much as `part` asks for. `None` for a missing, foreign or
 /// damaged file.
-pub fn read(path: &Path, part: Part) -> Option<(Mark, State)> {
+pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<(Mark, State)> {
     let mut file = File::open(path).ok()?;
     let mut start = [0u8; PREFIX];
     file.read_exact(&mut start).ok()?;
@@ -181,11 +181,16 @@ pub fn read(path: &Path, part: Part) -> Option<(Mark, State)> {
         Part::Window(from, to) => (closed.select(from, i64::MAX), actions.select(from, to)),
         _ => (0..closed.len(), 0..actions.len()),
     };
-    for f in closed.read(&mut file, records_at, closed_range, |r| r.follow_up())? {
+    for f in closed.read(&mut file, records_at, closed_range, |r, _| {
+        r.follow_up().map(Some)
+    })? {
         state.follow_ups.insert(f.id.clone(), f);
     }
     let actions_at = records_at.checked_add(closed.bytes())?;
-    let decoded = actions.read(&mut file, actions_at, action_range, |r| r.action())?;
+    let only = client.filter(|_| part != Part::All);
+    let decoded = actions.read(&mut file, actions_at, action_range, |r, end| {
+        r.action_of(only, end)
+    })?;
     state.actions.reserve(decoded.len());
     for a in decoded {
         state.actions.insert(a.id.clone(), a);
@@ -221,13 +226,14 @@ impl Timed {
         self.instants.partition_point(|&at| at < from)..self.instants.partition_point(|&at| at < to)
     }
 
-    /// Reads and decodes the records in `range` from the section starting at `at`.
+    /// Reads the records in `range` from the section starting at `at`, decoding each
+    /// (given where it ends) into `Some(record)`, or `Some(None)` to pass over it.
     fn read<T>(
         &self,
         file: &mut File,
         at: usize,
         range: std::ops::Range<usize>,
-        decode: impl Fn(&mut Reader<'_>) -> Option<T>,
+        decode: impl Fn(&mut Reader<'_>, usize) -> Option<Option<T>>,
     ) -> Option<Vec<T>> {
         let (from, to) = (*self.places.get(range.start)?, *self.places.get(range.end)?);
         let mut bytes = vec![0; to.checked_sub(from)?.min(1 << 30)];
@@ -239,11 +245,11 @@ impl Timed {
             at: 0,
         };
         let mut out = Vec::with_capacity(range.len());
-        for &place in &self.places[range] {
-            if r.at != place - from {
+        for pair in self.places[range.start..=range.end].windows(2) {
+            if r.at != pair[0] - from {
                 return None;
             }
-            out.push(decode(&mut r)?);
+            out.extend(decode(&mut r, pair[1].checked_sub(from)?)?);
         }
         (r.at == bytes.len()).then_some(out)
     }
@@ -384,6 +390,20 @@ impl<'a> Reader<'a> {
         places.is_sorted().then_some(Timed { instants, places })
     }
 
+    /// The action here if it is `client`'s (or any, without one); else skips to `end`.
+    fn action_of(&mut self, client: Option<&str>, end: usize) -> Option<Option<Action>> {
+        if let Some(client) = client {
+            let start = self.at;
+            let (_, _, owner) = (self.bytes()?, self.u64()?, self.bytes()?);
+            if owner != client.as_bytes() {
+                self.at = end;
+                return Some(None);
+            }
+            self.at = start;
+        }
+        self.action().map(Some)
+    }
+
     fn action(&mut self) -> Option<Action> {
         let id = self.string()?;
         let num = self.u64()?;
@@ -505,20 +525,20 @@ mod tests {
         let path = dir.path().join("snap");
         let bytes = encode(&mark, &state);
         std::fs::write(&path, &bytes).unwrap();
-        let (read_mark, read_state) = read(&path, Part::All).unwrap();
+        let (read_mark, read_state) = read(&path, Part::All, None).unwrap();
         assert_eq!(read_mark, mark);
         assert_eq!(read_state.clients, state.clients);
         assert_eq!(read_state.actions, state.actions);
         assert_eq!(read_state.follow_ups, state.follow_ups);
         assert_eq!(read_state.next_num(), state.next_num());
-        let (_, head) = read(&path, Part::Head).unwrap();
+        let (_, head) = read(&path, Part::Head, None).unwrap();
         assert_eq!(
             (&head.clients, head.actions.len(), head.next_num()),
             (&state.clients, 0, state.next_num())
         );
         for cut in [0, 10, 17, bytes.len() / 2, bytes.len() - 1] {
             std::fs::write(&path, &bytes[..cut]).unwrap();
-            assert!(read(&path, Part::All).is_none(), "cut at {cut}");
+            assert!(read(&path, Part::All, None).is_none(), "cut at {cut}");
         }
     }
 }

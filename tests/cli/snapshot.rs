@@ -40,8 +40,19 @@ fn snapshot(env: &Env) -> PathBuf {
 
 /// What the everyday commands answer, as JSON.
 fn answers(env: &Env) -> Vec<String> {
-    let commands: [&[&str]; 6] = [
+    let commands: [&[&str]; 9] = [
         &["actions"],
+        &["actions", "--client", "client 3"],
+        &["actions", "--since", "2026-11-01"],
+        &[
+            "actions",
+            "--client",
+            "Client 4",
+            "--since",
+            "2026-06-01",
+            "--until",
+            "2026-09-30",
+        ],
         &["clients"],
         &["upcoming", "--days", "30"],
         &["report", "week"],
