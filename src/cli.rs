@@ -7,13 +7,22 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::dates::{Month, Week, When};
 use crate::model::Kind;
 
-const AFTER_HELP: &str = "\
-WHEN is one of: today, tomorrow, yesterday, a weekday (fri = the coming Friday, \
-next fri = Friday next week, last fri), +3d, -2d, 2w, in 3 days, 3 days ago, \
-YYYY-MM-DD, YYYY-MM-DD HH:MM.
+/// The forms a WHEN takes, shown under every command that reads one.
+macro_rules! when_forms {
+    () => {
+        "WHEN is one of: today, tomorrow, yesterday, a weekday (fri = the coming Friday, \
+         next fri = Friday next week, last fri), +3d, -2d, 2w, in 3 days, 3 days ago, \
+         YYYY-MM-DD, YYYY-MM-DD HH:MM."
+    };
+}
 
-Run `extramile` alone for today's view: what is overdue and due today, this week's \
-actions, your streak, and clients you are neglecting.";
+const WHEN_FORMS: &str = when_forms!();
+
+const AFTER_HELP: &str = concat!(
+    when_forms!(),
+    "\n\nRun `extramile` alone for today's view: what is overdue and due today, this week's \
+     actions, your streak, and clients you are neglecting."
+);
 
 /// Log the extra mile you went for each client, keep the follow-ups you promised,
 /// and see each week whom you served, what slipped, and who is being neglected.
@@ -31,11 +40,11 @@ pub struct Cli {
     pub store: Option<PathBuf>,
 
     /// How to print records and reports
-    #[arg(long, global = true, value_enum, ignore_case = true, default_value_t = Format::Table)]
+    #[arg(long, global = true, value_enum, ignore_case = true, help_heading = "Global options", default_value_t = Format::Table)]
     pub format: Format,
 
     /// When to use colour (NO_COLOR turns `auto` off)
-    #[arg(long, global = true, value_enum, ignore_case = true, default_value_t = ColorChoice::Auto)]
+    #[arg(long, global = true, value_enum, ignore_case = true, help_heading = "Global options", default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
     #[command(subcommand)]
@@ -62,13 +71,14 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Record an extra mile you went for a client
-    #[command(
-        after_help = "Example: extramile log Acme fixed their export before they noticed --kind fix --follow-up fri"
-    )]
+    #[command(after_help = concat!(
+        "Example: extramile log Acme fixed their export before they noticed --kind fix --follow-up fri\n\n",
+        when_forms!()
+    ))]
     Log(LogArgs),
 
     /// Schedule a follow-up you promised a client
-    #[command(visible_alias = "fu")]
+    #[command(visible_alias = "fu", after_help = WHEN_FORMS)]
     FollowUp(FollowUpArgs),
 
     /// Mark follow-ups done
@@ -79,6 +89,7 @@ pub enum Command {
     },
 
     /// Move follow-ups to a new due date
+    #[command(after_help = WHEN_FORMS)]
     Snooze {
         /// Follow-up numbers, as `upcoming` shows them
         #[arg(required = true, value_name = "ID")]
@@ -110,6 +121,7 @@ pub enum Command {
     },
 
     /// List logged actions, oldest first
+    #[command(after_help = WHEN_FORMS)]
     Actions(ActionsArgs),
 
     /// All clients with their last touch, follow-ups and cadence status
@@ -123,6 +135,7 @@ pub enum Command {
     Report(ReportCommand),
 
     /// Correct an action or follow-up
+    #[command(after_help = WHEN_FORMS)]
     Edit(EditArgs),
 
     /// Delete an action or follow-up (`undo` brings it back)
