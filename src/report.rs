@@ -111,7 +111,7 @@ pub fn client_summaries(state: &State, today: NaiveDate) -> Vec<ClientSummary> {
         }
     }
     let mut summaries: Vec<ClientSummary> = by_client.into_values().collect();
-    summaries.sort_by_key(|s| s.client.to_lowercase());
+    summaries.sort_by_cached_key(|s| s.client.to_lowercase());
     summaries
 }
 
@@ -123,7 +123,7 @@ pub fn start_of(day: NaiveDate) -> DateTime<FixedOffset> {
 /// Clients past their cadence on `today`, most neglected first.
 pub fn neglected(summaries: &[ClientSummary]) -> Vec<&ClientSummary> {
     let mut out: Vec<&ClientSummary> = summaries.iter().filter(|s| s.cadence.is_past()).collect();
-    out.sort_by_key(|s| {
+    out.sort_by_cached_key(|s| {
         let days_past = match s.cadence {
             Cadence::Past { days_past } => days_past,
             _ => 0,
@@ -331,11 +331,7 @@ pub fn period(
             .map(local_date);
     }
     let mut by_client: Vec<ClientPeriod> = rows.into_values().collect();
-    by_client.sort_by(|a, b| {
-        b.actions
-            .cmp(&a.actions)
-            .then_with(|| a.client.to_lowercase().cmp(&b.client.to_lowercase()))
-    });
+    by_client.sort_by_cached_key(|c| (std::cmp::Reverse(c.actions), c.client.to_lowercase()));
     slipped.sort_by_key(|s| (std::cmp::Reverse(s.days_late), s.id));
 
     let summaries = client_summaries(state, as_of);

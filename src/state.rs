@@ -200,7 +200,7 @@ impl State {
             0 => Ok(ClientMatch::New(name)),
             1 => Ok(ClientMatch::Existing(candidates[0])),
             _ => {
-                candidates.sort_by_key(|c| c.name.to_lowercase());
+                candidates.sort_by_cached_key(|c| c.name.to_lowercase());
                 let names: Vec<&str> = candidates.iter().map(|c| c.name.as_str()).collect();
                 Err(UsageError::new(format!(
                     "'{name}' matches several clients: {}; type more of the name",
@@ -251,7 +251,7 @@ impl State {
     /// Clients by name, case-insensitively.
     pub fn clients_by_name(&self) -> Vec<&Client> {
         let mut clients: Vec<&Client> = self.clients.values().collect();
-        clients.sort_by_key(|c| c.name.to_lowercase());
+        clients.sort_by_cached_key(|c| c.name.to_lowercase());
         clients
     }
 }
