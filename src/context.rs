@@ -87,9 +87,22 @@ impl Context {
             crate::report::start_of(from),
             crate::report::start_of(until),
         );
-        let loaded = self
-            .store
-            .load_window(start.timestamp(), end.timestamp(), None)?;
+        self.load_window_of(start.timestamp(), end.timestamp(), None, as_of)
+    }
+
+    /// Reads the clients, every follow-up, and one client's actions (by id).
+    pub fn load_client(&self, client: &str) -> Result<State> {
+        self.load_window_of(i64::MIN, i64::MAX, Some(client), self.today())
+    }
+
+    fn load_window_of(
+        &self,
+        from: i64,
+        to: i64,
+        client: Option<&str>,
+        as_of: NaiveDate,
+    ) -> Result<State> {
+        let loaded = self.store.load_window(from, to, client)?;
         self.warn_torn(loaded.torn_bytes);
         // Sums over all actions hold only while none is dated after `as_of`.
         let later = loaded

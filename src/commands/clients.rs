@@ -149,7 +149,14 @@ fn client_json(client: &Client) -> Value {
 
 /// The client's card and timeline (`client NAME`, `report client NAME`).
 pub fn card(ctx: &Context, name: &str) -> Result<()> {
-    let state = ctx.load()?;
+    let id = ctx
+        .store
+        .load_clients()?
+        .state
+        .existing_client(name)?
+        .id
+        .clone();
+    let state = ctx.load_client(&id)?;
     let client = state.existing_client(name)?;
     ctx.print(&card_view(&state, client, ctx.today()))
 }

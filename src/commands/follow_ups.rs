@@ -169,19 +169,20 @@ pub fn follow_up_view(
 ) -> View {
     let mut table = Table::new(&["#", "Client", "Follow-up", "Due", "When"], empty);
     for f in rows {
-        let tone = if f.is_overdue(today) {
-            Tone::Alert
+        // Overdue rows stand out whole; a follow-up due today only in its "when".
+        let (row_tone, when_tone) = if f.is_overdue(today) {
+            (Tone::Alert, Tone::Alert)
         } else if f.due == today {
-            Tone::Bold
+            (Tone::Plain, Tone::Bold)
         } else {
-            Tone::Plain
+            (Tone::Plain, Tone::Plain)
         };
         table.row(vec![
-            f.num.to_string().into(),
-            state.client_name(&f.client).into(),
-            f.text.as_str().into(),
-            show_date(f.due).into(),
-            Cell::new(humanize_due(f.due, today), tone),
+            Cell::new(f.num.to_string(), row_tone),
+            Cell::new(state.client_name(&f.client), row_tone),
+            Cell::new(f.text.as_str(), row_tone),
+            Cell::new(show_date(f.due), row_tone),
+            Cell::new(humanize_due(f.due, today), when_tone),
         ]);
     }
     let json = rows

@@ -40,8 +40,10 @@ fn snapshot(env: &Env) -> PathBuf {
 
 /// What the everyday commands answer, as JSON.
 fn answers(env: &Env) -> Vec<String> {
-    let commands: [&[&str]; 9] = [
+    let commands: [&[&str]; 11] = [
         &["actions"],
+        &["client", "client 3"],
+        &["report", "client", "Client 12"],
         &["actions", "--client", "client 3"],
         &["actions", "--since", "2026-11-01"],
         &[
