@@ -75,10 +75,66 @@ pub fn union(ours: &[Change], theirs: &[Change]) -> Union {
 /// (old number, new number, id) of each record given a new number.
 pub type Renumbered = Vec<(u64, u64, String)>;
 
-/// New versions of the records whose short number another record also has: of each
-/// group, the record with the smallest id (ids begin with their creation time) keeps
-/// the number and the others get new ones, in id order. Returns them with the mapping.
-pub fn renumber(state: &State) -> (Vec<Record>, Renumbered) {
+/// What both sides did independently that the union can't hold twice, settled the same
+/// way whichever side merges into which:
+/// - clients both created under the same name (case aside) become one: the one with the
+///   smallest id stays, the others' actions and follow-ups move to it, they are deleted;
+/// - short numbers both gave to different records: of each group the record with the
+///   smallest id (ids begin with their creation time) keeps the number, the others get
+///   new ones, in id order.
+///
+/// Returns the new versions of the records, and the renumbering.
+pub fn settle(state: &State) -> (Vec<Record>, Renumbered) {
+    let mut changed: HashMap<String, Record> = HashMap::new();
+
+    let mut by_name: HashMap<String, Vec<&str>> = HashMap::new();
+    for c in state.clients.values() {
+        by_name
+            .entry(c.name.to_lowercase())
+            .or_default()
+            .push(&c.id);
+    }
+    let mut moved: HashMap<&str, &str> = HashMap::new();
+    for mut ids in by_name.into_values().filter(|ids| ids.len() > 1) {
+        ids.sort();
+        let keeper = ids[0];
+        let mut kept = state.clients[keeper].clone();
+        for &other in &ids[1..] {
+            moved.insert(other, keeper);
+            let other_client = &state.clients[other];
+            kept.tier = kept.tier.or_else(|| other_client.tier.clone());
+            kept.cadence_days = kept.cadence_days.or(other_client.cadence_days);
+            changed.insert(
+                other.to_string(),
+                Record::Deleted {
+                    id: other.to_string(),
+                    num: None,
+                },
+            );
+        }
+        if kept != state.clients[keeper] {
+            changed.insert(keeper.to_string(), Record::Client(kept));
+        }
+    }
+    for a in state
+        .actions
+        .values()
+        .filter(|a| moved.contains_key(a.client.as_str()))
+    {
+        let mut a = a.clone();
+        a.client = moved[a.client.as_str()].to_string();
+        changed.insert(a.id.clone(), Record::Action(a));
+    }
+    for f in state
+        .follow_ups
+        .values()
+        .filter(|f| moved.contains_key(f.client.as_str()))
+    {
+        let mut f = f.clone();
+        f.client = moved[f.client.as_str()].to_string();
+        changed.insert(f.id.clone(), Record::FollowUp(f));
+    }
+
     let mut by_num: HashMap<u64, Vec<&str>> = HashMap::new();
     for a in state.actions.values() {
         by_num.entry(a.num).or_default().push(&a.id);
@@ -93,10 +149,10 @@ pub fn renumber(state: &State) -> (Vec<Record>, Renumbered) {
     }
     losers.sort_by(|a, b| a.1.cmp(b.1));
     let mut next = state.next_num();
-    let mut records = Vec::new();
     let mut mapping = Vec::new();
     for (old, id) in losers {
-        let record = match state.record(id) {
+        let record = changed.remove(id).or_else(|| state.record(id));
+        let record = match record {
             Some(Record::Action(mut a)) => {
                 a.num = next;
                 Record::Action(a)
@@ -108,9 +164,11 @@ pub fn renumber(state: &State) -> (Vec<Record>, Renumbered) {
             _ => continue,
         };
         mapping.push((old, next, id.to_string()));
-        records.push(record);
+        changed.insert(id.to_string(), record);
         next += 1;
     }
+    let mut records: Vec<Record> = changed.into_values().collect();
+    records.sort_by(|a, b| a.id().cmp(b.id()));
     (records, mapping)
 }
 
@@ -178,17 +236,36 @@ mod tests {
             let mut ids: Vec<String> = state.actions.keys().cloned().collect();
             ids.sort();
             let id = format!("{}{step}", if on_a { "A" } else { "B" });
-            let record = match (op % 3, ids.get(target as usize % ids.len().max(1))) {
+            let records = match (op % 4, ids.get(target as usize % ids.len().max(1))) {
                 (1, Some(existing)) => {
-                    action(existing, state.actions[existing].num, &format!("edit {id}"))
+                    vec![action(
+                        existing,
+                        state.actions[existing].num,
+                        &format!("edit {id}"),
+                    )]
                 }
-                (2, Some(existing)) => Record::Deleted {
+                (2, Some(existing)) => vec![Record::Deleted {
                     id: existing.clone(),
                     num: None,
-                },
-                _ => action(&format!("a-{id}"), state.next_num(), &id),
+                }],
+                // Both sides may create a client of the same name, and log for it.
+                (3, _) if !state.clients.values().any(|c| c.name == "Shared") => {
+                    let shared = Client {
+                        id: format!("s-{id}"),
+                        name: "Shared".into(),
+                        tier: None,
+                        cadence_days: None,
+                        created: at(step as i64),
+                    };
+                    let mut first = action(&format!("a-{id}"), state.next_num(), &id);
+                    if let Record::Action(a) = &mut first {
+                        a.client = shared.id.clone();
+                    }
+                    vec![Record::Client(shared), first]
+                }
+                _ => vec![action(&format!("a-{id}"), state.next_num(), &id)],
             };
-            side.push(change(&id, step as i64 + 1, vec![record]));
+            side.push(change(&id, step as i64 + 1, records));
         }
         (a, b)
     }
@@ -197,15 +274,16 @@ mod tests {
         let mut out: Vec<String> = state
             .actions
             .values()
-            .map(|a| format!("{} {} {}", a.id, a.num, a.text))
+            .map(|a| format!("{} {} {} {}", a.id, a.num, a.client, a.text))
             .collect();
+        out.extend(state.clients.keys().cloned());
         out.sort();
         out
     }
 
     proptest! {
         #[test]
-        fn merging_is_commutative_and_idempotent(ops in proptest::collection::vec((any::<bool>(), 0u8..3, 0u8..8), 0..24)) {
+        fn merging_is_commutative_and_idempotent(ops in proptest::collection::vec((any::<bool>(), 0u8..4, 0u8..8), 0..24)) {
             let (a, b) = journals(&ops);
             let ab = union(&a, &b);
             let ba = union(&b, &a);
@@ -214,9 +292,19 @@ mod tests {
             let again = union(&ab.changes, &b);
             prop_assert_eq!(again.added, 0);
             prop_assert_eq!(records(&fold(&again.changes)), records(&fold(&ab.changes)));
-            let (ab_fix, _) = renumber(&fold(&ab.changes));
-            let (ba_fix, _) = renumber(&fold(&ba.changes));
-            prop_assert_eq!(ab_fix, ba_fix);
+            let (ab_fix, _) = settle(&fold(&ab.changes));
+            let (ba_fix, _) = settle(&fold(&ba.changes));
+            prop_assert_eq!(&ab_fix, &ba_fix);
+            // Settled: one client per name, one record per number, none orphaned.
+            let mut settled = fold(&ab.changes);
+            for record in &ab_fix {
+                settled.apply(record);
+            }
+            let names: HashSet<String> = settled.clients.values().map(|c| c.name.to_lowercase()).collect();
+            prop_assert_eq!(names.len(), settled.clients.len());
+            let nums: HashSet<u64> = settled.actions.values().map(|a| a.num).collect();
+            prop_assert_eq!(nums.len(), settled.actions.len());
+            prop_assert!(settled.actions.values().all(|a| settled.clients.contains_key(&a.client)));
         }
     }
 
@@ -253,8 +341,39 @@ mod tests {
         state.insert(client());
         state.insert(action("id-2", 2, "desktop's #2"));
         state.insert(action("id-1", 2, "laptop's #2"));
-        let (records, mapping) = renumber(&state);
+        let (records, mapping) = settle(&state);
         assert_eq!(mapping, [(2, 3, "id-2".to_string())]);
         assert_eq!(records.len(), 1);
+    }
+
+    #[test]
+    fn clients_created_twice_under_one_name_become_one() {
+        let mut state = State::default();
+        state.insert(client());
+        let twin = Client {
+            id: "d".into(),
+            name: "ACME".into(),
+            tier: Some("A".into()),
+            cadence_days: None,
+            created: at(1),
+        };
+        state.insert(Record::Client(twin));
+        let mut on_twin = action("x", 5, "logged for the twin");
+        if let Record::Action(a) = &mut on_twin {
+            a.client = "d".into();
+        }
+        state.insert(on_twin);
+        let (records, _) = settle(&state);
+        let mut folded = state.clone();
+        for r in &records {
+            folded.apply(r);
+        }
+        assert_eq!(folded.clients.len(), 1);
+        assert_eq!(
+            folded.clients["c"].tier.as_deref(),
+            Some("A"),
+            "the keeper takes what it lacked"
+        );
+        assert_eq!(folded.actions["x"].client, "c");
     }
 }

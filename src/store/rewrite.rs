@@ -59,15 +59,15 @@ fn describe(state: &State, id: &str) -> String {
     }
 }
 
-/// A journal of `header` and `changes`, plus a change renumbering records whose short
-/// numbers collide; checked by reading it back. Returns its bytes, state and the
+/// A journal of `header` and `changes`, plus a change settling what both sides did
+/// independently (see `merge::settle`); checked by reading it back. Returns its bytes, state and the
 /// renumbering.
 pub fn merged_journal(
     header: &[u8],
     mut changes: Vec<Change>,
     at: DateTime<FixedOffset>,
 ) -> Result<(Vec<u8>, State, Renumbered)> {
-    let (records, mapping) = crate::merge::renumber(&crate::merge::fold(&changes));
+    let (records, mapping) = crate::merge::settle(&crate::merge::fold(&changes));
     if !records.is_empty() {
         changes.push(Change {
             at,

@@ -42,12 +42,19 @@ fn merge_takes_the_union_keeps_the_newest_change_and_renumbers_collisions() {
     );
     desktop.ok_at("2026-11-18 09:30", &["done", "2"]);
 
+    // Both meet a new client the same day.
+    laptop.ok_at(
+        "2026-11-19 09:00",
+        &["log", "Initech", "met them at the fair"],
+    );
+    desktop.ok_at("2026-11-19 11:00", &["log", "initech", "sent the brochure"]);
+
     let laptop_file = laptop.store();
     let out = desktop.ok(&["merge", laptop_file.to_str().unwrap()]);
-    assert!(out.contains("Merged 2 new change(s)"), "{out}");
+    assert!(out.contains("Merged 3 new change(s)"), "{out}");
     assert!(out.contains("Changed on both sides, the newest change kept: action #1 (Acme: edited on the laptop, later)"), "{out}");
     assert!(
-        out.contains("Renumbered #3 → #4"),
+        out.contains("Renumbered #3 → #5"),
         "both laptops gave out #3: {out}"
     );
     assert!(out.contains("kept as"), "{out}");
@@ -59,7 +66,21 @@ fn merge_takes_the_union_keeps_the_newest_change_and_renumbers_collisions() {
         .iter()
         .map(|a| format!("#{} {}", a["id"], a["text"].as_str().unwrap()))
         .collect();
-    assert_eq!(texts.len(), 3);
+    assert_eq!(texts.len(), 5);
+    let clients = desktop.json(&["clients"]);
+    let initech: Vec<&Value> = clients
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| {
+            c["client"]
+                .as_str()
+                .unwrap()
+                .eq_ignore_ascii_case("initech")
+        })
+        .collect();
+    assert_eq!(initech.len(), 1, "one Initech, not two: {clients}");
+    assert_eq!(initech[0]["actions"], 2);
     assert!(
         texts.contains(&"#1 edited on the laptop, later".to_string()),
         "{texts:?}"
