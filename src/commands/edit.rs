@@ -70,11 +70,11 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
                     .into());
                 }
                 let mut new = a.clone();
-                if let Some(text) = &text {
+                if let Some(text) = text.as_ref().filter(|t| **t != a.text) {
                     said.push(format!("text '{}' → '{text}'", a.text));
                     new.text = text.clone();
                 }
-                if let Some(kind) = args.kind {
+                if let Some(kind) = args.kind.filter(|k| *k != a.kind) {
                     said.push(format!("kind {} → {kind}", a.kind));
                     new.kind = kind;
                 }
@@ -85,10 +85,12 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
                         )
                         .into());
                     }
-                    said.push(format!("time {} → {}", show_at(a.at), show_at(at)));
-                    new.at = at;
+                    if at != a.at {
+                        said.push(format!("time {} → {}", show_at(a.at), show_at(at)));
+                        new.at = at;
+                    }
                 }
-                if let Some(tags) = &tags {
+                if let Some(tags) = tags.as_ref().filter(|t| **t != a.tags) {
                     said.push(format!(
                         "tags [{}] → [{}]",
                         a.tags.join(" "),
@@ -96,7 +98,7 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
                     ));
                     new.tags = tags.clone();
                 }
-                if let Some(c) = &client {
+                if let Some(c) = client.as_ref().filter(|c| c.id != a.client) {
                     said.push(format!(
                         "client {} → {}",
                         state.client_name(&a.client),
@@ -117,15 +119,15 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
                     .into());
                 }
                 let mut new = f.clone();
-                if let Some(text) = &text {
+                if let Some(text) = text.as_ref().filter(|t| **t != f.text) {
                     said.push(format!("text '{}' → '{text}'", f.text));
                     new.text = text.clone();
                 }
-                if let Some(due) = due {
+                if let Some(due) = due.filter(|d| *d != f.due) {
                     said.push(format!("due {} → {}", show_date(f.due), show_date(due)));
                     new.due = due;
                 }
-                if let Some(c) = &client {
+                if let Some(c) = client.as_ref().filter(|c| c.id != f.client) {
                     said.push(format!(
                         "client {} → {}",
                         state.client_name(&f.client),

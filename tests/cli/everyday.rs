@@ -277,6 +277,16 @@ fn edit_delete_and_undo_say_what_they_changed() {
         env.ok(&["edit", "1", "--client", "Globex"])
             .contains("client Acme → Globex")
     );
+    let before = env.store_bytes();
+    assert_eq!(
+        env.ok(&["edit", "2", "--due", "2026-12-01"]),
+        "#2: nothing changed.\n"
+    );
+    assert_eq!(
+        env.store_bytes(),
+        before,
+        "an edit to the same value writes nothing"
+    );
     env.fails(2, &["edit", "2", "--kind", "fix"]);
     env.fails(2, &["edit", "1", "--due", "fri"]);
     env.fails(2, &["edit", "1"]);
