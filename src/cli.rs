@@ -51,6 +51,21 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// Whether `--format` is given more than once. clap refuses that on one level, but
+/// lets a global option given before and after the subcommand through, the later
+/// winning; DESIGN.md allows one `--format` per command.
+pub fn format_given_twice(args: &[std::ffi::OsString]) -> bool {
+    let given = args
+        .iter()
+        .take_while(|a| *a != "--")
+        .filter(|a| {
+            a.to_str()
+                .is_some_and(|a| a == "--format" || a.starts_with("--format="))
+        })
+        .count();
+    given > 1
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Table,
@@ -408,6 +423,27 @@ mod tests {
             ])
             .is_err()
         );
+        let args = |list: &[&str]| {
+            list.iter()
+                .map(std::ffi::OsString::from)
+                .collect::<Vec<_>>()
+        };
+        assert!(format_given_twice(&args(&[
+            "extramile",
+            "--format",
+            "json",
+            "clients",
+            "--format=csv"
+        ])));
+        assert!(!format_given_twice(&args(&[
+            "extramile",
+            "--format",
+            "json",
+            "log",
+            "A",
+            "--",
+            "--format"
+        ])));
         let cli = Cli::try_parse_from(["extramile", "clients", "--format", "csv"]).unwrap();
         assert_eq!(cli.format, Format::Csv);
     }

@@ -5,7 +5,12 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = extramile::cli::Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if extramile::cli::format_given_twice(&args) {
+        eprintln!("error: the argument '--format <FORMAT>' cannot be used multiple times");
+        return ExitCode::from(2);
+    }
+    let cli = extramile::cli::Cli::parse_from(args);
     match extramile::commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,

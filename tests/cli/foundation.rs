@@ -96,6 +96,7 @@ fn bad_input_exits_2_with_one_line_and_leaves_the_store_byte_identical() {
         &["report", "month", "--month", "2026-13"],
         &["client", "Acme", "--cadence", "fortnightly"],
         &["clients", "--format", "json", "--format", "csv"],
+        &["--format", "json", "clients", "--format", "csv"],
         &["frobnicate"],
     ];
     for args in cases {
