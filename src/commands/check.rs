@@ -15,6 +15,16 @@ pub fn run(ctx: &Context) -> Result<()> {
     }
     let bytes = ctx.store.read_shared()?;
     let mut health = crate::check::check(&bytes);
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    for stale in crate::store::stale_temp_files(dir) {
+        health.warnings.push(format!(
+            "{} was left by an interrupted write and holds nothing the journal needs; it is safe to delete",
+            stale.display()
+        ));
+    }
     if let Some(mode) = open_permissions(path) {
         health.warnings.push(format!(
             "{} can be read by other users (mode {mode:o}); run: chmod 600 {}",

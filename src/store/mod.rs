@@ -19,8 +19,8 @@ mod journal;
 mod rewrite;
 mod snapshot;
 
-pub use files::write_atomically;
 use files::{create_private_dir, private_options};
+pub use files::{stale_temp_files, write_atomically};
 pub use journal::{Change, FORMAT, Loaded, VERSION, check_header, parse_journal};
 use journal::{Header, parse_changes};
 pub use rewrite::{Compacted, MergeReport, merged_journal};

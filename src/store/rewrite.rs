@@ -156,6 +156,12 @@ impl Store {
         }
 
         let backup = self.replace(&bytes, &new, &check.state, at)?;
+        // Temp files a killed rewrite left behind hold nothing the journal needs.
+        if let Some(dir) = self.journal.parent() {
+            for stale in super::stale_temp_files(dir) {
+                let _ = fs::remove_file(stale);
+            }
+        }
         let covers = new.len() as u64;
         Ok(Compacted {
             before: bytes.len() as u64,

@@ -420,6 +420,33 @@ fn compact_keeps_every_record_and_a_backup_and_stops_undo() {
 }
 
 #[test]
+fn temp_files_left_by_a_killed_rewrite_are_reported_and_compact_removes_them() {
+    let env = Env::new();
+    env.ok(&["log", "Acme", "one"]);
+    let dir = env.store().parent().unwrap().to_path_buf();
+    let stale = dir.join(".extramile-tmp-abc123");
+    let fresh = dir.join(".extramile-tmp-def456");
+    std::fs::write(&stale, "half a journal").unwrap();
+    std::fs::write(&fresh, "someone writing right now").unwrap();
+    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    std::fs::File::options()
+        .write(true)
+        .open(&stale)
+        .unwrap()
+        .set_modified(two_hours_ago)
+        .unwrap();
+    let health = env.json(&["check"]);
+    let warnings = health["warnings"].to_string();
+    assert!(
+        warnings.contains("abc123") && !warnings.contains("def456"),
+        "{warnings}"
+    );
+    env.ok(&["compact"]);
+    assert!(!stale.exists(), "the stale one is removed");
+    assert!(fresh.exists(), "a recent one may belong to a live writer");
+}
+
+#[test]
 fn compact_refuses_a_damaged_journal_and_changes_nothing() {
     let env = Env::new();
     env.ok(&["log", "Acme", "one"]);
