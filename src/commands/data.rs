@@ -57,9 +57,11 @@ pub fn import(ctx: &Context, file: &Path) -> Result<()> {
     }
     let bytes =
         std::fs::read(file).with_context(|| format!("could not read {}", file.display()))?;
-    let (added, updated, unchanged) = ctx.store.change("import", ctx.now, |loaded| {
+    // The closure takes the file's bytes, so they are freed before the change is written.
+    let (added, updated, unchanged) = ctx.store.change("import", ctx.now, move |loaded| {
         let plan = plan_import(&loaded.state, &bytes, ctx.now)
             .with_context(|| format!("could not import {}", file.display()))?;
+        drop(bytes);
         let counts = (plan.added, plan.updated, plan.unchanged);
         Ok((plan.records.into(), counts))
     })?;
