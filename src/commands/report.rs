@@ -168,6 +168,10 @@ fn rep_name(path: &Path) -> String {
     }
 }
 
+/// How many slipped follow-ups the report's table shows (JSON has them all): a backlog
+/// of hundreds would bury the rest of the report.
+const SLIPPED_SHOWN: usize = 25;
+
 /// The JSON of a week or month: every figure the table shows.
 fn period_json(p: &Period) -> serde_json::Map<String, Value> {
     let t = &p.totals;
@@ -316,7 +320,7 @@ fn period_view(title: &str, p: &Period, weeks: Option<&[(Week, Totals)]>, json: 
         &["#", "Client", "Follow-up", "Due", "Slipped"],
         "Nothing slipped.",
     );
-    for s in &p.slipped {
+    for s in p.slipped.iter().take(SLIPPED_SHOWN) {
         let how = match s.how {
             "done-late" => format!("done {} late", days(s.days_late)),
             _ => format!("{} overdue", days(s.days_late)),
@@ -330,6 +334,20 @@ fn period_view(title: &str, p: &Period, weeks: Option<&[(Week, Totals)]>, json: 
         ]);
     }
     blocks.push(Block::Table(slipped));
+    if let Some(more) = p
+        .slipped
+        .len()
+        .checked_sub(SLIPPED_SHOWN)
+        .filter(|n| *n > 0)
+    {
+        blocks.push(Block::Line(
+            format!(
+                "… and {more} more, less late; `extramile overdue` lists all that are overdue, \
+                 --format json every one."
+            )
+            .into(),
+        ));
+    }
 
     blocks.push(Block::Heading("Neglected".into()));
     let mut neglected = Table::new(

@@ -406,3 +406,31 @@ fn tables_fit_the_width_they_are_given() {
     let widest = out.lines().map(|l| l.chars().count()).max().unwrap();
     assert!(widest <= 80, "widest line is {widest}:\n{out}");
 }
+
+#[test]
+fn a_long_backlog_of_slipped_follow_ups_is_cut_short_in_the_table_not_in_json() {
+    let env = Env::new();
+    let mut csv = String::from("type,client,text,due\n");
+    for i in 0..30 {
+        csv += &format!("follow-up,Acme,promise {i},2026-11-{:02}\n", 1 + i % 15);
+    }
+    let file = env.dir.path().join("backlog.csv");
+    std::fs::write(&file, csv).unwrap();
+    env.ok(&["import", file.to_str().unwrap()]);
+    let table = env.ok(&["report", "week"]);
+    assert!(
+        table.contains("… and 5 more, less late; `extramile overdue` lists all"),
+        "{table}"
+    );
+    assert!(
+        table.contains("promise 0 ") && !table.contains("promise 29 "),
+        "the most overdue are shown"
+    );
+    assert_eq!(
+        env.json(&["report", "week"])["slipped"]
+            .as_array()
+            .unwrap()
+            .len(),
+        30
+    );
+}
