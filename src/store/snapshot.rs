@@ -6,7 +6,11 @@
 //! never trusted over the journal and can be deleted at any time.
 //!
 //! The format is a compact binary one: a small head (clients, the highest short
-//! number) that `log` reads alone, then every action and follow-up.
+//! number, each client's action count and last touch) that `log` reads alone; then the
+//! open follow-ups; then indexes of the closed follow-ups (by when they closed) and of
+//! the actions (by their time), each entry a time and a byte offset; then those
+//! records. A report reads the head, the open follow-ups and the indexes, and decodes
+//! only the records of the weeks it shows.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -18,7 +22,7 @@ use crate::model::{Action, Client, FollowUp, Kind, Status};
 use crate::state::{ActionIndex, Activity, State};
 
 const MAGIC: &[u8; 8] = b"EXMSNAP\x03";
-/// The magic, the head's length, and where the action records start.
+/// The magic, the head's length, and where the indexed records start.
 const PREFIX: usize = 24;
 /// Bytes of the journal, ending where the snapshot stops, kept to recognise it.
 pub const TAIL: usize = 64;
