@@ -16,8 +16,9 @@ pub struct State {
     pub follow_ups: HashMap<String, FollowUp>,
     /// The highest short number ever given, deleted records included, so none is reused.
     max_num: u64,
-    /// Set when `actions` holds only the actions of a window of time (read from the
-    /// snapshot): what every action adds up to.
+    /// Set when this was read for a window of time (from the snapshot): `actions` holds
+    /// only the window's actions (or one client's), `follow_ups` only those open or
+    /// closed since the window began, and this sums up every action.
     pub all_actions: Option<ActionIndex>,
 }
 
