@@ -32,9 +32,11 @@ pub fn run(ctx: &Context) -> Result<()> {
             path.display()
         ));
     }
-    if health.problems.is_empty() && !ctx.store.verify_snapshot()? {
-        health.warnings.push(format!(
-            "the snapshot beside {} disagreed with the journal and was removed; the next command rebuilds it",
+    if health.problems.is_empty()
+        && let Some(problem) = ctx.store.check_snapshot()?
+    {
+        health.problems.push(format!(
+            "{}.snapshot: {problem}; it was removed and rebuilt from the journal, which is unharmed",
             path.display()
         ));
     }

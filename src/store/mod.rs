@@ -64,13 +64,33 @@ pub enum Need {
 /// How much of the journal a read went through.
 #[derive(Debug, Default, Clone, Copy)]
 struct Source {
-    /// The journal's length when read, and without a cut-short last line.
+    /// The journal's length and stamp when read, and its length without a cut-short
+    /// last line.
     journal_len: u64,
+    stamp: snapshot::Stamp,
     complete_len: u64,
+    /// CRC-32 of the journal's first `complete_len` bytes.
+    crc: u32,
     /// Whole-line bytes parsed from the journal (after the snapshot, when one was used).
     parsed: u64,
     /// Whether the state read holds every record (not only the snapshot's head).
     whole: bool,
+    /// What became of the snapshot.
+    snapshot: Snapshot,
+}
+
+/// What a read made of the snapshot.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum Snapshot {
+    /// Not consulted (undo reads every change).
+    #[default]
+    NotAsked,
+    /// Checked against the journal, and used.
+    Used,
+    /// Believed, but it could not answer (a window after edits, or a long way behind).
+    Passed,
+    /// Missing, damaged, or made for other journal bytes: rebuilt by this command.
+    Rejected,
 }
 
 /// Journal bytes read past the snapshot before a new snapshot is written.
@@ -145,7 +165,7 @@ impl Store {
         }
         let _lock = self.lock_shared();
         let (loaded, source) = self.read(Need::State)?;
-        self.refresh_snapshot(&loaded.state, source.parsed, source.complete_len);
+        self.refresh_snapshot(&loaded.state, &source);
         Ok(loaded)
     }
 
@@ -158,29 +178,54 @@ impl Store {
         }
         let _lock = self.lock_shared();
         let (loaded, source) = self.read_for(Need::Window(from, to), client)?;
-        if source.whole {
-            self.refresh_snapshot(&loaded.state, source.parsed, source.complete_len);
-        }
+        self.refresh_snapshot(&loaded.state, &source);
         Ok(loaded)
     }
 
-    /// Compares what the snapshot and the journal after it say with the whole journal
-    /// folded. When they differ the snapshot is removed (the next read rebuilds it) and
-    /// this returns false; true when they agree or there is no usable snapshot.
-    pub fn verify_snapshot(&self) -> Result<bool> {
+    /// Checks the snapshot against the whole journal folded, and writes a fresh one.
+    /// Returns what was wrong with the old one: damaged (a checksum fails), stale (made
+    /// for journal bytes that have since changed), or disagreeing with the journal.
+    pub fn check_snapshot(&self) -> Result<Option<String>> {
         let _lock = self.lock_shared();
-        let (from_snapshot, _) = self.read(Need::State)?;
-        let (from_journal, _) = self.read(Need::History)?;
-        let (a, b) = (&from_snapshot.state, &from_journal.state);
-        let agree = a.clients == b.clients
-            && a.actions == b.actions
-            && a.follow_ups == b.follow_ups
-            && a.next_num() == b.next_num();
-        if !agree {
-            fs::remove_file(self.snapshot_path())
-                .with_context(|| format!("could not remove {}", self.snapshot_path().display()))?;
+        let (full, source) = self.read(Need::History)?;
+        let path = self.snapshot_path();
+        let problem = if !path.exists() {
+            None
+        } else if let Some(snap) = snapshot::read(&path, snapshot::Part::All, None) {
+            let mut file = File::open(&self.journal)?;
+            let metadata = file.metadata()?;
+            let (len, stamp) = (metadata.len(), snapshot::Stamp::of(&metadata));
+            if self.believe(&mut file, &snap, len, stamp)? {
+                let mut delta = Vec::new();
+                file.seek(SeekFrom::Start(snap.mark.covers))?;
+                file.read_to_end(&mut delta)?;
+                let agree = parse_changes(snap.state, &delta, None)
+                    .is_some_and(|loaded| same_records(&loaded.state, &full.state));
+                (!agree).then(|| "the snapshot disagrees with the journal".to_string())
+            } else {
+                Some(
+                    "the snapshot is stale: the journal bytes it was made from have changed since \
+                     (edited by hand, or replaced)"
+                        .to_string(),
+                )
+            }
+        } else {
+            Some("the snapshot is damaged (a checksum does not match)".to_string())
+        };
+        if problem.is_some() {
+            fs::remove_file(&path)
+                .with_context(|| format!("could not remove {}", path.display()))?;
         }
-        Ok(agree)
+        if !self.read_only {
+            self.write_snapshot(
+                &full.state,
+                source.complete_len,
+                source.crc,
+                source.journal_len,
+                source.stamp,
+            );
+        }
+        Ok(problem)
     }
 
     /// The journal's bytes, read under a shared lock so no writer is halfway through a
@@ -242,22 +287,30 @@ impl Store {
         make: impl FnOnce(&Loaded) -> Result<(Draft, T)>,
     ) -> Result<T> {
         let _lock = self.lock_exclusive()?;
-        let (mut loaded, source) = if self.journal.exists() {
-            self.read(need)?
+        let (mut loaded, mut source) = if self.journal.exists() {
+            let (loaded, mut source) = self.read(need)?;
+            if need == Need::History && self.is_sealed() {
+                source.snapshot = Snapshot::Used;
+            }
+            (loaded, source)
         } else {
-            (
-                Loaded::default(),
-                Source {
-                    whole: true,
-                    ..Source::default()
-                },
-            )
+            (Loaded::default(), Source::default())
         };
         let (draft, out) = make(&loaded)?;
         if draft.records.is_empty() {
             return Ok(out);
         }
-        self.create_if_missing()?;
+        if let Some(header) = self.create_if_missing()? {
+            let len = header.len() as u64;
+            source = Source {
+                journal_len: len,
+                complete_len: len,
+                crc: crc32fast::hash(&header),
+                parsed: len,
+                whole: true,
+                ..Source::default()
+            };
+        }
         if loaded.torn_bytes > 0 {
             self.set_aside_torn_tail(source.journal_len, loaded.torn_bytes)?;
         }
@@ -268,18 +321,51 @@ impl Store {
             records: draft.records,
             undoes: draft.undoes,
         };
-        let journal_len = self.append(&change)?;
-        if source.whole && need != Need::History {
+        let mut line = serde_json::to_vec(&change)?;
+        line.push(b'\n');
+        let journal_len = self.append(&line)?;
+        let stamp = snapshot::Stamp::of(&fs::metadata(&self.journal)?);
+        // Keep the snapshot in step: rebuilt when it was rejected or is far behind,
+        // else sealed at the journal's new length and stamp.
+        let mut crc = crc32fast::Hasher::new_with_initial_len(source.crc, source.complete_len);
+        crc.update(&line);
+        let after = Source {
+            journal_len,
+            stamp,
+            complete_len: journal_len,
+            crc: crc.finalize(),
+            parsed: source.parsed + line.len() as u64,
+            whole: source.whole && need != Need::History,
+            snapshot: source.snapshot,
+        };
+        if after.whole {
             for record in change.records {
                 loaded.state.insert(record);
             }
-            self.refresh_snapshot(
-                &loaded.state,
-                source.parsed + journal_len - source.complete_len,
-                journal_len,
+        }
+        if !self.refresh_snapshot(&loaded.state, &after) && source.snapshot == Snapshot::Used {
+            snapshot::write_seal(
+                &self.snapshot_path(),
+                snapshot::Seal {
+                    len: journal_len,
+                    stamp,
+                },
             );
         }
         Ok(out)
+    }
+
+    /// Whether the snapshot is sealed at the journal as it is now.
+    fn is_sealed(&self) -> bool {
+        let Ok(metadata) = fs::metadata(&self.journal) else {
+            return false;
+        };
+        let seal = snapshot::Seal {
+            len: metadata.len(),
+            stamp: snapshot::Stamp::of(&metadata),
+        };
+        snapshot::read(&self.snapshot_path(), snapshot::Part::Head, None)
+            .is_some_and(|snap| snap.seal == Some(seal) && snap.mark.covers <= seal.len)
     }
 
     fn snapshot_path(&self) -> PathBuf {
@@ -298,37 +384,48 @@ impl Store {
     fn read_for(&self, need: Need, client: Option<&str>) -> Result<(Loaded, Source)> {
         let mut file = File::open(&self.journal)
             .with_context(|| format!("could not read the store {}", self.journal.display()))?;
-        let journal_len = file.metadata()?.len();
+        let metadata = file.metadata()?;
+        let (journal_len, stamp) = (metadata.len(), snapshot::Stamp::of(&metadata));
         let parts = match need {
             Need::History => vec![],
             Need::Clients => vec![snapshot::Part::Head],
             Need::Window(from, to) => vec![snapshot::Part::Window(from, to), snapshot::Part::All],
             Need::State => vec![snapshot::Part::All],
         };
+        let mut outcome = Snapshot::NotAsked;
         for part in parts {
-            let Some((mark, state)) = snapshot::read(&self.snapshot_path(), part, client) else {
+            let Some(snap) = snapshot::read(&self.snapshot_path(), part, client) else {
+                outcome = Snapshot::Rejected;
                 break;
             };
-            if !snapshot::matches(&mark, &mut file, journal_len)
-                || (part == snapshot::Part::Head && journal_len - mark.covers > LIGHT_READ_LIMIT)
-            {
+            if outcome != Snapshot::Passed && !self.believe(&mut file, &snap, journal_len, stamp)? {
+                outcome = Snapshot::Rejected;
+                break;
+            }
+            outcome = Snapshot::Passed;
+            let covers = snap.mark.covers;
+            if part == snapshot::Part::Head && journal_len - covers > LIGHT_READ_LIMIT {
                 break;
             }
             let mut delta = Vec::new();
-            file.seek(SeekFrom::Start(mark.covers))
+            file.seek(SeekFrom::Start(covers))
                 .and_then(|_| file.read_to_end(&mut delta))
                 .with_context(|| format!("could not read the store {}", self.journal.display()))?;
             // A window holds only some actions, so it can take new ones but not edits.
             let only_new_actions =
-                matches!(part, snapshot::Part::Window(..)).then(|| state.max_num());
-            if let Some(loaded) = parse_changes(state, &delta, only_new_actions) {
-                let parsed = (delta.len() - loaded.torn_bytes) as u64;
-                let whole = part == snapshot::Part::All;
+                matches!(part, snapshot::Part::Window(..)).then(|| snap.state.max_num());
+            if let Some(loaded) = parse_changes(snap.state, &delta, only_new_actions) {
+                let parsed = delta.len() - loaded.torn_bytes;
+                let mut crc = crc32fast::Hasher::new_with_initial_len(snap.mark.crc, covers);
+                crc.update(&delta[..parsed]);
                 let source = Source {
                     journal_len,
-                    complete_len: mark.covers + parsed,
-                    parsed,
-                    whole,
+                    stamp,
+                    complete_len: covers + parsed as u64,
+                    crc: crc.finalize(),
+                    parsed: parsed as u64,
+                    whole: part == snapshot::Part::All,
+                    snapshot: Snapshot::Used,
                 };
                 return Ok((loaded, source));
             }
@@ -338,56 +435,93 @@ impl Store {
             .and_then(|_| file.read_to_end(&mut bytes))
             .with_context(|| format!("could not read the store {}", self.journal.display()))?;
         let loaded = parse_journal(&self.journal, &bytes, need == Need::History)?;
-        let complete_len = (bytes.len() - loaded.torn_bytes) as u64;
+        let complete_len = bytes.len() - loaded.torn_bytes;
         let source = Source {
             journal_len: bytes.len() as u64,
-            complete_len,
-            parsed: complete_len,
+            stamp,
+            complete_len: complete_len as u64,
+            crc: crc32fast::hash(&bytes[..complete_len]),
+            parsed: complete_len as u64,
             whole: true,
+            snapshot: outcome,
         };
         Ok((loaded, source))
     }
 
-    /// Writes a new snapshot of `state`, which holds the journal's first `covers` bytes,
-    /// when `unsnapshotted` of them were read from the journal rather than a snapshot.
-    /// Best effort: a store in a read-only directory works without one.
-    fn refresh_snapshot(&self, state: &State, unsnapshotted: u64, covers: u64) {
-        if self.read_only || unsnapshotted < REFRESH_AFTER {
-            return;
+    /// Whether a snapshot was made from the bytes the journal still begins with. When
+    /// the journal is as the last trusting writer sealed it (same length, times and
+    /// inode), yes; else the bytes it covers are read and compared by checksum, and a
+    /// match is sealed so the next read need not do it again.
+    fn believe(
+        &self,
+        file: &mut File,
+        snap: &snapshot::Contents,
+        journal_len: u64,
+        stamp: snapshot::Stamp,
+    ) -> Result<bool> {
+        let covers = snap.mark.covers;
+        if covers > journal_len {
+            return Ok(false);
         }
-        let Ok(mark) = self.mark_at(covers) else {
-            return;
+        let seal = snapshot::Seal {
+            len: journal_len,
+            stamp,
         };
-        let _ = write_atomically(&self.snapshot_path(), &snapshot::encode(&mark, state));
+        if snap.seal == Some(seal) {
+            return Ok(true);
+        }
+        let mut crc = crc32fast::Hasher::new();
+        let mut buffer = vec![0; 1 << 20];
+        let mut left = covers;
+        file.seek(SeekFrom::Start(0))?;
+        while left > 0 {
+            let chunk = &mut buffer[..left.min(1 << 20) as usize];
+            file.read_exact(chunk)
+                .with_context(|| format!("could not read the store {}", self.journal.display()))?;
+            crc.update(chunk);
+            left -= chunk.len() as u64;
+        }
+        let same = crc.finalize() == snap.mark.crc;
+        if same && !self.read_only {
+            snapshot::write_seal(&self.snapshot_path(), seal);
+        }
+        Ok(same)
     }
 
-    /// The journal's format line and the bytes ending at `covers`, to recognise it by.
-    fn mark_at(&self, covers: u64) -> Result<snapshot::Mark> {
-        let mut file = File::open(&self.journal)?;
-        let mut start = vec![0; 4096.min(covers as usize)];
-        file.read_exact(&mut start)?;
-        let header_end = start
-            .iter()
-            .position(|&b| b == b'\n')
-            .context("no format line")?
-            + 1;
-        start.truncate(header_end);
-        let tail_len = (snapshot::TAIL as u64).min(covers);
-        let mut tail = vec![0; tail_len as usize];
-        file.seek(SeekFrom::Start(covers - tail_len))?;
-        file.read_exact(&mut tail)?;
-        let length = file.metadata()?;
-        let modified = if length.len() == covers {
-            snapshot::modified(&length).unwrap_or(0)
-        } else {
-            0
-        };
-        Ok(snapshot::Mark {
-            covers,
-            header: start,
-            tail,
-            modified,
-        })
+    /// Writes a new snapshot of `state`, the journal's first `covers` bytes (CRC-32
+    /// `crc`), when the snapshot was rejected or `unsnapshotted` of those bytes were read
+    /// from the journal rather than a snapshot. Best effort: a store in a read-only
+    /// directory works without one.
+    fn refresh_snapshot(&self, state: &State, source: &Source) -> bool {
+        let due = source.snapshot == Snapshot::Rejected || source.parsed >= REFRESH_AFTER;
+        if self.read_only || !source.whole || !due {
+            return false;
+        }
+        self.write_snapshot(
+            state,
+            source.complete_len,
+            source.crc,
+            source.journal_len,
+            source.stamp,
+        )
+    }
+
+    /// Writes a snapshot of `state` for the journal's first `covers` bytes, sealed when
+    /// that is the whole journal (`journal_len` long, stamped `stamp`).
+    fn write_snapshot(
+        &self,
+        state: &State,
+        covers: u64,
+        crc: u32,
+        journal_len: u64,
+        stamp: snapshot::Stamp,
+    ) -> bool {
+        let mark = snapshot::Mark { covers, crc };
+        let seal = (journal_len == covers).then_some(snapshot::Seal {
+            len: journal_len,
+            stamp,
+        });
+        write_atomically(&self.snapshot_path(), &snapshot::encode(mark, seal, state)).is_ok()
     }
 
     fn read_bytes(&self) -> Result<Vec<u8>> {
@@ -415,16 +549,19 @@ impl Store {
     }
 
     /// Creates the journal with its format line, atomically: it appears whole or not at all.
-    fn create_if_missing(&self) -> Result<()> {
+    /// Returns the format line when it created the journal.
+    fn create_if_missing(&self) -> Result<Option<Vec<u8>>> {
         if self.journal.exists() {
-            return Ok(());
+            return Ok(None);
         }
-        let header = serde_json::to_string(&Header {
+        let mut header = serde_json::to_vec(&Header {
             format: FORMAT.into(),
             version: VERSION,
         })?;
-        write_atomically(&self.journal, format!("{header}\n").as_bytes())
-            .with_context(|| format!("could not create the store {}", self.journal.display()))
+        header.push(b'\n');
+        write_atomically(&self.journal, &header)
+            .with_context(|| format!("could not create the store {}", self.journal.display()))?;
+        Ok(Some(header))
     }
 
     /// Moves a cut-short last line into a `.torn` file and cuts it off the journal.
@@ -457,17 +594,15 @@ impl Store {
             })
     }
 
-    /// Appends one change as one line; returns the journal's new length.
-    fn append(&self, change: &Change) -> Result<u64> {
-        let mut line = serde_json::to_vec(change)?;
-        line.push(b'\n');
+    /// Appends one change's line; returns the journal's new length.
+    fn append(&self, line: &[u8]) -> Result<u64> {
         let mut file = OpenOptions::new()
             .append(true)
             .open(&self.journal)
             .with_context(|| format!("could not open {} for writing", self.journal.display()))?;
         let length = file.metadata()?.len();
         // One write for the whole line: a crash leaves it whole or cut short, never mixed.
-        let written = file.write_all(&line).and_then(|()| file.sync_data());
+        let written = file.write_all(line).and_then(|()| file.sync_data());
         if let Err(err) = written {
             // A full disk or a file-size limit may have let part of the line through:
             // cut it off again so the journal ends on a whole change.
@@ -481,6 +616,14 @@ impl Store {
         }
         Ok(length + line.len() as u64)
     }
+}
+
+/// Whether two states hold the same records and give the same next number.
+pub fn same_records(a: &State, b: &State) -> bool {
+    a.clients == b.clients
+        && a.actions == b.actions
+        && a.follow_ups == b.follow_ups
+        && a.next_num() == b.next_num()
 }
 
 #[cfg(test)]
@@ -541,27 +684,80 @@ mod tests {
             && a.next_num() == b.next_num()
     }
 
+    /// Writes a snapshot of `state` marked as made from all of `bytes`, unsealed.
+    fn snapshot_of(store: &Store, bytes: &[u8], state: &State) {
+        let mark = snapshot::Mark {
+            covers: bytes.len() as u64,
+            crc: crc32fast::hash(bytes),
+        };
+        std::fs::write(store.snapshot_path(), snapshot::encode(mark, None, state)).unwrap();
+    }
+
     #[test]
-    fn a_snapshot_that_disagrees_with_the_journal_is_found_and_removed() {
+    fn a_snapshot_that_disagrees_with_the_journal_is_found_and_rebuilt() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("journal.jsonl"));
         let (bytes, states) = journal(3);
         std::fs::write(store.path(), &bytes).unwrap();
-        assert!(
-            store.verify_snapshot().unwrap(),
-            "no snapshot: nothing to disagree"
+        assert_eq!(
+            store.check_snapshot().unwrap(),
+            None,
+            "no snapshot: nothing wrong"
         );
-        // A snapshot with every mark of this journal but an older state.
-        let mark = store.mark_at(bytes.len() as u64).unwrap();
-        std::fs::write(store.snapshot_path(), snapshot::encode(&mark, &states[1])).unwrap();
+        assert!(store.snapshot_path().exists(), "check writes a fresh one");
+        // A snapshot marked as made from these bytes, but of an older state.
+        snapshot_of(&store, &bytes, &states[1]);
         assert_eq!(
             store.load().unwrap().state.actions.len(),
             0,
             "a matching snapshot is used as it is"
         );
-        assert!(!store.verify_snapshot().unwrap());
-        assert!(!store.snapshot_path().exists());
+        let problem = store.check_snapshot().unwrap().unwrap();
+        assert!(problem.contains("disagrees"), "{problem}");
         assert_eq!(store.load().unwrap().state.actions.len(), 3);
+        assert_eq!(store.check_snapshot().unwrap(), None);
+    }
+
+    #[test]
+    fn a_hand_edit_of_the_journal_is_seen_whatever_its_length_and_times() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("journal.jsonl"));
+        let (bytes, states) = journal(3);
+        std::fs::write(store.path(), &bytes).unwrap();
+        snapshot_of(&store, &bytes, &states[states.len() - 1]);
+        assert!(same(
+            &store.load().unwrap().state,
+            &states[states.len() - 1]
+        ));
+        // The same length, one letter changed in an old line.
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        let edited = text.replacen("note 1 ", "NOTE 1 ", 1);
+        assert_eq!(edited.len(), text.len());
+        std::fs::write(store.path(), &edited).unwrap();
+        let loaded = store.load().unwrap().state;
+        assert!(
+            loaded
+                .actions
+                .values()
+                .any(|a| a.text.starts_with("NOTE 1 "))
+        );
+        // The same again, with an append after the edit.
+        let (bytes, states) = journal(4);
+        let cut = journal(3).0.len();
+        std::fs::write(store.path(), &bytes[..cut]).unwrap();
+        snapshot_of(&store, &bytes[..cut], &states[states.len() - 2]);
+        let edited = String::from_utf8(bytes.clone())
+            .unwrap()
+            .replacen("note 2 ", "NOTE 2 ", 1);
+        std::fs::write(store.path(), &edited).unwrap();
+        let loaded = store.load().unwrap().state;
+        assert!(
+            loaded
+                .actions
+                .values()
+                .any(|a| a.text.starts_with("NOTE 2 "))
+        );
+        assert_eq!(loaded.actions.len(), 4);
     }
 
     #[test]

@@ -197,8 +197,10 @@ impl Store {
             )
         })?;
         let _ = fs::remove_file(self.snapshot_path());
-        if let Ok(mark) = self.mark_at(new.len() as u64) {
-            let _ = write_atomically(&self.snapshot_path(), &snapshot::encode(&mark, state));
+        if let Ok(metadata) = fs::metadata(&self.journal) {
+            let len = new.len() as u64;
+            let stamp = snapshot::Stamp::of(&metadata);
+            self.write_snapshot(state, len, crc32fast::hash(new), metadata.len(), stamp);
         }
         Ok(backup)
     }

@@ -1,18 +1,24 @@
 //! A derived snapshot of the current state beside the journal, so commands need not
-//! parse the whole history. It records how many journal bytes it covers and a copy of
-//! the journal's format line and of the bytes just before that point (each journal line
-//! ends with its change's unique id), and is used only when those still match the
-//! journal; otherwise the journal is read whole and the snapshot rewritten. It is
-//! never trusted over the journal and can be deleted at any time.
+//! parse the whole history. It is a cache that can never lie:
+//! - every part is checksummed (CRC-32): the head, the body of open follow-ups and
+//!   indexes, and each indexed record on its own; a part that fails its checksum makes
+//!   the whole snapshot unread, and the journal is read instead;
+//! - its mark says which journal bytes it was made from: how many, and their CRC-32;
+//! - its seal says what the file system reported about the journal (length, modified
+//!   and changed times, inode, device) the last time a writer that trusted the snapshot
+//!   appended to it. While the journal still looks exactly so, the bytes the snapshot
+//!   was made from are unchanged; when anything differs (a hand edit, `touch -r`, a
+//!   replacement by git or a sync tool) they are read again and compared by checksum.
 //!
-//! The format is a compact binary one: a small head (clients, the highest short
-//! number, each client's action count and last touch) that `log` reads alone; then the
-//! open follow-ups; then indexes of the closed follow-ups (by when they closed) and of
-//! the actions (by their time), each entry a time and a byte offset; then those
-//! records. A report reads the head, the open follow-ups and the indexes, and decodes
-//! only the records of the weeks it shows.
+//! The format is a compact binary one: the prefix (magic, lengths, seal, checksums);
+//! a small head (the mark, clients, the highest short number, each client's action
+//! count and last touch) that `log` reads alone; then the open follow-ups; then indexes
+//! of the closed follow-ups (by when they closed, or were created if later) and of the
+//! actions (by their time), each entry a time and a byte offset; then those records. A
+//! report reads the head, the open follow-ups and the indexes, and decodes only the
+//! records of the weeks it shows.
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
@@ -21,24 +27,71 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use crate::model::{Action, Client, FollowUp, Kind, Status};
 use crate::state::{ActionIndex, Activity, State};
 
-const MAGIC: &[u8; 8] = b"EXMSNAP\x03";
-/// The magic, the head's length, and where the indexed records start.
-const PREFIX: usize = 24;
-/// Bytes of the journal, ending where the snapshot stops, kept to recognise it.
-pub const TAIL: usize = 64;
+const MAGIC: &[u8; 8] = b"EXMSNAP\x04";
+/// Where the seal starts: after the magic, the head's length and where the records start.
+const SEAL_AT: usize = 24;
+/// The seal: the journal's length and stamp, and a checksum of both.
+const SEAL_LEN: usize = 8 + Stamp::LEN + 4;
+/// The magic, the two lengths, the seal, and the checksums of the head and of the body.
+const PREFIX: usize = SEAL_AT + SEAL_LEN + 8;
 
-/// Where a snapshot stands against its journal.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where a snapshot stands against its journal: the state after the journal's first
+/// `covers` bytes, whose CRC-32 is `crc`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Mark {
-    /// Journal bytes covered: the snapshot is the state after them.
     pub covers: u64,
-    /// The journal's format line, newline included.
-    pub header: Vec<u8>,
-    /// The (up to) `TAIL` journal bytes ending at `covers`.
-    pub tail: Vec<u8>,
-    /// The journal's modification time (nanoseconds since the epoch) when it was
-    /// exactly `covers` long: a journal of that length modified since was rewritten.
-    pub modified: u128,
+    pub crc: u32,
+}
+
+/// What the file system says about the journal: its times, and which file it is. Any
+/// write to the file (a hand edit, `touch -r`, a replacement) changes at least one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stamp {
+    modified: (i64, i64),
+    changed: (i64, i64),
+    inode: u64,
+    device: u64,
+}
+
+impl Stamp {
+    const LEN: usize = 48;
+
+    pub fn of(metadata: &std::fs::Metadata) -> Stamp {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            Stamp {
+                modified: (metadata.mtime(), metadata.mtime_nsec()),
+                changed: (metadata.ctime(), metadata.ctime_nsec()),
+                inode: metadata.ino(),
+                device: metadata.dev(),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let nanos = metadata
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            Stamp {
+                modified: (
+                    (nanos / 1_000_000_000) as i64,
+                    (nanos % 1_000_000_000) as i64,
+                ),
+                ..Stamp::default()
+            }
+        }
+    }
+}
+
+/// The journal as the last writer that trusted this snapshot left it: while the
+/// journal's length and stamp are still these, its first `Mark::covers` bytes are
+/// unchanged and need not be read to be believed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seal {
+    pub len: u64,
+    pub stamp: Stamp,
 }
 
 /// How much of a snapshot to read.
@@ -53,13 +106,30 @@ pub enum Part {
     All,
 }
 
-pub fn encode(mark: &Mark, state: &State) -> Vec<u8> {
+/// What a snapshot file holds, as far as it was read: every part checked against its
+/// checksum.
+pub struct Contents {
+    pub mark: Mark,
+    /// `None` when the seal's own checksum fails.
+    pub seal: Option<Seal>,
+    pub state: State,
+}
+
+fn crc(bytes: &[u8]) -> u32 {
+    crc32fast::hash(bytes)
+}
+
+/// The time a closed follow-up is indexed by: when it closed, or when it was created
+/// if that is later (imported or merged records can be closed before they arrived),
+/// so a window finds every follow-up created or closed in it.
+fn closed_key(f: &FollowUp) -> Option<i64> {
+    Some(f.closed_at?.timestamp().max(f.created.timestamp()))
+}
+
+pub fn encode(mark: Mark, seal: Option<Seal>, state: &State) -> Vec<u8> {
     let mut head = Writer::default();
     head.u64(mark.covers);
-    head.bytes(&mark.header);
-    head.bytes(&mark.tail);
-    head.u64((mark.modified >> 64) as u64);
-    head.u64(mark.modified as u64);
+    head.u32(mark.crc);
     head.u64(state.max_num());
     let clients = state.clients_by_name();
     head.u32(clients.len() as u32);
@@ -71,6 +141,8 @@ pub fn encode(mark: &Mark, state: &State) -> Vec<u8> {
         head.time(c.created);
     }
     let activity = state.client_activity(DateTime::<FixedOffset>::MAX_UTC.fixed_offset());
+    let mut activity: Vec<_> = activity.into_iter().collect();
+    activity.sort_by_key(|(client, _)| *client);
     head.u32(activity.len() as u32);
     for (client, (count, last)) in &activity {
         head.str(client);
@@ -79,11 +151,12 @@ pub fn encode(mark: &Mark, state: &State) -> Vec<u8> {
     }
 
     let mut body = Writer::default();
-    let open: Vec<&FollowUp> = state
+    let mut open: Vec<&FollowUp> = state
         .follow_ups
         .values()
         .filter(|f| f.closed_at.is_none())
         .collect();
+    open.sort_by_key(|f| f.num);
     body.u32(open.len() as u32);
     for f in open {
         body.follow_up(f);
@@ -91,7 +164,7 @@ pub fn encode(mark: &Mark, state: &State) -> Vec<u8> {
     let mut closed: Vec<(i64, &FollowUp)> = state
         .follow_ups
         .values()
-        .filter_map(|f| Some((f.closed_at?.timestamp(), f)))
+        .filter_map(|f| Some((closed_key(f)?, f)))
         .collect();
     closed.sort_by_key(|(at, f)| (*at, f.num));
     let closed = body.timed(&closed, Writer::follow_up);
@@ -104,10 +177,18 @@ pub fn encode(mark: &Mark, state: &State) -> Vec<u8> {
     let actions = body.timed(&actions, Writer::action);
 
     let records_at = PREFIX + head.0.len() + body.0.len();
+    let mut lengths = Vec::with_capacity(16);
+    lengths.extend_from_slice(&(head.0.len() as u64).to_le_bytes());
+    lengths.extend_from_slice(&(records_at as u64).to_le_bytes());
+    let mut head_crc = crc32fast::Hasher::new();
+    head_crc.update(&lengths);
+    head_crc.update(&head.0);
     let mut out = Vec::with_capacity(records_at + closed.len() + actions.len());
     out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&(head.0.len() as u64).to_le_bytes());
-    out.extend_from_slice(&(records_at as u64).to_le_bytes());
+    out.extend_from_slice(&lengths);
+    out.extend_from_slice(&encode_seal(seal));
+    out.extend_from_slice(&head_crc.finalize().to_le_bytes());
+    out.extend_from_slice(&crc(&body.0).to_le_bytes());
     out.extend(head.0);
     out.extend(body.0);
     out.extend(closed);
@@ -115,9 +196,61 @@ pub fn encode(mark: &Mark, state: &State) -> Vec<u8> {
     out
 }
 
-/// Reads a snapshot file, as much as `part` asks for. `None` for a missing, foreign or
-/// damaged file.
-pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<(Mark, State)> {
+/// A seal's bytes; all zeros (which never checks out) for none.
+fn encode_seal(seal: Option<Seal>) -> [u8; SEAL_LEN] {
+    let mut out = [0; SEAL_LEN];
+    let Some(seal) = seal else {
+        return out;
+    };
+    let mut w = Writer::default();
+    w.u64(seal.len);
+    let s = seal.stamp;
+    for v in [s.modified.0, s.modified.1, s.changed.0, s.changed.1] {
+        w.i64(v);
+    }
+    w.u64(s.inode);
+    w.u64(s.device);
+    let sum = crc(&w.0);
+    w.u32(sum);
+    out.copy_from_slice(&w.0);
+    out
+}
+
+fn decode_seal(bytes: &[u8]) -> Option<Seal> {
+    let (body, sum) = bytes.split_at(SEAL_LEN - 4);
+    if crc(body).to_le_bytes() != sum {
+        return None;
+    }
+    let mut r = Reader { bytes: body, at: 0 };
+    let len = r.u64()?;
+    let stamp = Stamp {
+        modified: (r.i64()?, r.i64()?),
+        changed: (r.i64()?, r.i64()?),
+        inode: r.u64()?,
+        device: r.u64()?,
+    };
+    Some(Seal { len, stamp })
+}
+
+/// Writes a new seal into the snapshot at `path`, in place. Best effort: a seal that
+/// is not written only means the next read checks the journal's bytes instead.
+pub fn write_seal(path: &Path, seal: Seal) {
+    use std::io::Write;
+    let Ok(mut file) = OpenOptions::new().read(true).write(true).open(path) else {
+        return;
+    };
+    let mut magic = [0u8; 8];
+    if file.read_exact(&mut magic).is_err() || &magic != MAGIC {
+        return;
+    }
+    let _ = file
+        .seek(SeekFrom::Start(SEAL_AT as u64))
+        .and_then(|_| file.write_all(&encode_seal(Some(seal))));
+}
+
+/// Reads a snapshot file, as much as `part` asks for, checking each part read against
+/// its checksum. `None` for a missing, foreign or damaged file.
+pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
     let mut file = File::open(path).ok()?;
     let mut start = [0u8; PREFIX];
     file.read_exact(&mut start).ok()?;
@@ -127,25 +260,36 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<(Mark, Stat
     let number =
         |at: usize| usize::try_from(u64::from_le_bytes(start[at..at + 8].try_into().ok()?)).ok();
     let (head_len, records_at) = (number(8)?, number(16)?);
+    let seal = decode_seal(&start[SEAL_AT..SEAL_AT + SEAL_LEN]);
+    let sums = &start[SEAL_AT + SEAL_LEN..];
+    let (head_sum, body_sum) = (&sums[..4], &sums[4..8]);
     // The head alone for `log`; else all up to the records, then the records asked for.
     let wanted = if part == Part::Head {
         head_len
     } else {
         records_at.checked_sub(PREFIX)?
     };
+    if head_len > wanted {
+        return None;
+    }
     let mut bytes = vec![0; wanted.min(1 << 30)];
     file.read_exact(&mut bytes).ok()?;
+    let mut head_crc = crc32fast::Hasher::new();
+    head_crc.update(&start[8..24]);
+    head_crc.update(&bytes[..head_len]);
+    if head_crc.finalize().to_le_bytes() != head_sum {
+        return None;
+    }
+    if part != Part::Head && crc(&bytes[head_len..]).to_le_bytes() != body_sum {
+        return None;
+    }
     let mut r = Reader {
         bytes: &bytes,
         at: 0,
     };
-    let (covers, header, tail) = (r.u64()?, r.bytes()?.to_vec(), r.bytes()?.to_vec());
-    let modified = (u128::from(r.u64()?) << 64) | u128::from(r.u64()?);
     let mark = Mark {
-        covers,
-        header,
-        tail,
-        modified,
+        covers: r.u64()?,
+        crc: r.u32()?,
     };
     let mut state = State::default();
     state.note_num(r.u64()?);
@@ -168,7 +312,7 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<(Mark, Stat
         return None;
     }
     if part == Part::Head {
-        return Some((mark, state));
+        return Some(Contents { mark, seal, state });
     }
     for _ in 0..r.u32()? {
         let f = r.follow_up()?;
@@ -179,8 +323,8 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<(Mark, Stat
     if r.at != bytes.len() {
         return None;
     }
-    // A window needs the follow-ups closed since it began (done in it, or still open
-    // at its end) and the actions in it.
+    // A window needs the follow-ups created or closed since it began (done in it, or
+    // still open at its end) and the actions in it.
     let (closed_range, action_range) = match part {
         Part::Window(from, to) => (closed.select(from, i64::MAX), actions.select(from, to)),
         _ => (0..closed.len(), 0..actions.len()),
@@ -206,7 +350,7 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<(Mark, Stat
         index.instants = actions.instants;
         state.all_actions = Some(index);
     }
-    Some((mark, state))
+    Some(Contents { mark, seal, state })
 }
 
 /// The index of records sorted by a time: each one's time and place.
@@ -250,45 +394,24 @@ impl Timed {
         };
         let mut out = Vec::with_capacity(range.len());
         for pair in self.places[range.start..=range.end].windows(2) {
-            if r.at != pair[0] - from {
+            let (start, end) = (pair[0] - from, pair[1].checked_sub(from)?);
+            // Each record ends with the checksum of its bytes.
+            let body_end = end.checked_sub(4)?;
+            let record = bytes.get(start..body_end)?;
+            if crc(record).to_le_bytes() != bytes[body_end..end] {
                 return None;
             }
-            out.extend(decode(&mut r, pair[1].checked_sub(from)?)?);
+            if r.at != start {
+                return None;
+            }
+            out.extend(decode(&mut r, body_end)?);
+            if r.at != body_end {
+                return None;
+            }
+            r.at = end;
         }
         (r.at == bytes.len()).then_some(out)
     }
-}
-
-/// Whether `mark` still describes the journal: same format line, long enough, and the
-/// same bytes just before the point it covers.
-pub fn matches(mark: &Mark, journal: &mut File, journal_len: u64) -> bool {
-    let tail_len = mark.tail.len() as u64;
-    if mark.covers > journal_len || tail_len > mark.covers || mark.header.is_empty() {
-        return false;
-    }
-    // Not appended to since: then not modified at all since.
-    if journal_len == mark.covers
-        && journal.metadata().ok().and_then(|m| modified(&m)) != Some(mark.modified)
-    {
-        return false;
-    }
-    let mut header = vec![0; mark.header.len()];
-    let mut tail = vec![0; mark.tail.len()];
-    let read = journal
-        .seek(SeekFrom::Start(0))
-        .and_then(|_| journal.read_exact(&mut header))
-        .and_then(|()| {
-            journal
-                .seek(SeekFrom::Start(mark.covers - tail_len))
-                .and_then(|_| journal.read_exact(&mut tail))
-        });
-    read.is_ok() && header == mark.header && tail == mark.tail
-}
-
-/// A file's modification time in nanoseconds since the epoch.
-pub fn modified(metadata: &std::fs::Metadata) -> Option<u128> {
-    let time = metadata.modified().ok()?;
-    Some(time.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos())
 }
 
 #[derive(Default)]
@@ -305,7 +428,10 @@ impl Writer {
         }
         for (_, record) in records {
             self.u64(out.0.len() as u64);
+            let start = out.0.len();
             encode(&mut out, record);
+            let sum = crc(&out.0[start..]);
+            out.u32(sum);
         }
         self.u64(out.0.len() as u64);
         out.0
@@ -521,21 +647,30 @@ mod tests {
         });
         let mark = Mark {
             covers: 1234,
-            header: b"{\"format\"}\n".to_vec(),
-            tail: b"xyz\n".to_vec(),
-            modified: 1 << 70,
+            crc: 0xdead_beef,
+        };
+        let seal = Seal {
+            len: 2000,
+            stamp: Stamp {
+                inode: 7,
+                ..Stamp::default()
+            },
         };
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("snap");
-        let bytes = encode(&mark, &state);
+        let bytes = encode(mark, Some(seal), &state);
         std::fs::write(&path, &bytes).unwrap();
-        let (read_mark, read_state) = read(&path, Part::All, None).unwrap();
-        assert_eq!(read_mark, mark);
+        let Contents {
+            mark: read_mark,
+            seal: read_seal,
+            state: read_state,
+        } = read(&path, Part::All, None).unwrap();
+        assert_eq!((read_mark, read_seal), (mark, Some(seal)));
         assert_eq!(read_state.clients, state.clients);
         assert_eq!(read_state.actions, state.actions);
         assert_eq!(read_state.follow_ups, state.follow_ups);
         assert_eq!(read_state.next_num(), state.next_num());
-        let (_, head) = read(&path, Part::Head, None).unwrap();
+        let head = read(&path, Part::Head, None).unwrap().state;
         assert_eq!(
             (&head.clients, head.actions.len(), head.next_num()),
             (&state.clients, 0, state.next_num())
