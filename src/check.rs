@@ -100,33 +100,12 @@ pub fn check(bytes: &[u8]) -> Health {
         }
     }
     let line_of = |id: &str| record_lines.get(id).map_or(0, |(line, _)| *line);
-    let mut numbers: HashMap<u64, &str> = HashMap::new();
-    let mut items: Vec<(u64, &str, &str, &str)> = state
-        .actions
-        .values()
-        .map(|a| (a.num, a.id.as_str(), a.client.as_str(), "action"))
-        .chain(
-            state
-                .follow_ups
-                .values()
-                .map(|f| (f.num, f.id.as_str(), f.client.as_str(), "follow-up")),
-        )
-        .collect();
-    items.sort();
-    for (num, id, client, kind) in items {
-        if let Some(other) = numbers.insert(num, id) {
-            health.problems.push(format!(
-                "line {}: #{num} is used by two records (the other is on line {})",
-                line_of(id),
-                line_of(other)
-            ));
+    for breach in crate::validate::state(&state) {
+        let mut problem = format!("line {}: {}", line_of(&breach.id), breach.message);
+        if let Some(other) = &breach.other {
+            problem += &format!(" (the other is on line {})", line_of(other));
         }
-        if !state.clients.contains_key(client) {
-            health.problems.push(format!(
-                "line {}: {kind} #{num} points at a client that does not exist",
-                line_of(id)
-            ));
-        }
+        health.problems.push(problem);
     }
     health.clients = state.clients.len();
     health.actions = state.actions.len();

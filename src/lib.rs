@@ -15,3 +15,4 @@ pub mod report;
 pub mod state;
 pub mod store;
 pub mod transfer;
+pub mod validate;

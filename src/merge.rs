@@ -14,8 +14,8 @@ use crate::store::Change;
 #[derive(Debug)]
 pub struct Union {
     pub changes: Vec<Change>,
-    /// Changes of `theirs` that `ours` did not have.
-    pub added: usize,
+    /// The ids of the changes of `theirs` that `ours` did not have.
+    pub added: Vec<String>,
     /// Ids of records that both sides changed since they parted.
     pub both_changed: Vec<String>,
 }
@@ -67,7 +67,7 @@ pub fn union(ours: &[Change], theirs: &[Change]) -> Union {
     }
     Union {
         changes,
-        added: new.len(),
+        added: new.iter().map(|c| c.id.clone()).collect(),
         both_changed,
     }
 }
@@ -75,16 +75,17 @@ pub fn union(ours: &[Change], theirs: &[Change]) -> Union {
 /// (old number, new number, id) of each record given a new number.
 pub type Renumbered = Vec<(u64, u64, String)>;
 
-/// What both sides did independently that the union can't hold twice, settled the same
-/// way whichever side merges into which:
-/// - clients both created under the same name (case aside) become one: the one with the
-///   smallest id stays, the others' actions and follow-ups move to it, they are deleted;
-/// - short numbers both gave to different records: of each group the record with the
-///   smallest id (ids begin with their creation time) keeps the number, the others get
-///   new ones, in id order.
+/// What both sides did independently that the union can't hold twice. In each group the
+/// record this store already had (in `ours`) wins, so nothing here changes under the
+/// user; between incoming records, the smallest id (ids begin with their creation time):
+/// - clients both created under the same name (case aside) become one: the winner
+///   stays, the others' actions and follow-ups move to it, they are deleted;
+/// - short numbers both gave to different records: the winner keeps the number, the
+///   others get new ones, in id order.
 ///
 /// Returns the new versions of the records, and the renumbering.
-pub fn settle(state: &State) -> (Vec<Record>, Renumbered) {
+pub fn settle(state: &State, ours: &State) -> (Vec<Record>, Renumbered) {
+    let rank = |id: &str| (ours.record(id).is_none(), id.to_string());
     let mut changed: HashMap<String, Record> = HashMap::new();
 
     let mut by_name: HashMap<String, Vec<&str>> = HashMap::new();
@@ -96,7 +97,7 @@ pub fn settle(state: &State) -> (Vec<Record>, Renumbered) {
     }
     let mut moved: HashMap<&str, &str> = HashMap::new();
     for mut ids in by_name.into_values().filter(|ids| ids.len() > 1) {
-        ids.sort();
+        ids.sort_by_key(|id| rank(id));
         let keeper = ids[0];
         let mut kept = state.clients[keeper].clone();
         for &other in &ids[1..] {
@@ -144,7 +145,7 @@ pub fn settle(state: &State) -> (Vec<Record>, Renumbered) {
     }
     let mut losers: Vec<(u64, &str)> = Vec::new();
     for (num, mut ids) in by_num.into_iter().filter(|(_, ids)| ids.len() > 1) {
-        ids.sort();
+        ids.sort_by_key(|id| rank(id));
         losers.extend(ids.into_iter().skip(1).map(|id| (num, id)));
     }
     losers.sort_by(|a, b| a.1.cmp(b.1));
@@ -170,6 +171,19 @@ pub fn settle(state: &State) -> (Vec<Record>, Renumbered) {
     let mut records: Vec<Record> = changed.into_values().collect();
     records.sort_by(|a, b| a.id().cmp(b.id()));
     (records, mapping)
+}
+
+/// The newest change that is neither an undo nor already undone.
+pub fn last_undoable(changes: &[Change]) -> Option<usize> {
+    let mut undone = std::collections::HashSet::new();
+    for (index, change) in changes.iter().enumerate().rev() {
+        if let Some(target) = &change.undoes {
+            undone.insert(target.as_str());
+        } else if !undone.contains(change.id.as_str()) {
+            return Some(index);
+        }
+    }
+    None
 }
 
 /// The state a list of changes folds to.
@@ -221,6 +235,7 @@ mod tests {
             command: "log".into(),
             records,
             undoes: None,
+            merged: Vec::new(),
             id: id.into(),
         }
     }
@@ -290,12 +305,12 @@ mod tests {
             prop_assert_eq!(records(&fold(&ab.changes)), records(&fold(&ba.changes)));
             prop_assert_eq!(ab.changes.iter().map(|c| &c.id).collect::<Vec<_>>(), ba.changes.iter().map(|c| &c.id).collect::<Vec<_>>());
             let again = union(&ab.changes, &b);
-            prop_assert_eq!(again.added, 0);
+            prop_assert!(again.added.is_empty());
             prop_assert_eq!(records(&fold(&again.changes)), records(&fold(&ab.changes)));
-            let (ab_fix, _) = settle(&fold(&ab.changes));
-            let (ba_fix, _) = settle(&fold(&ba.changes));
-            prop_assert_eq!(&ab_fix, &ba_fix);
-            // Settled: one client per name, one record per number, none orphaned.
+            let ours = fold(&a);
+            let (ab_fix, _) = settle(&fold(&ab.changes), &ours);
+            // Settled: one client per name, one record per number, none orphaned, and
+            // every record this side had keeps its number and client.
             let mut settled = fold(&ab.changes);
             for record in &ab_fix {
                 settled.apply(record);
@@ -305,6 +320,12 @@ mod tests {
             let nums: HashSet<u64> = settled.actions.values().map(|a| a.num).collect();
             prop_assert_eq!(nums.len(), settled.actions.len());
             prop_assert!(settled.actions.values().all(|a| settled.clients.contains_key(&a.client)));
+            for (id, mine) in &ours.actions {
+                if let Some(now) = settled.actions.get(id) {
+                    prop_assert_eq!(now.num, mine.num);
+                }
+            }
+            prop_assert!(crate::validate::state(&settled).is_empty());
         }
     }
 
@@ -341,9 +362,14 @@ mod tests {
         state.insert(client());
         state.insert(action("id-2", 2, "desktop's #2"));
         state.insert(action("id-1", 2, "laptop's #2"));
-        let (records, mapping) = settle(&state);
+        let (records, mapping) = settle(&state, &State::default());
         assert_eq!(mapping, [(2, 3, "id-2".to_string())]);
         assert_eq!(records.len(), 1);
+        // The record this store had keeps its number, whatever its id.
+        let mut ours = State::default();
+        ours.insert(action("id-2", 2, "desktop's #2"));
+        let (_, mapping) = settle(&state, &ours);
+        assert_eq!(mapping, [(2, 3, "id-1".to_string())]);
     }
 
     #[test]
@@ -363,7 +389,7 @@ mod tests {
             a.client = "d".into();
         }
         state.insert(on_twin);
-        let (records, _) = settle(&state);
+        let (records, _) = settle(&state, &State::default());
         let mut folded = state.clone();
         for r in &records {
             folded.apply(r);

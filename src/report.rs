@@ -342,7 +342,9 @@ pub fn period(
         by_kind,
         slipped,
         neglected: neglected(&summaries).into_iter().cloned().collect(),
-        streak_weeks: streak_weeks(state, Week::of(as_of)),
+        // The streak up to the reported week; a week still to come has its own (0 when
+        // nothing is logged in it yet).
+        streak_weeks: streak_weeks(state, Week::of(as_of.max(start))),
     }
 }
 

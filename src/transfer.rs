@@ -18,9 +18,12 @@ use crate::model::{
 };
 use crate::state::State;
 
-pub const CSV_HEADER: [&str; 12] = [
+/// The CSV columns: DESIGN's twelve, then what the store needs for a CSV export to
+/// import back unchanged (the short number, how often a follow-up was snoozed, and the
+/// action it follows up on).
+pub const CSV_HEADER: [&str; 15] = [
     "type", "id", "client", "kind", "text", "at", "due", "status", "done_at", "tags", "tier",
-    "cadence",
+    "cadence", "num", "snoozes", "action",
 ];
 
 /// What `export --format json` writes and `import` reads back.
@@ -56,13 +59,13 @@ pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
         let tier = c.tier.clone().unwrap_or_default();
         let at = c.created.to_rfc3339();
         csv.write_record([
-            "client", &c.id, &c.name, "", "", &at, "", "", "", "", &tier, &cadence,
+            "client", &c.id, &c.name, "", "", &at, "", "", "", "", &tier, &cadence, "", "", "",
         ])?;
     }
     for a in &data.actions {
         let client = state.client_name(&a.client);
         let at = a.at.to_rfc3339();
-        let tags = a.tags.join(";");
+        let (tags, num) = (a.tags.join(";"), a.num.to_string());
         csv.write_record([
             "action",
             &a.id,
@@ -76,12 +79,16 @@ pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
             &tags,
             "",
             "",
+            &num,
+            "",
+            "",
         ])?;
     }
     for f in &data.follow_ups {
         let client = state.client_name(&f.client);
         let (at, due) = (f.created.to_rfc3339(), f.due.to_string());
         let closed = f.closed_at.map(|at| at.to_rfc3339()).unwrap_or_default();
+        let (num, snoozes) = (f.num.to_string(), f.snoozes.to_string());
         csv.write_record([
             "follow-up",
             &f.id,
@@ -95,6 +102,9 @@ pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
             "",
             "",
             "",
+            &num,
+            &snoozes,
+            f.action.as_deref().unwrap_or(""),
         ])?;
     }
     csv.flush()?;
@@ -191,10 +201,20 @@ pub fn plan_import(state: &State, bytes: &[u8], now: DateTime<FixedOffset>) -> R
     } else {
         read_csv(bytes, now)?
     };
-    Ok(fold_in(state, incoming))
+    fold_in(state, incoming)
 }
 
-fn read_json(bytes: &[u8]) -> Result<Vec<Record>> {
+/// Records read from a file, before they are folded into the store.
+#[derive(Debug, Default)]
+struct Incoming {
+    records: Vec<Record>,
+    /// Where each came from ("row 3", "record 0f3a…"), for messages.
+    places: Vec<String>,
+    /// Ids of clients made up from a CSV name (no id column): matched by name only.
+    by_name: std::collections::HashSet<String>,
+}
+
+fn read_json(bytes: &[u8]) -> Result<Incoming> {
     let data: Export = serde_json::from_slice(bytes).context("not a JSON export of extramile")?;
     if data.format != "extramile-export" {
         bail!(
@@ -229,10 +249,18 @@ fn read_json(bytes: &[u8]) -> Result<Vec<Record>> {
             );
         }
     }
-    Ok(records)
+    let places = records
+        .iter()
+        .map(|r| format!("record {}", r.id()))
+        .collect();
+    Ok(Incoming {
+        records,
+        places,
+        by_name: Default::default(),
+    })
 }
 
-fn read_csv(bytes: &[u8], now: DateTime<FixedOffset>) -> Result<Vec<Record>> {
+fn read_csv(bytes: &[u8], now: DateTime<FixedOffset>) -> Result<Incoming> {
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
     let headers: Vec<String> = reader
         .headers()?
@@ -250,8 +278,8 @@ fn read_csv(bytes: &[u8], now: DateTime<FixedOffset>) -> Result<Vec<Record>> {
             CSV_HEADER.join(",")
         );
     }
-    let mut clients: HashMap<String, Client> = HashMap::new();
-    let mut records = Vec::new();
+    let mut clients: HashMap<String, (Client, String)> = HashMap::new();
+    let mut by_name = std::collections::HashSet::new();
     let mut pending = Vec::new();
     for (index, row) in reader.records().enumerate() {
         let number = index + 1;
@@ -272,28 +300,53 @@ fn read_csv(bytes: &[u8], now: DateTime<FixedOffset>) -> Result<Vec<Record>> {
             .map_err(|err| anyhow!("row {number}: {err}; nothing was imported"))?;
         match parsed {
             Row::Client(client) => {
-                clients.insert(client.name.to_lowercase(), client);
+                if fields["id"].is_empty() {
+                    by_name.insert(client.id.clone());
+                }
+                clients.insert(
+                    client.name.to_lowercase(),
+                    (client, format!("row {number}")),
+                );
             }
-            other => pending.push(other),
+            other => pending.push((other, format!("row {number}"))),
         }
     }
     // Rows may name a client that has no client row: make one, with a stable id.
-    for row in &mut pending {
+    for (row, place) in &mut pending {
         let name = row.client_name().to_string();
-        let client = clients
-            .entry(name.to_lowercase())
-            .or_insert_with(|| Client {
-                id: stable_id(&["client", &name.to_lowercase()]),
+        let (client, _) = clients.entry(name.to_lowercase()).or_insert_with(|| {
+            let id = stable_id(&["client", &name.to_lowercase()]);
+            by_name.insert(id.clone());
+            let client = Client {
+                id,
                 name: name.clone(),
                 tier: None,
                 cadence_days: None,
                 created: now,
-            });
+            };
+            (client, place.clone())
+        });
         row.set_client(&client.id);
     }
-    records.extend(clients.into_values().map(Record::Client));
-    records.extend(pending.into_iter().map(Row::into_record));
-    Ok(records)
+    let mut clients: Vec<(Client, String)> = clients.into_values().collect();
+    clients.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+    let mut incoming = Incoming {
+        by_name,
+        ..Incoming::default()
+    };
+    let rows = clients
+        .into_iter()
+        .map(|(c, place)| (Record::Client(c), place))
+        .chain(
+            pending
+                .into_iter()
+                .map(|(row, place)| (row.into_record(), place)),
+        );
+    for (record, place) in rows {
+        incoming.records.push(record);
+        incoming.places.push(place);
+    }
+    Ok(incoming)
 }
 
 enum Row {
@@ -329,6 +382,15 @@ impl Row {
 
 fn read_row(f: &HashMap<&str, String>, now: DateTime<FixedOffset>) -> Result<Row> {
     let client = clean_name("client", &f["client"])?;
+    let whole = |column: &str| -> Result<u64> {
+        match f[column].as_str() {
+            "" => Ok(0),
+            text => text
+                .parse()
+                .map_err(|_| anyhow!("'{column}' must be a whole number, not '{text}'")),
+        }
+    };
+    let num = whole("num")?;
     let text = || clean_text(std::slice::from_ref(&f["text"]));
     let id = |parts: &[&str]| {
         if f["id"].is_empty() {
@@ -373,7 +435,7 @@ fn read_row(f: &HashMap<&str, String>, now: DateTime<FixedOffset>) -> Result<Row
             let uid = id(&["action", &client.to_lowercase(), &text, &at.to_rfc3339()]);
             let action = Action {
                 id: uid,
-                num: 0,
+                num,
                 client: String::new(),
                 kind,
                 text,
@@ -401,15 +463,16 @@ fn read_row(f: &HashMap<&str, String>, now: DateTime<FixedOffset>) -> Result<Row
             let uid = id(&["follow-up", &client.to_lowercase(), &text, &due.to_string()]);
             let follow_up = FollowUp {
                 id: uid,
-                num: 0,
+                num,
                 client: String::new(),
                 text,
                 due,
                 status,
                 created,
                 closed_at: closed_at.filter(|_| status != Status::Open),
-                snoozes: 0,
-                action: None,
+                snoozes: u32::try_from(whole("snoozes")?)
+                    .map_err(|_| anyhow!("'snoozes' is out of range"))?,
+                action: Some(f["action"].clone()).filter(|a| !a.is_empty()),
             };
             Ok(Row::FollowUp(follow_up, client))
         }
@@ -455,9 +518,13 @@ fn stable_id(parts: &[&str]) -> String {
     )
 }
 
-/// Plans the records that bring `incoming` into `state`: new ones get short numbers,
-/// clients are matched by name, records already there unchanged are skipped.
-fn fold_in(state: &State, incoming: Vec<Record>) -> ImportPlan {
+/// Plans the records that bring `incoming` into `state`. Clients are matched as every
+/// command matches them: by id when the file gives one, else by their current name
+/// (case aside); an existing client keeps its name, and its tier and cadence unless
+/// the file gives others. Records already here keep their short numbers; new ones keep
+/// theirs when free, else get the next ones. Every record is checked as `log` checks
+/// what it writes, and the store after the import must keep every invariant.
+fn fold_in(state: &State, incoming: Incoming) -> Result<ImportPlan> {
     let mut plan = ImportPlan::default();
     let mut next = state.next_num();
     let mut used: std::collections::HashSet<u64> = state
@@ -466,7 +533,6 @@ fn fold_in(state: &State, incoming: Vec<Record>) -> ImportPlan {
         .map(|a| a.num)
         .chain(state.follow_ups.values().map(|f| f.num))
         .collect();
-    let mut client_ids: HashMap<String, String> = HashMap::new();
     let mut number = |wanted: u64, used: &mut std::collections::HashSet<u64>| {
         let num = if wanted > 0 && !used.contains(&wanted) {
             wanted
@@ -479,22 +545,43 @@ fn fold_in(state: &State, incoming: Vec<Record>) -> ImportPlan {
         used.insert(num);
         num
     };
-    for record in incoming {
+    let mut client_ids: HashMap<String, String> = HashMap::new();
+    let mut seen: HashMap<String, (Record, &str)> = HashMap::new();
+    for (record, place) in incoming.records.into_iter().zip(&incoming.places) {
+        if let Some(num) = record.num()
+            && num > crate::validate::MAX_NUM
+        {
+            bail!(
+                "{place}: #{num} is out of range; short numbers run from 1 to {}; nothing was imported",
+                crate::validate::MAX_NUM
+            );
+        }
         let record = match record {
             Record::Client(mut c) => {
-                let existing = state.clients.get(&c.id).or_else(|| {
+                let by_id = Some(&c.id)
+                    .filter(|id| !incoming.by_name.contains(*id))
+                    .and_then(|id| state.clients.get(id));
+                let wanted = c.name.to_lowercase();
+                let existing = by_id.or_else(|| {
                     state
                         .clients
                         .values()
-                        .find(|e| e.name.to_lowercase() == c.name.to_lowercase())
+                        .find(|e| e.name.to_lowercase() == wanted)
                 });
-                if let Some(e) = existing {
-                    client_ids.insert(c.id.clone(), e.id.clone());
-                    c.id = e.id.clone();
-                    c.created = e.created;
-                    c.tier = c.tier.or_else(|| e.tier.clone());
-                    c.cadence_days = c.cadence_days.or(e.cadence_days);
-                }
+                let id = match existing {
+                    Some(e) => {
+                        c.name = e.name.clone();
+                        c.created = e.created;
+                        c.tier = c.tier.or_else(|| e.tier.clone());
+                        c.cadence_days = c.cadence_days.or(e.cadence_days);
+                        e.id.clone()
+                    }
+                    // A made-up id that another record already has (a client since
+                    // renamed): this is a new client, with an id of its own.
+                    None if state.record(&c.id).is_some() => crate::model::new_id(),
+                    None => c.id.clone(),
+                };
+                client_ids.insert(std::mem::replace(&mut c.id, id.clone()), id);
                 Record::Client(c)
             }
             Record::Action(mut a) => {
@@ -515,6 +602,20 @@ fn fold_in(state: &State, incoming: Vec<Record>) -> ImportPlan {
             }
             deleted @ Record::Deleted { .. } => deleted,
         };
+        crate::validate::record(&record)
+            .map_err(|err| anyhow!("{place}: {err}; nothing was imported"))?;
+        if let Some((first, first_place)) = seen.get(record.id()) {
+            if *first != record {
+                bail!(
+                    "{place}: record {} is also {first_place}, with other content; \
+                     nothing was imported: keep one of them",
+                    record.id()
+                );
+            }
+            plan.unchanged += 1;
+            continue;
+        }
+        seen.insert(record.id().to_string(), (record.clone(), place));
         match state.record(record.id()) {
             Some(existing) if existing == record => plan.unchanged += 1,
             Some(_) => {
@@ -527,7 +628,12 @@ fn fold_in(state: &State, incoming: Vec<Record>) -> ImportPlan {
             }
         }
     }
-    plan
+    let mut after = state.clone();
+    for record in &plan.records {
+        after.apply(record);
+    }
+    crate::validate::whole(&after, "this import")?;
+    Ok(plan)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use crate::render::{Block, Cell, Tone, View};
 
 pub fn run(ctx: &Context) -> Result<()> {
     let path = ctx.store.path();
+    ctx.store.usable()?;
     if !ctx.store.exists() {
         bail!(
             "there is no store at {} yet; log an action to start one",

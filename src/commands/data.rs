@@ -59,8 +59,15 @@ pub fn import(ctx: &Context, file: &Path) -> Result<()> {
         std::fs::read(file).with_context(|| format!("could not read {}", file.display()))?;
     // The closure takes the file's bytes, so they are freed before the change is written.
     let (added, updated, unchanged) = ctx.store.change("import", ctx.now, move |loaded| {
-        let plan = plan_import(&loaded.state, &bytes, ctx.now)
-            .with_context(|| format!("could not import {}", file.display()))?;
+        // What the file holds is what was asked for: a bad row is a usage error.
+        let plan = plan_import(&loaded.state, &bytes, ctx.now).map_err(|err| {
+            let causes: Vec<String> = err.chain().map(ToString::to_string).collect();
+            UsageError::new(format!(
+                "could not import {}: {}",
+                file.display(),
+                causes.join(": ")
+            ))
+        })?;
         drop(bytes);
         let counts = (plan.added, plan.updated, plan.unchanged);
         Ok((plan.records.into(), counts))

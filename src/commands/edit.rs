@@ -7,9 +7,10 @@ use super::{client_for_write, show_at, show_date};
 use crate::cli::EditArgs;
 use crate::context::Context;
 use crate::error::UsageError;
+use crate::merge::last_undoable;
 use crate::model::{Record, clean_tags, clean_text, local_date};
-use crate::state::{Item, State};
-use crate::store::{Change, Draft};
+use crate::state::Item;
+use crate::store::Draft;
 
 pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
     let today = ctx.today();
@@ -184,18 +185,37 @@ pub fn delete(ctx: &Context, num: u64) -> Result<()> {
 }
 
 pub fn undo(ctx: &Context) -> Result<()> {
+    if let Some(unmerged) = ctx.store.unmerge(ctx.now)? {
+        return ctx.confirm(
+            &format!(
+                "Undid `merge` from {}: took out the {} change(s) it brought in ({} record(s) with them); the store is as it was before it. The journal as it was is kept as {}.",
+                show_at(unmerged.merged_at),
+                unmerged.changes,
+                unmerged.removed,
+                unmerged.backup.display()
+            ),
+            json!({ "undid": "merge", "changes": unmerged.changes, "removed": unmerged.removed, "backup": unmerged.backup }),
+        );
+    }
     let said = ctx.store.change_with_history("undo", ctx.now, |loaded| {
         let Some(index) = last_undoable(&loaded.changes) else {
             bail!("there is nothing to undo");
         };
         let target = &loaded.changes[index];
+        if target.command == "merge" {
+            bail!(
+                "the newest change is a merge made by git's merge driver on {}; undo it with git \
+                 (git reset or git revert), which gives back the journal as it was",
+                show_at(target.at)
+            );
+        }
         if target.command == "compact" {
             bail!(
                 "there is nothing more to undo: the history before the compaction of {} was dropped",
                 show_at(target.at)
             );
         }
-        let before = state_before(&loaded.changes[..index]);
+        let before = crate::merge::fold(&loaded.changes[..index]);
         let mut records = Vec::new();
         let mut said = Vec::new();
         for record in &target.records {
@@ -217,29 +237,6 @@ pub fn undo(ctx: &Context) -> Result<()> {
         &format!("{heading}: {}.", lines.join("; ")),
         json!({ "undid": heading, "changes": lines }),
     )
-}
-
-/// The newest change that is neither an undo nor already undone.
-fn last_undoable(changes: &[Change]) -> Option<usize> {
-    let mut undone = std::collections::HashSet::new();
-    for (index, change) in changes.iter().enumerate().rev() {
-        if let Some(target) = &change.undoes {
-            undone.insert(target.as_str());
-        } else if !undone.contains(change.id.as_str()) {
-            return Some(index);
-        }
-    }
-    None
-}
-
-fn state_before(changes: &[Change]) -> State {
-    let mut state = State::default();
-    for change in changes {
-        for record in &change.records {
-            state.apply(record);
-        }
-    }
-    state
 }
 
 /// "removed action #12", "restored follow-up #3", "put back the earlier client Acme".

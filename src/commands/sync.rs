@@ -49,19 +49,17 @@ pub fn merge_driver(ctx: &Context, ours: &Path, theirs: &Path) -> Result<()> {
         std::fs::read(path).with_context(|| format!("could not read {}", path.display()))
     };
     let (ours_bytes, theirs_bytes) = (read(ours)?, read(theirs)?);
-    let our_changes = parse_journal(ours, &ours_bytes, true)?.changes;
+    let mine = parse_journal(ours, &ours_bytes, true)?;
     let their_changes = parse_journal(theirs, &theirs_bytes, true)?.changes;
-    let union = crate::merge::union(&our_changes, &their_changes);
-    let header = &ours_bytes[..ours_bytes
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(0, |i| i + 1)];
-    let (bytes, _, renumbered) = merged_journal(header, union.changes, ctx.now)?;
+    let union = crate::merge::union(&mine.changes, &their_changes);
+    let added = union.added.len();
+    let header = crate::store::journal_header(&ours_bytes);
+    let (bytes, _, renumbered) = merged_journal(header, union, &mine.state, ctx.now, false)?;
     write_atomically(ours, &bytes)
         .with_context(|| format!("could not write {}", ours.display()))?;
     ctx.notice(&format!(
         "extramile: merged {} change(s){}",
-        union.added,
+        added,
         if renumbered.is_empty() {
             String::new()
         } else {

@@ -29,6 +29,10 @@ pub struct Change {
     /// Set on the change that `undo` writes: the change it reverts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undoes: Option<String>,
+    /// Set on the change that `merge` writes last: the changes the merge brought in,
+    /// which `undo` takes out again as one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged: Vec<String>,
     /// Globally unique, so journals merge by the union of their changes. Written last,
     /// so the end of every line is unique (the snapshot checks the journal by it).
     pub id: String,

@@ -21,9 +21,9 @@ mod snapshot;
 
 use files::{create_private_dir, private_options};
 pub use files::{stale_temp_files, write_atomically};
-pub use journal::{Change, FORMAT, Loaded, VERSION, check_header, parse_journal};
+pub use journal::{Change, FORMAT, Loaded, VERSION, check_header, journal_header, parse_journal};
 use journal::{Header, parse_changes};
-pub use rewrite::{Compacted, MergeReport, merged_journal};
+pub use rewrite::{Compacted, MergeReport, Unmerged, merged_journal};
 
 use crate::model::Record;
 use crate::state::State;
@@ -106,6 +106,9 @@ pub struct Store {
     lock: PathBuf,
     /// Someone else's journal (`report week --team`): never write beside it.
     read_only: bool,
+    /// Where the journal's symbolic link points, when nothing is there (a synced
+    /// folder that is not mounted): the store is refused, and the link left as it is.
+    dangling: Option<PathBuf>,
 }
 
 impl Store {
@@ -119,10 +122,14 @@ impl Store {
             path.to_path_buf()
         };
         let is_link = fs::symlink_metadata(&journal).is_ok_and(|m| m.file_type().is_symlink());
-        let journal = if is_link {
-            fs::canonicalize(&journal).unwrap_or(journal)
-        } else {
-            journal
+        let mut dangling = None;
+        let journal = match is_link.then(|| fs::canonicalize(&journal)) {
+            Some(Ok(target)) => target,
+            Some(Err(_)) => {
+                dangling = Some(fs::read_link(&journal).unwrap_or_default());
+                journal
+            }
+            None => journal,
         };
         let mut lock = journal.clone().into_os_string();
         lock.push(".lock");
@@ -130,6 +137,7 @@ impl Store {
             journal,
             lock: PathBuf::from(lock),
             read_only: false,
+            dangling,
         }
     }
 
@@ -149,8 +157,23 @@ impl Store {
         self.journal.exists()
     }
 
+    /// Refuses a journal whose symbolic link points at nothing: reading it as empty, or
+    /// writing a new journal in its place, would hide every record where it points.
+    pub fn usable(&self) -> Result<()> {
+        match &self.dangling {
+            None => Ok(()),
+            Some(target) => anyhow::bail!(
+                "the store {} is a symbolic link to {}, which does not exist (is that folder \
+                 mounted?); nothing was read or written: mount it, or point --store elsewhere",
+                self.journal.display(),
+                target.display()
+            ),
+        }
+    }
+
     /// Reads the clients and the next short number only.
     pub fn load_clients(&self) -> Result<Loaded> {
+        self.usable()?;
         if !self.journal.exists() {
             return Ok(Loaded::default());
         }
@@ -160,6 +183,7 @@ impl Store {
 
     /// Reads the current state. A store that does not exist yet reads as empty.
     pub fn load(&self) -> Result<Loaded> {
+        self.usable()?;
         if !self.journal.exists() {
             return Ok(Loaded::default());
         }
@@ -173,6 +197,7 @@ impl Store {
     /// seconds `from..to`), only `client`'s when given (an id); `State::all_actions`
     /// sums up every action. Falls back to reading everything when the snapshot can't.
     pub fn load_window(&self, from: i64, to: i64, client: Option<&str>) -> Result<Loaded> {
+        self.usable()?;
         if !self.journal.exists() {
             return Ok(Loaded::default());
         }
@@ -231,6 +256,7 @@ impl Store {
     /// The journal's bytes, read under a shared lock so no writer is halfway through a
     /// line.
     pub fn read_shared(&self) -> Result<Vec<u8>> {
+        self.usable()?;
         let _lock = self.lock_shared();
         self.read_bytes()
     }
@@ -320,6 +346,7 @@ impl Store {
             command: command.to_string(),
             records: draft.records,
             undoes: draft.undoes,
+            merged: Vec::new(),
         };
         let mut line = serde_json::to_vec(&change)?;
         line.push(b'\n');
@@ -533,6 +560,7 @@ impl Store {
     }
 
     fn lock_exclusive(&self) -> Result<File> {
+        self.usable()?;
         if let Some(dir) = self.journal.parent().filter(|d| !d.as_os_str().is_empty()) {
             create_private_dir(dir)?;
         }
@@ -670,6 +698,7 @@ mod tests {
                 command: "log".into(),
                 records: vec![record],
                 undoes: None,
+                merged: Vec::new(),
             };
             bytes.extend(serde_json::to_vec(&change).unwrap());
             bytes.push(b'\n');

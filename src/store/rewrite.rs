@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use chrono::{DateTime, FixedOffset};
 
 use super::files::write_atomically;
-use super::journal::{Change, journal_header, parse_journal};
+use super::journal::{Change, Loaded, journal_header, parse_journal};
 use super::{Store, snapshot};
 use crate::merge::Renumbered;
 use crate::model::Record;
@@ -27,6 +27,16 @@ pub struct MergeReport {
     pub renumbered: Renumbered,
     pub renumbered_names: Vec<String>,
     pub backup: Option<PathBuf>,
+}
+
+/// What undoing a merge did.
+#[derive(Debug)]
+pub struct Unmerged {
+    pub merged_at: DateTime<FixedOffset>,
+    /// Changes taken out, and records that went with them.
+    pub changes: usize,
+    pub removed: usize,
+    pub backup: PathBuf,
 }
 
 /// What `compact` did.
@@ -59,21 +69,40 @@ fn describe(state: &State, id: &str) -> String {
     }
 }
 
-/// A journal of `header` and `changes`, plus a change settling what both sides did
-/// independently (see `merge::settle`); checked by reading it back. Returns its bytes, state and the
-/// renumbering.
+/// The journal a merge leaves: `header`, the union's changes, and a last change that
+/// settles what both sides did independently (see `merge::settle`) and, when `mark` is
+/// set, lists the changes brought in so that `undo` can take them out as one. Every
+/// incoming record is checked as `log` checks what it writes, and the merged store
+/// must keep every invariant; it is read back before it is returned. Returns its
+/// bytes, state and the renumbering.
 pub fn merged_journal(
     header: &[u8],
-    mut changes: Vec<Change>,
+    union: crate::merge::Union,
+    ours: &State,
     at: DateTime<FixedOffset>,
+    mark: bool,
 ) -> Result<(Vec<u8>, State, Renumbered)> {
-    let (records, mapping) = crate::merge::settle(&crate::merge::fold(&changes));
-    if !records.is_empty() {
+    let mut changes = union.changes;
+    let incoming: std::collections::HashSet<&str> =
+        union.added.iter().map(String::as_str).collect();
+    for change in changes.iter().filter(|c| incoming.contains(c.id.as_str())) {
+        for record in &change.records {
+            crate::validate::record(record).map_err(|err| {
+                crate::error::UsageError::new(format!(
+                    "the incoming change {} is refused: {err}; nothing was merged",
+                    change.id
+                ))
+            })?;
+        }
+    }
+    let (records, mapping) = crate::merge::settle(&crate::merge::fold(&changes), ours);
+    if !records.is_empty() || (mark && !union.added.is_empty()) {
         changes.push(Change {
             at,
             command: "merge".into(),
             records,
             undoes: None,
+            merged: if mark { union.added } else { Vec::new() },
             id: crate::model::new_id(),
         });
     }
@@ -83,6 +112,7 @@ pub fn merged_journal(
         bytes.push(b'\n');
     }
     let state = parse_journal(Path::new("the merged journal"), &bytes, false)?.state;
+    crate::validate::whole(&state, "this merge")?;
     Ok((bytes, state, mapping))
 }
 
@@ -138,6 +168,7 @@ impl Store {
                 command: "compact".into(),
                 records: chunk.to_vec(),
                 undoes: None,
+                merged: Vec::new(),
                 id: crate::model::new_id(),
             };
             new.extend(serde_json::to_vec(&change)?);
@@ -220,24 +251,33 @@ impl Store {
         } else {
             Some(journal_header(&old).to_vec())
         };
-        let mut changes = if old.is_empty() {
-            Vec::new()
+        let mine = if old.is_empty() {
+            Loaded::default()
         } else {
-            parse_journal(&self.journal, &old, true)?.changes
+            parse_journal(&self.journal, &old, true)?
         };
-        let mut report = MergeReport::default();
+        let mut union = crate::merge::Union {
+            changes: mine.changes,
+            added: Vec::new(),
+            both_changed: Vec::new(),
+        };
         for other in others {
             let bytes =
                 fs::read(other).with_context(|| format!("could not read {}", other.display()))?;
             let theirs = parse_journal(other, &bytes, true)?;
             header.get_or_insert_with(|| journal_header(&bytes).to_vec());
-            let union = crate::merge::union(&changes, &theirs.changes);
-            report.added += union.added;
-            report.both_changed.extend(union.both_changed);
-            changes = union.changes;
+            let next = crate::merge::union(&union.changes, &theirs.changes);
+            union.added.extend(next.added);
+            union.both_changed.extend(next.both_changed);
+            union.changes = next.changes;
         }
         let header = header.context("nothing to merge")?;
-        let (new, state, mapping) = merged_journal(&header, changes, at)?;
+        let mut report = MergeReport {
+            added: union.added.len(),
+            both_changed: std::mem::take(&mut union.both_changed),
+            ..MergeReport::default()
+        };
+        let (new, state, mapping) = merged_journal(&header, union, &mine.state, at, true)?;
         report.renumbered = mapping;
         if report.added == 0 && report.renumbered.is_empty() {
             return Ok(report);
@@ -261,6 +301,58 @@ impl Store {
             .map(|(_, _, id)| describe(&state, id))
             .collect();
         Ok(report)
+    }
+
+    /// Undoes `merge` when it is the newest change still in effect: the journal is
+    /// rewritten without the changes the merge brought in, its own last change, and
+    /// what came after it (changes undone and their undos), so it is again what it
+    /// was before the merge; the journal as it was is kept as a backup. `None` when
+    /// the newest change in effect is not a merge.
+    pub fn unmerge(&self, at: DateTime<FixedOffset>) -> Result<Option<Unmerged>> {
+        let _lock = self.lock_exclusive()?;
+        if !self.journal.exists() {
+            return Ok(None);
+        }
+        let bytes = self.read_bytes()?;
+        let loaded = parse_journal(&self.journal, &bytes, true)?;
+        let Some(index) = crate::merge::last_undoable(&loaded.changes) else {
+            return Ok(None);
+        };
+        let target = &loaded.changes[index];
+        if target.command != "merge" || target.merged.is_empty() {
+            return Ok(None);
+        }
+        let mut dropped: std::collections::HashSet<&str> =
+            target.merged.iter().map(String::as_str).collect();
+        dropped.extend(loaded.changes[index..].iter().map(|c| c.id.as_str()));
+        // Keep every other line exactly as it is.
+        let complete = bytes.len() - loaded.torn_bytes;
+        let mut lines = bytes[..complete].split_inclusive(|&b| b == b'\n');
+        let mut new = lines.next().unwrap_or_default().to_vec();
+        let mut kept = Vec::new();
+        for line in lines.filter(|l| l.len() > 1) {
+            let change: Change = serde_json::from_slice(line)?;
+            if !dropped.contains(change.id.as_str()) {
+                new.extend_from_slice(line);
+                kept.push(change);
+            }
+        }
+        let state = crate::merge::fold(&kept);
+        let before = &loaded.state;
+        let removed = before
+            .actions
+            .keys()
+            .chain(before.follow_ups.keys())
+            .chain(before.clients.keys())
+            .filter(|id| state.record(id).is_none())
+            .count();
+        let backup = self.replace(&bytes, &new, &state, at)?;
+        Ok(Some(Unmerged {
+            merged_at: target.at,
+            changes: target.merged.len(),
+            removed,
+            backup,
+        }))
     }
 
     /// `journal.jsonl.backup-20261120T100000`, or with `-2`, `-3`… when taken.

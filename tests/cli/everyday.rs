@@ -87,9 +87,16 @@ fn csv_export_import_round_trips_every_record() {
     let env = Env::new();
     scenario(&env);
     let csv = env.ok(&["export", "--format", "csv"]);
-    assert!(csv.starts_with("type,id,client,kind,text,at,due,status,done_at,tags,tier,cadence\n"));
+    assert!(csv.starts_with(
+        "type,id,client,kind,text,at,due,status,done_at,tags,tier,cadence,num,snoozes,action\n"
+    ));
     let file = env.dir.path().join("out.csv");
     std::fs::write(&file, &csv).unwrap();
+    // Back into the store it came from: nothing changes, not even a link.
+    let before = env.store_bytes();
+    let same = env.ok(&["import", file.to_str().unwrap()]);
+    assert!(same.contains("0 new, 0 updated, 10 already here"), "{same}");
+    assert_eq!(env.store_bytes(), before);
 
     let other = Env::new();
     let out = other.ok(&["import", file.to_str().unwrap()]);
@@ -206,7 +213,7 @@ fn a_bad_row_aborts_the_import_naming_it_and_writes_nothing() {
     ];
     for (content, message) in cases {
         std::fs::write(&file, content).unwrap();
-        let err = env.fails(1, &["import", file.to_str().unwrap()]);
+        let err = env.fails(2, &["import", file.to_str().unwrap()]);
         assert!(err.contains(message), "{content}: {err}");
         assert_eq!(err.lines().count(), 1, "{err}");
         assert_eq!(env.store_bytes(), before);

@@ -152,7 +152,7 @@ fn oversized_input_is_refused_with_a_clear_message() {
         ),
     )
     .unwrap();
-    let err = env.fails(1, &["import", file.to_str().unwrap()]);
+    let err = env.fails(2, &["import", file.to_str().unwrap()]);
     assert!(
         err.contains("row 1") && err.contains("limit"),
         "{}",

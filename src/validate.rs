@@ -1,0 +1,263 @@
+//! The store's invariants, checked the same way on every way in: `log`, `import` (CSV
+//! and JSON), `merge` and the merge driver check each record they bring with `record`,
+//! and the store they would leave with `state`; `check` reports the same breaches.
+
+use std::collections::HashMap;
+
+use crate::error::UsageError;
+use crate::model::{Client, MAX_NAME, MAX_TEXT, Record};
+use crate::state::State;
+
+/// The highest short number a record may have: far beyond any real store, and small
+/// enough to type and to add to without overflow.
+pub const MAX_NUM: u64 = 999_999_999;
+/// Longest id accepted, in bytes (extramile's own are 28).
+const MAX_ID: usize = 64;
+
+/// Checks one record's fields: its id, its short number, its names and its text.
+pub fn record(record: &Record) -> Result<(), UsageError> {
+    let id = record.id();
+    let what = || format!("record {}", id.escape_debug());
+    if id.is_empty()
+        || id.len() > MAX_ID
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(UsageError::new(format!(
+            "{}: an id is 1 to {MAX_ID} letters, digits, '-' or '_'",
+            what()
+        )));
+    }
+    if let Some(num) = record.num()
+        && !(1..=MAX_NUM).contains(&num)
+    {
+        return Err(UsageError::new(format!(
+            "{}: #{num} is out of range; short numbers run from 1 to {MAX_NUM}",
+            what()
+        )));
+    }
+    let reference = |field: &str, value: &str| {
+        if value.is_empty() || value.len() > MAX_ID {
+            Err(UsageError::new(format!(
+                "{}: its {field} id is empty or too long",
+                what()
+            )))
+        } else {
+            Ok(())
+        }
+    };
+    match record {
+        Record::Client(c) => {
+            name(&what(), "name", &c.name)?;
+            if let Some(tier) = &c.tier {
+                name(&what(), "tier", tier)?;
+            }
+        }
+        Record::Action(a) => {
+            reference("client", &a.client)?;
+            text(&what(), &a.text)?;
+            for tag in &a.tags {
+                name(&what(), "tag", tag)?;
+            }
+        }
+        Record::FollowUp(f) => {
+            reference("client", &f.client)?;
+            if let Some(action) = &f.action {
+                reference("action", action)?;
+            }
+            text(&what(), &f.text)?;
+        }
+        Record::Deleted { .. } => {}
+    }
+    Ok(())
+}
+
+/// A name, a tier or a tag: trimmed, not empty, not too long, no control character.
+fn name(what: &str, field: &str, value: &str) -> Result<(), UsageError> {
+    let length = value.chars().count();
+    if value.trim() != value || value.is_empty() || length > MAX_NAME {
+        return Err(UsageError::new(format!(
+            "{what}: its {field} is empty, padded with spaces, or longer than {MAX_NAME} characters"
+        )));
+    }
+    if let Some((at, c)) = value.char_indices().find(|(_, c)| c.is_control()) {
+        return Err(UsageError::new(format!(
+            "{what}: its {field} holds the control character {} at byte {at}",
+            c.escape_unicode()
+        )));
+    }
+    Ok(())
+}
+
+/// A note: not empty, within the limit, no control character but newline and tab.
+fn text(what: &str, value: &str) -> Result<(), UsageError> {
+    if value.trim().is_empty() || value.len() > MAX_TEXT {
+        return Err(UsageError::new(format!(
+            "{what}: its text is empty or longer than {MAX_TEXT} bytes"
+        )));
+    }
+    if let Some((at, c)) = value
+        .char_indices()
+        .find(|(_, c)| c.is_control() && *c != '\n' && *c != '\t')
+    {
+        return Err(UsageError::new(format!(
+            "{what}: its text holds the control character {} at byte {at}",
+            c.escape_unicode()
+        )));
+    }
+    Ok(())
+}
+
+/// A breach of the store's invariants, naming the records it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Breach {
+    pub message: String,
+    /// The record at fault, and the one it clashes with, if any.
+    pub id: String,
+    pub other: Option<String>,
+}
+
+/// Every breach in a store's current records: an id used by two kinds of record, a
+/// short number used twice, a reference to a client or action that does not exist, and
+/// two clients of one name (case aside). Sorted, so the first is stable.
+pub fn state(state: &State) -> Vec<Breach> {
+    let mut breaches = Vec::new();
+    let mut kinds: HashMap<&str, &'static str> = HashMap::new();
+    let ids = state
+        .clients
+        .keys()
+        .map(|id| (id, "client"))
+        .chain(state.actions.keys().map(|id| (id, "action")))
+        .chain(state.follow_ups.keys().map(|id| (id, "follow-up")));
+    for (id, kind) in ids {
+        if let Some(was) = kinds.insert(id, kind) {
+            breaches.push(Breach {
+                message: format!("id {id} is both a {was} and a {kind}"),
+                id: id.clone(),
+                other: None,
+            });
+        }
+    }
+    let mut items: Vec<(u64, &str, &str, &'static str)> = state
+        .actions
+        .values()
+        .map(|a| (a.num, a.id.as_str(), a.client.as_str(), "action"))
+        .chain(
+            state
+                .follow_ups
+                .values()
+                .map(|f| (f.num, f.id.as_str(), f.client.as_str(), "follow-up")),
+        )
+        .collect();
+    items.sort();
+    let mut numbers: HashMap<u64, &str> = HashMap::new();
+    for (num, id, client, kind) in items {
+        if let Some(other) = numbers.insert(num, id) {
+            breaches.push(Breach {
+                message: format!("#{num} is used by two records"),
+                id: id.to_string(),
+                other: Some(other.to_string()),
+            });
+        }
+        if !(1..=MAX_NUM).contains(&num) {
+            breaches.push(Breach {
+                message: format!("{kind} #{num} has a number out of range (1 to {MAX_NUM})"),
+                id: id.to_string(),
+                other: None,
+            });
+        }
+        if !state.clients.contains_key(client) {
+            breaches.push(Breach {
+                message: format!("{kind} #{num} points at a client that does not exist"),
+                id: id.to_string(),
+                other: None,
+            });
+        }
+    }
+    let mut names: HashMap<String, &Client> = HashMap::new();
+    let mut clients: Vec<&Client> = state.clients.values().collect();
+    clients.sort_by(|a, b| a.id.cmp(&b.id));
+    for client in clients {
+        if let Some(other) = names.insert(client.name.to_lowercase(), client) {
+            breaches.push(Breach {
+                message: format!(
+                    "two clients are called '{}' (ids {} and {})",
+                    client.name, other.id, client.id
+                ),
+                id: client.id.clone(),
+                other: Some(other.id.clone()),
+            });
+        }
+    }
+    breaches
+}
+
+/// `state`'s first breach as an error that names it and says nothing was changed.
+pub fn whole(state_after: &State, what: &str) -> Result<(), UsageError> {
+    match state(state_after).into_iter().next() {
+        None => Ok(()),
+        Some(breach) => Err(UsageError::new(format!(
+            "{what} would break the store: {}; nothing was changed",
+            breach.message
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Action, Kind};
+
+    fn action(id: &str, num: u64, client: &str, text: &str) -> Record {
+        Record::Action(Action {
+            id: id.into(),
+            num,
+            client: client.into(),
+            kind: Kind::Fix,
+            text: text.into(),
+            at: chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z").unwrap(),
+            tags: vec![],
+        })
+    }
+
+    #[test]
+    fn records_are_checked_field_by_field() {
+        assert!(record(&action("a1", 1, "c", "fine\nwith\ttabs")).is_ok());
+        for bad in [
+            action("", 1, "c", "t"),
+            action("a b", 1, "c", "t"),
+            action("a1", 0, "c", "t"),
+            action("a1", u64::MAX, "c", "t"),
+            action("a1", 1, "", "t"),
+            action("a1", 1, "c", "bell \u{7}"),
+            action("a1", 1, "c", &"x".repeat(MAX_TEXT + 1)),
+        ] {
+            assert!(record(&bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn breaches_of_the_whole_store_are_found() {
+        let mut s = State::default();
+        let client = |id: &str, name: &str| {
+            Record::Client(Client {
+                id: id.into(),
+                name: name.into(),
+                tier: None,
+                cadence_days: None,
+                created: chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z").unwrap(),
+            })
+        };
+        s.insert(client("c", "Acme"));
+        s.insert(action("a1", 1, "c", "t"));
+        assert!(state(&s).is_empty());
+        s.insert(action("a2", 1, "c", "t"));
+        s.insert(action("a3", 3, "nobody", "t"));
+        s.insert(client("d", "ACME"));
+        s.insert(action("d", 4, "c", "t"));
+        let messages: Vec<String> = state(&s).into_iter().map(|b| b.message).collect();
+        assert_eq!(messages.len(), 4, "{messages:?}");
+        assert!(whole(&s, "this import").is_err());
+    }
+}
