@@ -4,6 +4,7 @@
 mod everyday;
 mod follow_ups;
 mod foundation;
+mod invariants;
 mod reliability;
 mod reports;
 mod snapshot;
