@@ -127,7 +127,7 @@ impl Context {
 
     /// A message for the person, not for scripts: stderr.
     pub fn notice(&self, message: &str) {
-        eprintln!("{message}");
+        eprintln!("{}", crate::render::visible(message, true));
     }
 
     pub fn print(&self, view: &View) -> Result<()> {
@@ -144,7 +144,7 @@ impl Context {
             serde_json::to_writer_pretty(&mut out, &json)?;
             writeln!(out)?;
         } else {
-            writeln!(out, "{line}")?;
+            writeln!(out, "{}", crate::render::visible(line, true))?;
         }
         out.flush()?;
         Ok(())

@@ -16,7 +16,8 @@ fn main() -> ExitCode {
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             let causes: Vec<String> = err.chain().map(|c| c.to_string()).collect();
-            eprintln!("extramile: {}", causes.join(": "));
+            let message = causes.join(": ");
+            eprintln!("extramile: {}", extramile::render::visible(&message, false));
             ExitCode::from(extramile::error::exit_code(&err) as u8)
         }
     }

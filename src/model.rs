@@ -211,6 +211,36 @@ pub fn new_id() -> String {
     format!("{:012x}{:016x}", nanos & 0xffff_ffff_ffff, hasher.finish())
 }
 
+/// Whether `c` must never be stored from what a user types, nor reach a terminal as
+/// it is: control characters (C0, DEL, C1) and the bidirectional overrides that can
+/// hide or reorder text.
+pub fn is_hostile(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The first hostile character of `text` (see `is_hostile`) but those `allowed`, as
+/// "the control character U+001B (ESC) at character 4".
+pub fn hostile_in(text: &str, allowed: &[char]) -> Option<String> {
+    let (at, c) = text
+        .chars()
+        .enumerate()
+        .find(|(_, c)| is_hostile(*c) && !allowed.contains(c))?;
+    let name = match c {
+        '\u{1b}' => " (ESC)",
+        '\u{7}' => " (BEL)",
+        '\0' => " (NUL)",
+        '\r' => " (carriage return)",
+        '\n' => " (newline)",
+        '\t' => " (tab)",
+        _ => "",
+    };
+    Some(format!(
+        "the control character U+{:04X}{name} at character {}",
+        c as u32,
+        at + 1
+    ))
+}
+
 /// A client name, trimmed and checked.
 pub fn clean_name(what: &str, name: &str) -> Result<String, UsageError> {
     let name = name.trim();
@@ -223,10 +253,9 @@ pub fn clean_name(what: &str, name: &str) -> Result<String, UsageError> {
             name.chars().count()
         )));
     }
-    if name.chars().any(char::is_control) {
+    if let Some(found) = hostile_in(name, &[]) {
         return Err(UsageError::new(format!(
-            "the {what} '{}' holds a control character",
-            name.escape_debug()
+            "the {what} holds {found}; type it without"
         )));
     }
     Ok(name.to_string())
@@ -244,6 +273,11 @@ pub fn clean_text(words: &[String]) -> Result<String, UsageError> {
         return Err(UsageError::new(format!(
             "the text is {} bytes long; the limit is {MAX_TEXT} bytes (keep notes short, link to documents)",
             text.len()
+        )));
+    }
+    if let Some(found) = hostile_in(&text, &['\n', '\t']) {
+        return Err(UsageError::new(format!(
+            "the text holds {found}; only newlines and tabs may stand in a note"
         )));
     }
     Ok(text)

@@ -3,6 +3,7 @@
 //! A command builds a `View`: blocks of headings, lines and tables for people, and a
 //! JSON value for scripts. Rendering decides nothing about content.
 
+use std::borrow::Cow;
 use std::io::Write;
 
 use anyhow::Result;
@@ -10,6 +11,7 @@ use comfy_table::{Attribute, Cell as TableCell, Color, ContentArrangement, prese
 use serde_json::Value;
 
 use crate::cli::Format;
+use crate::model::is_hostile;
 
 /// How a piece of text should stand out when colour is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -97,6 +99,75 @@ impl View {
     }
 }
 
+/// Characters a table cell shows of a longer text; the rest is cut, with a marker.
+pub const EXCERPT: usize = 300;
+
+/// `text` with every hostile character shown visibly (`\e`, `\t`, `\u{7}`); newlines
+/// are kept when `newlines` is set. Borrowed when there is nothing to show.
+pub fn visible(text: &str, newlines: bool) -> Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| is_hostile(c) && !(newlines && c == '\n'))
+    {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' if newlines => out.push(c),
+            '\u{1b}' => out.push_str("\\e"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\n' => out.push_str("\\n"),
+            c if is_hostile(c) => out.extend(c.escape_unicode()),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A table cell's text: visible, and cut to `EXCERPT` characters with a marker saying
+/// how much was left out. Linear in the excerpt, whatever the text's length.
+fn excerpt(text: &str) -> String {
+    let cut = text.char_indices().nth(EXCERPT).map(|(at, _)| at);
+    match cut {
+        None => visible(text, true).into_owned(),
+        Some(at) => {
+            let rest = text[at..].chars().count();
+            format!(
+                "{}… [cut: {rest} more characters; --format json shows all]",
+                visible(&text[..at], true)
+            )
+        }
+    }
+}
+
+/// A CSV cell a spreadsheet would run as a formula (it begins with `=`, `+`, `-`, `@`,
+/// a tab or a carriage return, after any quotes) gets a leading `'`, as OWASP advises.
+/// `csv_restore` takes it off again, so every text survives the round trip.
+pub fn csv_neutral(text: &str) -> Cow<'_, str> {
+    if starts_like_formula(text) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// Undoes `csv_neutral`.
+pub fn csv_restore(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if starts_like_formula(rest) => rest,
+        _ => text,
+    }
+}
+
+fn starts_like_formula(text: &str) -> bool {
+    matches!(
+        text.trim_start_matches('\'').chars().next(),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r')
+    )
+}
+
 /// Terminal settings, decided once by the command layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Style {
@@ -136,14 +207,24 @@ fn write_human(out: &mut impl Write, view: &View, style: Style) -> Result<()> {
                 writeln!(
                     out,
                     "{}",
-                    paint(&Cell::new(text.as_str(), Tone::Bold), style.color)
+                    paint(&Cell::new(visible(text, false), Tone::Bold), style.color)
                 )?;
             }
-            Block::Line(cell) => writeln!(out, "{}", paint(cell, style.color))?,
+            Block::Line(cell) => writeln!(
+                out,
+                "{}",
+                paint(
+                    &Cell::new(visible(&cell.text, true), cell.tone),
+                    style.color
+                )
+            )?,
             Block::Table(table) if table.rows.is_empty() => writeln!(
                 out,
                 "{}",
-                paint(&Cell::new(table.empty.as_str(), Tone::Dim), style.color)
+                paint(
+                    &Cell::new(visible(&table.empty, false), Tone::Dim),
+                    style.color
+                )
             )?,
             Block::Table(table) => writeln!(out, "{}", comfy(table, style))?,
         }
@@ -176,7 +257,7 @@ fn comfy(table: &Table, style: Style) -> comfy_table::Table {
     );
     for row in &table.rows {
         t.add_row(row.iter().map(|cell| {
-            let c = TableCell::new(&cell.text);
+            let c = TableCell::new(excerpt(&cell.text));
             match cell.tone {
                 Tone::Plain => c,
                 Tone::Alert => c.fg(Color::Red),
@@ -227,8 +308,9 @@ fn write_csv(out: &mut impl Write, table: &Table) -> Result<()> {
             .map_err(csv_io)?;
     }
     for row in &table.rows {
+        let cells = row.iter().map(|c| csv_neutral(&c.text).into_owned());
         writer
-            .write_record(row.iter().map(|c| c.text.as_str()))
+            .write_record(cells.map(|c| visible(&c, true).into_owned()))
             .map_err(csv_io)?;
     }
     writer.flush()?;
@@ -281,10 +363,11 @@ fn write_markdown(out: &mut impl Write, view: &View) -> Result<()> {
     Ok(())
 }
 
-/// Escapes what would break a Markdown table or start formatting.
+/// Escapes what would break a Markdown table or start formatting, and shows hostile
+/// characters visibly.
 fn markdown_escape(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
+    for c in visible(text, true).chars() {
         match c {
             '|' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '\\' => {
                 escaped.push('\\');

@@ -50,9 +50,11 @@ pub fn export(state: &State) -> Export {
     }
 }
 
+/// Writes every record as CSV. Cells a spreadsheet would run as a formula are
+/// neutralised (see `render::csv_neutral`); `import` restores them.
 pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
     let data = export(state);
-    let mut csv = csv::Writer::from_writer(out);
+    let mut csv = NeutralCsv(csv::Writer::from_writer(out));
     csv.write_record(CSV_HEADER)?;
     for c in &data.clients {
         let cadence = c.cadence_days.map(|d| format!("{d}d")).unwrap_or_default();
@@ -109,6 +111,23 @@ pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
     }
     csv.flush()?;
     Ok(())
+}
+
+/// A CSV writer that neutralises formula-like cells.
+struct NeutralCsv<W: Write>(csv::Writer<W>);
+
+impl<W: Write> NeutralCsv<W> {
+    fn write_record<'a>(&mut self, cells: impl IntoIterator<Item = &'a str>) -> csv::Result<()> {
+        self.0.write_record(
+            cells
+                .into_iter()
+                .map(|c| crate::render::csv_neutral(c).into_owned()),
+        )
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
 }
 
 /// An iCalendar file with an all-day entry per open follow-up on its due date. The UID
@@ -251,7 +270,18 @@ fn read_json(bytes: &[u8]) -> Result<Incoming> {
     }
     let places = records
         .iter()
-        .map(|r| format!("record {}", r.id()))
+        .scan((String::new(), 0), |(list, index), r| {
+            let name = match r {
+                Record::Client(_) => "clients",
+                Record::Action(_) => "actions",
+                _ => "follow_ups",
+            };
+            if list != name {
+                (*list, *index) = (name.to_string(), 0);
+            }
+            *index += 1;
+            Some(format!("{name}[{}]", *index - 1))
+        })
         .collect();
     Ok(Incoming {
         records,
@@ -289,7 +319,7 @@ fn read_csv(bytes: &[u8], now: DateTime<FixedOffset>) -> Result<Incoming> {
                 .iter()
                 .position(|h| h == name)
                 .and_then(|i| row.get(i))
-                .map(str::trim)
+                .map(|cell| crate::render::csv_restore(cell.trim()))
                 .unwrap_or("")
         };
         let fields: HashMap<&str, String> = CSV_HEADER
@@ -548,6 +578,9 @@ fn fold_in(state: &State, incoming: Incoming) -> Result<ImportPlan> {
     let mut client_ids: HashMap<String, String> = HashMap::new();
     let mut seen: HashMap<String, (Record, &str)> = HashMap::new();
     for (record, place) in incoming.records.into_iter().zip(&incoming.places) {
+        // What the file holds, as it holds it; then the record as it would be stored.
+        crate::validate::fields(&record)
+            .map_err(|err| anyhow!("{place}: {err}; nothing was imported"))?;
         if let Some(num) = record.num()
             && num > crate::validate::MAX_NUM
         {

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use crate::error::UsageError;
-use crate::model::{Client, MAX_NAME, MAX_TEXT, Record};
+use crate::model::{Client, MAX_NAME, MAX_TEXT, Record, hostile_in};
 use crate::state::State;
 
 /// The highest short number a record may have: far beyond any real store, and small
@@ -14,8 +14,23 @@ pub const MAX_NUM: u64 = 999_999_999;
 /// Longest id accepted, in bytes (extramile's own are 28).
 const MAX_ID: usize = 64;
 
-/// Checks one record's fields: its id, its short number, its names and its text.
+/// Checks one record: its fields, and its short number.
 pub fn record(record: &Record) -> Result<(), UsageError> {
+    fields(record)?;
+    if let Some(num) = record.num()
+        && !(1..=MAX_NUM).contains(&num)
+    {
+        return Err(UsageError::new(format!(
+            "record {}: #{num} is out of range; short numbers run from 1 to {MAX_NUM}",
+            record.id().escape_debug()
+        )));
+    }
+    Ok(())
+}
+
+/// Checks one record's fields but its short number (which an import may yet give):
+/// its id, its names and its text.
+pub fn fields(record: &Record) -> Result<(), UsageError> {
     let id = record.id();
     let what = || format!("record {}", id.escape_debug());
     if id.is_empty()
@@ -26,14 +41,6 @@ pub fn record(record: &Record) -> Result<(), UsageError> {
     {
         return Err(UsageError::new(format!(
             "{}: an id is 1 to {MAX_ID} letters, digits, '-' or '_'",
-            what()
-        )));
-    }
-    if let Some(num) = record.num()
-        && !(1..=MAX_NUM).contains(&num)
-    {
-        return Err(UsageError::new(format!(
-            "{}: #{num} is out of range; short numbers run from 1 to {MAX_NUM}",
             what()
         )));
     }
@@ -81,10 +88,9 @@ fn name(what: &str, field: &str, value: &str) -> Result<(), UsageError> {
             "{what}: its {field} is empty, padded with spaces, or longer than {MAX_NAME} characters"
         )));
     }
-    if let Some((at, c)) = value.char_indices().find(|(_, c)| c.is_control()) {
+    if let Some(found) = hostile_in(value, &[]) {
         return Err(UsageError::new(format!(
-            "{what}: its {field} holds the control character {} at byte {at}",
-            c.escape_unicode()
+            "{what}: its {field} holds {found}"
         )));
     }
     Ok(())
@@ -97,14 +103,8 @@ fn text(what: &str, value: &str) -> Result<(), UsageError> {
             "{what}: its text is empty or longer than {MAX_TEXT} bytes"
         )));
     }
-    if let Some((at, c)) = value
-        .char_indices()
-        .find(|(_, c)| c.is_control() && *c != '\n' && *c != '\t')
-    {
-        return Err(UsageError::new(format!(
-            "{what}: its text holds the control character {} at byte {at}",
-            c.escape_unicode()
-        )));
+    if let Some(found) = hostile_in(value, &['\n', '\t']) {
+        return Err(UsageError::new(format!("{what}: its text holds {found}")));
     }
     Ok(())
 }

@@ -240,6 +240,13 @@ pub fn card_view(state: &State, client: &Client, today: NaiveDate) -> View {
     }
     entries.sort_by_key(|(day, num, _)| (*day, *num));
     timeline.rows = entries.into_iter().map(|(_, _, row)| row).collect();
+    // The table shows an excerpt of a long note; the card shows it whole below.
+    let in_full: Vec<Block> = timeline
+        .rows
+        .iter()
+        .filter(|row| row[4].text.chars().nth(crate::render::EXCERPT).is_some())
+        .map(|row| Block::Line(format!("#{} in full: {}", row[1].text, row[4].text).into()))
+        .collect();
 
     let mut actions: Vec<_> = state
         .actions
@@ -263,6 +270,7 @@ pub fn card_view(state: &State, client: &Client, today: NaiveDate) -> View {
     blocks.extend(facts.into_iter().map(|f| Block::Line(f.into())));
     blocks.push(Block::Heading("Timeline".into()));
     blocks.push(Block::Table(timeline));
+    blocks.extend(in_full);
     blocks.push(Block::Heading("Open follow-ups".into()));
     blocks.extend(open_view.blocks);
     View {

@@ -10,17 +10,26 @@ use anyhow::{Context, Result};
 pub const TEMP_PREFIX: &str = ".extramile-tmp-";
 
 /// Writes `bytes` to `path` through a temp file: fsync, rename, fsync of the directory.
+/// A failure removes the temp file and names only `path`.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let mut temp = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .tempfile_in(dir)?;
-    temp.write_all(bytes)?;
-    temp.as_file().sync_all()?;
-    temp.persist(path)?;
+    let temp = dir.join(format!("{TEMP_PREFIX}{}", crate::model::new_id()));
+    let written = private_options()
+        .write(true)
+        .create_new(true)
+        .open(&temp)
+        .and_then(|mut file| {
+            file.write_all(bytes)?;
+            file.sync_all()
+        })
+        .and_then(|()| fs::rename(&temp, path));
+    if let Err(err) = written {
+        let _ = fs::remove_file(&temp);
+        return Err(err).with_context(|| format!("could not write {}", path.display()));
+    }
     sync_dir(dir)
 }
 
@@ -62,15 +71,39 @@ pub(super) fn private_options() -> OpenOptions {
     options
 }
 
-pub(super) fn create_private_dir(dir: &Path) -> Result<()> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
+/// Options that refuse to open a symbolic link (the lock file is never followed).
+pub(super) fn no_follow(mut options: OpenOptions) -> OpenOptions {
     #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder
-        .create(dir)
-        .with_context(|| format!("could not create the store directory {}", dir.display()))
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
+    options
+}
+
+/// Creates `dir` and any missing folders above it (mode 700), top down, and fsyncs the
+/// parent of each new folder so the new entries survive a power cut.
+pub(super) fn create_private_dir(dir: &Path) -> Result<()> {
+    let missing: Vec<&Path> = dir
+        .ancestors()
+        .take_while(|d| !d.as_os_str().is_empty() && !d.is_dir())
+        .collect();
+    for new in missing.into_iter().rev() {
+        let mut builder = fs::DirBuilder::new();
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        match builder.create(new) {
+            Ok(()) => {}
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists && new.is_dir() => {}
+            Err(err) => {
+                return Err(err).with_context(|| {
+                    format!("could not create the store folder {}", new.display())
+                });
+            }
+        }
+        let parent = new
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        sync_dir(parent)
+            .with_context(|| format!("could not sync the folder {}", parent.display()))?;
+    }
+    Ok(())
 }

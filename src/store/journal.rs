@@ -65,6 +65,9 @@ pub fn parse_journal(path: &Path, bytes: &[u8], keep_changes: bool) -> Result<Lo
         }
         let number = index + 2;
         let change: Change = serde_json::from_slice(line).map_err(|err| {
+            if looks_pretty_printed(line) {
+                return pretty_printed(path, number);
+            }
             anyhow::anyhow!(
                 "line {number} of {} is not a valid change ({err}); nothing was changed: \
                  repair or remove that line, or restore a backup",
@@ -119,6 +122,24 @@ pub(super) fn parse_changes(
     })
 }
 
+/// A line that holds part of a JSON object spread over several lines, as an editor's
+/// "format document" leaves it.
+fn looks_pretty_printed(line: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(line);
+    let text = text.trim();
+    matches!(text, "{" | "}" | "}," | "[" | "]") || line.starts_with(b"  ")
+}
+
+fn pretty_printed(path: &Path, number: usize) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{} looks pretty-printed (line {number} holds part of a change spread over several \
+         lines); each change must stay on one line: restore the backup, or join them again \
+         with: jq -c . {} > fixed.jsonl",
+        path.display(),
+        path.display()
+    )
+}
+
 pub fn check_header(path: &Path, header: Option<&[u8]>) -> Result<()> {
     let Some(line) = header else {
         bail!(
@@ -127,6 +148,19 @@ pub fn check_header(path: &Path, header: Option<&[u8]>) -> Result<()> {
             path.display()
         );
     };
+    if let Some(rest) = line.strip_prefix(b"\xEF\xBB\xBF")
+        && serde_json::from_slice::<Header>(rest).is_ok()
+    {
+        bail!(
+            "{} begins with a byte-order mark (an editor added 3 invisible bytes); nothing \
+             was changed: remove them, e.g. with: sed -i '1s/^\\xEF\\xBB\\xBF//' {}",
+            path.display(),
+            path.display()
+        );
+    }
+    if looks_pretty_printed(line) {
+        return Err(pretty_printed(path, 1));
+    }
     let header: Header = serde_json::from_slice(line)
         .ok()
         .filter(|h: &Header| h.format == FORMAT)

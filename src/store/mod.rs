@@ -106,38 +106,57 @@ pub struct Store {
     lock: PathBuf,
     /// Someone else's journal (`report week --team`): never write beside it.
     read_only: bool,
-    /// Where the journal's symbolic link points, when nothing is there (a synced
-    /// folder that is not mounted): the store is refused, and the link left as it is.
-    dangling: Option<PathBuf>,
+    /// Why this store can't be used, when it can't: a symbolic link to nothing (a synced
+    /// folder that is not mounted), or something that is not a regular file. It is
+    /// left as it is.
+    refused: Option<String>,
 }
 
 impl Store {
     /// The store at `path`: a journal file, or a directory holding `journal.jsonl`.
     /// A symlink is followed, so a journal kept elsewhere (a synced folder) stays where
     /// it is; the lock and any rewrite happen beside the real file.
+    /// A path that ends in a separator names a folder, whether or not it exists yet.
     pub fn open(path: &Path) -> Store {
-        let journal = if path.is_dir() {
+        let names_folder = path.as_os_str().to_string_lossy().ends_with(['/', '\\']);
+        let journal = if path.is_dir() || names_folder {
             path.join(JOURNAL)
         } else {
             path.to_path_buf()
         };
         let is_link = fs::symlink_metadata(&journal).is_ok_and(|m| m.file_type().is_symlink());
-        let mut dangling = None;
+        let mut refused = None;
         let journal = match is_link.then(|| fs::canonicalize(&journal)) {
             Some(Ok(target)) => target,
             Some(Err(_)) => {
-                dangling = Some(fs::read_link(&journal).unwrap_or_default());
+                let target = fs::read_link(&journal).unwrap_or_default();
+                refused = Some(format!(
+                    "the store {} is a symbolic link to {}, which does not exist (is that \
+                     folder mounted?); nothing was read or written: mount it, or point --store \
+                     elsewhere",
+                    journal.display(),
+                    target.display()
+                ));
                 journal
             }
             None => journal,
         };
+        if let Ok(metadata) = fs::metadata(&journal)
+            && !metadata.is_file()
+        {
+            refused = Some(format!(
+                "{} is not a regular file; --store takes a journal file or a folder to keep \
+                 one in",
+                journal.display()
+            ));
+        }
         let mut lock = journal.clone().into_os_string();
         lock.push(".lock");
         Store {
             journal,
             lock: PathBuf::from(lock),
             read_only: false,
-            dangling,
+            refused,
         }
     }
 
@@ -160,14 +179,9 @@ impl Store {
     /// Refuses a journal whose symbolic link points at nothing: reading it as empty, or
     /// writing a new journal in its place, would hide every record where it points.
     pub fn usable(&self) -> Result<()> {
-        match &self.dangling {
+        match &self.refused {
             None => Ok(()),
-            Some(target) => anyhow::bail!(
-                "the store {} is a symbolic link to {}, which does not exist (is that folder \
-                 mounted?); nothing was read or written: mount it, or point --store elsewhere",
-                self.journal.display(),
-                target.display()
-            ),
+            Some(why) => anyhow::bail!("{why}"),
         }
     }
 
@@ -264,7 +278,7 @@ impl Store {
     /// A shared lock when the lock file can be opened; a store we can only read (no
     /// lock file, read-only directory) is read without one.
     fn lock_shared(&self) -> Option<File> {
-        OpenOptions::new()
+        files::no_follow(OpenOptions::new())
             .read(true)
             .open(&self.lock)
             .ok()
@@ -564,7 +578,14 @@ impl Store {
         if let Some(dir) = self.journal.parent().filter(|d| !d.as_os_str().is_empty()) {
             create_private_dir(dir)?;
         }
-        let lock = private_options()
+        if fs::symlink_metadata(&self.lock).is_ok_and(|m| !m.file_type().is_file()) {
+            anyhow::bail!(
+                "the lock file {} is a symbolic link or not a file; extramile never follows \
+                 one: remove it and try again",
+                self.lock.display()
+            );
+        }
+        let lock = files::no_follow(private_options())
             .read(true)
             .write(true)
             .truncate(false)

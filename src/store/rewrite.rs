@@ -241,21 +241,20 @@ impl Store {
     /// `compact` does, keeping a backup; writes nothing when there is nothing new.
     pub fn merge(&self, others: &[PathBuf], at: DateTime<FixedOffset>) -> Result<MergeReport> {
         let _lock = self.lock_exclusive()?;
-        let old = if self.journal.exists() {
+        // A journal that exists must read, as for every other command (an empty file is
+        // refused, not overwritten).
+        let exists = self.journal.exists();
+        let old = if exists {
             self.read_bytes()?
         } else {
             Vec::new()
         };
-        let mut header = if old.is_empty() {
-            None
-        } else {
-            Some(journal_header(&old).to_vec())
-        };
-        let mine = if old.is_empty() {
-            Loaded::default()
-        } else {
+        let mine = if exists {
             parse_journal(&self.journal, &old, true)?
+        } else {
+            Loaded::default()
         };
+        let mut header = exists.then(|| journal_header(&old).to_vec());
         let mut union = crate::merge::Union {
             changes: mine.changes,
             added: Vec::new(),
@@ -282,7 +281,7 @@ impl Store {
         if report.added == 0 && report.renumbered.is_empty() {
             return Ok(report);
         }
-        report.backup = if old.is_empty() {
+        report.backup = if !exists {
             write_atomically(&self.journal, &new)?;
             None
         } else {

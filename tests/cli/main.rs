@@ -4,6 +4,7 @@
 mod everyday;
 mod follow_ups;
 mod foundation;
+mod hostile;
 mod invariants;
 mod reliability;
 mod reports;
