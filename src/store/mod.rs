@@ -434,16 +434,17 @@ impl Store {
             Need::State => vec![snapshot::Part::All],
         };
         let mut outcome = Snapshot::NotAsked;
+        let mut believed = None;
         for part in parts {
             let Some(snap) = snapshot::read(&self.snapshot_path(), part, client) else {
                 outcome = Snapshot::Rejected;
                 break;
             };
-            if outcome != Snapshot::Passed && !self.believe(&mut file, &snap, journal_len, stamp)? {
+            if believed != Some(snap.mark) && !self.believe(&mut file, &snap, journal_len, stamp)? {
                 outcome = Snapshot::Rejected;
                 break;
             }
-            outcome = Snapshot::Passed;
+            (outcome, believed) = (Snapshot::Passed, Some(snap.mark));
             let covers = snap.mark.covers;
             if part == snapshot::Part::Head && journal_len - covers > LIGHT_READ_LIMIT {
                 break;
@@ -727,13 +728,6 @@ mod tests {
         (bytes, states)
     }
 
-    fn same(a: &State, b: &State) -> bool {
-        a.clients == b.clients
-            && a.actions == b.actions
-            && a.follow_ups == b.follow_ups
-            && a.next_num() == b.next_num()
-    }
-
     /// Writes a snapshot of `state` marked as made from all of `bytes`, unsealed.
     fn snapshot_of(store: &Store, bytes: &[u8], state: &State) {
         let mark = snapshot::Mark {
@@ -775,7 +769,7 @@ mod tests {
         let (bytes, states) = journal(3);
         std::fs::write(store.path(), &bytes).unwrap();
         snapshot_of(&store, &bytes, &states[states.len() - 1]);
-        assert!(same(
+        assert!(same_records(
             &store.load().unwrap().state,
             &states[states.len() - 1]
         ));
@@ -784,13 +778,9 @@ mod tests {
         let edited = text.replacen("note 1 ", "NOTE 1 ", 1);
         assert_eq!(edited.len(), text.len());
         std::fs::write(store.path(), &edited).unwrap();
-        let loaded = store.load().unwrap().state;
-        assert!(
-            loaded
-                .actions
-                .values()
-                .any(|a| a.text.starts_with("NOTE 1 "))
-        );
+        let has =
+            |state: &State, text: &str| state.actions.values().any(|a| a.text.starts_with(text));
+        assert!(has(&store.load().unwrap().state, "NOTE 1 "));
         // The same again, with an append after the edit.
         let (bytes, states) = journal(4);
         let cut = journal(3).0.len();
@@ -801,12 +791,7 @@ mod tests {
             .replacen("note 2 ", "NOTE 2 ", 1);
         std::fs::write(store.path(), &edited).unwrap();
         let loaded = store.load().unwrap().state;
-        assert!(
-            loaded
-                .actions
-                .values()
-                .any(|a| a.text.starts_with("NOTE 2 "))
-        );
+        assert!(has(&loaded, "NOTE 2 "));
         assert_eq!(loaded.actions.len(), 4);
     }
 
@@ -826,7 +811,7 @@ mod tests {
             let loaded = loaded.unwrap_or_else(|e| panic!("cut at {cut}: {e}"));
             let whole_lines = bytes[..cut].iter().filter(|&&b| b == b'\n').count();
             assert!(
-                same(&loaded.state, &states[whole_lines - 1]),
+                same_records(&loaded.state, &states[whole_lines - 1]),
                 "cut at {cut}"
             );
             let last_newline = bytes[..cut].iter().rposition(|&b| b == b'\n').unwrap() + 1;
