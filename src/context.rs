@@ -75,6 +75,13 @@ impl Context {
         Ok(loaded.state)
     }
 
+    /// Reads the clients and the open follow-ups (other records may be there too).
+    pub fn load_open(&self) -> Result<State> {
+        let loaded = self.store.load_open()?;
+        self.warn_torn(loaded.torn_bytes);
+        Ok(loaded.state)
+    }
+
     /// Reads the clients, the follow-ups, and the actions on the days `from..until`,
     /// with what all actions add up to as of the end of `as_of` (see `State::all_actions`).
     pub fn load_window(

@@ -576,7 +576,8 @@ fn fold_in(state: &State, incoming: Incoming) -> Result<ImportPlan> {
         num
     };
     let mut client_ids: HashMap<String, String> = HashMap::new();
-    let mut seen: HashMap<String, (Record, &str)> = HashMap::new();
+    // Each id once: where it is in the plan (none when unchanged), and where in the file.
+    let mut seen: HashMap<String, (Option<usize>, &str)> = HashMap::new();
     for (record, place) in incoming.records.into_iter().zip(&incoming.places) {
         // What the file holds, as it holds it; then the record as it would be stored.
         crate::validate::fields(&record)
@@ -638,7 +639,11 @@ fn fold_in(state: &State, incoming: Incoming) -> Result<ImportPlan> {
         crate::validate::record(&record)
             .map_err(|err| anyhow!("{place}: {err}; nothing was imported"))?;
         if let Some((first, first_place)) = seen.get(record.id()) {
-            if *first != record {
+            let first = match first {
+                Some(at) => Some(plan.records[*at].clone()),
+                None => state.record(record.id()),
+            };
+            if first.as_ref() != Some(&record) {
                 bail!(
                     "{place}: record {} is also {first_place}, with other content; \
                      nothing was imported: keep one of them",
@@ -648,24 +653,23 @@ fn fold_in(state: &State, incoming: Incoming) -> Result<ImportPlan> {
             plan.unchanged += 1;
             continue;
         }
-        seen.insert(record.id().to_string(), (record.clone(), place));
-        match state.record(record.id()) {
-            Some(existing) if existing == record => plan.unchanged += 1,
-            Some(_) => {
+        let existing = state.record(record.id());
+        let changed = existing.as_ref() != Some(&record);
+        let at = changed.then_some(plan.records.len());
+        seen.insert(record.id().to_string(), (at, place));
+        match (existing, changed) {
+            (Some(_), false) => plan.unchanged += 1,
+            (Some(_), true) => {
                 plan.updated += 1;
                 plan.records.push(record);
             }
-            None => {
+            (None, _) => {
                 plan.added += 1;
                 plan.records.push(record);
             }
         }
     }
-    let mut after = state.clone();
-    for record in &plan.records {
-        after.apply(record);
-    }
-    crate::validate::whole(&after, "this import")?;
+    crate::validate::addition(state, &plan.records, "this import")?;
     Ok(plan)
 }
 

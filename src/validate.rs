@@ -204,6 +204,90 @@ pub fn whole(state_after: &State, what: &str) -> Result<(), UsageError> {
     }
 }
 
+/// `whole` for `records` written onto `state`, without copying the state: the first
+/// breach the new versions would bring, as an error that says nothing was changed.
+pub fn addition(state: &State, records: &[Record], what: &str) -> Result<(), UsageError> {
+    let breach = |message: String| {
+        Err(UsageError::new(format!(
+            "{what} would break the store: {message}; nothing was changed"
+        )))
+    };
+    let new: HashMap<&str, &Record> = records.iter().map(|r| (r.id(), r)).collect();
+    let kind = |r: &Record| match r {
+        Record::Client(_) => "client",
+        Record::Action(_) => "action",
+        Record::FollowUp(_) => "follow-up",
+        Record::Deleted { .. } => "deleted",
+    };
+    let mut clients: HashMap<&str, &Client> = state
+        .clients
+        .iter()
+        .map(|(id, c)| (id.as_str(), c))
+        .collect();
+    for record in records {
+        let id = record.id();
+        let before = state.record(id);
+        if let Some(before) = &before
+            && !matches!(record, Record::Deleted { .. })
+            && kind(before) != kind(record)
+        {
+            return breach(format!(
+                "id {id} is both a {} and a {}",
+                kind(before),
+                kind(record)
+            ));
+        }
+        match record {
+            Record::Client(c) => {
+                clients.insert(id, c);
+            }
+            Record::Deleted { .. } => {
+                clients.remove(id);
+            }
+            _ => {}
+        }
+    }
+    let mut names: HashMap<String, &str> = HashMap::new();
+    for client in clients.values() {
+        if let Some(other) = names.insert(client.name.to_lowercase(), &client.id) {
+            return breach(format!(
+                "two clients are called '{}' (ids {other} and {})",
+                client.name, client.id
+            ));
+        }
+    }
+    let mut numbers: HashMap<u64, &str> = HashMap::new();
+    let kept = state
+        .actions
+        .values()
+        .map(|a| (a.num, a.id.as_str()))
+        .chain(state.follow_ups.values().map(|f| (f.num, f.id.as_str())))
+        .filter(|(_, id)| !new.contains_key(id));
+    numbers.extend(kept);
+    for record in records {
+        let (num, client) = match record {
+            Record::Action(a) => (a.num, &a.client),
+            Record::FollowUp(f) => (f.num, &f.client),
+            _ => continue,
+        };
+        if let Some(other) = numbers.insert(num, record.id())
+            && other != record.id()
+        {
+            return breach(format!(
+                "#{num} is used by two records ({other} and {})",
+                record.id()
+            ));
+        }
+        if !clients.contains_key(client.as_str()) {
+            return breach(format!(
+                "{} #{num} points at a client that does not exist",
+                kind(record)
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,5 +343,18 @@ mod tests {
         let messages: Vec<String> = state(&s).into_iter().map(|b| b.message).collect();
         assert_eq!(messages.len(), 4, "{messages:?}");
         assert!(whole(&s, "this import").is_err());
+        // The same breaches, found from the records a change adds.
+        let mut base = State::default();
+        base.insert(client("c", "Acme"));
+        base.insert(action("a1", 1, "c", "t"));
+        for bad in [
+            vec![action("a2", 1, "c", "t")],
+            vec![action("a3", 3, "nobody", "t")],
+            vec![client("d", "ACME")],
+            vec![action("c", 4, "c", "t")],
+        ] {
+            assert!(addition(&base, &bad, "this").is_err(), "{bad:?}");
+        }
+        assert!(addition(&base, &[action("a1", 1, "c", "edited")], "this").is_ok());
     }
 }

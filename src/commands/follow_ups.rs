@@ -9,6 +9,7 @@ use crate::dates::{When, add_days, humanize_due};
 use crate::model::{FollowUp, Record, Status};
 use crate::render::{Cell, Table, Tone, View};
 use crate::state::{Item, State};
+use crate::store::{Draft, Loaded};
 
 /// What a command does to each open follow-up it is given.
 #[derive(Clone, Copy)]
@@ -38,7 +39,7 @@ fn change_each(ctx: &Context, ids: &[u64], how: Close) -> Result<()> {
         Close::Cancel => "cancel",
         Close::Snooze(_) => "snooze",
     };
-    let (changed, names) = ctx.store.change(command, ctx.now, |loaded| {
+    let make = |loaded: &Loaded| {
         let state = &loaded.state;
         let mut changed: Vec<FollowUp> = Vec::new();
         for &num in ids {
@@ -72,7 +73,23 @@ fn change_each(ctx: &Context, ids: &[u64], how: Close) -> Result<()> {
             .map(Record::FollowUp)
             .collect::<Vec<_>>();
         Ok((records.into(), (changed, names)))
-    })?;
+    };
+    // Open follow-ups are all it takes, unless one of the numbers is not one: then
+    // the whole store is read, to say what it is.
+    let open = |loaded: &Loaded| {
+        let all_open = ids
+            .iter()
+            .all(|&num| loaded.state.open_follow_ups().iter().any(|f| f.num == num));
+        if all_open {
+            make(loaded).map(|(draft, out)| (draft, Some(out)))
+        } else {
+            Ok((Draft::default(), None))
+        }
+    };
+    let (changed, names) = match ctx.store.change_open(command, ctx.now, open)? {
+        Some(out) => out,
+        None => ctx.store.change(command, ctx.now, make)?,
+    };
 
     let mut lines = Vec::new();
     for (f, client) in changed.iter().zip(&names) {
@@ -134,7 +151,7 @@ fn days(n: i64) -> &'static str {
 
 pub fn overdue(ctx: &Context, client: Option<&str>) -> Result<()> {
     let today = ctx.today();
-    let state = ctx.load_window(today, today, today)?;
+    let state = ctx.load_open()?;
     let client_id = client
         .map(|c| state.existing_client(c).map(|c| c.id.clone()))
         .transpose()?;
@@ -149,7 +166,7 @@ pub fn overdue(ctx: &Context, client: Option<&str>) -> Result<()> {
 
 pub fn upcoming(ctx: &Context, days: u32) -> Result<()> {
     let today = ctx.today();
-    let state = ctx.load_window(today, today, today)?;
+    let state = ctx.load_open()?;
     let horizon = add_days(today, i64::from(days));
     let rows: Vec<&FollowUp> = state
         .open_follow_ups()

@@ -52,6 +52,9 @@ impl From<Vec<Record>> for Draft {
 pub enum Need {
     /// Clients and the next short number (`log`, `follow-up`).
     Clients,
+    /// Clients and the open follow-ups (what is due; `done`, `snooze`, `cancel`). The
+    /// state may hold other records too: those changed since the snapshot.
+    Open,
     /// Clients, follow-ups, and the actions whose time (Unix seconds) falls in
     /// `from..to`, with `State::all_actions` summing up the rest.
     Window(i64, i64),
@@ -95,8 +98,8 @@ enum Snapshot {
 
 /// Journal bytes read past the snapshot before a new snapshot is written.
 const REFRESH_AFTER: u64 = 64 * 1024;
-/// Journal bytes past the snapshot that `log` still reads itself; past that it reads
-/// everything once and writes a new snapshot.
+/// Journal bytes past the snapshot that `log`, `done` and what is due still read
+/// themselves; past that they read everything once and write a new snapshot.
 const LIGHT_READ_LIMIT: u64 = 1024 * 1024;
 
 /// A journal file and its lock.
@@ -193,6 +196,18 @@ impl Store {
         }
         let _lock = self.lock_shared();
         Ok(self.read(Need::Clients)?.0)
+    }
+
+    /// Reads the clients and the open follow-ups (see `Need::Open`).
+    pub fn load_open(&self) -> Result<Loaded> {
+        self.usable()?;
+        if !self.journal.exists() {
+            return Ok(Loaded::default());
+        }
+        let _lock = self.lock_shared();
+        let (loaded, source) = self.read(Need::Open)?;
+        self.refresh_snapshot(&loaded.state, &source);
+        Ok(loaded)
     }
 
     /// Reads the current state. A store that does not exist yet reads as empty.
@@ -307,6 +322,18 @@ impl Store {
         make: impl FnOnce(&Loaded) -> Result<(Draft, T)>,
     ) -> Result<T> {
         self.change_reading(Need::Clients, command, at, make)
+    }
+
+    /// Like `change`, for commands that change open follow-ups: `make` sees the clients
+    /// and the open follow-ups (see `Need::Open`). A command that finds what it needs
+    /// missing drafts nothing and asks again with `change`.
+    pub fn change_open<T>(
+        &self,
+        command: &str,
+        at: DateTime<FixedOffset>,
+        make: impl FnOnce(&Loaded) -> Result<(Draft, T)>,
+    ) -> Result<T> {
+        self.change_reading(Need::Open, command, at, make)
     }
 
     /// Like `change`, with every earlier change in `Loaded::changes` (for undo).
@@ -430,6 +457,7 @@ impl Store {
         let parts = match need {
             Need::History => vec![],
             Need::Clients => vec![snapshot::Part::Head],
+            Need::Open => vec![snapshot::Part::Open],
             Need::Window(from, to) => vec![snapshot::Part::Window(from, to), snapshot::Part::All],
             Need::State => vec![snapshot::Part::All],
         };
@@ -446,7 +474,8 @@ impl Store {
             }
             (outcome, believed) = (Snapshot::Passed, Some(snap.mark));
             let covers = snap.mark.covers;
-            if part == snapshot::Part::Head && journal_len - covers > LIGHT_READ_LIMIT {
+            let light = matches!(part, snapshot::Part::Head | snapshot::Part::Open);
+            if light && journal_len - covers > LIGHT_READ_LIMIT {
                 break;
             }
             let mut delta = Vec::new();

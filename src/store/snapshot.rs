@@ -12,7 +12,8 @@
 //!
 //! The format is a compact binary one: the prefix (magic, lengths, seal, checksums);
 //! a small head (the mark, clients, the highest short number, each client's action
-//! count and last touch) that `log` reads alone; then the open follow-ups; then indexes
+//! count and last touch) that `log` reads alone; then the open follow-ups, which is all
+//! `overdue`, `upcoming`, `done`, `snooze` and `cancel` read besides; then indexes
 //! of the closed follow-ups (by when they closed, or were created if later) and of the
 //! actions (by their time), each entry a time and a byte offset; then those records. A
 //! report reads the head, the open follow-ups and the indexes, and decodes only the
@@ -27,13 +28,15 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use crate::model::{Action, Client, FollowUp, Kind, Status};
 use crate::state::{ActionIndex, Activity, State};
 
-const MAGIC: &[u8; 8] = b"EXMSNAP\x04";
-/// Where the seal starts: after the magic, the head's length and where the records start.
-const SEAL_AT: usize = 24;
+const MAGIC: &[u8; 8] = b"EXMSNAP\x05";
+/// Where the seal starts: after the magic, the lengths of the head and of the open
+/// follow-ups, and where the records start.
+const SEAL_AT: usize = 32;
 /// The seal: the journal's length and stamp, and a checksum of both.
 const SEAL_LEN: usize = 8 + Stamp::LEN + 4;
-/// The magic, the two lengths, the seal, and the checksums of the head and of the body.
-const PREFIX: usize = SEAL_AT + SEAL_LEN + 8;
+/// The magic, the three lengths, the seal, and the checksums of the head, of the open
+/// follow-ups and of the indexes.
+const PREFIX: usize = SEAL_AT + SEAL_LEN + 12;
 
 /// Where a snapshot stands against its journal: the state after the journal's first
 /// `covers` bytes, whose CRC-32 is `crc`.
@@ -99,6 +102,8 @@ pub struct Seal {
 pub enum Part {
     /// Clients, the highest short number, and per-client action counts.
     Head,
+    /// The head and the open follow-ups.
+    Open,
     /// The head, the follow-ups open or closed since `from`, the time of every action,
     /// and the actions whose time (Unix seconds) falls in `from..to`.
     Window(i64, i64),
@@ -150,17 +155,18 @@ pub fn encode(mark: Mark, seal: Option<Seal>, state: &State) -> Vec<u8> {
         head.time(last.unwrap_or_default());
     }
 
-    let mut body = Writer::default();
-    let mut open: Vec<&FollowUp> = state
+    let mut open = Writer::default();
+    let mut open_ones: Vec<&FollowUp> = state
         .follow_ups
         .values()
         .filter(|f| f.closed_at.is_none())
         .collect();
-    open.sort_by_key(|f| f.num);
-    body.u32(open.len() as u32);
-    for f in open {
-        body.follow_up(f);
+    open_ones.sort_by_key(|f| f.num);
+    open.u32(open_ones.len() as u32);
+    for f in open_ones {
+        open.follow_up(f);
     }
+    let mut body = Writer::default();
     let mut closed: Vec<(i64, &FollowUp)> = state
         .follow_ups
         .values()
@@ -176,9 +182,10 @@ pub fn encode(mark: Mark, seal: Option<Seal>, state: &State) -> Vec<u8> {
     actions.sort_by_key(|(at, a)| (*at, a.num));
     let actions = body.timed(&actions, Writer::action);
 
-    let records_at = PREFIX + head.0.len() + body.0.len();
-    let mut lengths = Vec::with_capacity(16);
+    let records_at = PREFIX + head.0.len() + open.0.len() + body.0.len();
+    let mut lengths = Vec::with_capacity(24);
     lengths.extend_from_slice(&(head.0.len() as u64).to_le_bytes());
+    lengths.extend_from_slice(&(open.0.len() as u64).to_le_bytes());
     lengths.extend_from_slice(&(records_at as u64).to_le_bytes());
     let mut head_crc = crc32fast::Hasher::new();
     head_crc.update(&lengths);
@@ -188,8 +195,10 @@ pub fn encode(mark: Mark, seal: Option<Seal>, state: &State) -> Vec<u8> {
     out.extend_from_slice(&lengths);
     out.extend_from_slice(&encode_seal(seal));
     out.extend_from_slice(&head_crc.finalize().to_le_bytes());
+    out.extend_from_slice(&crc(&open.0).to_le_bytes());
     out.extend_from_slice(&crc(&body.0).to_le_bytes());
     out.extend(head.0);
+    out.extend(open.0);
     out.extend(body.0);
     out.extend(closed);
     out.extend(actions);
@@ -259,28 +268,34 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
     }
     let number =
         |at: usize| usize::try_from(u64::from_le_bytes(start[at..at + 8].try_into().ok()?)).ok();
-    let (head_len, records_at) = (number(8)?, number(16)?);
+    let (head_len, open_len, records_at) = (number(8)?, number(16)?, number(24)?);
+    let open_end = head_len.checked_add(open_len)?;
     let seal = decode_seal(&start[SEAL_AT..SEAL_AT + SEAL_LEN]);
     let sums = &start[SEAL_AT + SEAL_LEN..];
-    let (head_sum, body_sum) = (&sums[..4], &sums[4..8]);
-    // The head alone for `log`; else all up to the records, then the records asked for.
-    let wanted = if part == Part::Head {
-        head_len
-    } else {
-        records_at.checked_sub(PREFIX)?
+    let (head_sum, open_sum, body_sum) = (&sums[..4], &sums[4..8], &sums[8..12]);
+    // The head alone for `log`; the open follow-ups too for what is due; else all up
+    // to the records, then the records asked for.
+    let wanted = match part {
+        Part::Head => head_len,
+        Part::Open => open_end,
+        _ => records_at.checked_sub(PREFIX)?,
     };
-    if head_len > wanted {
+    if head_len > wanted || (part != Part::Head && open_end > wanted) {
         return None;
     }
     let mut bytes = vec![0; wanted.min(1 << 30)];
     file.read_exact(&mut bytes).ok()?;
     let mut head_crc = crc32fast::Hasher::new();
-    head_crc.update(&start[8..24]);
+    head_crc.update(&start[8..SEAL_AT]);
     head_crc.update(&bytes[..head_len]);
     if head_crc.finalize().to_le_bytes() != head_sum {
         return None;
     }
-    if part != Part::Head && crc(&bytes[head_len..]).to_le_bytes() != body_sum {
+    if part != Part::Head && crc(&bytes[head_len..open_end]).to_le_bytes() != open_sum {
+        return None;
+    }
+    if !matches!(part, Part::Head | Part::Open) && crc(&bytes[open_end..]).to_le_bytes() != body_sum
+    {
         return None;
     }
     let mut r = Reader {
@@ -317,6 +332,12 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
     for _ in 0..r.u32()? {
         let f = r.follow_up()?;
         state.follow_ups.insert(f.id.clone(), f);
+    }
+    if r.at != open_end {
+        return None;
+    }
+    if part == Part::Open {
+        return Some(Contents { mark, seal, state });
     }
     let closed = r.timed()?;
     let actions = r.timed()?;
@@ -670,6 +691,20 @@ mod tests {
         assert_eq!(read_state.actions, state.actions);
         assert_eq!(read_state.follow_ups, state.follow_ups);
         assert_eq!(read_state.next_num(), state.next_num());
+        let open = read(&path, Part::Open, None).unwrap().state;
+        assert_eq!(
+            (open.actions.len(), open.clients.len()),
+            (0, state.clients.len())
+        );
+        assert!(open.follow_ups.values().all(|f| f.status == Status::Open));
+        assert_eq!(
+            open.follow_ups.len(),
+            state
+                .follow_ups
+                .values()
+                .filter(|f| f.closed_at.is_none())
+                .count()
+        );
         let head = read(&path, Part::Head, None).unwrap().state;
         assert_eq!(
             (&head.clients, head.actions.len(), head.next_num()),
