@@ -32,3 +32,12 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
         1
     }
 }
+
+/// Returns early with a `UsageError` (exit 2): what the user asked can't be done as
+/// typed. Formats like `anyhow::bail!`.
+#[macro_export]
+macro_rules! usage {
+    ($($arg:tt)*) => {
+        return Err($crate::error::UsageError::new(format!($($arg)*)).into())
+    };
+}

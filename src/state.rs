@@ -216,7 +216,7 @@ impl State {
         match self.match_client(typed)? {
             ClientMatch::Existing(client) => Ok(client),
             ClientMatch::New(name) => {
-                anyhow::bail!("no client is called '{name}'; `extramile clients` lists them")
+                crate::usage!("no client is called '{name}'; `extramile clients` lists them")
             }
         }
     }

@@ -9,7 +9,7 @@ pub fn run(ctx: &Context) -> Result<()> {
     let path = ctx.store.path();
     ctx.store.usable()?;
     if !ctx.store.exists() {
-        bail!(
+        crate::usage!(
             "there is no store at {} yet; log an action to start one",
             path.display()
         );

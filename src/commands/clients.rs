@@ -1,7 +1,7 @@
 //! `clients`, `client NAME` and `report client NAME`: the client list, one client's card
 //! and timeline, and setting a client's tier, cadence or name.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
@@ -98,9 +98,9 @@ pub fn client(ctx: &Context, args: ClientArgs) -> Result<()> {
             let taken = state
                 .clients
                 .values()
-                .find(|c| c.id != before.id && c.name.eq_ignore_ascii_case(name));
+                .find(|c| c.id != before.id && c.name.to_lowercase() == name.to_lowercase());
             if let Some(other) = taken {
-                bail!(
+                crate::usage!(
                     "there is already a client called '{}'; choose another name",
                     other.name
                 );

@@ -50,7 +50,7 @@ pub fn import(ctx: &Context, file: &Path) -> Result<()> {
         .with_context(|| format!("could not read {}", file.display()))?
         .len();
     if size > MAX_IMPORT {
-        anyhow::bail!(
+        crate::usage!(
             "{} is {size} bytes; import reads files up to {MAX_IMPORT} bytes",
             file.display()
         );

@@ -1,6 +1,6 @@
 //! `edit`, `delete` and `undo`: correcting mistakes. Each says exactly what it changed.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use serde_json::json;
 
 use super::{client_for_write, show_at, show_date};
@@ -58,7 +58,7 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
             None => (None, None),
         };
         match state.by_num(args.id) {
-            None => bail!(
+            None => crate::usage!(
                 "there is no action or follow-up #{}; `extramile actions` lists them",
                 args.id
             ),
@@ -158,7 +158,9 @@ pub fn delete(ctx: &Context, num: u64) -> Result<()> {
     let what = ctx.store.change("delete", ctx.now, |loaded| {
         let state = &loaded.state;
         let (id, what) = match state.by_num(num) {
-            None => bail!("there is no action or follow-up #{num}; `extramile actions` lists them"),
+            None => crate::usage!(
+                "there is no action or follow-up #{num}; `extramile actions` lists them"
+            ),
             Some(Item::Action(a)) => (
                 a.id.clone(),
                 format!(
@@ -199,18 +201,18 @@ pub fn undo(ctx: &Context) -> Result<()> {
     }
     let said = ctx.store.change_with_history("undo", ctx.now, |loaded| {
         let Some(index) = last_undoable(&loaded.changes) else {
-            bail!("there is nothing to undo");
+            crate::usage!("there is nothing to undo");
         };
         let target = &loaded.changes[index];
         if target.command == "merge" {
-            bail!(
+            crate::usage!(
                 "the newest change is a merge made by git's merge driver on {}; undo it with git \
                  (git reset or git revert), which gives back the journal as it was",
                 show_at(target.at)
             );
         }
         if target.command == "compact" {
-            bail!(
+            crate::usage!(
                 "there is nothing more to undo: the history before the compaction of {} was dropped",
                 show_at(target.at)
             );

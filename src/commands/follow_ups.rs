@@ -1,6 +1,6 @@
 //! `done`, `snooze`, `cancel`, `overdue` and `upcoming`: keeping the promises made.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use serde_json::Value;
 
 use super::{follow_up_json, show_date, show_day};
@@ -126,15 +126,15 @@ fn change_each(ctx: &Context, ids: &[u64], how: Close) -> Result<()> {
 /// The open follow-up with this number, or an error saying why it can't be changed.
 fn open_follow_up(state: &State, num: u64) -> Result<&FollowUp> {
     match state.by_num(num) {
-        None => bail!(
+        None => crate::usage!(
             "there is no follow-up #{num}; `extramile upcoming` lists the open ones (nothing was changed)"
         ),
         Some(Item::Action(_)) => {
-            bail!(
+            crate::usage!(
                 "#{num} is an action, not a follow-up; `extramile upcoming` lists follow-ups (nothing was changed)"
             )
         }
-        Some(Item::FollowUp(f)) if f.status != Status::Open => bail!(
+        Some(Item::FollowUp(f)) if f.status != Status::Open => crate::usage!(
             "follow-up #{num} is already {} (on {}); nothing was changed",
             f.status.name(),
             f.closed_at

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
@@ -115,7 +115,7 @@ fn add_team(view: &mut View, files: &[PathBuf], week: Week, today: NaiveDate) ->
     for file in files {
         let store = Store::open_read_only(file);
         if !store.exists() {
-            bail!(
+            crate::usage!(
                 "there is no journal at {}; --team takes each rep's journal file",
                 file.display()
             );

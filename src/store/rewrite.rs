@@ -125,7 +125,7 @@ impl Store {
     pub fn compact(&self, at: DateTime<FixedOffset>) -> Result<Compacted> {
         let _lock = self.lock_exclusive()?;
         if !self.journal.exists() {
-            bail!(
+            crate::usage!(
                 "there is no store at {} yet; nothing to compact",
                 self.journal.display()
             );

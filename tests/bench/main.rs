@@ -142,9 +142,11 @@ fn generate(path: &Path, o: &Options, seed: u64) -> usize {
         } else {
             (day(1 + random.below(30) as i64), "open", String::new())
         };
+        // Promised a few days to three weeks before it was due, never after today.
+        let created = (due - chrono::Duration::days(1 + random.below(21) as i64)).min(today);
         writeln!(
             out,
-            "follow-up,Client {client:03},,{},,{due},{status},{done},,,",
+            "follow-up,Client {client:03},,{},{created} 09:00,{due},{status},{done},,,",
             sentence(&mut random)
         )
         .unwrap();

@@ -297,14 +297,14 @@ fn edit_delete_and_undo_say_what_they_changed() {
     env.fails(2, &["edit", "2", "--kind", "fix"]);
     env.fails(2, &["edit", "1", "--due", "fri"]);
     env.fails(2, &["edit", "1"]);
-    env.fails(1, &["edit", "9", "--text", "x"]);
+    env.fails(2, &["edit", "9", "--text", "x"]);
 
     assert_eq!(
         env.ok(&["delete", "1"]),
         "Deleted action #1 (Globex: fixed the export). `extramile undo` brings it back.\n"
     );
     assert_eq!(env.json(&["actions"]), serde_json::json!([]));
-    env.fails(1, &["delete", "1"]);
+    env.fails(2, &["delete", "1"]);
     assert!(env.ok(&["undo"]).contains("restored action #1"));
     assert_eq!(env.json(&["actions"])[0]["client"], "Globex");
     assert!(
@@ -325,7 +325,7 @@ fn edit_delete_and_undo_say_what_they_changed() {
         "{out}"
     );
     assert_eq!(env.json(&["clients"]), serde_json::json!([]));
-    let err = check_fails(1, &["undo"], env.run(&["undo"]));
+    let err = check_fails(2, &["undo"], env.run(&["undo"]));
     assert!(err.contains("nothing to undo"), "{err}");
 }
 

@@ -92,7 +92,7 @@ fn due_today_is_not_overdue_and_overdue_is_sorted_most_overdue_first() {
         .collect();
     assert_eq!(days, [10, 2, 1]);
     assert_eq!(ids(&env.json(&["overdue", "--client", "glob"])), [3, 4]);
-    env.fails(1, &["overdue", "--client", "Initech"]);
+    env.fails(2, &["overdue", "--client", "Initech"]);
 }
 
 #[test]
@@ -160,7 +160,7 @@ fn cancel_drops_a_follow_up() {
     env.ok(&["fu", "Acme", "a", "--due", "-2d"]);
     assert_eq!(env.ok(&["cancel", "1"]), "Cancelled #1 for Acme: a.\n");
     assert_eq!(env.ok(&["overdue"]), "Nothing is overdue.\n");
-    let err = env.fails(1, &["done", "1"]);
+    let err = env.fails(2, &["done", "1"]);
     assert!(err.contains("follow-up #1 is already cancelled"), "{err}");
 }
 
@@ -184,7 +184,7 @@ fn a_bad_id_changes_nothing_not_even_the_good_ids_in_the_same_call() {
         (&["snooze", "42", "tomorrow"], "no follow-up #42"),
     ];
     for (args, message) in cases {
-        let err = env.fails(1, args);
+        let err = env.fails(2, args);
         assert!(err.contains(message), "{args:?}: {err}");
         assert_eq!(err.lines().count(), 1);
         assert_eq!(env.store_bytes(), before, "{args:?} changed the store");

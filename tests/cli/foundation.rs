@@ -63,7 +63,7 @@ fn clients_match_case_insensitively_by_exact_name_then_unique_prefix() {
         "extramile: 'ac' matches several clients: Acme, Acme Labs; type more of the name\n"
     );
     assert_eq!(env.store_bytes(), before);
-    let err = env.fails(1, &["actions", "--client", "initech"]);
+    let err = env.fails(2, &["actions", "--client", "initech"]);
     assert!(err.contains("no client is called 'initech'"), "{err}");
     let only = env.json(&["actions", "--client", "GLOBEX"]);
     assert_eq!(only.as_array().unwrap().len(), 2);

@@ -6,6 +6,7 @@ mod follow_ups;
 mod foundation;
 mod hostile;
 mod invariants;
+mod one_truth;
 mod reliability;
 mod reports;
 mod snapshot;

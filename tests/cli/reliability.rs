@@ -397,7 +397,7 @@ fn compact_keeps_every_record_and_a_backup_and_stops_undo() {
         before,
         "the backup is the old journal"
     );
-    let err = env.fails(1, &["undo"]);
+    let err = env.fails(2, &["undo"]);
     assert!(err.contains("history before the compaction"), "{err}");
     assert_eq!(env.json(&["check"])["problems"], serde_json::json!([]));
 

@@ -331,9 +331,9 @@ fn client_settings_and_rename_keep_history() {
     let actions = env.json(&["actions", "--client", "acme corp"]);
     assert_eq!(actions.as_array().unwrap().len(), 3);
     assert_eq!(actions[0]["client"], "Acme Corp");
-    let err = env.fails(1, &["client", "Acme Corp", "--rename", "globex"]);
+    let err = env.fails(2, &["client", "Acme Corp", "--rename", "globex"]);
     assert!(err.contains("already a client called 'Globex'"), "{err}");
-    let err = env.fails(1, &["client", "Umbrella", "--tier", "A"]);
+    let err = env.fails(2, &["client", "Umbrella", "--tier", "A"]);
     assert!(err.contains("no client is called 'Umbrella'"), "{err}");
     assert_eq!(
         env.ok(&["client", "acme", "--tier", "none"]),

@@ -336,5 +336,5 @@ fn the_team_digest_counts_each_rep() {
         md.contains("### Team (3 reps)") && md.contains("| anna | 3 | 2 | 0 | 1 | 0 | 1 wk |"),
         "{md}"
     );
-    reps[0].fails(1, &["report", "week", "--team", "/no/such.jsonl"]);
+    reps[0].fails(2, &["report", "week", "--team", "/no/such.jsonl"]);
 }
