@@ -333,4 +333,29 @@ fn main() {
         let (time, peak) = measure(&store, args, o.runs);
         println!("{name:<28} {:>10} {:>7} MB", ms(time), peak / 1024);
     }
+
+    // A write to an old record, and what reads cost right after one.
+    let overdue = Command::new(env!("CARGO_BIN_EXE_extramile"))
+        .args(["--format", "json", "overdue"])
+        .env("EXTRAMILE_STORE", &store)
+        .env("EXTRAMILE_NOW", NOW)
+        .output()
+        .unwrap();
+    let overdue: serde_json::Value = serde_json::from_slice(&overdue.stdout).unwrap();
+    let snooze = [
+        "snooze".to_string(),
+        overdue[0]["id"].to_string(),
+        "+1d".to_string(),
+    ];
+    let snooze: Vec<&str> = snooze.iter().map(String::as_str).collect();
+    let after: [(&str, &[&str]); 4] = [
+        ("snooze (an old record)", &snooze),
+        ("overdue after snoozes", &["overdue"]),
+        ("report week after snoozes", &["report", "week"]),
+        ("clients after snoozes", &["clients"]),
+    ];
+    for (name, args) in after {
+        let (time, peak) = measure(&store, args, o.runs);
+        println!("{name:<28} {:>10} {:>7} MB", ms(time), peak / 1024);
+    }
 }
