@@ -85,7 +85,7 @@ pub type Renumbered = Vec<(u64, u64, String)>;
 ///
 /// Returns the new versions of the records, and the renumbering.
 pub fn settle(state: &State, ours: &State) -> (Vec<Record>, Renumbered) {
-    let rank = |id: &str| (ours.record(id).is_none(), id.to_string());
+    let rank = |id: &str| (!ours.contains(id), id.to_string());
     let mut changed: HashMap<String, Record> = HashMap::new();
 
     let mut by_name: HashMap<String, Vec<&str>> = HashMap::new();

@@ -164,6 +164,13 @@ impl State {
         self.max_num + 1
     }
 
+    /// Whether a record with this id exists now.
+    pub fn contains(&self, id: &str) -> bool {
+        self.clients.contains_key(id)
+            || self.actions.contains_key(id)
+            || self.follow_ups.contains_key(id)
+    }
+
     /// The version of the record with this id, if it exists now.
     pub fn record(&self, id: &str) -> Option<Record> {
         if let Some(c) = self.clients.get(id) {

@@ -612,7 +612,7 @@ fn fold_in(state: &State, incoming: Incoming) -> Result<ImportPlan> {
                     }
                     // A made-up id that another record already has (a client since
                     // renamed): this is a new client, with an id of its own.
-                    None if state.record(&c.id).is_some() => crate::model::new_id(),
+                    None if state.contains(&c.id) => crate::model::new_id(),
                     None => c.id.clone(),
                 };
                 client_ids.insert(std::mem::replace(&mut c.id, id.clone()), id);

@@ -140,7 +140,7 @@ impl Store {
                 nums.insert(record.id(), num);
             }
             if let Record::Deleted { id, .. } = record
-                && old.state.record(id).is_none()
+                && !old.state.contains(id)
                 && !deleted.iter().any(|d| d.id() == id)
             {
                 deleted.push(Record::Deleted {
@@ -343,7 +343,7 @@ impl Store {
             .keys()
             .chain(before.follow_ups.keys())
             .chain(before.clients.keys())
-            .filter(|id| state.record(id).is_none())
+            .filter(|id| !state.contains(id))
             .count();
         let backup = self.replace(&bytes, &new, &state, at)?;
         Ok(Some(Unmerged {
