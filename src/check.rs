@@ -57,7 +57,14 @@ pub fn check(bytes: &[u8]) -> Health {
             Err(err) => {
                 health
                     .problems
-                    .push(format!("line {number}: not a valid change ({err})"));
+                    .push(if crate::store::is_conflict_marker(line) {
+                        format!(
+                            "line {number}: a git conflict marker: set up extramile's merge \
+                             driver, then run git checkout -m on the journal"
+                        )
+                    } else {
+                        format!("line {number}: not a valid change ({err})")
+                    });
                 continue;
             }
         };

@@ -65,6 +65,9 @@ pub fn parse_journal(path: &Path, bytes: &[u8], keep_changes: bool) -> Result<Lo
         }
         let number = index + 2;
         let change: Change = serde_json::from_slice(line).map_err(|err| {
+            if is_conflict_marker(line) {
+                return conflict_markers(path, number);
+            }
             if looks_pretty_printed(line) {
                 return pretty_printed(path, number);
             }
@@ -120,6 +123,28 @@ pub(super) fn parse_changes(
         torn_bytes: bytes.len() - complete,
         changes: Vec::new(),
     })
+}
+
+/// A line git writes around the two sides of a conflict it could not merge.
+pub fn is_conflict_marker(line: &[u8]) -> bool {
+    [&b"<<<<<<< "[..], b">>>>>>> ", b"||||||| "]
+        .iter()
+        .any(|marker| line.starts_with(marker))
+        || line == b"======="
+        || line.starts_with(b"<<<<<<<")
+        || line.starts_with(b">>>>>>>")
+}
+
+fn conflict_markers(path: &Path, number: usize) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{} holds git conflict markers (line {number}): git merged it line by line because \
+         extramile's merge driver is not set up in this clone; nothing was changed. Set it \
+         up (see the README's \"Sync and teams\"), then redo the merge of this file with: \
+         git checkout -m {}",
+        path.display(),
+        path.file_name()
+            .map_or(path.display(), |n| Path::new(n).display())
+    )
 }
 
 /// A line that holds part of a JSON object spread over several lines, as an editor's

@@ -21,7 +21,10 @@ mod snapshot;
 
 use files::{create_private_dir, private_options};
 pub use files::{stale_temp_files, write_atomically};
-pub use journal::{Change, FORMAT, Loaded, VERSION, check_header, journal_header, parse_journal};
+pub use journal::{
+    Change, FORMAT, Loaded, VERSION, check_header, is_conflict_marker, journal_header,
+    parse_journal,
+};
 use journal::{Header, parse_changes};
 pub use rewrite::{Compacted, MergeReport, Unmerged, merged_journal};
 

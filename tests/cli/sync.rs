@@ -338,3 +338,73 @@ fn the_team_digest_counts_each_rep() {
     );
     reps[0].fails(2, &["report", "week", "--team", "/no/such.jsonl"]);
 }
+
+#[cfg(unix)]
+#[test]
+fn without_the_driver_conflict_markers_are_named_and_recovered() {
+    let root = tempfile::tempdir().unwrap();
+    let (origin, a, b) = (
+        root.path().join("origin.git"),
+        root.path().join("a"),
+        root.path().join("b"),
+    );
+    git(root.path(), &["init", "--bare", origin.to_str().unwrap()]);
+    git(
+        root.path(),
+        &["clone", origin.to_str().unwrap(), a.to_str().unwrap()],
+    );
+    std::fs::write(a.join(".gitattributes"), "journal.jsonl merge=extramile\n").unwrap();
+    in_clone(&a, "2026-11-16 09:00", &["log", "Acme", "shared start"]);
+    git(&a, &["add", "."]);
+    git(&a, &["commit", "-m", "start"]);
+    git(&a, &["push", "origin", "main"]);
+    git(
+        root.path(),
+        &["clone", origin.to_str().unwrap(), b.to_str().unwrap()],
+    );
+    in_clone(&a, "2026-11-17 09:00", &["log", "Acme", "from clone a"]);
+    in_clone(&b, "2026-11-17 10:00", &["log", "Globex", "from clone b"]);
+    git(&a, &["commit", "-am", "a"]);
+    git(&b, &["commit", "-am", "b"]);
+    git(&a, &["push", "origin", "main"]);
+    // b has no driver configured: git merges the journal line by line.
+    let pulled = Command::new("git")
+        .args(["-c", "user.name=Rep", "-c", "user.email=rep@example.com"])
+        .args(["-c", "pull.rebase=false", "pull", "origin", "main"])
+        .current_dir(&b)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", &b)
+        .output()
+        .unwrap();
+    assert!(!pulled.status.success(), "git reports a conflict");
+    let journal = std::fs::read_to_string(b.join("journal.jsonl")).unwrap();
+    assert!(journal.contains("<<<<<<<"), "{journal}");
+
+    let env = Env::new();
+    let mut cmd = env.command(&["actions"]);
+    cmd.env("EXTRAMILE_STORE", b.join("journal.jsonl"));
+    let err = crate::check_fails(1, &["actions"], cmd.output().unwrap());
+    assert!(
+        err.contains("conflict markers") && err.contains("git checkout -m journal.jsonl"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    // As the message says: set up the driver, then redo the merge of the journal.
+    let driver = format!("{} merge-driver %O %A %B", env!("CARGO_BIN_EXE_extramile"));
+    git(&b, &["config", "merge.extramile.driver", &driver]);
+    git(&b, &["checkout", "-m", "journal.jsonl"]);
+    let actions: Value = serde_json::from_str(&in_clone(
+        &b,
+        "2026-11-20 10:00",
+        &["--format", "json", "actions"],
+    ))
+    .unwrap();
+    let texts: Vec<&str> = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["shared start", "from clone a", "from clone b"]);
+}
