@@ -48,7 +48,8 @@ pub fn union(ours: &[Change], theirs: &[Change]) -> Union {
         .collect();
     both_changed.sort();
 
-    let key = |c: &Change| (c.at, c.id.clone());
+    // Newest last: by Lamport clock, then time, then id (see `Change::seq`).
+    let key = |c: &Change| (c.seq, c.at, c.id.clone());
     let mut changes = Vec::with_capacity(ours.len() + new.len());
     let (mut i, mut j) = (0, 0);
     while i < ours.len() || j < new.len() {
@@ -232,6 +233,7 @@ mod tests {
     fn change(id: &str, minute: i64, records: Vec<Record>) -> Change {
         Change {
             at: at(minute),
+            seq: 0,
             command: "log".into(),
             records,
             undoes: None,
@@ -354,6 +356,29 @@ mod tests {
             fold(&union(&a, &b).changes).actions["a0"].text,
             "edited on the laptop later"
         );
+    }
+
+    #[test]
+    fn a_change_made_after_seeing_another_is_newer_whatever_the_clocks_say() {
+        let base = change("k0", 0, vec![client(), action("a0", 1, "base")]);
+        let mut laptop_edit = change("zz-laptop", 5, vec![action("a0", 1, "laptop's edit")]);
+        laptop_edit.seq = 2;
+        // The desktop pulled the laptop's edit, then edited again at the same minute
+        // (its clock is behind), under an id that sorts first.
+        let mut desktop_edit = change(
+            "aa-desktop",
+            5,
+            vec![action("a0", 1, "desktop's later edit")],
+        );
+        desktop_edit.seq = 3;
+        let laptop = vec![base.clone(), laptop_edit.clone()];
+        let desktop = vec![base, laptop_edit, desktop_edit];
+        for merged in [union(&laptop, &desktop), union(&desktop, &laptop)] {
+            assert_eq!(
+                fold(&merged.changes).actions["a0"].text,
+                "desktop's later edit"
+            );
+        }
     }
 
     #[test]

@@ -16,6 +16,8 @@ pub struct State {
     pub follow_ups: HashMap<String, FollowUp>,
     /// The highest short number ever given, deleted records included, so none is reused.
     max_num: u64,
+    /// The highest change sequence number seen (see `Change::seq`).
+    max_seq: u64,
     /// Set when this was read for a window of time (from the snapshot): `actions` holds
     /// only the window's actions (or one client's), `follow_ups` only those open or
     /// closed since the window began, and this sums up every action.
@@ -102,6 +104,16 @@ impl State {
                 self.follow_ups.remove(&id);
             }
         }
+    }
+
+    /// Raises the highest change sequence number seen.
+    pub fn note_seq(&mut self, seq: u64) {
+        self.max_seq = self.max_seq.max(seq);
+    }
+
+    /// The sequence number of the next change appended.
+    pub fn next_seq(&self) -> u64 {
+        self.max_seq + 1
     }
 
     /// The highest short number ever given.

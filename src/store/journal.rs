@@ -23,6 +23,11 @@ pub(super) struct Header {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Change {
     pub at: DateTime<FixedOffset>,
+    /// A Lamport clock: one more than the highest of the journal it was appended to,
+    /// so a change made after another was seen (here, or brought in by a merge) sorts
+    /// after it whatever the machines' clocks say. 0 in journals older than it.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub seq: u64,
     /// The command that made it, for the audit trail.
     pub command: String,
     pub records: Vec<Record>,
@@ -36,6 +41,10 @@ pub struct Change {
     /// Globally unique, so journals merge by the union of their changes. Written last,
     /// so the end of every line is unique (the snapshot checks the journal by it).
     pub id: String,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// What reading the journal found.
@@ -77,6 +86,7 @@ pub fn parse_journal(path: &Path, bytes: &[u8], keep_changes: bool) -> Result<Lo
                 path.display()
             )
         })?;
+        loaded.state.note_seq(change.seq);
         if keep_changes {
             for record in &change.records {
                 loaded.state.apply(record);
@@ -105,6 +115,7 @@ pub(super) fn parse_changes(
         .filter(|l| !l.is_empty())
     {
         let change: Change = serde_json::from_slice(line).ok()?;
+        state.note_seq(change.seq);
         for record in change.records {
             if let Some(max) = only_new_actions_after {
                 match &record {

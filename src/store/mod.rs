@@ -387,6 +387,7 @@ impl Store {
         let change = Change {
             id: crate::model::new_id(),
             at,
+            seq: loaded.state.next_seq(),
             command: command.to_string(),
             records: draft.records,
             undoes: draft.undoes,
@@ -749,6 +750,7 @@ mod tests {
             let change = Change {
                 id: format!("k{num}"),
                 at: at(),
+                seq: num + 1,
                 command: "log".into(),
                 records: vec![record],
                 undoes: None,

@@ -2,6 +2,7 @@
 //! timestamped backup, checks the new one by reading it back, and replaces the old one
 //! through a temp file, fsync, rename and fsync of the directory.
 
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -97,8 +98,10 @@ pub fn merged_journal(
     }
     let (records, mapping) = crate::merge::settle(&crate::merge::fold(&changes), ours);
     if !records.is_empty() || (mark && !union.added.is_empty()) {
+        let seq = changes.iter().map(|c| c.seq).max().unwrap_or(0) + 1;
         changes.push(Change {
             at,
+            seq,
             command: "merge".into(),
             records,
             undoes: None,
@@ -118,10 +121,13 @@ pub fn merged_journal(
 
 impl Store {
     /// Rewrites the journal to the newest version of each record (and a tombstone for
-    /// each deleted one, so merging an older copy does not bring it back). The old
-    /// journal is kept as a timestamped backup beside it; the new one is read back and
-    /// must hold exactly the same records before it replaces the old, through a temp
-    /// file, fsync, rename and fsync of the directory.
+    /// each deleted one, so merging an older copy does not bring it back). Each record
+    /// stays in the change that wrote its newest version, with that change's id, time
+    /// and sequence number, so a copy compacted elsewhere merges with this one as
+    /// before; changes left with nothing are dropped, and a last `compact` change marks
+    /// where undo stops. The old journal is kept as a timestamped backup beside it; the
+    /// new one is read back and must hold exactly the same records before it replaces
+    /// the old, through a temp file, fsync, rename and fsync of the directory.
     pub fn compact(&self, at: DateTime<FixedOffset>) -> Result<Compacted> {
         let _lock = self.lock_exclusive()?;
         if !self.journal.exists() {
@@ -132,48 +138,58 @@ impl Store {
         }
         let bytes = self.read_bytes()?;
         let old = parse_journal(&self.journal, &bytes, true)?;
-        // The tombstone of each record deleted for good, with the last number it had.
-        let mut deleted: Vec<Record> = Vec::new();
-        let mut nums: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
-        for record in old.changes.iter().flat_map(|c| &c.records) {
-            if let Some(num) = record.num() {
-                nums.insert(record.id(), num);
-            }
-            if let Record::Deleted { id, .. } = record
-                && !old.state.contains(id)
-                && !deleted.iter().any(|d| d.id() == id)
-            {
-                deleted.push(Record::Deleted {
-                    id: id.clone(),
-                    num: None,
-                });
+        // Where each record's newest version is, and the last number each one had.
+        let mut newest: HashMap<&str, usize> = HashMap::new();
+        let mut nums: HashMap<&str, u64> = HashMap::new();
+        for (index, change) in old.changes.iter().enumerate() {
+            for record in &change.records {
+                newest.insert(record.id(), index);
+                if let Some(num) = record.num() {
+                    nums.insert(record.id(), num);
+                }
             }
         }
-        for tombstone in &mut deleted {
-            if let Record::Deleted { id, num } = tombstone {
-                *num = nums.get(id.as_str()).copied();
-            }
-        }
-        let export = crate::transfer::export(&old.state);
-        let mut records: Vec<Record> = export.clients.into_iter().map(Record::Client).collect();
-        records.extend(export.actions.into_iter().map(Record::Action));
-        records.extend(export.follow_ups.into_iter().map(Record::FollowUp));
-        records.extend(deleted);
-
         let header_end = bytes.iter().position(|&b| b == b'\n').map_or(0, |i| i + 1);
         let mut new = bytes[..header_end].to_vec();
-        for chunk in records.chunks(1000) {
+        let mut kept = 0;
+        for (index, change) in old.changes.iter().enumerate() {
+            let records: Vec<Record> = change
+                .records
+                .iter()
+                .filter(|r| newest.get(r.id()) == Some(&index))
+                .map(|r| match r {
+                    Record::Deleted { id, num: None } => Record::Deleted {
+                        id: id.clone(),
+                        num: nums.get(id.as_str()).copied(),
+                    },
+                    other => other.clone(),
+                })
+                .collect();
+            if records.is_empty() {
+                continue;
+            }
             let change = Change {
-                at,
-                command: "compact".into(),
-                records: chunk.to_vec(),
+                records,
+                // What they point at may be gone; undo stops at the compaction anyway.
                 undoes: None,
                 merged: Vec::new(),
-                id: crate::model::new_id(),
+                ..change.clone()
             };
             new.extend(serde_json::to_vec(&change)?);
             new.push(b'\n');
+            kept += 1;
         }
+        let marker = Change {
+            at,
+            seq: old.state.next_seq(),
+            command: "compact".into(),
+            records: Vec::new(),
+            undoes: None,
+            merged: Vec::new(),
+            id: crate::model::new_id(),
+        };
+        new.extend(serde_json::to_vec(&marker)?);
+        new.push(b'\n');
         let check = parse_journal(&self.journal, &new, false)?;
         let same = check.state.clients == old.state.clients
             && check.state.actions == old.state.actions
@@ -198,7 +214,7 @@ impl Store {
             before: bytes.len() as u64,
             after: covers,
             changes_before: old.changes.len(),
-            changes_after: records.len().div_ceil(1000),
+            changes_after: kept + 1,
             backup,
         })
     }

@@ -28,7 +28,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use crate::model::{Action, Client, FollowUp, Kind, Status};
 use crate::state::{ActionIndex, Activity, State};
 
-const MAGIC: &[u8; 8] = b"EXMSNAP\x05";
+const MAGIC: &[u8; 8] = b"EXMSNAP\x06";
 /// Where the seal starts: after the magic, the lengths of the head and of the open
 /// follow-ups, and where the records start.
 const SEAL_AT: usize = 32;
@@ -136,6 +136,7 @@ pub fn encode(mark: Mark, seal: Option<Seal>, state: &State) -> Vec<u8> {
     head.u64(mark.covers);
     head.u32(mark.crc);
     head.u64(state.max_num());
+    head.u64(state.next_seq() - 1);
     let clients = state.clients_by_name();
     head.u32(clients.len() as u32);
     for c in &clients {
@@ -308,6 +309,7 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
     };
     let mut state = State::default();
     state.note_num(r.u64()?);
+    state.note_seq(r.u64()?);
     for _ in 0..r.u32()? {
         let client = Client {
             id: r.string()?,

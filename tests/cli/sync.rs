@@ -408,3 +408,28 @@ fn without_the_driver_conflict_markers_are_named_and_recovered() {
         .collect();
     assert_eq!(texts, ["shared start", "from clone a", "from clone b"]);
 }
+
+#[test]
+fn two_copies_that_both_compacted_merge_without_reopening_a_follow_up() {
+    let laptop = Env::new();
+    laptop.ok_at(
+        "2026-11-16 09:00",
+        &["log", "Acme", "met them", "--follow-up", "fri"],
+    );
+    let desktop = copy_of(&laptop);
+    desktop.ok_at("2026-11-17 09:00", &["done", "2"]);
+    laptop.ok_at("2026-11-17 10:00", &["log", "Globex", "on the laptop"]);
+    let compacted = laptop.ok_at("2026-11-18 09:00", &["compact"]);
+    assert!(compacted.contains("Compacted"), "{compacted}");
+    desktop.ok_at("2026-11-18 10:00", &["compact"]);
+    for (into, from) in [(&laptop, &desktop), (&desktop, &laptop)] {
+        into.ok_at(
+            "2026-11-19 09:00",
+            &["merge", from.store().to_str().unwrap()],
+        );
+        let follow_ups = into.json(&["export"])["follow_ups"].clone();
+        assert_eq!(follow_ups[0]["status"], "done", "{follow_ups}");
+        into.ok(&["check"]);
+    }
+    assert_eq!(records(&laptop), records(&desktop));
+}
