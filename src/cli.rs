@@ -218,7 +218,8 @@ pub enum Command {
         echo 'journal.jsonl merge=extramile' >> .gitattributes\n  \
         git config merge.extramile.driver 'extramile merge-driver %O %A %B'")]
     MergeDriver {
-        /// The common ancestor (not needed: a merge is the union of the changes)
+        /// The common ancestor: what theirs added since it is brought in, what theirs
+        /// took out since it (a revert) is taken out here too
         base: PathBuf,
         /// Ours; the merged journal is written here
         ours: PathBuf,

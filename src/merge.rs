@@ -73,6 +73,29 @@ pub fn union(ours: &[Change], theirs: &[Change]) -> Union {
     }
 }
 
+/// What a three-way merge starts from: ours without the changes theirs took out since
+/// `base`, and the changes theirs added since `base`. Their union is the merge.
+pub fn three_way(
+    base: &[Change],
+    ours: &[Change],
+    theirs: &[Change],
+) -> (Vec<Change>, Vec<Change>) {
+    let ids =
+        |changes: &[Change]| -> HashSet<String> { changes.iter().map(|c| c.id.clone()).collect() };
+    let (in_base, in_theirs) = (ids(base), ids(theirs));
+    let kept = ours
+        .iter()
+        .filter(|c| !in_base.contains(&c.id) || in_theirs.contains(&c.id))
+        .cloned()
+        .collect();
+    let added = theirs
+        .iter()
+        .filter(|c| !in_base.contains(&c.id))
+        .cloned()
+        .collect();
+    (kept, added)
+}
+
 /// (old number, new number, id) of each record given a new number.
 pub type Renumbered = Vec<(u64, u64, String)>;
 

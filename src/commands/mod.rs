@@ -52,11 +52,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Check) => check::run(&ctx),
         Some(Command::Compact) => check::compact(&ctx),
         Some(Command::Merge { files }) => sync::merge(&ctx, &files),
-        Some(Command::MergeDriver {
-            base: _,
-            ours,
-            theirs,
-        }) => sync::merge_driver(&ctx, &ours, &theirs),
+        Some(Command::MergeDriver { base, ours, theirs }) => {
+            sync::merge_driver(&ctx, &base, &ours, &theirs)
+        }
     }
 }
 

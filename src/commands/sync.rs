@@ -42,16 +42,25 @@ pub fn merge(ctx: &Context, files: &[PathBuf]) -> Result<()> {
     ctx.confirm(&lines.join("\n"), json)
 }
 
-/// For git: merges `theirs` into `ours` and writes the result over `ours`. A journal
-/// that can't be read fails the merge (exit 1), which git reports as a conflict.
-pub fn merge_driver(ctx: &Context, ours: &Path, theirs: &Path) -> Result<()> {
+/// For git: a three-way merge of journals, written over `ours`. What `theirs` added
+/// since `base` is brought in, and what it took out since `base` (a revert) is taken
+/// out of ours too; so a cherry-pick brings exactly the picked changes. An empty base
+/// (both sides added the file) is a plain union. A journal that can't be read fails
+/// the merge (exit 1), which git reports as a conflict.
+pub fn merge_driver(ctx: &Context, base: &Path, ours: &Path, theirs: &Path) -> Result<()> {
     let read = |path: &Path| {
         std::fs::read(path).with_context(|| format!("could not read {}", path.display()))
     };
-    let (ours_bytes, theirs_bytes) = (read(ours)?, read(theirs)?);
+    let (base_bytes, ours_bytes, theirs_bytes) = (read(base)?, read(ours)?, read(theirs)?);
     let mine = parse_journal(ours, &ours_bytes, true)?;
     let their_changes = parse_journal(theirs, &theirs_bytes, true)?.changes;
-    let union = crate::merge::union(&mine.changes, &their_changes);
+    let base_changes = if base_bytes.is_empty() {
+        Vec::new()
+    } else {
+        parse_journal(base, &base_bytes, true)?.changes
+    };
+    let (kept, new) = crate::merge::three_way(&base_changes, &mine.changes, &their_changes);
+    let union = crate::merge::union(&kept, &new);
     let added = union.added.len();
     let header = crate::store::journal_header(&ours_bytes);
     let (bytes, _, renumbered) = merged_journal(header, union, &mine.state, ctx.now, false)?;

@@ -433,3 +433,54 @@ fn two_copies_that_both_compacted_merge_without_reopening_a_follow_up() {
     }
     assert_eq!(records(&laptop), records(&desktop));
 }
+
+#[cfg(unix)]
+#[test]
+fn a_cherry_pick_takes_exactly_the_picked_change_and_a_revert_takes_it_out() {
+    let root = tempfile::tempdir().unwrap();
+    let repo = root.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    git(&repo, &["init"]);
+    let driver = format!("{} merge-driver %O %A %B", env!("CARGO_BIN_EXE_extramile"));
+    git(&repo, &["config", "merge.extramile.driver", &driver]);
+    std::fs::write(
+        repo.join(".gitattributes"),
+        "journal.jsonl merge=extramile\n",
+    )
+    .unwrap();
+    in_clone(&repo, "2026-11-16 09:00", &["log", "Acme", "shared start"]);
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-m", "start"]);
+    git(&repo, &["checkout", "-b", "feature"]);
+    in_clone(&repo, "2026-11-17 09:00", &["log", "Acme", "not picked"]);
+    git(&repo, &["commit", "-am", "not picked"]);
+    in_clone(&repo, "2026-11-17 10:00", &["log", "Globex", "picked"]);
+    git(&repo, &["commit", "-am", "picked"]);
+    let picked = git(&repo, &["rev-parse", "HEAD"]);
+    git(&repo, &["checkout", "main"]);
+    in_clone(&repo, "2026-11-17 11:00", &["log", "Initech", "on main"]);
+    git(&repo, &["commit", "-am", "main"]);
+    git(&repo, &["cherry-pick", picked.trim()]);
+    let texts = |dir: &Path| -> Vec<String> {
+        let actions: Value = serde_json::from_str(&in_clone(
+            dir,
+            "2026-11-20 10:00",
+            &["--format", "json", "actions"],
+        ))
+        .unwrap();
+        actions
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["text"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(texts(&repo), ["shared start", "picked", "on main"]);
+    in_clone(&repo, "2026-11-20 10:00", &["check"]);
+
+    // Reverting the commit of "on main" takes its record out again.
+    let on_main = git(&repo, &["rev-parse", "HEAD~1"]);
+    git(&repo, &["revert", "--no-edit", on_main.trim()]);
+    assert_eq!(texts(&repo), ["shared start", "picked"]);
+    in_clone(&repo, "2026-11-20 10:00", &["check"]);
+}
