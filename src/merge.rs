@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::model::Record;
+use crate::model::{Client, Record};
 use crate::state::State;
 use crate::store::Change;
 
@@ -134,6 +134,7 @@ pub fn settle(state: &State, ours: &State) -> (Vec<Record>, Renumbered) {
                 Record::Deleted {
                     id: other.to_string(),
                     num: None,
+                    into: Some(keeper.to_string()),
                 },
             );
         }
@@ -195,6 +196,73 @@ pub fn settle(state: &State, ours: &State) -> (Vec<Record>, Renumbered) {
     let mut records: Vec<Record> = changed.into_values().collect();
     records.sort_by(|a, b| a.id().cmp(b.id()));
     (records, mapping)
+}
+
+/// New versions of the records that point at a client the merged store no longer has:
+/// moved to the client that took its place (a tombstone's `into`, as `settle` leaves
+/// when it makes two clients one), else pointing at the client as it last was, brought
+/// back, since records still need it (one machine undid its creation while another
+/// logged for it). Sorted by id.
+pub fn adopt_orphans(changes: &[Change], state: &State) -> Vec<Record> {
+    let mut last: HashMap<&str, &Client> = HashMap::new();
+    let mut into: HashMap<&str, &str> = HashMap::new();
+    for record in changes.iter().flat_map(|c| &c.records) {
+        match record {
+            Record::Client(c) => {
+                last.insert(&c.id, c);
+            }
+            Record::Deleted {
+                id, into: Some(to), ..
+            } => {
+                into.insert(id, to);
+            }
+            _ => {}
+        }
+    }
+    // Where a client id leads now (chains are short; a cycle leads nowhere).
+    let resolve = |start: &str| -> Option<String> {
+        let mut id = start.to_string();
+        for _ in 0..=into.len() {
+            if state.clients.contains_key(&id) {
+                return Some(id);
+            }
+            id = into.get(id.as_str())?.to_string();
+        }
+        None
+    };
+    let mut out: HashMap<String, Record> = HashMap::new();
+    let orphans = state
+        .actions
+        .values()
+        .map(|a| (Record::Action(a.clone()), a.client.as_str()))
+        .chain(
+            state
+                .follow_ups
+                .values()
+                .map(|f| (Record::FollowUp(f.clone()), f.client.as_str())),
+        )
+        .filter(|(_, client)| !state.clients.contains_key(*client));
+    for (mut record, client) in orphans {
+        let target = match resolve(client) {
+            Some(target) => target,
+            None => match last.get(client) {
+                Some(was) => {
+                    out.insert(was.id.clone(), Record::Client((*was).clone()));
+                    was.id.clone()
+                }
+                None => continue,
+            },
+        };
+        match &mut record {
+            Record::Action(a) => a.client = target,
+            Record::FollowUp(f) => f.client = target,
+            _ => {}
+        }
+        out.insert(record.id().to_string(), record);
+    }
+    let mut records: Vec<Record> = out.into_values().collect();
+    records.sort_by(|a, b| a.id().cmp(b.id()));
+    records
 }
 
 /// The newest change that is neither an undo nor already undone.
@@ -284,10 +352,7 @@ mod tests {
                         &format!("edit {id}"),
                     )]
                 }
-                (2, Some(existing)) => vec![Record::Deleted {
-                    id: existing.clone(),
-                    num: None,
-                }],
+                (2, Some(existing)) => vec![Record::tombstone(existing.clone(), None)],
                 // Both sides may create a client of the same name, and log for it.
                 (3, _) if !state.clients.values().any(|c| c.name == "Shared") => {
                     let shared = Client {
@@ -402,6 +467,60 @@ mod tests {
                 "desktop's later edit"
             );
         }
+    }
+
+    #[test]
+    fn records_pointing_at_a_client_that_is_gone_are_adopted() {
+        let named = |id: &str, name: &str| {
+            Record::Client(Client {
+                id: id.into(),
+                name: name.into(),
+                tier: None,
+                cadence_days: None,
+                created: at(0),
+            })
+        };
+        let for_client = |id: &str, num: u64, client: &str| {
+            let mut record = action(id, num, "logged offline");
+            if let Record::Action(a) = &mut record {
+                a.client = client.into();
+            }
+            record
+        };
+        let changes = vec![
+            change(
+                "k0",
+                0,
+                vec![client(), named("d", "ACME"), named("e", "Globex")],
+            ),
+            // A merge made the two Acmes one, into "c".
+            change(
+                "k1",
+                1,
+                vec![Record::Deleted {
+                    id: "d".into(),
+                    num: None,
+                    into: Some("c".into()),
+                }],
+            ),
+            // One machine undid Globex's creation...
+            change("k2", 2, vec![Record::tombstone("e", None)]),
+            // ...while another, offline, logged for it and for the other Acme.
+            change(
+                "k3",
+                3,
+                vec![for_client("x", 5, "d"), for_client("y", 6, "e")],
+            ),
+        ];
+        let mut state = fold(&changes);
+        assert!(!crate::validate::state(&state).is_empty(), "orphans before");
+        for record in adopt_orphans(&changes, &state) {
+            state.apply(&record);
+        }
+        assert_eq!(state.actions["x"].client, "c");
+        assert_eq!(state.actions["y"].client, "e");
+        assert_eq!(state.clients["e"].name, "Globex", "brought back as it was");
+        assert!(crate::validate::state(&state).is_empty());
     }
 
     #[test]

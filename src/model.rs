@@ -168,10 +168,23 @@ pub enum Record {
         id: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         num: Option<u64>,
+        /// For a client merged into another (two machines created it under one name):
+        /// the client that took its place, so records that still point here move there.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        into: Option<String>,
     },
 }
 
 impl Record {
+    /// A tombstone for the record `id`, keeping its short number.
+    pub fn tombstone(id: impl Into<String>, num: Option<u64>) -> Record {
+        Record::Deleted {
+            id: id.into(),
+            num,
+            into: None,
+        }
+    }
+
     /// The short number of an action or follow-up (or the one a tombstone kept).
     pub fn num(&self) -> Option<u64> {
         match self {

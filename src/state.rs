@@ -97,7 +97,7 @@ impl State {
                 self.max_num = self.max_num.max(follow_up.num);
                 self.follow_ups.insert(follow_up.id.clone(), follow_up);
             }
-            Record::Deleted { id, num } => {
+            Record::Deleted { id, num, .. } => {
                 self.max_num = self.max_num.max(num.unwrap_or(0));
                 self.clients.remove(&id);
                 self.actions.remove(&id);
@@ -334,10 +334,7 @@ mod tests {
             tags: vec![],
         };
         state.apply(&Record::Action(action));
-        state.apply(&Record::Deleted {
-            id: "a1".into(),
-            num: None,
-        });
+        state.apply(&Record::tombstone("a1", None));
         assert!(state.actions.is_empty());
         assert_eq!(state.next_num(), 8);
     }

@@ -178,7 +178,7 @@ pub fn delete(ctx: &Context, num: u64) -> Result<()> {
                 ),
             ),
         };
-        Ok((vec![Record::Deleted { id, num: Some(num) }].into(), what))
+        Ok((vec![Record::tombstone(id, Some(num))].into(), what))
     })?;
     ctx.confirm(
         &format!("Deleted {what}. `extramile undo` brings it back."),
@@ -223,7 +223,7 @@ pub fn undo(ctx: &Context) -> Result<()> {
         for record in &target.records {
             let previous = before.record(record.id());
             said.push(describe_revert(record, previous.as_ref()));
-            records.push(previous.unwrap_or_else(|| Record::Deleted { id: record.id().to_string(), num: record.num() }));
+            records.push(previous.unwrap_or_else(|| Record::tombstone(record.id(), record.num())));
         }
         let heading = format!("Undid `{}` from {}", target.command, show_at(target.at));
         Ok((

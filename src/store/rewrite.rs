@@ -96,7 +96,19 @@ pub fn merged_journal(
             })?;
         }
     }
-    let (records, mapping) = crate::merge::settle(&crate::merge::fold(&changes), ours);
+    // Records left pointing at a client that is gone are adopted first; then what both
+    // sides did independently is settled. One change holds both, newest last.
+    let mut state = crate::merge::fold(&changes);
+    let adopted = crate::merge::adopt_orphans(&changes, &state);
+    for record in &adopted {
+        state.apply(record);
+    }
+    let (settled, mapping) = crate::merge::settle(&state, ours);
+    let mut records: Vec<Record> = adopted
+        .into_iter()
+        .filter(|a| !settled.iter().any(|s| s.id() == a.id()))
+        .collect();
+    records.extend(settled);
     if !records.is_empty() || (mark && !union.added.is_empty()) {
         let seq = changes.iter().map(|c| c.seq).max().unwrap_or(0) + 1;
         changes.push(Change {
@@ -158,9 +170,14 @@ impl Store {
                 .iter()
                 .filter(|r| newest.get(r.id()) == Some(&index))
                 .map(|r| match r {
-                    Record::Deleted { id, num: None } => Record::Deleted {
+                    Record::Deleted {
+                        id,
+                        num: None,
+                        into,
+                    } => Record::Deleted {
                         id: id.clone(),
                         num: nums.get(id.as_str()).copied(),
+                        into: into.clone(),
                     },
                     other => other.clone(),
                 })

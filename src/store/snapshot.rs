@@ -664,10 +664,7 @@ mod tests {
         {
             state.insert(record);
         }
-        state.insert(Record::Deleted {
-            id: "demo-action-3".into(),
-            num: Some(3),
-        });
+        state.insert(Record::tombstone("demo-action-3", Some(3)));
         let mark = Mark {
             covers: 1234,
             crc: 0xdead_beef,
