@@ -265,13 +265,17 @@ pub fn adopt_orphans(changes: &[Change], state: &State) -> Vec<Record> {
     records
 }
 
-/// The newest change that is neither an undo nor already undone.
-pub fn last_undoable(changes: &[Change]) -> Option<usize> {
+/// The newest change that machine `me` made (or an older extramile, which did not
+/// say) that is neither an undo nor already undone. Changes a sync brought in from
+/// another copy are never undone here.
+pub fn last_undoable(changes: &[Change], me: &str) -> Option<usize> {
     let mut undone = std::collections::HashSet::new();
     for (index, change) in changes.iter().enumerate().rev() {
         if let Some(target) = &change.undoes {
             undone.insert(target.as_str());
-        } else if !undone.contains(change.id.as_str()) {
+        } else if !undone.contains(change.id.as_str())
+            && change.by.as_deref().is_none_or(|by| by == me)
+        {
             return Some(index);
         }
     }
@@ -325,6 +329,7 @@ mod tests {
         Change {
             at: at(minute),
             seq: 0,
+            by: None,
             command: "log".into(),
             records,
             undoes: None,

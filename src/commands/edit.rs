@@ -199,9 +199,10 @@ pub fn undo(ctx: &Context) -> Result<()> {
             json!({ "undid": "merge", "changes": unmerged.changes, "removed": unmerged.removed, "backup": unmerged.backup }),
         );
     }
+    let me = ctx.store.machine()?;
     let said = ctx.store.change_with_history("undo", ctx.now, |loaded| {
-        let Some(index) = last_undoable(&loaded.changes) else {
-            crate::usage!("there is nothing to undo");
+        let Some(index) = last_undoable(&loaded.changes, &me) else {
+            crate::usage!("there is nothing to undo (made here)");
         };
         let target = &loaded.changes[index];
         if target.command == "merge" {
@@ -221,6 +222,17 @@ pub fn undo(ctx: &Context) -> Result<()> {
         let mut records = Vec::new();
         let mut said = Vec::new();
         for record in &target.records {
+            // A record changed since (here, or on another machine a sync brought in)
+            // keeps that newer change.
+            let now = loaded.state.record(record.id());
+            let as_left = match record {
+                Record::Deleted { .. } => None,
+                other => Some(other),
+            };
+            if now.as_ref() != as_left {
+                said.push(format!("kept {} as it is: it was changed since", label(record)));
+                continue;
+            }
             let previous = before.record(record.id());
             said.push(describe_revert(record, previous.as_ref()));
             records.push(previous.unwrap_or_else(|| Record::tombstone(record.id(), record.num())));

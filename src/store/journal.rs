@@ -38,6 +38,10 @@ pub struct Change {
     /// which `undo` takes out again as one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged: Vec<String>,
+    /// Which copy of the store made it (see `Store::machine`), so `undo` takes back
+    /// only this copy's own changes, never one a sync brought in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
     /// Globally unique, so journals merge by the union of their changes. Written last,
     /// so the end of every line is unique (the snapshot checks the journal by it).
     pub id: String,

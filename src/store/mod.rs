@@ -367,7 +367,7 @@ impl Store {
             (Loaded::default(), Source::default())
         };
         let (draft, out) = make(&loaded)?;
-        if draft.records.is_empty() {
+        if draft.records.is_empty() && draft.undoes.is_none() {
             return Ok(out);
         }
         if let Some(header) = self.create_if_missing()? {
@@ -392,6 +392,7 @@ impl Store {
             records: draft.records,
             undoes: draft.undoes,
             merged: Vec::new(),
+            by: Some(self.machine()?),
         };
         let mut line = serde_json::to_vec(&change)?;
         line.push(b'\n');
@@ -411,6 +412,7 @@ impl Store {
             snapshot: source.snapshot,
         };
         if after.whole {
+            loaded.state.note_seq(change.seq);
             for record in change.records {
                 loaded.state.insert(record);
             }
@@ -425,6 +427,23 @@ impl Store {
             );
         }
         Ok(out)
+    }
+
+    /// This copy of the store: an id kept beside the journal in `journal.jsonl.machine`
+    /// (made on the first write, never synced: git ignores `journal.jsonl.*`), so two
+    /// clones of one journal are two machines.
+    pub fn machine(&self) -> Result<String> {
+        let mut path = self.journal.clone().into_os_string();
+        path.push(".machine");
+        let path = PathBuf::from(path);
+        match fs::read_to_string(&path) {
+            Ok(id) if !id.trim().is_empty() => Ok(id.trim().to_string()),
+            _ => {
+                let id = crate::model::new_id();
+                write_atomically(&path, format!("{id}\n").as_bytes())?;
+                Ok(id)
+            }
+        }
     }
 
     /// Whether the snapshot is sealed at the journal as it is now.
@@ -751,6 +770,7 @@ mod tests {
                 id: format!("k{num}"),
                 at: at(),
                 seq: num + 1,
+                by: None,
                 command: "log".into(),
                 records: vec![record],
                 undoes: None,

@@ -82,6 +82,7 @@ pub fn merged_journal(
     ours: &State,
     at: DateTime<FixedOffset>,
     mark: bool,
+    by: &str,
 ) -> Result<(Vec<u8>, State, Renumbered)> {
     let mut changes = union.changes;
     let incoming: std::collections::HashSet<&str> =
@@ -118,6 +119,7 @@ pub fn merged_journal(
             records,
             undoes: None,
             merged: if mark { union.added } else { Vec::new() },
+            by: Some(by.to_string()),
             id: crate::model::new_id(),
         });
     }
@@ -203,6 +205,7 @@ impl Store {
             records: Vec::new(),
             undoes: None,
             merged: Vec::new(),
+            by: Some(self.machine()?),
             id: crate::model::new_id(),
         };
         new.extend(serde_json::to_vec(&marker)?);
@@ -309,7 +312,8 @@ impl Store {
             both_changed: std::mem::take(&mut union.both_changed),
             ..MergeReport::default()
         };
-        let (new, state, mapping) = merged_journal(&header, union, &mine.state, at, true)?;
+        let by = self.machine()?;
+        let (new, state, mapping) = merged_journal(&header, union, &mine.state, at, true, &by)?;
         report.renumbered = mapping;
         if report.added == 0 && report.renumbered.is_empty() {
             return Ok(report);
@@ -347,7 +351,8 @@ impl Store {
         }
         let bytes = self.read_bytes()?;
         let loaded = parse_journal(&self.journal, &bytes, true)?;
-        let Some(index) = crate::merge::last_undoable(&loaded.changes) else {
+        let me = self.machine()?;
+        let Some(index) = crate::merge::last_undoable(&loaded.changes, &me) else {
             return Ok(None);
         };
         let target = &loaded.changes[index];

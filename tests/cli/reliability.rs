@@ -229,7 +229,11 @@ mod unix {
         );
         assert_eq!(
             files_in(env.store().parent().unwrap()),
-            ["journal.jsonl", "journal.jsonl.lock"]
+            [
+                "journal.jsonl",
+                "journal.jsonl.lock",
+                "journal.jsonl.machine"
+            ]
         );
         assert_eq!(texts(&env), ["kept"]);
 

@@ -484,3 +484,62 @@ fn a_cherry_pick_takes_exactly_the_picked_change_and_a_revert_takes_it_out() {
     assert_eq!(texts(&repo), ["shared start", "picked"]);
     in_clone(&repo, "2026-11-20 10:00", &["check"]);
 }
+
+#[test]
+fn undo_takes_back_only_this_copys_own_change_and_never_resurrects() {
+    let laptop = Env::new();
+    laptop.ok_at("2026-11-16 09:00", &["log", "Acme", "shared"]);
+    let desktop = copy_of(&laptop);
+    let base = desktop.dir.path().join("base.jsonl");
+    std::fs::copy(desktop.store(), &base).unwrap();
+    desktop.ok_at("2026-11-17 09:00", &["log", "Globex", "desktop's"]);
+    desktop.ok_at(
+        "2026-11-17 09:05",
+        &["edit", "1", "--text", "edited on the desktop"],
+    );
+    // The laptop, with a clock behind, logs and then deletes #1 after the edit by
+    // the order of things (it made more changes).
+    laptop.ok_at("2026-11-17 08:00", &["log", "Initech", "laptop's"]);
+    laptop.ok_at("2026-11-17 08:01", &["log", "Initech", "laptop's again"]);
+    laptop.ok_at("2026-11-17 08:02", &["delete", "1"]);
+    // A git pull on the desktop: the driver merges the laptop's journal into its own.
+    let ours = desktop.store();
+    desktop.ok_at(
+        "2026-11-18 09:00",
+        &[
+            "merge-driver",
+            base.to_str().unwrap(),
+            ours.to_str().unwrap(),
+            laptop.store().to_str().unwrap(),
+        ],
+    );
+    let texts = |env: &Env| -> Vec<String> {
+        let actions = env.json(&["actions"]);
+        let mut texts: Vec<String> = actions
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["text"].as_str().unwrap().to_string())
+            .collect();
+        texts.sort();
+        texts
+    };
+    assert_eq!(texts(&desktop), ["desktop's", "laptop's", "laptop's again"]);
+
+    // undo on the desktop takes back the desktop's own edit, not the laptop's delete;
+    // and #1, deleted since, stays deleted.
+    let out = desktop.ok(&["undo"]);
+    assert!(
+        out.contains("Undid `edit`") && out.contains("kept action #1 as it is"),
+        "{out}"
+    );
+    assert_eq!(texts(&desktop), ["desktop's", "laptop's", "laptop's again"]);
+    // Then the desktop's own log, and then nothing: the rest came from the laptop.
+    let out = desktop.ok(&["undo"]);
+    assert!(
+        out.contains("Undid `log`") && out.contains("removed action #2"),
+        "{out}"
+    );
+    assert_eq!(texts(&desktop), ["laptop's", "laptop's again"]);
+    desktop.ok(&["check"]);
+}
