@@ -187,28 +187,20 @@ pub fn delete(ctx: &Context, num: u64) -> Result<()> {
 }
 
 pub fn undo(ctx: &Context) -> Result<()> {
-    if let Some(unmerged) = ctx.store.unmerge(ctx.now)? {
-        return ctx.confirm(
-            &format!(
-                "Undid `merge` from {}: took out the {} change(s) it brought in ({} record(s) with them); the store is as it was before it. The journal as it was is kept as {}.",
-                show_at(unmerged.merged_at),
-                unmerged.changes,
-                unmerged.removed,
-                unmerged.backup.display()
-            ),
-            json!({ "undid": "merge", "changes": unmerged.changes, "removed": unmerged.removed, "backup": unmerged.backup }),
-        );
-    }
     let me = ctx.store.machine()?;
     let said = ctx.store.change_with_history("undo", ctx.now, |loaded| {
         let Some(index) = last_undoable(&loaded.changes, &me) else {
             crate::usage!("there is nothing to undo (made here)");
         };
         let target = &loaded.changes[index];
+        // A merge is undone whole, by a rewrite (below), not record by record.
+        if target.command == "merge" && !target.merged.is_empty() {
+            return Ok((Draft::default(), None));
+        }
         if target.command == "merge" {
             crate::usage!(
-                "the newest change is a merge made by git's merge driver on {}; undo it with git \
-                 (git reset or git revert), which gives back the journal as it was",
+                "the newest change here is a merge of {} that brought nothing in; it only \
+                 settled numbers and names, and is not undone",
                 show_at(target.at)
             );
         }
@@ -243,13 +235,32 @@ pub fn undo(ctx: &Context) -> Result<()> {
                 records,
                 undoes: Some(target.id.clone()),
             },
-            (heading, said),
+            Some((heading, said)),
         ))
     })?;
-    let (heading, lines) = said;
+    let Some((heading, lines)) = said else {
+        return undo_merge(ctx);
+    };
     ctx.confirm(
         &format!("{heading}: {}.", lines.join("; ")),
         json!({ "undid": heading, "changes": lines }),
+    )
+}
+
+/// Takes out the merge that is the newest change made here (see `Store::unmerge`).
+fn undo_merge(ctx: &Context) -> Result<()> {
+    let Some(unmerged) = ctx.store.unmerge(ctx.now)? else {
+        crate::usage!("the store changed meanwhile; run undo again");
+    };
+    ctx.confirm(
+        &format!(
+            "Undid `merge` from {}: took out the {} change(s) it brought in ({} record(s) with them); the store is as it was before it. The journal as it was is kept as {}.",
+            show_at(unmerged.merged_at),
+            unmerged.changes,
+            unmerged.removed,
+            unmerged.backup.display()
+        ),
+        json!({ "undid": "merge", "changes": unmerged.changes, "removed": unmerged.removed, "backup": unmerged.backup }),
     )
 }
 
