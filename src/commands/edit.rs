@@ -187,6 +187,9 @@ pub fn delete(ctx: &Context, num: u64) -> Result<()> {
 }
 
 pub fn undo(ctx: &Context) -> Result<()> {
+    if !ctx.store.exists() {
+        crate::usage!("there is nothing to undo (made here)");
+    }
     let me = ctx.store.machine()?;
     let said = ctx.store.change_with_history("undo", ctx.now, |loaded| {
         let Some(index) = last_undoable(&loaded.changes, &me) else {

@@ -19,6 +19,7 @@
 //! report reads the head, the open follow-ups and the indexes, and decodes only the
 //! records of the weeks it shows.
 
+use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
@@ -28,7 +29,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use crate::model::{Action, Client, FollowUp, Kind, Status};
 use crate::state::{ActionIndex, Activity, State};
 
-const MAGIC: &[u8; 8] = b"EXMSNAP\x06";
+const MAGIC: &[u8; 8] = b"EXMSNAP\x07";
 /// Where the seal starts: after the magic, the lengths of the head and of the open
 /// follow-ups, and where the records start.
 const SEAL_AT: usize = 32;
@@ -181,7 +182,21 @@ pub fn encode(mark: Mark, seal: Option<Seal>, state: &State) -> Vec<u8> {
         .map(|a| (a.at.timestamp(), a))
         .collect();
     actions.sort_by_key(|(at, a)| (*at, a.num));
+    // Each client's actions, as places in that time order: one client's card reads
+    // only its own records.
+    let mut places: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+    for (place, (_, a)) in actions.iter().enumerate() {
+        places.entry(&a.client).or_default().push(place as u32);
+    }
     let actions = body.timed(&actions, Writer::action);
+    body.u32(places.len() as u32);
+    for (client, places) in places {
+        body.str(client);
+        body.u32(places.len() as u32);
+        for place in places {
+            body.u32(place);
+        }
+    }
 
     let records_at = PREFIX + head.0.len() + open.0.len() + body.0.len();
     let mut lengths = Vec::with_capacity(24);
@@ -343,6 +358,14 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
     }
     let closed = r.timed()?;
     let actions = r.timed()?;
+    let mut of_client = None;
+    for _ in 0..r.u32()? {
+        let (owner, count) = (r.bytes()?, r.u32()? as usize);
+        let places = r.take(count.checked_mul(4)?)?;
+        if client.is_some_and(|c| c.as_bytes() == owner) {
+            of_client = Some(places);
+        }
+    }
     if r.at != bytes.len() {
         return None;
     }
@@ -358,10 +381,28 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
         state.follow_ups.insert(f.id.clone(), f);
     }
     let actions_at = records_at.checked_add(closed.bytes())?;
-    let only = client.filter(|_| part != Part::All);
-    let decoded = actions.read(&mut file, actions_at, action_range, |r, end| {
-        r.action_of(only, end)
-    })?;
+    // One client's actions: the runs of its places in the window, read run by run.
+    let runs = match (client, part) {
+        (Some(_), Part::Window(..)) => {
+            let places = of_client
+                .unwrap_or_default()
+                .chunks_exact(4)
+                .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")) as usize);
+            let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
+            for place in places.filter(|p| action_range.contains(p)) {
+                match runs.last_mut() {
+                    Some(run) if run.end == place => run.end += 1,
+                    _ => runs.push(place..place + 1),
+                }
+            }
+            runs
+        }
+        _ => vec![action_range],
+    };
+    let mut decoded = Vec::new();
+    for run in runs {
+        decoded.extend(actions.read(&mut file, actions_at, run, |r, _| r.action().map(Some))?);
+    }
     state.actions.reserve(decoded.len());
     for a in decoded {
         state.actions.insert(a.id.clone(), a);
@@ -541,20 +582,6 @@ impl<'a> Reader<'a> {
             .map(|_| self.u64().and_then(|p| usize::try_from(p).ok()))
             .collect::<Option<Vec<_>>>()?;
         places.is_sorted().then_some(Timed { instants, places })
-    }
-
-    /// The action here if it is `client`'s (or any, without one); else skips to `end`.
-    fn action_of(&mut self, client: Option<&str>, end: usize) -> Option<Option<Action>> {
-        if let Some(client) = client {
-            let start = self.at;
-            let (_, _, owner) = (self.bytes()?, self.u64()?, self.bytes()?);
-            if owner != client.as_bytes() {
-                self.at = end;
-                return Some(None);
-            }
-            self.at = start;
-        }
-        self.action().map(Some)
     }
 
     fn action(&mut self) -> Option<Action> {
