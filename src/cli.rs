@@ -278,6 +278,9 @@ pub struct LogArgs {
     /// The follow-up's text [default: "Follow up: <what you did>"]
     #[arg(long, value_name = "TEXT", requires = "follow_up")]
     pub follow_up_text: Option<String>,
+    /// Add a new client even though its name is close to an existing one's
+    #[arg(long)]
+    pub new: bool,
 }
 
 #[derive(Debug, Args)]
@@ -290,6 +293,9 @@ pub struct FollowUpArgs {
     /// When it is due
     #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
     pub due: When,
+    /// Add a new client even though its name is close to an existing one's
+    #[arg(long)]
+    pub new: bool,
 }
 
 #[derive(Debug, Args)]

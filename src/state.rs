@@ -230,6 +230,26 @@ impl State {
         }
     }
 
+    /// An existing client whose name is close to `name` (which matches none): at most
+    /// two edits away (one for short names), or the same once case, punctuation,
+    /// spaces and company suffixes (Inc, Ltd, GmbH…) are set aside.
+    pub fn close_to(&self, name: &str) -> Option<&Client> {
+        let (wanted, bare) = (name.to_lowercase(), bare_name(name));
+        let allowed = if wanted.chars().count() < 4 {
+            0
+        } else {
+            1 + usize::from(wanted.chars().count() >= 6)
+        };
+        self.clients_by_name().into_iter().find(|c| {
+            let theirs = c.name.to_lowercase();
+            // Names that differ in their numbers ("Store 12", "Store 13") are not typos.
+            let numbers = |n: &str| n.chars().filter(char::is_ascii_digit).collect::<String>();
+            (!bare.is_empty() && bare_name(&c.name) == bare)
+                || (numbers(&theirs) == numbers(&wanted)
+                    && edit_distance(&theirs, &wanted, allowed) <= allowed)
+        })
+    }
+
     /// Finds an existing client; an unknown name is an error.
     pub fn existing_client(&self, typed: &str) -> anyhow::Result<&Client> {
         match self.match_client(typed)? {
@@ -276,6 +296,66 @@ impl State {
     }
 }
 
+/// A company name without case, punctuation, spaces or a legal-form suffix.
+fn bare_name(name: &str) -> String {
+    const SUFFIXES: [&str; 14] = [
+        "inc",
+        "incorporated",
+        "ltd",
+        "limited",
+        "llc",
+        "gmbh",
+        "corp",
+        "corporation",
+        "co",
+        "company",
+        "plc",
+        "ag",
+        "sa",
+        "bv",
+    ];
+    let words: Vec<String> = name
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect();
+    let keep = words.len()
+        - words
+            .iter()
+            .rev()
+            .take_while(|w| SUFFIXES.contains(&w.as_str()))
+            .count();
+    words[..keep].concat()
+}
+
+/// The edit distance of `a` and `b` in characters (insertions, deletions,
+/// substitutions and swaps of two neighbours, each one edit), or `limit + 1` once it
+/// is sure to be more than `limit`.
+fn edit_distance(a: &str, b: &str, limit: usize) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len().abs_diff(b.len()) > limit {
+        return limit + 1;
+    }
+    let mut before: Vec<usize> = Vec::new();
+    let mut last: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut row = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            row[j] = (last[j - 1] + cost).min(last[j] + 1).min(row[j - 1] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                row[j] = row[j].min(before[j - 2] + 1);
+            }
+        }
+        if row.iter().min().is_some_and(|&m| m > limit) {
+            return limit + 1;
+        }
+        before = std::mem::replace(&mut last, row);
+    }
+    last[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,6 +398,23 @@ mod tests {
             "error 'ac' matches several clients: Acme, Acme Labs; type more of the name"
         );
         assert!(matched(&state, "").starts_with("error the client name is empty"));
+    }
+
+    #[test]
+    fn a_name_close_to_a_client_is_caught() {
+        let state = state_with(&["Acme", "Globex Corporation", "IBM"]);
+        let close = |typed: &str| state.close_to(typed).map(|c| c.name.clone());
+        assert_eq!(close("Acmee").as_deref(), Some("Acme"));
+        assert_eq!(close("Amce").as_deref(), Some("Acme"));
+        assert_eq!(close("Globex, Inc.").as_deref(), Some("Globex Corporation"));
+        assert_eq!(close("globex").as_deref(), Some("Globex Corporation"));
+        assert_eq!(close("IBN"), None, "short names allow no edit");
+        assert_eq!(close("Initech"), None);
+        let stores = state_with(&["Store 12"]);
+        assert_eq!(stores.close_to("Store 13").map(|c| c.name.as_str()), None);
+        assert_eq!(close("Umbrella"), None);
+        assert_eq!(edit_distance("kitten", "sitting", 5), 3);
+        assert_eq!(edit_distance("acme", "amce", 5), 1);
     }
 
     #[test]

@@ -52,7 +52,7 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
         let mut said = Vec::new();
         let (client, new_client) = match &args.client {
             Some(typed) => {
-                let (client, new) = client_for_write(state, typed, ctx.now)?;
+                let (client, new) = client_for_write(state, typed, ctx.now, false)?;
                 (Some(client), new)
             }
             None => (None, None),

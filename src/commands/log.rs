@@ -34,7 +34,8 @@ pub fn log(ctx: &Context, args: LogArgs) -> Result<()> {
     };
 
     let (client, is_new, action, follow_up) = ctx.store.change_light("log", ctx.now, |loaded| {
-        let (client, new_client) = client_for_write(&loaded.state, &args.client, ctx.now)?;
+        let (client, new_client) =
+            client_for_write(&loaded.state, &args.client, ctx.now, args.new)?;
         let action = Action {
             id: new_id(),
             num: loaded.state.next_num(),
@@ -80,7 +81,8 @@ pub fn follow_up(ctx: &Context, args: FollowUpArgs) -> Result<()> {
     let today = ctx.today();
     let due = args.due.resolve(today).date;
     let (client, is_new, follow_up) = ctx.store.change_light("follow-up", ctx.now, |loaded| {
-        let (client, new_client) = client_for_write(&loaded.state, &args.client, ctx.now)?;
+        let (client, new_client) =
+            client_for_write(&loaded.state, &args.client, ctx.now, args.new)?;
         let follow_up = new_follow_up(ctx, loaded.state.next_num(), &client.id, text, due);
         let is_new = new_client.is_some();
         let mut records: Vec<Record> = new_client.into_iter().collect();

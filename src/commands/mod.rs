@@ -59,14 +59,25 @@ pub fn run(cli: Cli) -> Result<()> {
 }
 
 /// The client a new record is for, and the record that creates it when it is new.
+/// The client a write names, or a new one (with its record) for a name that matches
+/// none. A new name close to an existing client's is refused as a likely typo, unless
+/// `new` says it is meant.
 fn client_for_write(
     state: &State,
     typed: &str,
     now: DateTime<FixedOffset>,
+    new: bool,
 ) -> Result<(Client, Option<Record>)> {
     Ok(match state.match_client(typed)? {
         ClientMatch::Existing(client) => (client.clone(), None),
         ClientMatch::New(name) => {
+            if let Some(close) = state.close_to(&name).filter(|_| !new) {
+                crate::usage!(
+                    "no client '{name}'; did you mean '{}'? To add a new client of that name, \
+                     repeat with --new",
+                    close.name
+                );
+            }
             let client = Client {
                 id: new_id(),
                 name,

@@ -315,3 +315,26 @@ fn output_into_a_closed_pipe_ends_quietly() {
         );
     }
 }
+
+#[test]
+fn a_typo_in_a_client_name_is_caught_before_it_becomes_a_client() {
+    let env = Env::new();
+    env.ok(&["log", "Acme", "first"]);
+    let before = env.store_bytes();
+    let err = env.fails(2, &["log", "Acmee", "second"]);
+    assert_eq!(
+        err,
+        "extramile: no client 'Acmee'; did you mean 'Acme'? To add a new client of that name, repeat with --new\n"
+    );
+    env.fails(2, &["fu", "acme inc.", "call", "--due", "fri"]);
+    assert_eq!(env.store_bytes(), before, "nothing was written");
+    let out = env.ok(&["log", "Acmee", "really a new one", "--new"]);
+    assert!(
+        out.contains("New client: Acmee") || out.contains("Acmee"),
+        "{out}"
+    );
+    // Names that differ in their numbers are different clients.
+    env.ok(&["log", "Store 12", "x"]);
+    env.ok(&["log", "Store 13", "y"]);
+    assert_eq!(env.json(&["clients"]).as_array().unwrap().len(), 4);
+}
