@@ -1,6 +1,6 @@
 //! Merging journals, syncing through git with the merge driver, and the team digest.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
@@ -162,37 +162,59 @@ fn in_clone(clone: &Path, now: &str, args: &[&str]) -> String {
     crate::check_ok(args, cmd.output().unwrap())
 }
 
-#[cfg(unix)]
-#[test]
-fn two_clones_sync_through_git_without_conflicts() {
-    let root = tempfile::tempdir().unwrap();
-    let (origin, a, b) = (
-        root.path().join("origin.git"),
-        root.path().join("a"),
-        root.path().join("b"),
-    );
-    git(root.path(), &["init", "--bare", origin.to_str().unwrap()]);
+/// A bare origin and two clones of it, `a` and `b`, sharing a journal that `a` started
+/// with `first` (and .gitattributes naming the driver, which each clone configures).
+fn two_clones(root: &Path, first: &[&str]) -> (PathBuf, PathBuf) {
+    let (origin, a, b) = (root.join("origin.git"), root.join("a"), root.join("b"));
+    git(root, &["init", "--bare", origin.to_str().unwrap()]);
     git(
-        root.path(),
+        root,
         &["clone", origin.to_str().unwrap(), a.to_str().unwrap()],
     );
-    let driver = format!("{} merge-driver %O %A %B", env!("CARGO_BIN_EXE_extramile"));
     std::fs::write(a.join(".gitattributes"), "journal.jsonl merge=extramile\n").unwrap();
     std::fs::write(a.join(".gitignore"), "journal.jsonl.*\n").unwrap();
-    in_clone(
-        &a,
-        "2026-11-16 09:00",
-        &["log", "Acme", "shared start", "--follow-up", "fri"],
-    );
+    in_clone(&a, "2026-11-16 09:00", first);
     git(&a, &["add", "."]);
     git(&a, &["commit", "-m", "start"]);
     git(&a, &["push", "origin", "main"]);
     git(
-        root.path(),
+        root,
         &["clone", origin.to_str().unwrap(), b.to_str().unwrap()],
     );
+    (a, b)
+}
+
+/// The merge driver, as `git config merge.extramile.driver` takes it.
+fn driver() -> String {
+    format!("{} merge-driver %O %A %B", env!("CARGO_BIN_EXE_extramile"))
+}
+
+/// The texts of the actions in a clone's journal, oldest first.
+fn texts_in(clone: &Path) -> Vec<String> {
+    let actions: Value = serde_json::from_str(&in_clone(
+        clone,
+        "2026-11-20 10:00",
+        &["--format", "json", "actions"],
+    ))
+    .unwrap();
+    actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["text"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn two_clones_sync_through_git_without_conflicts() {
+    let root = tempfile::tempdir().unwrap();
+    let (a, b) = two_clones(
+        root.path(),
+        &["log", "Acme", "shared start", "--follow-up", "fri"],
+    );
     for clone in [&a, &b] {
-        git(clone, &["config", "merge.extramile.driver", &driver]);
+        git(clone, &["config", "merge.extramile.driver", &driver()]);
     }
 
     in_clone(&a, "2026-11-17 09:00", &["log", "Acme", "from clone a"]);
@@ -219,19 +241,16 @@ fn two_clones_sync_through_git_without_conflicts() {
         journal_a, journal_b,
         "both clones end with the same journal"
     );
+    assert_eq!(
+        texts_in(&a),
+        ["shared start", "from clone a", "from clone b"]
+    );
     let actions: Value = serde_json::from_str(&in_clone(
         &a,
         "2026-11-20 10:00",
         &["--format", "json", "actions"],
     ))
     .unwrap();
-    let texts: Vec<&str> = actions
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["text"].as_str().unwrap())
-        .collect();
-    assert_eq!(texts, ["shared start", "from clone a", "from clone b"]);
     let numbers: Vec<u64> = actions
         .as_array()
         .unwrap()
@@ -343,25 +362,7 @@ fn the_team_digest_counts_each_rep() {
 #[test]
 fn without_the_driver_conflict_markers_are_named_and_recovered() {
     let root = tempfile::tempdir().unwrap();
-    let (origin, a, b) = (
-        root.path().join("origin.git"),
-        root.path().join("a"),
-        root.path().join("b"),
-    );
-    git(root.path(), &["init", "--bare", origin.to_str().unwrap()]);
-    git(
-        root.path(),
-        &["clone", origin.to_str().unwrap(), a.to_str().unwrap()],
-    );
-    std::fs::write(a.join(".gitattributes"), "journal.jsonl merge=extramile\n").unwrap();
-    in_clone(&a, "2026-11-16 09:00", &["log", "Acme", "shared start"]);
-    git(&a, &["add", "."]);
-    git(&a, &["commit", "-m", "start"]);
-    git(&a, &["push", "origin", "main"]);
-    git(
-        root.path(),
-        &["clone", origin.to_str().unwrap(), b.to_str().unwrap()],
-    );
+    let (a, b) = two_clones(root.path(), &["log", "Acme", "shared start"]);
     in_clone(&a, "2026-11-17 09:00", &["log", "Acme", "from clone a"]);
     in_clone(&b, "2026-11-17 10:00", &["log", "Globex", "from clone b"]);
     git(&a, &["commit", "-am", "a"]);
@@ -391,22 +392,12 @@ fn without_the_driver_conflict_markers_are_named_and_recovered() {
     assert_eq!(err.lines().count(), 1, "{err}");
 
     // As the message says: set up the driver, then redo the merge of the journal.
-    let driver = format!("{} merge-driver %O %A %B", env!("CARGO_BIN_EXE_extramile"));
-    git(&b, &["config", "merge.extramile.driver", &driver]);
+    git(&b, &["config", "merge.extramile.driver", &driver()]);
     git(&b, &["checkout", "-m", "journal.jsonl"]);
-    let actions: Value = serde_json::from_str(&in_clone(
-        &b,
-        "2026-11-20 10:00",
-        &["--format", "json", "actions"],
-    ))
-    .unwrap();
-    let texts: Vec<&str> = actions
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["text"].as_str().unwrap())
-        .collect();
-    assert_eq!(texts, ["shared start", "from clone a", "from clone b"]);
+    assert_eq!(
+        texts_in(&b),
+        ["shared start", "from clone a", "from clone b"]
+    );
 }
 
 #[test]
@@ -441,8 +432,7 @@ fn a_cherry_pick_takes_exactly_the_picked_change_and_a_revert_takes_it_out() {
     let repo = root.path().join("repo");
     std::fs::create_dir(&repo).unwrap();
     git(&repo, &["init"]);
-    let driver = format!("{} merge-driver %O %A %B", env!("CARGO_BIN_EXE_extramile"));
-    git(&repo, &["config", "merge.extramile.driver", &driver]);
+    git(&repo, &["config", "merge.extramile.driver", &driver()]);
     std::fs::write(
         repo.join(".gitattributes"),
         "journal.jsonl merge=extramile\n",
@@ -461,27 +451,13 @@ fn a_cherry_pick_takes_exactly_the_picked_change_and_a_revert_takes_it_out() {
     in_clone(&repo, "2026-11-17 11:00", &["log", "Initech", "on main"]);
     git(&repo, &["commit", "-am", "main"]);
     git(&repo, &["cherry-pick", picked.trim()]);
-    let texts = |dir: &Path| -> Vec<String> {
-        let actions: Value = serde_json::from_str(&in_clone(
-            dir,
-            "2026-11-20 10:00",
-            &["--format", "json", "actions"],
-        ))
-        .unwrap();
-        actions
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| a["text"].as_str().unwrap().to_string())
-            .collect()
-    };
-    assert_eq!(texts(&repo), ["shared start", "picked", "on main"]);
+    assert_eq!(texts_in(&repo), ["shared start", "picked", "on main"]);
     in_clone(&repo, "2026-11-20 10:00", &["check"]);
 
     // Reverting the commit of "on main" takes its record out again.
     let on_main = git(&repo, &["rev-parse", "HEAD~1"]);
     git(&repo, &["revert", "--no-edit", on_main.trim()]);
-    assert_eq!(texts(&repo), ["shared start", "picked"]);
+    assert_eq!(texts_in(&repo), ["shared start", "picked"]);
     in_clone(&repo, "2026-11-20 10:00", &["check"]);
 }
 
