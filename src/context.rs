@@ -83,42 +83,23 @@ impl Context {
     }
 
     /// Reads the clients, the follow-ups, and the actions on the days `from..until`,
-    /// with what all actions add up to as of the end of `as_of` (see `State::all_actions`).
-    pub fn load_window(
-        &self,
-        from: NaiveDate,
-        until: NaiveDate,
-        as_of: NaiveDate,
-    ) -> Result<State> {
+    /// with what all actions add up to (see `State::all_actions`).
+    pub fn load_window(&self, from: NaiveDate, until: NaiveDate) -> Result<State> {
         let (start, end) = (
             crate::report::start_of(from),
             crate::report::start_of(until),
         );
-        self.load_window_of(start.timestamp(), end.timestamp(), None, as_of)
+        self.load_window_of(start.timestamp(), end.timestamp(), None)
     }
 
     /// Reads the clients, every follow-up, and one client's actions (by id).
     pub fn load_client(&self, client: &str) -> Result<State> {
-        self.load_window_of(i64::MIN, i64::MAX, Some(client), self.today())
+        self.load_window_of(i64::MIN, i64::MAX, Some(client))
     }
 
-    fn load_window_of(
-        &self,
-        from: i64,
-        to: i64,
-        client: Option<&str>,
-        as_of: NaiveDate,
-    ) -> Result<State> {
+    fn load_window_of(&self, from: i64, to: i64, client: Option<&str>) -> Result<State> {
         let loaded = self.store.load_window(from, to, client)?;
         self.warn_torn(loaded.torn_bytes);
-        // Sums over all actions hold only while none is dated after `as_of`.
-        let later = loaded
-            .state
-            .latest_action()
-            .is_some_and(|at| crate::model::local_date(at) > as_of);
-        if loaded.state.all_actions.is_some() && later {
-            return self.load();
-        }
         Ok(loaded.state)
     }
 

@@ -27,34 +27,20 @@ pub struct State {
 /// What all actions add up to, for a state that holds only some of them.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ActionIndex {
-    /// Per client id.
-    pub activity: HashMap<String, Activity>,
     /// Every action's time, as Unix seconds, sorted.
     pub instants: Vec<i64>,
-}
-
-/// A client's actions: how many, and the latest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Activity {
-    pub count: usize,
-    pub last: DateTime<FixedOffset>,
+    /// Per client id, its actions' times, as Unix seconds, sorted.
+    pub times: HashMap<String, Vec<i64>>,
 }
 
 impl ActionIndex {
     /// Counts one more action.
     pub fn add(&mut self, action: &Action) {
-        let entry = self
-            .activity
-            .entry(action.client.clone())
-            .or_insert(Activity {
-                count: 0,
-                last: action.at,
-            });
-        entry.count += 1;
-        entry.last = entry.last.max(action.at);
         let at = action.at.timestamp();
         let place = self.instants.partition_point(|&i| i <= at);
         self.instants.insert(place, at);
+        let times = self.times.entry(action.client.clone()).or_default();
+        times.insert(times.partition_point(|&i| i <= at), at);
     }
 }
 
@@ -132,11 +118,19 @@ impl State {
         before: DateTime<FixedOffset>,
     ) -> HashMap<&str, (usize, Option<DateTime<FixedOffset>>)> {
         if let Some(index) = &self.all_actions {
-            // A windowed state is only read when no action is as late as `before`.
+            // `before` is a whole second (the start of a day), so comparing seconds
+            // is exact. The time is in UTC: callers keep only its local date.
+            let before = before.timestamp();
             return index
-                .activity
+                .times
                 .iter()
-                .map(|(id, a)| (id.as_str(), (a.count, Some(a.last))))
+                .map(|(id, times)| {
+                    let last = times[..times.partition_point(|&t| t < before)]
+                        .last()
+                        .and_then(|&t| DateTime::from_timestamp(t, 0))
+                        .map(|t| t.fixed_offset());
+                    (id.as_str(), (times.len(), last))
+                })
                 .collect();
         }
         let mut out: HashMap<&str, (usize, Option<DateTime<FixedOffset>>)> = HashMap::new();
@@ -160,14 +154,6 @@ impl State {
                 instants.sort_unstable();
                 Cow::Owned(instants)
             }
-        }
-    }
-
-    /// The latest action of all, when known.
-    pub fn latest_action(&self) -> Option<DateTime<FixedOffset>> {
-        match &self.all_actions {
-            Some(index) => index.activity.values().map(|a| a.last).max(),
-            None => self.actions.values().map(|a| a.at).max(),
         }
     }
 

@@ -16,7 +16,7 @@ use crate::state::State;
 
 pub fn list(ctx: &Context) -> Result<()> {
     let today = ctx.today();
-    let state = ctx.load_window(today, today, today)?;
+    let state = ctx.load_window(today, today)?;
     let summaries = client_summaries(&state, today);
     let mut table = Table::new(
         &[

@@ -21,11 +21,7 @@ pub fn run(ctx: &Context, report: ReportCommand) -> Result<()> {
         ReportCommand::Week { week, last, team } => {
             let this = Week::of(today);
             let week = week.unwrap_or(if last { this.previous() } else { this });
-            let state = ctx.load_window(
-                week.previous().start(),
-                add_days(week.end(), 1),
-                week.end().min(today),
-            )?;
+            let state = ctx.load_window(week.previous().start(), add_days(week.end(), 1))?;
             let mut view = week_view(&state, week, today);
             if !team.is_empty() {
                 add_team(&mut view, &team, week, today)?;
@@ -34,9 +30,7 @@ pub fn run(ctx: &Context, report: ReportCommand) -> Result<()> {
         }
         ReportCommand::Month { month } => {
             let month = month.unwrap_or(Month::of(today));
-            let as_of = month.end().min(today);
-            let state =
-                ctx.load_window(month.previous().start(), add_days(month.end(), 1), as_of)?;
+            let state = ctx.load_window(month.previous().start(), add_days(month.end(), 1))?;
             ctx.print(&month_view(&state, month, today))
         }
         ReportCommand::Client { name } => super::clients::card(ctx, &name),

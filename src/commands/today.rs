@@ -14,7 +14,7 @@ use crate::report::{client_summaries, neglected, streak_weeks, totals};
 pub fn run(ctx: &Context) -> Result<()> {
     let today = ctx.today();
     let week = Week::of(today);
-    let state = ctx.load_window(week.start(), add_days(week.end(), 1), today)?;
+    let state = ctx.load_window(week.start(), add_days(week.end(), 1))?;
     let due: Vec<_> = state
         .open_follow_ups()
         .into_iter()

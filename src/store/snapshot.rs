@@ -11,13 +11,14 @@
 //!   replacement by git or a sync tool) they are read again and compared by checksum.
 //!
 //! The format is a compact binary one: the prefix (magic, lengths, seal, checksums);
-//! a small head (the mark, clients, the highest short number, each client's action
-//! count and last touch) that `log` reads alone; then the open follow-ups, which is all
-//! `overdue`, `upcoming`, `done`, `snooze` and `cancel` read besides; then indexes
-//! of the closed follow-ups (by when they closed, or were created if later) and of the
-//! actions (by their time), each entry a time and a byte offset; then those records. A
-//! report reads the head, the open follow-ups and the indexes, and decodes only the
-//! records of the weeks it shows.
+//! a small head (the mark, clients, the highest short number and change sequence
+//! number) that `log` reads alone; then the open follow-ups, which is all `overdue`,
+//! `upcoming`, `done`, `snooze` and `cancel` read besides; then the indexes: of the
+//! closed follow-ups (by when they closed, or were created if later) and of the actions
+//! (by their time), each entry a time and a byte offset, and each client's actions as
+//! places in that time order; then those records. A report reads the head, the open
+//! follow-ups and the indexes, and decodes only the records of the weeks it shows; a
+//! client's card only that client's.
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
@@ -27,9 +28,9 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
 use crate::model::{Action, Client, FollowUp, Kind, Status};
-use crate::state::{ActionIndex, Activity, State};
+use crate::state::{ActionIndex, State};
 
-const MAGIC: &[u8; 8] = b"EXMSNAP\x07";
+const MAGIC: &[u8; 8] = b"EXMSNAP\x08";
 /// Where the seal starts: after the magic, the lengths of the head and of the open
 /// follow-ups, and where the records start.
 const SEAL_AT: usize = 32;
@@ -101,7 +102,7 @@ pub struct Seal {
 /// How much of a snapshot to read.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Part {
-    /// Clients, the highest short number, and per-client action counts.
+    /// Clients, the highest short number and change sequence number.
     Head,
     /// The head and the open follow-ups.
     Open,
@@ -146,15 +147,6 @@ pub fn encode(mark: Mark, seal: Option<Seal>, state: &State) -> Vec<u8> {
         head.opt_str(c.tier.as_deref());
         head.u32(c.cadence_days.map_or(u32::MAX, |d| d));
         head.time(c.created);
-    }
-    let activity = state.client_activity(DateTime::<FixedOffset>::MAX_UTC.fixed_offset());
-    let mut activity: Vec<_> = activity.into_iter().collect();
-    activity.sort_by_key(|(client, _)| *client);
-    head.u32(activity.len() as u32);
-    for (client, (count, last)) in &activity {
-        head.str(client);
-        head.u64(*count as u64);
-        head.time(last.unwrap_or_default());
     }
 
     let mut open = Writer::default();
@@ -336,10 +328,6 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
         state.clients.insert(client.id.clone(), client);
     }
     let mut index = ActionIndex::default();
-    for _ in 0..r.u32()? {
-        let (client, count, last) = (r.string()?, r.u64()? as usize, r.time()?);
-        index.activity.insert(client, Activity { count, last });
-    }
     if r.at != head_len {
         return None;
     }
@@ -364,6 +352,16 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
         let places = r.take(count.checked_mul(4)?)?;
         if client.is_some_and(|c| c.as_bytes() == owner) {
             of_client = Some(places);
+        }
+        if part != Part::All {
+            let times = places
+                .chunks_exact(4)
+                .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")) as usize)
+                .map(|place| actions.instants.get(place).copied())
+                .collect::<Option<Vec<i64>>>()?;
+            index
+                .times
+                .insert(std::str::from_utf8(owner).ok()?.to_string(), times);
         }
     }
     if r.at != bytes.len() {
