@@ -320,11 +320,13 @@ fn main() {
         small_peak / 1024
     );
 
-    let commands: [(&str, &[&str]); 7] = [
+    let commands: [(&str, &[&str]); 9] = [
         ("log", &["log", "Client 042", "benchmark", "note"]),
         ("overdue", &["overdue"]),
         ("upcoming", &["upcoming"]),
         ("report week", &["report", "week"]),
+        ("report week --last", &["report", "week", "--last"]),
+        ("report month", &["report", "month"]),
         ("clients", &["clients"]),
         ("actions --client C", &["actions", "--client", "Client 042"]),
         ("(today's view)", &[]),
