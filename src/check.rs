@@ -88,6 +88,9 @@ pub fn check(bytes: &[u8]) -> Health {
                     continue;
                 }
             };
+            if !change.applies(record, &state) {
+                continue;
+            }
             if let Some((first, was)) = record_lines.insert(record.id().to_string(), (number, kind))
                 && was != kind
             {

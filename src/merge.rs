@@ -285,8 +285,8 @@ pub fn last_undoable(changes: &[Change], me: &str) -> Option<usize> {
 /// The state a list of changes folds to.
 pub fn fold(changes: &[Change]) -> State {
     let mut state = State::default();
-    for record in changes.iter().flat_map(|c| &c.records) {
-        state.apply(record);
+    for change in changes {
+        change.fold_into(&mut state);
     }
     state
 }

@@ -1,7 +1,7 @@
 //! The current records, folded from the journal, and the questions commands ask of them.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, FixedOffset};
 
@@ -18,6 +18,8 @@ pub struct State {
     max_num: u64,
     /// The highest change sequence number seen (see `Change::seq`).
     max_seq: u64,
+    /// Ids deleted and not brought back since (as far as this state was folded).
+    deleted: HashSet<String>,
     /// Set when this was read for a window of time (from the snapshot): `actions` holds
     /// only the window's actions (or one client's), `follow_ups` only those open or
     /// closed since the window began, and this sums up every action.
@@ -67,6 +69,9 @@ impl State {
 
     /// `apply`, taking the record.
     pub fn insert(&mut self, record: Record) {
+        if !matches!(record, Record::Deleted { .. }) && !self.deleted.is_empty() {
+            self.deleted.remove(record.id());
+        }
         match record {
             Record::Client(client) => {
                 self.clients.insert(client.id.clone(), client);
@@ -84,6 +89,7 @@ impl State {
                 self.follow_ups.insert(follow_up.id.clone(), follow_up);
             }
             Record::Deleted { id, num, .. } => {
+                self.deleted.insert(id.clone());
                 self.max_num = self.max_num.max(num.unwrap_or(0));
                 self.clients.remove(&id);
                 self.actions.remove(&id);
@@ -160,6 +166,11 @@ impl State {
     /// The short number the next new action or follow-up gets.
     pub fn next_num(&self) -> u64 {
         self.max_num + 1
+    }
+
+    /// Whether the record with this id was deleted (and not brought back).
+    pub fn was_deleted(&self, id: &str) -> bool {
+        self.deleted.contains(id)
     }
 
     /// Whether a record with this id exists now.

@@ -47,6 +47,28 @@ pub struct Change {
     pub id: String,
 }
 
+impl Change {
+    /// Whether folding `record`, one of this change's records, into `state` takes
+    /// effect. A merge's own change (settling numbers and twins, adopting orphans)
+    /// never brings back an action or follow-up that a change before it deleted: so a
+    /// renumbering made on one machine cannot undo a delete or an undo made on another.
+    pub fn applies(&self, record: &Record, state: &State) -> bool {
+        self.command != "merge"
+            || !matches!(record, Record::Action(_) | Record::FollowUp(_))
+            || !state.was_deleted(record.id())
+    }
+
+    /// Folds this change's records into `state` (see `applies`).
+    pub fn fold_into(&self, state: &mut State) {
+        state.note_seq(self.seq);
+        for record in &self.records {
+            if self.applies(record, state) {
+                state.apply(record);
+            }
+        }
+    }
+}
+
 fn is_zero(n: &u64) -> bool {
     *n == 0
 }
@@ -90,16 +112,9 @@ pub fn parse_journal(path: &Path, bytes: &[u8], keep_changes: bool) -> Result<Lo
                 path.display()
             )
         })?;
-        loaded.state.note_seq(change.seq);
+        change.fold_into(&mut loaded.state);
         if keep_changes {
-            for record in &change.records {
-                loaded.state.apply(record);
-            }
             loaded.changes.push(change);
-        } else {
-            for record in change.records {
-                loaded.state.insert(record);
-            }
         }
     }
     Ok(loaded)
@@ -119,10 +134,13 @@ pub(super) fn parse_changes(
         .filter(|l| !l.is_empty())
     {
         let change: Change = serde_json::from_slice(line).ok()?;
-        state.note_seq(change.seq);
-        for record in change.records {
-            if let Some(max) = only_new_actions_after {
-                match &record {
+        if let Some(max) = only_new_actions_after {
+            // A window can't tell a merge's renumbering from a new action.
+            if change.command == "merge" {
+                return None;
+            }
+            for record in &change.records {
+                match record {
                     Record::Action(a) if a.num <= max || state.actions.contains_key(&a.id) => {
                         return None;
                     }
@@ -130,8 +148,8 @@ pub(super) fn parse_changes(
                     _ => {}
                 }
             }
-            state.insert(record);
         }
+        change.fold_into(&mut state);
     }
     Some(Loaded {
         state,

@@ -153,10 +153,16 @@ impl Store {
         let bytes = self.read_bytes()?;
         let old = parse_journal(&self.journal, &bytes, true)?;
         // Where each record's newest version is, and the last number each one had.
+        // (Versions that took no effect, see `Change::applies`, are not kept.)
         let mut newest: HashMap<&str, usize> = HashMap::new();
         let mut nums: HashMap<&str, u64> = HashMap::new();
+        let mut running = State::default();
         for (index, change) in old.changes.iter().enumerate() {
             for record in &change.records {
+                if !change.applies(record, &running) {
+                    continue;
+                }
+                running.apply(record);
                 newest.insert(record.id(), index);
                 if let Some(num) = record.num() {
                     nums.insert(record.id(), num);

@@ -12,6 +12,7 @@ mod reports;
 mod snapshot;
 mod store;
 mod sync;
+mod sync_sim;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
