@@ -201,6 +201,7 @@ pub fn records(now: DateTime<FixedOffset>) -> Vec<Record> {
             text: text.to_string(),
             at: at(*days_ago, 9 + (n as u32 % 8)),
             tags: Vec::new(),
+            by: None,
         }));
     }
     for (n, (client, text, made, due_in, done)) in FOLLOW_UPS.iter().enumerate() {
@@ -221,6 +222,7 @@ pub fn records(now: DateTime<FixedOffset>) -> Vec<Record> {
             closed_at: done.map(|d| at(d, 16)),
             snoozes: 0,
             action: None,
+            by: None,
         }));
     }
     records

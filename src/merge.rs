@@ -174,24 +174,32 @@ pub fn settle(state: &State, ours: &State) -> (Vec<Record>, Renumbered) {
         losers.extend(ids.into_iter().skip(1).map(|id| (num, id)));
     }
     losers.sort_by(|a, b| a.1.cmp(b.1));
-    let mut next = state.next_num();
+    let taken: HashSet<u64> = state
+        .actions
+        .values()
+        .map(|a| a.num)
+        .chain(state.follow_ups.values().map(|f| f.num))
+        .collect();
+    let mut fresh = state.fresh_numbers().filter(|n| !taken.contains(n));
     let mut mapping = Vec::new();
     for (old, id) in losers {
+        let Some(next) = fresh.next() else { break };
         let record = changed.remove(id).or_else(|| state.record(id));
         let record = match record {
             Some(Record::Action(mut a)) => {
                 a.num = next;
+                a.by = state.machine().map(str::to_string);
                 Record::Action(a)
             }
             Some(Record::FollowUp(mut f)) => {
                 f.num = next;
+                f.by = state.machine().map(str::to_string);
                 Record::FollowUp(f)
             }
             _ => continue,
         };
         mapping.push((old, next, id.to_string()));
         changed.insert(id.to_string(), record);
-        next += 1;
     }
     let mut records: Vec<Record> = changed.into_values().collect();
     records.sort_by(|a, b| a.id().cmp(b.id()));
@@ -322,6 +330,7 @@ mod tests {
             text: text.into(),
             at: at(0),
             tags: vec![],
+            by: None,
         })
     }
 

@@ -91,6 +91,9 @@ pub struct Action {
     pub at: DateTime<FixedOffset>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// The copy of the store that gave it its number (see `state::Numbering`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,6 +132,9 @@ pub struct FollowUp {
     /// The action it follows up on, when scheduled with `log --follow-up`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
+    /// The copy of the store that gave it its number (see `state::Numbering`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -338,6 +344,7 @@ mod tests {
             closed_at: Some(at),
             snoozes: 2,
             action: None,
+            by: None,
         });
         let json = serde_json::to_string(&record).unwrap();
         assert!(json.starts_with(r#"{"type":"follow-up""#), "{json}");

@@ -20,6 +20,10 @@ pub struct State {
     max_seq: u64,
     /// Ids deleted and not brought back since (as far as this state was folded).
     deleted: HashSet<String>,
+    /// Which copy of the store numbers from which range (see `Numbering`).
+    pub numbering: Numbering,
+    /// The copy of the store this state is read by, for the numbers it gives.
+    machine: Option<String>,
     /// Set when this was read for a window of time (from the snapshot): `actions` holds
     /// only the window's actions (or one client's), `follow_ups` only those open or
     /// closed since the window began, and this sums up every action.
@@ -44,6 +48,97 @@ impl ActionIndex {
         let times = self.times.entry(action.client.clone()).or_default();
         times.insert(times.partition_point(|&i| i <= at), at);
     }
+}
+
+/// Short numbers stay the same on every copy of a store: each copy gives them from a
+/// range no other copy uses. The copy that started the store (the home copy) numbers
+/// 1, 2, 3… up to 99,999, then from 1,000,000 on; every other copy numbers from blocks
+/// of 999 numbers in 100,000–999,999 (block 482 is 482,001–482,999), each block taken
+/// by the first copy that numbers from it, picked from a hash of the copy's id among
+/// the blocks not yet used. Each action and follow-up says which copy numbered it
+/// (`by`, kept through edits, merges and compaction): a copy that has numbered in the
+/// home range is a home copy, and so is any copy of a store where none has (a store
+/// older than this rule).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Numbering {
+    /// The highest number in the home range, and the copies that numbered in it.
+    pub home_max: u64,
+    pub home: std::collections::BTreeSet<String>,
+    /// Per block (100–999): the highest number in it, and the copy that owns it.
+    pub blocks: std::collections::BTreeMap<u64, (u64, Option<String>)>,
+}
+
+/// The block of a number outside the home range.
+pub fn block_of(num: u64) -> Option<u64> {
+    (100_000..1_000_000).contains(&num).then_some(num / 1000)
+}
+
+impl Numbering {
+    fn note(&mut self, num: u64) {
+        match block_of(num) {
+            Some(block) => {
+                let entry = self.blocks.entry(block).or_insert((0, None));
+                entry.0 = entry.0.max(num);
+            }
+            None => self.home_max = self.home_max.max(num),
+        }
+    }
+
+    /// Records that copy `by` numbered `num` (as the record says): the owner of its
+    /// block when it has none yet, or one of the home copies.
+    pub fn note_owner(&mut self, num: u64, by: &str) {
+        match block_of(num) {
+            Some(block) => {
+                let owner = &mut self.blocks.entry(block).or_insert((0, None)).1;
+                if owner.is_none() {
+                    *owner = Some(by.to_string());
+                }
+            }
+            None => {
+                if !self.home.contains(by) {
+                    self.home.insert(by.to_string());
+                }
+            }
+        }
+    }
+
+    /// Fresh numbers for the copy `machine` (none: the home copy), in order.
+    fn fresh(&self, machine: Option<&str>) -> Box<dyn Iterator<Item = u64> + '_> {
+        let home = self.home.is_empty() || machine.is_none_or(|me| self.home.contains(me));
+        if home {
+            let next = self.home_max + 1;
+            return if next <= 99_999 {
+                Box::new((next..=99_999).chain(1_000_000..))
+            } else {
+                Box::new(next.max(1_000_000)..)
+            };
+        }
+        let me = machine.unwrap_or_default().to_string();
+        let owned = self
+            .blocks
+            .iter()
+            .filter(move |(_, (_, owner))| owner.as_deref() == Some(me.as_str()));
+        let room = owned
+            .flat_map(|(block, (max, _))| (max + 1).max(block * 1000 + 1)..=block * 1000 + 999);
+        let me = machine.unwrap_or_default().to_string();
+        let free = (0..900 * 4)
+            .map(move |attempt| 100 + fnv(&me, attempt) % 900)
+            .filter(|block| !self.blocks.contains_key(block));
+        let mut taken = HashSet::new();
+        let new = free
+            .filter(move |block| taken.insert(*block))
+            .flat_map(|block| block * 1000 + 1..=block * 1000 + 999);
+        Box::new(room.chain(new))
+    }
+}
+
+/// FNV-1a of a copy's id and an attempt: stable across builds and platforms.
+fn fnv(id: &str, attempt: u64) -> u64 {
+    id.bytes()
+        .chain(attempt.to_le_bytes())
+        .fold(0xcbf29ce484222325, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
+        })
 }
 
 /// What a client name typed by the user points at.
@@ -77,7 +172,10 @@ impl State {
                 self.clients.insert(client.id.clone(), client);
             }
             Record::Action(action) => {
-                self.max_num = self.max_num.max(action.num);
+                self.note_num(action.num);
+                if let Some(by) = &action.by {
+                    self.numbering.note_owner(action.num, by);
+                }
                 // A windowed state takes only new actions (the store sees to it).
                 if let Some(index) = &mut self.all_actions {
                     index.add(&action);
@@ -85,12 +183,17 @@ impl State {
                 self.actions.insert(action.id.clone(), action);
             }
             Record::FollowUp(follow_up) => {
-                self.max_num = self.max_num.max(follow_up.num);
+                self.note_num(follow_up.num);
+                if let Some(by) = &follow_up.by {
+                    self.numbering.note_owner(follow_up.num, by);
+                }
                 self.follow_ups.insert(follow_up.id.clone(), follow_up);
             }
             Record::Deleted { id, num, .. } => {
                 self.deleted.insert(id.clone());
-                self.max_num = self.max_num.max(num.unwrap_or(0));
+                if let Some(num) = num {
+                    self.note_num(num);
+                }
                 self.clients.remove(&id);
                 self.actions.remove(&id);
                 self.follow_ups.remove(&id);
@@ -116,6 +219,22 @@ impl State {
     /// Raises the highest short number seen (a snapshot carries it for deleted records).
     pub fn note_num(&mut self, num: u64) {
         self.max_num = self.max_num.max(num);
+        self.numbering.note(num);
+    }
+
+    /// Says which copy of the store reads this state, for the numbers it gives.
+    pub fn set_machine(&mut self, machine: &str) {
+        self.machine = Some(machine.to_string());
+    }
+
+    /// The copy of the store reading this state, when said.
+    pub fn machine(&self) -> Option<&str> {
+        self.machine.as_deref()
+    }
+
+    /// Short numbers this copy of the store may give, in order (see `Numbering`).
+    pub fn fresh_numbers(&self) -> Box<dyn Iterator<Item = u64> + '_> {
+        self.numbering.fresh(self.machine.as_deref())
     }
 
     /// Per client id: how many actions it has, and its latest action before `before`.
@@ -165,7 +284,7 @@ impl State {
 
     /// The short number the next new action or follow-up gets.
     pub fn next_num(&self) -> u64 {
-        self.max_num + 1
+        self.fresh_numbers().next().unwrap_or(u64::MAX)
     }
 
     /// Whether the record with this id was deleted (and not brought back).
@@ -426,6 +545,7 @@ mod tests {
             text: "t".into(),
             at,
             tags: vec![],
+            by: None,
         };
         state.apply(&Record::Action(action));
         state.apply(&Record::tombstone("a1", None));

@@ -471,6 +471,7 @@ fn read_row(f: &HashMap<&str, String>, now: DateTime<FixedOffset>) -> Result<Row
                 text,
                 at,
                 tags: clean_tags(&tags)?,
+                by: None,
             };
             Ok(Row::Action(action, client))
         }
@@ -503,6 +504,7 @@ fn read_row(f: &HashMap<&str, String>, now: DateTime<FixedOffset>) -> Result<Row
                 snoozes: u32::try_from(whole("snoozes")?)
                     .map_err(|_| anyhow!("'snoozes' is out of range"))?,
                 action: Some(f["action"].clone()).filter(|a| !a.is_empty()),
+                by: None,
             };
             Ok(Row::FollowUp(follow_up, client))
         }
@@ -556,25 +558,30 @@ fn stable_id(parts: &[&str]) -> String {
 /// what it writes, and the store after the import must keep every invariant.
 fn fold_in(state: &State, incoming: Incoming) -> Result<ImportPlan> {
     let mut plan = ImportPlan::default();
-    let mut next = state.next_num();
     let mut used: std::collections::HashSet<u64> = state
         .actions
         .values()
         .map(|a| a.num)
         .chain(state.follow_ups.values().map(|f| f.num))
         .collect();
-    let mut number = |wanted: u64, used: &mut std::collections::HashSet<u64>| {
-        let num = if wanted > 0 && !used.contains(&wanted) {
-            wanted
-        } else {
-            while used.contains(&next) {
-                next += 1;
-            }
-            next
+    let mut fresh = state.fresh_numbers();
+    // A number kept from the file keeps the copy it came from; a new one is this
+    // copy's (see `state::Numbering`).
+    let machine = state.machine().map(str::to_string);
+    let mut number =
+        |wanted: u64, by: &mut Option<String>, used: &mut std::collections::HashSet<u64>| {
+            let num = if wanted > 0 && !used.contains(&wanted) {
+                wanted
+            } else {
+                by.clone_from(&machine);
+                fresh
+                    .by_ref()
+                    .find(|n| !used.contains(n))
+                    .unwrap_or(u64::MAX)
+            };
+            used.insert(num);
+            num
         };
-        used.insert(num);
-        num
-    };
     let mut client_ids: HashMap<String, String> = HashMap::new();
     // Each id once: where it is in the plan (none when unchanged), and where in the file.
     let mut seen: HashMap<String, (Option<usize>, &str)> = HashMap::new();
@@ -620,18 +627,18 @@ fn fold_in(state: &State, incoming: Incoming) -> Result<ImportPlan> {
             }
             Record::Action(mut a) => {
                 a.client = client_ids.get(&a.client).cloned().unwrap_or(a.client);
-                a.num = match state.actions.get(&a.id) {
-                    Some(e) => e.num,
-                    None => number(a.num, &mut used),
-                };
+                match state.actions.get(&a.id) {
+                    Some(e) => (a.num, a.by) = (e.num, e.by.clone()),
+                    None => a.num = number(a.num, &mut a.by, &mut used),
+                }
                 Record::Action(a)
             }
             Record::FollowUp(mut f) => {
                 f.client = client_ids.get(&f.client).cloned().unwrap_or(f.client);
-                f.num = match state.follow_ups.get(&f.id) {
-                    Some(e) => e.num,
-                    None => number(f.num, &mut used),
-                };
+                match state.follow_ups.get(&f.id) {
+                    Some(e) => (f.num, f.by) = (e.num, e.by.clone()),
+                    None => f.num = number(f.num, &mut f.by, &mut used),
+                }
                 Record::FollowUp(f)
             }
             deleted @ Record::Deleted { .. } => deleted,

@@ -63,6 +63,9 @@ pub fn fields(record: &Record) -> Result<(), UsageError> {
         }
         Record::Action(a) => {
             reference("client", &a.client)?;
+            if let Some(by) = &a.by {
+                reference("by", by)?;
+            }
             text(&what(), &a.text)?;
             for tag in &a.tags {
                 name(&what(), "tag", tag)?;
@@ -70,6 +73,9 @@ pub fn fields(record: &Record) -> Result<(), UsageError> {
         }
         Record::FollowUp(f) => {
             reference("client", &f.client)?;
+            if let Some(by) = &f.by {
+                reference("by", by)?;
+            }
             if let Some(action) = &f.action {
                 reference("action", action)?;
             }
@@ -302,6 +308,7 @@ mod tests {
             text: text.into(),
             at: chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z").unwrap(),
             tags: vec![],
+            by: None,
         })
     }
 

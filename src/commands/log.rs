@@ -36,18 +36,25 @@ pub fn log(ctx: &Context, args: LogArgs) -> Result<()> {
     let (client, is_new, action, follow_up) = ctx.store.change_light("log", ctx.now, |loaded| {
         let (client, new_client) =
             client_for_write(&loaded.state, &args.client, ctx.now, args.new)?;
+        let mut numbers = loaded.state.fresh_numbers();
+        let (num, next) = (
+            numbers.next().unwrap_or(u64::MAX),
+            numbers.next().unwrap_or(u64::MAX),
+        );
         let action = Action {
             id: new_id(),
-            num: loaded.state.next_num(),
+            num,
             client: client.id.clone(),
             kind: args.kind,
             text,
             at,
             tags,
+            by: loaded.state.machine().map(str::to_string),
         };
         let follow_up = due.map(|due| FollowUp {
             action: Some(action.id.clone()),
-            ..new_follow_up(ctx, action.num + 1, &client.id, follow_up_text, due)
+            by: action.by.clone(),
+            ..new_follow_up(ctx, next, &client.id, follow_up_text, due)
         });
         let is_new = new_client.is_some();
         let mut records: Vec<Record> = new_client.into_iter().collect();
@@ -83,7 +90,10 @@ pub fn follow_up(ctx: &Context, args: FollowUpArgs) -> Result<()> {
     let (client, is_new, follow_up) = ctx.store.change_light("follow-up", ctx.now, |loaded| {
         let (client, new_client) =
             client_for_write(&loaded.state, &args.client, ctx.now, args.new)?;
-        let follow_up = new_follow_up(ctx, loaded.state.next_num(), &client.id, text, due);
+        let follow_up = FollowUp {
+            by: loaded.state.machine().map(str::to_string),
+            ..new_follow_up(ctx, loaded.state.next_num(), &client.id, text, due)
+        };
         let is_new = new_client.is_some();
         let mut records: Vec<Record> = new_client.into_iter().collect();
         records.push(Record::FollowUp(follow_up.clone()));
@@ -126,6 +136,7 @@ fn new_follow_up(
         closed_at: None,
         snoozes: 0,
         action: None,
+        by: None,
     }
 }
 

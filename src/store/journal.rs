@@ -62,9 +62,10 @@ impl Change {
     pub fn fold_into(&self, state: &mut State) {
         state.note_seq(self.seq);
         for record in &self.records {
-            if self.applies(record, state) {
-                state.apply(record);
+            if !self.applies(record, state) {
+                continue;
             }
+            state.apply(record);
         }
     }
 }

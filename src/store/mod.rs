@@ -366,6 +366,8 @@ impl Store {
         } else {
             (Loaded::default(), Source::default())
         };
+        let machine = self.machine()?;
+        loaded.state.set_machine(&machine);
         let (draft, out) = make(&loaded)?;
         if draft.records.is_empty() && draft.undoes.is_none() {
             return Ok(out);
@@ -392,7 +394,7 @@ impl Store {
             records: draft.records,
             undoes: draft.undoes,
             merged: Vec::new(),
-            by: Some(self.machine()?),
+            by: Some(machine),
         };
         let mut line = serde_json::to_vec(&change)?;
         line.push(b'\n');
@@ -412,10 +414,7 @@ impl Store {
             snapshot: source.snapshot,
         };
         if after.whole {
-            loaded.state.note_seq(change.seq);
-            for record in change.records {
-                loaded.state.insert(record);
-            }
+            change.fold_into(&mut loaded.state);
         }
         if !self.refresh_snapshot(&loaded.state, &after) && source.snapshot == Snapshot::Used {
             snapshot::write_seal(
@@ -762,6 +761,7 @@ mod tests {
                     text: format!("note {num} — with \"quotes\"\nand a newline"),
                     at: at(),
                     tags: vec![],
+                    by: None,
                 })
             };
             state.apply(&record);

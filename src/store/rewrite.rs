@@ -100,6 +100,7 @@ pub fn merged_journal(
     // Records left pointing at a client that is gone are adopted first; then what both
     // sides did independently is settled. One change holds both, newest last.
     let mut state = crate::merge::fold(&changes);
+    state.set_machine(by);
     let adopted = crate::merge::adopt_orphans(&changes, &state);
     for record in &adopted {
         state.apply(record);

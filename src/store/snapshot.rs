@@ -30,7 +30,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use crate::model::{Action, Client, FollowUp, Kind, Status};
 use crate::state::{ActionIndex, State};
 
-const MAGIC: &[u8; 8] = b"EXMSNAP\x08";
+const MAGIC: &[u8; 8] = b"EXMSNAP\x0a";
 /// Where the seal starts: after the magic, the lengths of the head and of the open
 /// follow-ups, and where the records start.
 const SEAL_AT: usize = 32;
@@ -139,6 +139,18 @@ pub fn encode(mark: Mark, seal: Option<Seal>, state: &State) -> Vec<u8> {
     head.u32(mark.crc);
     head.u64(state.max_num());
     head.u64(state.next_seq() - 1);
+    let numbering = &state.numbering;
+    head.u64(numbering.home_max);
+    head.u32(numbering.home.len() as u32);
+    for copy in &numbering.home {
+        head.str(copy);
+    }
+    head.u32(numbering.blocks.len() as u32);
+    for (block, (max, owner)) in &numbering.blocks {
+        head.u64(*block);
+        head.u64(*max);
+        head.opt_str(owner.as_deref());
+    }
     let clients = state.clients_by_name();
     head.u32(clients.len() as u32);
     for c in &clients {
@@ -317,6 +329,14 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
     let mut state = State::default();
     state.note_num(r.u64()?);
     state.note_seq(r.u64()?);
+    state.numbering.home_max = r.u64()?;
+    for _ in 0..r.u32()? {
+        state.numbering.home.insert(r.string()?);
+    }
+    for _ in 0..r.u32()? {
+        let (block, max, owner) = (r.u64()?, r.u64()?, r.opt_string()?);
+        state.numbering.blocks.insert(block, (max, owner));
+    }
     for _ in 0..r.u32()? {
         let client = Client {
             id: r.string()?,
@@ -510,6 +530,7 @@ impl Writer {
         for tag in &a.tags {
             self.str(tag);
         }
+        self.opt_str(a.by.as_deref());
     }
 
     fn follow_up(&mut self, f: &FollowUp) {
@@ -530,6 +551,7 @@ impl Writer {
         }
         self.u32(f.snoozes);
         self.opt_str(f.action.as_deref());
+        self.opt_str(f.by.as_deref());
     }
 
     fn u8(&mut self, v: u8) {
@@ -592,6 +614,7 @@ impl<'a> Reader<'a> {
         let tags = (0..self.u32()?)
             .map(|_| self.string())
             .collect::<Option<Vec<_>>>()?;
+        let by = self.opt_string()?;
         Some(Action {
             id,
             num,
@@ -600,6 +623,7 @@ impl<'a> Reader<'a> {
             text,
             at,
             tags,
+            by,
         })
     }
 
@@ -620,6 +644,7 @@ impl<'a> Reader<'a> {
         };
         let snoozes = self.u32()?;
         let action = self.opt_string()?;
+        let by = self.opt_string()?;
         Some(FollowUp {
             id,
             num,
@@ -631,6 +656,7 @@ impl<'a> Reader<'a> {
             closed_at,
             snoozes,
             action,
+            by,
         })
     }
 

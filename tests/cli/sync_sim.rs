@@ -1,8 +1,9 @@
 //! Three machines, one git repository: a seeded random schedule of everyday commands,
 //! commits, pulls (by merge and by rebase) and pushes, with machines going offline for
 //! a few rounds and compacting now and then. At the end every clone holds the same
-//! records, `check` passes everywhere, and every record logged is there unless the
-//! machine that logged it deleted or undid it.
+//! records under the same numbers, `check` passes everywhere, and every record logged
+//! is there unless the machine that logged it deleted or undid it. And throughout,
+//! every short number any clone showed names the same record on every clone.
 //!
 //! `EXTRAMILE_SYNC_ROUNDS` (default 6) and `EXTRAMILE_SYNC_SEED` make longer or other runs.
 
@@ -52,10 +53,50 @@ fn git_ok(dir: &Path, args: &[&str]) -> String {
     text
 }
 
-/// One machine: its clone, and whether it is offline (and for how many more rounds).
+/// Every short number shown, and the record (uid) it named; and the other way round.
+#[derive(Default)]
+struct Shown {
+    records: std::collections::HashMap<u64, String>,
+    numbers: std::collections::HashMap<String, u64>,
+}
+
+impl Shown {
+    /// Notes each `(number, uid)` pair in `value`: a list of records as commands print
+    /// them (`id`, `uid`), or an export (`num`, `id`).
+    fn observe(&mut self, where_: &str, value: &Value) {
+        let mut pairs = Vec::new();
+        let lists: Vec<(&Value, &str, &str)> = match value {
+            Value::Array(_) => vec![(value, "id", "uid")],
+            _ => vec![
+                (&value["actions"], "num", "id"),
+                (&value["follow_ups"], "num", "id"),
+            ],
+        };
+        for (list, num, uid) in lists {
+            for record in list.as_array().into_iter().flatten() {
+                if let (Some(n), Some(u)) = (record[num].as_u64(), record[uid].as_str()) {
+                    pairs.push((n, u.to_string()));
+                }
+            }
+        }
+        for (num, uid) in pairs {
+            let named = self.records.entry(num).or_insert_with(|| uid.clone());
+            assert_eq!(*named, uid, "#{num} named another record before ({where_})");
+            let number = self.numbers.entry(uid.clone()).or_insert(num);
+            assert_eq!(
+                *number, num,
+                "record {uid} was shown as #{number} before ({where_})"
+            );
+        }
+    }
+}
+
+/// One machine: its clone, whether it is offline (and for how many more rounds), and
+/// what every machine has shown.
 struct Machine {
     dir: PathBuf,
     offline: u64,
+    shown: std::rc::Rc<std::cell::RefCell<Shown>>,
 }
 
 impl Machine {
@@ -82,7 +123,10 @@ impl Machine {
         all.extend_from_slice(args);
         let (code, out) = self.run(now, &all);
         assert_eq!(code, Some(0), "{args:?}");
-        serde_json::from_str(&out).unwrap()
+        let value: Value = serde_json::from_str(&out).unwrap();
+        let where_ = format!("{args:?} in {}", self.dir.display());
+        self.shown.borrow_mut().observe(&where_, &value);
+        value
     }
 
     /// This machine's own actions, by text (the texts it logged and still has).
@@ -143,6 +187,7 @@ fn three_machines_sync_through_git_and_keep_every_record() {
     let origin = root.path().join("origin.git");
     git_ok(root.path(), &["init", "--bare", origin.to_str().unwrap()]);
     let driver = format!("{} merge-driver %O %A %B", env!("CARGO_BIN_EXE_extramile"));
+    let shown = std::rc::Rc::new(std::cell::RefCell::new(Shown::default()));
     let mut machines: Vec<Machine> = Vec::new();
     for name in ["laptop", "desktop", "tablet"] {
         let dir = root.path().join(name);
@@ -164,7 +209,11 @@ fn three_machines_sync_through_git_and_keep_every_record() {
             .unwrap();
             std::fs::write(dir.join(".gitignore"), "journal.jsonl.*\n").unwrap();
         }
-        machines.push(Machine { dir, offline: 0 });
+        machines.push(Machine {
+            dir,
+            offline: 0,
+            shown: shown.clone(),
+        });
         if machines.len() == 1 {
             let first = &machines[0];
             first.run("2026-12-21 08:00", &["log", "Acme", "the start"]);
@@ -284,8 +333,7 @@ fn three_machines_sync_through_git_and_keep_every_record() {
         }
     }
     let now = "2027-02-01 09:00";
-    // The same records everywhere (their short numbers aside: each clone numbers
-    // what it receives on its own, for now).
+    // The same records everywhere, under the same numbers.
     let exports: Vec<Value> = machines.iter().map(|m| m.json(now, &["export"])).collect();
     let records = |export: &Value| -> Vec<String> {
         let mut out: Vec<String> = export["actions"]
@@ -307,10 +355,6 @@ fn three_machines_sync_through_git_and_keep_every_record() {
                     .iter()
                     .map(|c| c["name"].to_string()),
             )
-            .map(|line| {
-                line.split_once(' ')
-                    .map_or(line.clone(), |(_, rest)| rest.to_string())
-            })
             .collect();
         out.sort();
         out
