@@ -83,11 +83,28 @@ pub fn three_way(
     let ids =
         |changes: &[Change]| -> HashSet<String> { changes.iter().map(|c| c.id.clone()).collect() };
     let (in_base, in_theirs) = (ids(base), ids(theirs));
-    let kept = ours
+    let taken_out = |c: &Change| in_base.contains(&c.id) && !in_theirs.contains(&c.id);
+    let mut kept: Vec<Change> = ours.iter().filter(|c| !taken_out(c)).cloned().collect();
+    // Records that lived only through the changes taken out (a revert of the commit
+    // that logged them) are not kept alive by a merge's settling of them either.
+    let alive: HashSet<&str> = kept
         .iter()
-        .filter(|c| !in_base.contains(&c.id) || in_theirs.contains(&c.id))
-        .cloned()
+        .filter(|c| c.command != "merge")
+        .chain(theirs)
+        .flat_map(|c| c.records.iter().map(Record::id))
         .collect();
+    let gone: HashSet<String> = ours
+        .iter()
+        .filter(|c| taken_out(c))
+        .flat_map(|c| c.records.iter().map(Record::id))
+        .filter(|id| !alive.contains(id))
+        .map(str::to_string)
+        .collect();
+    for change in kept.iter_mut().filter(|c| c.command == "merge") {
+        change
+            .records
+            .retain(|r| matches!(r, Record::Client(_)) || !gone.contains(r.id()));
+    }
     let added = theirs
         .iter()
         .filter(|c| !in_base.contains(&c.id))
@@ -210,11 +227,13 @@ pub fn settle(state: &State, ours: &State) -> (Vec<Record>, Renumbered) {
 /// moved to the client that took its place (a tombstone's `into`, as `settle` leaves
 /// when it makes two clients one), else pointing at the client as it last was, brought
 /// back, since records still need it (one machine undid its creation while another
-/// logged for it). Sorted by id.
-pub fn adopt_orphans(changes: &[Change], state: &State) -> Vec<Record> {
+/// logged for it). `history` holds changes not merged that may know the client (git's
+/// merge base: a cherry-picked record brings along the client an unpicked commit made).
+/// Sorted by id.
+pub fn adopt_orphans(changes: &[Change], history: &[Change], state: &State) -> Vec<Record> {
     let mut last: HashMap<&str, &Client> = HashMap::new();
     let mut into: HashMap<&str, &str> = HashMap::new();
-    for record in changes.iter().flat_map(|c| &c.records) {
+    for record in history.iter().chain(changes).flat_map(|c| &c.records) {
         match record {
             Record::Client(c) => {
                 last.insert(&c.id, c);
@@ -528,7 +547,7 @@ mod tests {
         ];
         let mut state = fold(&changes);
         assert!(!crate::validate::state(&state).is_empty(), "orphans before");
-        for record in adopt_orphans(&changes, &state) {
+        for record in adopt_orphans(&changes, &[], &state) {
             state.apply(&record);
         }
         assert_eq!(state.actions["x"].client, "c");

@@ -22,8 +22,9 @@ pub struct State {
     deleted: HashSet<String>,
     /// Which copy of the store numbers from which range (see `Numbering`).
     pub numbering: Numbering,
-    /// The copy of the store this state is read by, for the numbers it gives.
-    machine: Option<String>,
+    /// The copy of the store this state is read by, and whether it is a home copy,
+    /// for the numbers it gives.
+    machine: Option<(String, bool)>,
     /// Set when this was read for a window of time (from the snapshot): `actions` holds
     /// only the window's actions (or one client's), `follow_ups` only those open or
     /// closed since the window began, and this sums up every action.
@@ -102,9 +103,16 @@ impl Numbering {
         }
     }
 
-    /// Fresh numbers for the copy `machine` (none: the home copy), in order.
-    fn fresh(&self, machine: Option<&str>) -> Box<dyn Iterator<Item = u64> + '_> {
-        let home = self.home.is_empty() || machine.is_none_or(|me| self.home.contains(me));
+    /// Whether copy `machine` numbers from the home range, as far as the records tell:
+    /// it has before, or no copy has.
+    pub fn is_home(&self, machine: &str) -> bool {
+        self.home.is_empty() || self.home.contains(machine)
+    }
+
+    /// Fresh numbers for the copy `machine` (none: a home copy), in order.
+    fn fresh(&self, machine: Option<(&str, bool)>) -> Box<dyn Iterator<Item = u64> + '_> {
+        let home = machine.is_none_or(|(_, home)| home);
+        let machine = machine.map(|(me, _)| me);
         if home {
             let next = self.home_max + 1;
             return if next <= 99_999 {
@@ -222,19 +230,21 @@ impl State {
         self.numbering.note(num);
     }
 
-    /// Says which copy of the store reads this state, for the numbers it gives.
-    pub fn set_machine(&mut self, machine: &str) {
-        self.machine = Some(machine.to_string());
+    /// Says which copy of the store reads this state, and whether it numbers from the
+    /// home range, for the numbers it gives.
+    pub fn set_machine(&mut self, machine: &str, home: bool) {
+        self.machine = Some((machine.to_string(), home));
     }
 
     /// The copy of the store reading this state, when said.
     pub fn machine(&self) -> Option<&str> {
-        self.machine.as_deref()
+        self.machine.as_ref().map(|(id, _)| id.as_str())
     }
 
     /// Short numbers this copy of the store may give, in order (see `Numbering`).
     pub fn fresh_numbers(&self) -> Box<dyn Iterator<Item = u64> + '_> {
-        self.numbering.fresh(self.machine.as_deref())
+        let machine = self.machine.as_ref().map(|(id, home)| (id.as_str(), *home));
+        self.numbering.fresh(machine)
     }
 
     /// Per client id: how many actions it has, and its latest action before `before`.

@@ -63,8 +63,15 @@ pub fn merge_driver(ctx: &Context, base: &Path, ours: &Path, theirs: &Path) -> R
     let union = crate::merge::union(&kept, &new);
     let added = union.added.len();
     let header = crate::store::journal_header(&ours_bytes);
-    let (bytes, _, renumbered) =
-        merged_journal(header, union, &mine.state, ctx.now, false, "merge-driver")?;
+    let (bytes, _, renumbered) = merged_journal(
+        header,
+        union,
+        &mine.state,
+        ctx.now,
+        false,
+        "merge-driver",
+        &base_changes,
+    )?;
     write_atomically(ours, &bytes)
         .with_context(|| format!("could not write {}", ours.display()))?;
     ctx.notice(&format!(

@@ -367,7 +367,8 @@ impl Store {
             (Loaded::default(), Source::default())
         };
         let machine = self.machine()?;
-        loaded.state.set_machine(&machine);
+        let home = self.numbers_from_home(&machine, &loaded.state)?;
+        loaded.state.set_machine(&machine, home);
         let (draft, out) = make(&loaded)?;
         if draft.records.is_empty() && draft.undoes.is_none() {
             return Ok(out);
@@ -435,12 +436,33 @@ impl Store {
         let mut path = self.journal.clone().into_os_string();
         path.push(".machine");
         let path = PathBuf::from(path);
-        match fs::read_to_string(&path) {
-            Ok(id) if !id.trim().is_empty() => Ok(id.trim().to_string()),
+        let text = fs::read_to_string(&path).unwrap_or_default();
+        match text.lines().next().map(str::trim) {
+            Some(id) if !id.is_empty() => Ok(id.to_string()),
             _ => {
                 let id = crate::model::new_id();
                 write_atomically(&path, format!("{id}\n").as_bytes())?;
                 Ok(id)
+            }
+        }
+    }
+
+    /// Whether this copy numbers from the home range (see `state::Numbering`): decided
+    /// once, by its first change, and kept on the second line of the copy's file, so a
+    /// compaction that leaves no record of it cannot change it.
+    fn numbers_from_home(&self, machine: &str, state: &State) -> Result<bool> {
+        let mut path = self.journal.clone().into_os_string();
+        path.push(".machine");
+        let path = PathBuf::from(path);
+        let text = fs::read_to_string(&path).unwrap_or_default();
+        match text.lines().nth(1).map(str::trim) {
+            Some("home") => Ok(true),
+            Some("away") => Ok(false),
+            _ => {
+                let home = state.numbering.is_home(machine);
+                let lane = if home { "home" } else { "away" };
+                write_atomically(&path, format!("{machine}\n{lane}\n").as_bytes())?;
+                Ok(home)
             }
         }
     }

@@ -74,8 +74,10 @@ fn describe(state: &State, id: &str) -> String {
 /// settles what both sides did independently (see `merge::settle`) and, when `mark` is
 /// set, lists the changes brought in so that `undo` can take them out as one. Every
 /// incoming record is checked as `log` checks what it writes, and the merged store
-/// must keep every invariant; it is read back before it is returned. Returns its
-/// bytes, state and the renumbering.
+/// must keep every invariant; it is read back before it is returned. `by` is the copy
+/// merging (its number range), `history` changes not merged that may know a client a
+/// record needs (see `merge::adopt_orphans`). Returns its bytes, state and the
+/// renumbering.
 pub fn merged_journal(
     header: &[u8],
     union: crate::merge::Union,
@@ -83,6 +85,7 @@ pub fn merged_journal(
     at: DateTime<FixedOffset>,
     mark: bool,
     by: &str,
+    history: &[Change],
 ) -> Result<(Vec<u8>, State, Renumbered)> {
     let mut changes = union.changes;
     let incoming: std::collections::HashSet<&str> =
@@ -100,8 +103,9 @@ pub fn merged_journal(
     // Records left pointing at a client that is gone are adopted first; then what both
     // sides did independently is settled. One change holds both, newest last.
     let mut state = crate::merge::fold(&changes);
-    state.set_machine(by);
-    let adopted = crate::merge::adopt_orphans(&changes, &state);
+    let home = state.numbering.is_home(by);
+    state.set_machine(by, home);
+    let adopted = crate::merge::adopt_orphans(&changes, history, &state);
     for record in &adopted {
         state.apply(record);
     }
@@ -320,7 +324,8 @@ impl Store {
             ..MergeReport::default()
         };
         let by = self.machine()?;
-        let (new, state, mapping) = merged_journal(&header, union, &mine.state, at, true, &by)?;
+        let (new, state, mapping) =
+            merged_journal(&header, union, &mine.state, at, true, &by, &[])?;
         report.renumbered = mapping;
         if report.added == 0 && report.renumbered.is_empty() {
             return Ok(report);

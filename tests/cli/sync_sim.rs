@@ -129,9 +129,11 @@ impl Machine {
         value
     }
 
-    /// This machine's own actions, by text (the texts it logged and still has).
-    fn numbers_of(&self, now: &str, mine: &BTreeSet<String>) -> Vec<(u64, String)> {
+    /// This machine's own actions (the texts it logged and still has): number, text
+    /// and kind.
+    fn own(&self, now: &str, mine: &BTreeSet<String>) -> Vec<(u64, String, String)> {
         let actions = self.json(now, &["actions"]);
+        let field = |a: &Value, name: &str| a[name].as_str().unwrap().to_string();
         actions
             .as_array()
             .unwrap()
@@ -139,18 +141,24 @@ impl Machine {
             .map(|a| {
                 (
                     a["id"].as_u64().unwrap(),
-                    a["text"].as_str().unwrap().to_string(),
+                    field(a, "text"),
+                    field(a, "kind"),
                 )
             })
-            .filter(|(_, text)| mine.contains(text))
+            .filter(|(_, text, _)| mine.contains(text))
             .collect()
+    }
+
+    /// Commits what changed here, without syncing.
+    fn commit(&self) {
+        git_ok(&self.dir, &["add", "-A"]);
+        let _ = git(&self.dir, &["commit", "-qm", "work"]);
     }
 
     /// Commits what changed, pulls (by merge or rebase) and pushes, retrying a push
     /// that lost a race.
     fn sync(&self, rebase: bool) {
-        git_ok(&self.dir, &["add", "-A"]);
-        let _ = git(&self.dir, &["commit", "-qm", "work"]);
+        self.commit();
         for _ in 0..5 {
             let pull = if rebase {
                 ["pull", "--rebase", "origin", "main"]
@@ -233,6 +241,11 @@ fn three_machines_sync_through_git_and_keep_every_record() {
     let mut logged: Vec<BTreeSet<String>> = vec![BTreeSet::new(); 3];
     logged[0].insert("the start".into());
     let mut removed: BTreeSet<String> = BTreeSet::new();
+    // Records that never reached the shared branch (not cherry-picked, or reverted).
+    let mut never: BTreeSet<String> = BTreeSet::new();
+    // Each record's kind as its machine's own newest change left it (only the machine
+    // that logged a record edits it).
+    let mut kinds: std::collections::BTreeMap<String, String> = Default::default();
     let start = chrono::NaiveDate::from_ymd_opt(2026, 12, 21).unwrap();
     for round in 0..rounds() {
         let mut order = vec![0usize, 1, 2];
@@ -242,6 +255,28 @@ fn three_machines_sync_through_git_and_keep_every_record() {
         for &m in &order {
             let day = start + chrono::Days::new(round * 2 + random.below(2));
             let now = format!("{day} {:02}:{:02}", 8 + m * 3, random.below(60));
+            if round == 1 && m < 2 {
+                // A cherry-pick of one commit from a side branch, and a revert.
+                let machine = &machines[m];
+                machine.commit();
+                if m == 0 {
+                    git_ok(&machine.dir, &["checkout", "-q", "-b", "side"]);
+                    machine.run(&now, &["log", "Acme", "side, not picked"]);
+                    machine.commit();
+                    machine.run(&now, &["log", "Acme", "side, picked"]);
+                    machine.commit();
+                    let picked = git_ok(&machine.dir, &["rev-parse", "HEAD"]);
+                    git_ok(&machine.dir, &["checkout", "-q", "main"]);
+                    git_ok(&machine.dir, &["cherry-pick", picked.trim()]);
+                    logged[0].insert("side, picked".into());
+                    never.insert("side, not picked".into());
+                } else {
+                    machine.run(&now, &["log", "Globex", "reverted"]);
+                    machine.commit();
+                    git_ok(&machine.dir, &["revert", "--no-edit", "HEAD"]);
+                    never.insert("reverted".into());
+                }
+            }
             for op in 0..1 + random.below(4) {
                 let machine = &machines[m];
                 let client = clients[random.below(clients.len() as u64) as usize];
@@ -273,34 +308,39 @@ fn three_machines_sync_through_git_and_keep_every_record() {
                     }
                     6 => {
                         // Re-kind one of its own actions.
-                        let own = machine.numbers_of(&now, &logged[m]);
-                        if let Some((id, _)) = own.get(random.below(own.len() as u64) as usize) {
-                            machine.run(&now, &["edit", &id.to_string(), "--kind", "idea"]);
+                        let own = machine.own(&now, &logged[m]);
+                        let kind = ["fix", "idea", "touch"][random.below(3) as usize];
+                        if let Some((id, _, _)) = own.get(random.below(own.len() as u64) as usize) {
+                            machine.run(&now, &["edit", &id.to_string(), "--kind", kind]);
+                        }
+                        for (_, text, kind) in machine.own(&now, &logged[m]) {
+                            kinds.insert(text, kind);
                         }
                     }
                     7 => {
-                        let own = machine.numbers_of(&now, &logged[m]);
-                        if let Some((id, text)) = own.get(random.below(own.len() as u64) as usize)
+                        let own = machine.own(&now, &logged[m]);
+                        if let Some((id, text, _)) =
+                            own.get(random.below(own.len() as u64) as usize)
                             && machine.run(&now, &["delete", &id.to_string()]).0 == Some(0)
                         {
                             removed.insert(text.clone());
                         }
                     }
                     8 => {
-                        // Undo takes back this machine's own last change; a log it
-                        // takes back is removed, a delete it takes back restored.
+                        // Undo takes back this machine's own last change: a log it takes
+                        // back is removed, a delete it takes back restored, an edit undone.
                         let before: BTreeSet<String> = machine
-                            .numbers_of(&now, &logged[m])
+                            .own(&now, &logged[m])
                             .into_iter()
-                            .map(|(_, t)| t)
+                            .map(|(_, t, _)| t)
                             .collect();
-                        let (code, _) = machine.run(&now, &["undo"]);
-                        if code == Some(0) {
-                            let after: BTreeSet<String> = machine
-                                .numbers_of(&now, &logged[m])
-                                .into_iter()
-                                .map(|(_, t)| t)
-                                .collect();
+                        if machine.run(&now, &["undo"]).0 == Some(0) {
+                            let own = machine.own(&now, &logged[m]);
+                            for (_, text, kind) in &own {
+                                kinds.insert(text.clone(), kind.clone());
+                            }
+                            let after: BTreeSet<String> =
+                                own.into_iter().map(|(_, t, _)| t).collect();
                             removed.extend(before.difference(&after).cloned());
                             for back in after.difference(&before) {
                                 removed.remove(back);
@@ -335,30 +375,28 @@ fn three_machines_sync_through_git_and_keep_every_record() {
     let now = "2027-02-01 09:00";
     // The same records everywhere, under the same numbers.
     let exports: Vec<Value> = machines.iter().map(|m| m.json(now, &["export"])).collect();
-    let records = |export: &Value| -> Vec<String> {
-        let mut out: Vec<String> = export["actions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| format!("{} {} {} {}", a["id"], a["text"], a["kind"], a["at"]))
-            .chain(
-                export["follow_ups"]
+    let records =
+        |export: &Value| -> Vec<String> {
+            let mut out: Vec<String> =
+                export["actions"]
                     .as_array()
                     .unwrap()
                     .iter()
-                    .map(|f| format!("{} {} {} {}", f["id"], f["text"], f["status"], f["due"])),
-            )
-            .chain(
-                export["clients"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|c| c["name"].to_string()),
-            )
-            .collect();
-        out.sort();
-        out
-    };
+                    .map(|a| format!("{} {} {} {}", a["num"], a["text"], a["kind"], a["at"]))
+                    .chain(export["follow_ups"].as_array().unwrap().iter().map(|f| {
+                        format!("{} {} {} {}", f["num"], f["text"], f["status"], f["due"])
+                    }))
+                    .chain(
+                        export["clients"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .map(|c| c["name"].to_string()),
+                    )
+                    .collect();
+            out.sort();
+            out
+        };
     for (m, export) in exports.iter().enumerate().skip(1) {
         assert_eq!(records(export), records(&exports[0]), "machine {m} differs");
     }
@@ -376,11 +414,18 @@ fn three_machines_sync_through_git_and_keep_every_record() {
             );
         }
     }
-    for text in &removed {
+    for text in removed.iter().chain(&never) {
         assert!(
             !texts.contains(text),
             "'{text}' was taken out, and it came back"
         );
+    }
+    // Each record as its newest change left it.
+    for action in exports[0]["actions"].as_array().unwrap() {
+        let text = action["text"].as_str().unwrap();
+        if let Some(kind) = kinds.get(text) {
+            assert_eq!(action["kind"], kind.as_str(), "the kind of '{text}'");
+        }
     }
     for machine in &machines {
         let (code, out) = machine.run(now, &["check"]);
