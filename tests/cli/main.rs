@@ -121,6 +121,48 @@ pub fn check_fails(code: i32, args: &[&str], out: Output) -> String {
     stderr
 }
 
+/// A small deterministic generator, so a failure can be replayed.
+pub struct Lcg(pub u64);
+
+impl Lcg {
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n.max(1)
+    }
+}
+
+/// Runs git in `dir` with a fixed identity and no user or system configuration;
+/// whether it succeeded, and what it printed.
+pub fn git_run(dir: &Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new("git")
+        .args(["-c", "user.name=Rep", "-c", "user.email=rep@example.com"])
+        .args(["-c", "init.defaultBranch=main", "-c", "core.editor=true"])
+        .args(["-c", "pull.rebase=false", "-c", "advice.detachedHead=false"])
+        .args(args)
+        .current_dir(dir)
+        .env_remove("GIT_DIR")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .output()
+        .expect("git runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// `git_run`, which must succeed; returns what git printed.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let (ok, text) = git_run(dir, args);
+    assert!(ok, "git {args:?} in {} failed: {text}", dir.display());
+    text
+}
+
 pub fn lines(path: &Path) -> usize {
     std::fs::read_to_string(path).unwrap().lines().count()
 }

@@ -5,20 +5,7 @@ use std::process::Stdio;
 
 use serde_json::Value;
 
-use crate::{Env, check_fails};
-
-/// A small deterministic generator, so a failure can be replayed.
-struct Lcg(u64);
-
-impl Lcg {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n
-    }
-}
+use crate::{Env, Lcg, check_fails};
 
 fn texts(env: &Env) -> Vec<String> {
     env.json(&["actions"])

@@ -1,11 +1,10 @@
 //! Merging journals, syncing through git with the merge driver, and the team digest.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
-use crate::Env;
+use crate::{Env, git};
 
 /// A second laptop: a copy of `env`'s store, under its own temp directory.
 fn copy_of(env: &Env) -> Env {
@@ -144,33 +143,6 @@ fn merge_refuses_a_damaged_journal_and_changes_nothing() {
     );
     assert_eq!(env.store_bytes(), before);
     env.fails(1, &["merge", "/no/such/journal.jsonl"]);
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=Rep",
-            "-c",
-            "user.email=rep@example.com",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(["-c", "pull.rebase=false", "-c", "advice.detachedHead=false"])
-        .args(args)
-        .current_dir(dir)
-        .env_remove("GIT_DIR")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .output()
-        .expect("git runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "git {args:?} failed: {text}");
-    text
 }
 
 /// Runs extramile against the journal in a clone.
@@ -389,15 +361,8 @@ fn without_the_driver_conflict_markers_are_named_and_recovered() {
     git(&b, &["commit", "-am", "b"]);
     git(&a, &["push", "origin", "main"]);
     // b has no driver configured: git merges the journal line by line.
-    let pulled = Command::new("git")
-        .args(["-c", "user.name=Rep", "-c", "user.email=rep@example.com"])
-        .args(["-c", "pull.rebase=false", "pull", "origin", "main"])
-        .current_dir(&b)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", &b)
-        .output()
-        .unwrap();
-    assert!(!pulled.status.success(), "git reports a conflict");
+    let (pulled, _) = crate::git_run(&b, &["pull", "origin", "main"]);
+    assert!(!pulled, "git reports a conflict");
     let journal = std::fs::read_to_string(b.join("journal.jsonl")).unwrap();
     assert!(journal.contains("<<<<<<<"), "{journal}");
 

@@ -9,48 +9,13 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
-use crate::Env;
-
-/// A small deterministic generator.
-struct Lcg(u64);
-
-impl Lcg {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n.max(1)
-    }
-}
-
-fn git(dir: &Path, args: &[&str]) -> (bool, String) {
-    let out = Command::new("git")
-        .args(["-c", "user.name=Rep", "-c", "user.email=rep@example.com"])
-        .args(["-c", "init.defaultBranch=main", "-c", "core.editor=true"])
-        .args(args)
-        .current_dir(dir)
-        .env_remove("GIT_DIR")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .output()
-        .expect("git runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
+use crate::{Env, Lcg, git_run as git};
 
 fn git_ok(dir: &Path, args: &[&str]) -> String {
-    let (ok, text) = git(dir, args);
-    assert!(ok, "git {args:?} in {}: {text}", dir.display());
-    text
+    crate::git(dir, args)
 }
 
 /// Every short number shown, and the record (uid) it named; and the other way round.
