@@ -193,48 +193,36 @@ impl Store {
 
     /// Reads the clients and the next short number only.
     pub fn load_clients(&self) -> Result<Loaded> {
-        self.usable()?;
-        if !self.journal.exists() {
-            return Ok(Loaded::default());
-        }
-        let _lock = self.lock_shared();
-        Ok(self.read(Need::Clients)?.0)
+        self.load_for(Need::Clients, None)
     }
 
     /// Reads the clients and the open follow-ups (see `Need::Open`).
     pub fn load_open(&self) -> Result<Loaded> {
-        self.usable()?;
-        if !self.journal.exists() {
-            return Ok(Loaded::default());
-        }
-        let _lock = self.lock_shared();
-        let (loaded, source) = self.read(Need::Open)?;
-        self.refresh_snapshot(&loaded.state, &source);
-        Ok(loaded)
+        self.load_for(Need::Open, None)
     }
 
-    /// Reads the current state. A store that does not exist yet reads as empty.
+    /// Reads the current state.
     pub fn load(&self) -> Result<Loaded> {
-        self.usable()?;
-        if !self.journal.exists() {
-            return Ok(Loaded::default());
-        }
-        let _lock = self.lock_shared();
-        let (loaded, source) = self.read(Need::State)?;
-        self.refresh_snapshot(&loaded.state, &source);
-        Ok(loaded)
+        self.load_for(Need::State, None)
     }
 
     /// Reads the clients, the follow-ups and the actions in a window of time (Unix
     /// seconds `from..to`), only `client`'s when given (an id); `State::all_actions`
     /// sums up every action. Falls back to reading everything when the snapshot can't.
     pub fn load_window(&self, from: i64, to: i64, client: Option<&str>) -> Result<Loaded> {
+        self.load_for(Need::Window(from, to), client)
+    }
+
+    /// Reads what `need` asks for under a shared lock, and rebuilds the snapshot when
+    /// the read found it missing, rejected or far behind. A store that does not exist
+    /// yet reads as empty.
+    fn load_for(&self, need: Need, client: Option<&str>) -> Result<Loaded> {
         self.usable()?;
         if !self.journal.exists() {
             return Ok(Loaded::default());
         }
         let _lock = self.lock_shared();
-        let (loaded, source) = self.read_for(Need::Window(from, to), client)?;
+        let (loaded, source) = self.read_for(need, client)?;
         self.refresh_snapshot(&loaded.state, &source);
         Ok(loaded)
     }
@@ -366,8 +354,7 @@ impl Store {
         } else {
             (Loaded::default(), Source::default())
         };
-        let machine = self.machine()?;
-        let home = self.numbers_from_home(&machine, &loaded.state)?;
+        let (machine, home) = self.copy_of_store(&loaded.state)?;
         loaded.state.set_machine(&machine, home);
         let (draft, out) = make(&loaded)?;
         if draft.records.is_empty() && draft.undoes.is_none() {
@@ -433,38 +420,51 @@ impl Store {
     /// (made on the first write, never synced: git ignores `journal.jsonl.*`), so two
     /// clones of one journal are two machines.
     pub fn machine(&self) -> Result<String> {
-        let mut path = self.journal.clone().into_os_string();
-        path.push(".machine");
-        let path = PathBuf::from(path);
-        let text = fs::read_to_string(&path).unwrap_or_default();
-        match text.lines().next().map(str::trim) {
-            Some(id) if !id.is_empty() => Ok(id.to_string()),
-            _ => {
+        let (path, id, lane) = self.machine_file();
+        match id {
+            Some(id) => Ok(id),
+            None => {
                 let id = crate::model::new_id();
-                write_atomically(&path, format!("{id}\n").as_bytes())?;
+                write_machine_file(&path, &id, lane)?;
                 Ok(id)
             }
         }
     }
 
-    /// Whether this copy numbers from the home range (see `state::Numbering`): decided
-    /// once, by its first change, and kept on the second line of the copy's file, so a
-    /// compaction that leaves no record of it cannot change it.
-    fn numbers_from_home(&self, machine: &str, state: &State) -> Result<bool> {
-        let mut path = self.journal.clone().into_os_string();
-        path.push(".machine");
-        let path = PathBuf::from(path);
-        let text = fs::read_to_string(&path).unwrap_or_default();
-        match text.lines().nth(1).map(str::trim) {
-            Some("home") => Ok(true),
-            Some("away") => Ok(false),
-            _ => {
-                let home = state.numbering.is_home(machine);
-                let lane = if home { "home" } else { "away" };
-                write_atomically(&path, format!("{machine}\n{lane}\n").as_bytes())?;
-                Ok(home)
-            }
+    /// This copy's id, and whether it numbers from the home range (see
+    /// `state::Numbering`). The range is decided once, by the copy's first change, and
+    /// kept on the second line of its file, so a compaction that leaves no record of
+    /// it cannot change it.
+    fn copy_of_store(&self, state: &State) -> Result<(String, bool)> {
+        let (path, id, lane) = self.machine_file();
+        if let (Some(id), Some(home)) = (&id, lane) {
+            return Ok((id.clone(), home));
         }
+        let id = id.unwrap_or_else(crate::model::new_id);
+        let home = lane.unwrap_or_else(|| state.numbering.is_home(&id));
+        write_machine_file(&path, &id, Some(home))?;
+        Ok((id, home))
+    }
+
+    /// The copy's file, and what it says: the id, and `home` or `away`.
+    fn machine_file(&self) -> (PathBuf, Option<String>, Option<bool>) {
+        let path = self.beside(".machine");
+        let text = fs::read_to_string(&path).unwrap_or_default();
+        let mut lines = text.lines().map(str::trim);
+        let id = lines.next().filter(|id| !id.is_empty()).map(str::to_string);
+        let lane = match lines.next() {
+            Some("home") => Some(true),
+            Some("away") => Some(false),
+            _ => None,
+        };
+        (path, id, lane)
+    }
+
+    /// The journal's path with `suffix` added: the files kept beside it.
+    pub(super) fn beside(&self, suffix: &str) -> PathBuf {
+        let mut path = self.journal.clone().into_os_string();
+        path.push(suffix);
+        PathBuf::from(path)
     }
 
     /// Whether the snapshot is sealed at the journal as it is now.
@@ -481,9 +481,7 @@ impl Store {
     }
 
     fn snapshot_path(&self) -> PathBuf {
-        let mut path = self.journal.clone().into_os_string();
-        path.push(".snapshot");
-        PathBuf::from(path)
+        self.beside(".snapshot")
     }
 
     /// Reads what `need` asks for: from the snapshot and the journal after it when the
@@ -699,9 +697,8 @@ impl Store {
         file.seek(SeekFrom::Start(keep))
             .and_then(|_| file.read_exact(&mut torn_bytes))
             .with_context(|| format!("could not read {}", self.journal.display()))?;
-        let mut aside = self.journal.clone().into_os_string();
-        aside.push(format!(".torn-{}", crate::model::new_id()));
-        write_atomically(Path::new(&aside), &torn_bytes).with_context(|| {
+        let aside = self.beside(&format!(".torn-{}", crate::model::new_id()));
+        write_atomically(&aside, &torn_bytes).with_context(|| {
             format!(
                 "could not set aside the cut-short last line of {}",
                 self.journal.display()
@@ -739,6 +736,15 @@ impl Store {
         }
         Ok(length + line.len() as u64)
     }
+}
+
+fn write_machine_file(path: &Path, id: &str, home: Option<bool>) -> Result<()> {
+    let lane = match home {
+        Some(true) => "home\n",
+        Some(false) => "away\n",
+        None => "",
+    };
+    write_atomically(path, format!("{id}\n{lane}").as_bytes())
 }
 
 /// Whether two states hold the same records and give the same next number.

@@ -409,13 +409,11 @@ impl Store {
         let stamp = at.format("%Y%m%dT%H%M%S").to_string();
         (1..)
             .map(|n| {
-                let mut path = self.journal.clone().into_os_string();
-                path.push(if n == 1 {
+                self.beside(&if n == 1 {
                     format!(".backup-{stamp}")
                 } else {
                     format!(".backup-{stamp}-{n}")
-                });
-                PathBuf::from(path)
+                })
             })
             .find(|path| !path.exists())
             .expect("an unused name")
