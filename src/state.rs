@@ -49,6 +49,21 @@ impl ActionIndex {
         let times = self.times.entry(action.client.clone()).or_default();
         times.insert(times.partition_point(|&i| i <= at), at);
     }
+
+    /// Counts one action fewer.
+    fn remove(&mut self, action: &Action) {
+        let at = action.at.timestamp();
+        let drop_one = |times: &mut Vec<i64>| {
+            let place = times.partition_point(|&i| i < at);
+            if times.get(place) == Some(&at) {
+                times.remove(place);
+            }
+        };
+        drop_one(&mut self.instants);
+        if let Some(times) = self.times.get_mut(&action.client) {
+            drop_one(times);
+        }
+    }
 }
 
 /// Short numbers stay the same on every copy of a store: each copy gives them from a
@@ -206,6 +221,23 @@ impl State {
                 self.actions.remove(&id);
                 self.follow_ups.remove(&id);
             }
+        }
+    }
+
+    /// Takes the action with this id out, and out of `all_actions`; whether it was
+    /// here.
+    pub fn forget_action(&mut self, id: &str) -> bool {
+        let Some(action) = self.actions.remove(id) else {
+            return false;
+        };
+        self.forget_counted(&action);
+        true
+    }
+
+    /// Takes an action this state does not hold out of `all_actions`.
+    pub fn forget_counted(&mut self, action: &Action) {
+        if let Some(index) = &mut self.all_actions {
+            index.remove(action);
         }
     }
 

@@ -84,7 +84,7 @@ pub fn client(ctx: &Context, args: ClientArgs) -> Result<()> {
         .as_deref()
         .map(|n| clean_name("new name", n))
         .transpose()?;
-    let (before, after) = ctx.store.change("client", ctx.now, |loaded| {
+    let (before, after) = ctx.store.change_light("client", ctx.now, |loaded| {
         let state = &loaded.state;
         let before = state.existing_client(&args.name)?.clone();
         let mut after = before.clone();

@@ -46,7 +46,7 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
         )
         .into());
     }
-    let changes = ctx.store.change("edit", ctx.now, |loaded| {
+    let changes = ctx.store.change_num("edit", ctx.now, args.id, |loaded| {
         let state = &loaded.state;
         let mut records = Vec::new();
         let mut said = Vec::new();
@@ -155,7 +155,7 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
 }
 
 pub fn delete(ctx: &Context, num: u64) -> Result<()> {
-    let what = ctx.store.change("delete", ctx.now, |loaded| {
+    let what = ctx.store.change_num("delete", ctx.now, num, |loaded| {
         let state = &loaded.state;
         let (id, what) = match state.by_num(num) {
             None => crate::usage!(

@@ -122,31 +122,47 @@ pub fn parse_journal(path: &Path, bytes: &[u8], keep_changes: bool) -> Result<Lo
 }
 
 /// Folds the whole lines of `bytes` (the journal after a snapshot) into `state`; `None`
-/// when a line does not read, or, given `only_new_actions_after`, when a change does
-/// more than add actions numbered above it (and clients and follow-ups).
+/// when a line does not read. A state that holds only some actions (a window of time,
+/// with `State::all_actions` summing up every one) is given `earlier`, which looks an
+/// action or follow-up up by number as the snapshot holds it (`None` when it can't):
+/// a change to an action the state does not hold takes that version out of the sums
+/// first. Such a state can't take a merge (whose renumbering it could not follow).
 pub(super) fn parse_changes(
     mut state: State,
     bytes: &[u8],
-    only_new_actions_after: Option<u64>,
+    mut earlier: Option<&mut dyn FnMut(u64) -> Option<Option<Record>>>,
 ) -> Option<Loaded> {
     let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    // Numbers above this were given after the snapshot: no earlier version.
+    let snapshot_max = state.max_num();
     for line in bytes[..complete]
         .split(|&b| b == b'\n')
         .filter(|l| !l.is_empty())
     {
         let change: Change = serde_json::from_slice(line).ok()?;
-        if let Some(max) = only_new_actions_after {
-            // A window can't tell a merge's renumbering from a new action.
+        if let Some(earlier) = earlier.as_deref_mut() {
             if change.command == "merge" {
                 return None;
             }
             for record in &change.records {
-                match record {
-                    Record::Action(a) if a.num <= max || state.actions.contains_key(&a.id) => {
-                        return None;
+                let (id, num) = match record {
+                    Record::Action(a) => (&a.id, Some(a.num)),
+                    Record::Deleted { id, num, .. } => (id, *num),
+                    _ => continue,
+                };
+                if state.forget_action(id) || state.was_deleted(id) {
+                    continue;
+                }
+                match num {
+                    Some(num) if num > snapshot_max => {}
+                    Some(num) => {
+                        if let Some(Record::Action(old)) = earlier(num)? {
+                            state.forget_counted(&old);
+                        }
                     }
-                    Record::Deleted { .. } => return None,
-                    _ => {}
+                    // A deleted record without a number is a client.
+                    None if state.clients.contains_key(id) => {}
+                    None => return None,
                 }
             }
         }

@@ -58,6 +58,9 @@ pub enum Need {
     /// Clients and the open follow-ups (what is due; `done`, `snooze`, `cancel`). The
     /// state may hold other records too: those changed since the snapshot.
     Open,
+    /// What `Open` reads, and the action or follow-up with this short number
+    /// (`edit`, `delete`).
+    Num(u64),
     /// Clients, follow-ups, and the actions whose time (Unix seconds) falls in
     /// `from..to`, with `State::all_actions` summing up the rest.
     Window(i64, i64),
@@ -327,6 +330,18 @@ impl Store {
         self.change_reading(Need::Open, command, at, make)
     }
 
+    /// Like `change`, for commands that change one action or follow-up: `make` sees
+    /// the clients, the open follow-ups and the record numbered `num`, if there is one.
+    pub fn change_num<T>(
+        &self,
+        command: &str,
+        at: DateTime<FixedOffset>,
+        num: u64,
+        make: impl FnOnce(&Loaded) -> Result<(Draft, T)>,
+    ) -> Result<T> {
+        self.change_reading(Need::Num(num), command, at, make)
+    }
+
     /// Like `change`, with every earlier change in `Loaded::changes` (for undo).
     pub fn change_with_history<T>(
         &self,
@@ -499,14 +514,14 @@ impl Store {
         let parts = match need {
             Need::History => vec![],
             Need::Clients => vec![snapshot::Part::Head],
-            Need::Open => vec![snapshot::Part::Open],
+            Need::Open | Need::Num(_) => vec![snapshot::Part::Open],
             Need::Window(from, to) => vec![snapshot::Part::Window(from, to), snapshot::Part::All],
             Need::State => vec![snapshot::Part::All],
         };
         let mut outcome = Snapshot::NotAsked;
         let mut believed = None;
         for part in parts {
-            let Some(snap) = snapshot::read(&self.snapshot_path(), part, client) else {
+            let Some(mut snap) = snapshot::read(&self.snapshot_path(), part, client) else {
                 outcome = Snapshot::Rejected;
                 break;
             };
@@ -520,14 +535,25 @@ impl Store {
             if light && journal_len - covers > LIGHT_READ_LIMIT {
                 break;
             }
+            let mut state = std::mem::take(&mut snap.state);
+            if let Need::Num(num) = need {
+                let Some(found) = snap.lookup(&[num]) else {
+                    outcome = Snapshot::Rejected;
+                    break;
+                };
+                found.into_iter().for_each(|record| state.insert(record));
+            }
             let mut delta = Vec::new();
             file.seek(SeekFrom::Start(covers))
                 .and_then(|_| file.read_to_end(&mut delta))
                 .with_context(|| format!("could not read the store {}", self.journal.display()))?;
-            // A window holds only some actions, so it can take new ones but not edits.
-            let only_new_actions =
-                matches!(part, snapshot::Part::Window(..)).then(|| snap.state.max_num());
-            if let Some(loaded) = parse_changes(snap.state, &delta, only_new_actions) {
+            // A window holds only some actions: a change to an older one takes its
+            // earlier version, looked up by number, out of the window's sums first.
+            let mut earlier = |num: u64| snap.lookup(&[num]).map(|found| found.into_iter().next());
+            let window = matches!(part, snapshot::Part::Window(..));
+            let earlier: Option<&mut dyn FnMut(u64) -> Option<Option<Record>>> =
+                window.then_some(&mut earlier);
+            if let Some(loaded) = parse_changes(state, &delta, earlier) {
                 let parsed = delta.len() - loaded.torn_bytes;
                 let mut crc = crc32fast::Hasher::new_with_initial_len(snap.mark.crc, covers);
                 crc.update(&delta[..parsed]);

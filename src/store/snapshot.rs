@@ -27,18 +27,23 @@ use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
-use crate::model::{Action, Client, FollowUp, Kind, Status};
+use crate::model::{Action, Client, FollowUp, Kind, Record, Status};
 use crate::state::{ActionIndex, State};
 
-const MAGIC: &[u8; 8] = b"EXMSNAP\x0a";
+const MAGIC: &[u8; 8] = b"EXMSNAP2";
 /// Where the seal starts: after the magic, the lengths of the head and of the open
 /// follow-ups, and where the records start.
 const SEAL_AT: usize = 32;
 /// The seal: the journal's length and stamp, and a checksum of both.
 const SEAL_LEN: usize = 8 + Stamp::LEN + 4;
-/// The magic, the three lengths, the seal, and the checksums of the head, of the open
-/// follow-ups and of the indexes.
-const PREFIX: usize = SEAL_AT + SEAL_LEN + 12;
+/// The magic, the three lengths, the seal, the checksums of the head, of the open
+/// follow-ups and of the indexes, and where the directory of the number index is, how
+/// long, and its checksum.
+const PREFIX: usize = SEAL_AT + SEAL_LEN + 12 + 20;
+/// Entries in one block of the number index: a number, whether it is an action, and
+/// where its record is and how long.
+const BLOCK: usize = 128;
+const ENTRY: usize = 8 + 1 + 8 + 4;
 
 /// Where a snapshot stands against its journal: the state after the journal's first
 /// `covers` bytes, whose CRC-32 is `crc`.
@@ -120,6 +125,10 @@ pub struct Contents {
     /// `None` when the seal's own checksum fails.
     pub seal: Option<Seal>,
     pub state: State,
+    /// The file, to look records up in (see `lookup`).
+    file: File,
+    /// Where the directory of the number index is, how long, and its checksum.
+    directory: (u64, u64, u32),
 }
 
 fn crc(bytes: &[u8]) -> u32 {
@@ -179,7 +188,8 @@ pub fn encode(mark: Mark, seal: Option<Seal>, state: &State) -> Vec<u8> {
         .filter_map(|f| Some((closed_key(f)?, f)))
         .collect();
     closed.sort_by_key(|(at, f)| (*at, f.num));
-    let closed = body.timed(&closed, Writer::follow_up);
+    let closed_nums: Vec<u64> = closed.iter().map(|(_, f)| f.num).collect();
+    let (closed, closed_places) = body.timed(&closed, Writer::follow_up);
     let mut actions: Vec<(i64, &Action)> = state
         .actions
         .values()
@@ -192,7 +202,8 @@ pub fn encode(mark: Mark, seal: Option<Seal>, state: &State) -> Vec<u8> {
     for (place, (_, a)) in actions.iter().enumerate() {
         places.entry(&a.client).or_default().push(place as u32);
     }
-    let actions = body.timed(&actions, Writer::action);
+    let action_nums: Vec<u64> = actions.iter().map(|(_, a)| a.num).collect();
+    let (actions, action_places) = body.timed(&actions, Writer::action);
     body.u32(places.len() as u32);
     for (client, places) in places {
         body.str(client);
@@ -203,6 +214,38 @@ pub fn encode(mark: Mark, seal: Option<Seal>, state: &State) -> Vec<u8> {
     }
 
     let records_at = PREFIX + head.0.len() + open.0.len() + body.0.len();
+    // The number index: where each closed follow-up's and action's record is, sorted by
+    // number, in checksummed blocks, and a directory of the blocks' first numbers.
+    let actions_at = records_at + closed.len();
+    let mut entries: Vec<(u64, bool, usize, usize)> = closed_nums
+        .iter()
+        .zip(closed_places.windows(2))
+        .map(|(&num, w)| (num, false, records_at + w[0], w[1] - w[0]))
+        .chain(
+            action_nums
+                .iter()
+                .zip(action_places.windows(2))
+                .map(|(&num, w)| (num, true, actions_at + w[0], w[1] - w[0])),
+        )
+        .collect();
+    entries.sort_unstable_by_key(|e| e.0);
+    let mut blocks = Writer::default();
+    let mut directory = Writer::default();
+    directory.u32(entries.len() as u32);
+    for block in entries.chunks(BLOCK) {
+        let start = blocks.0.len();
+        for &(num, action, at, len) in block {
+            blocks.u64(num);
+            blocks.u8(u8::from(action));
+            blocks.u64(at as u64);
+            blocks.u32(len as u32);
+        }
+        directory.u64(block[0].0);
+        directory.u32(crc(&blocks.0[start..]));
+    }
+    let blocks_at = actions_at + actions.len();
+    let directory_at = blocks_at + blocks.0.len();
+
     let mut lengths = Vec::with_capacity(24);
     lengths.extend_from_slice(&(head.0.len() as u64).to_le_bytes());
     lengths.extend_from_slice(&(open.0.len() as u64).to_le_bytes());
@@ -210,18 +253,23 @@ pub fn encode(mark: Mark, seal: Option<Seal>, state: &State) -> Vec<u8> {
     let mut head_crc = crc32fast::Hasher::new();
     head_crc.update(&lengths);
     head_crc.update(&head.0);
-    let mut out = Vec::with_capacity(records_at + closed.len() + actions.len());
+    let mut out = Vec::with_capacity(directory_at + directory.0.len());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&lengths);
     out.extend_from_slice(&encode_seal(seal));
     out.extend_from_slice(&head_crc.finalize().to_le_bytes());
     out.extend_from_slice(&crc(&open.0).to_le_bytes());
     out.extend_from_slice(&crc(&body.0).to_le_bytes());
+    out.extend_from_slice(&(directory_at as u64).to_le_bytes());
+    out.extend_from_slice(&(directory.0.len() as u64).to_le_bytes());
+    out.extend_from_slice(&crc(&directory.0).to_le_bytes());
     out.extend(head.0);
     out.extend(open.0);
     out.extend(body.0);
     out.extend(closed);
     out.extend(actions);
+    out.extend(blocks.0);
+    out.extend(directory.0);
     out
 }
 
@@ -292,6 +340,15 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
     let open_end = head_len.checked_add(open_len)?;
     let seal = decode_seal(&start[SEAL_AT..SEAL_AT + SEAL_LEN]);
     let sums = &start[SEAL_AT + SEAL_LEN..];
+    let directory = (
+        u64::from_le_bytes(sums[12..20].try_into().ok()?),
+        u64::from_le_bytes(sums[20..28].try_into().ok()?),
+        u32::from_le_bytes(sums[28..32].try_into().ok()?),
+    );
+    // The directory of the number index ends the file: a cut-short file is refused.
+    if file.metadata().ok()?.len() != directory.0.checked_add(directory.1)? {
+        return None;
+    }
     let (head_sum, open_sum, body_sum) = (&sums[..4], &sums[4..8], &sums[8..12]);
     // The head alone for `log`; the open follow-ups too for what is due; else all up
     // to the records, then the records asked for.
@@ -352,7 +409,13 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
         return None;
     }
     if part == Part::Head {
-        return Some(Contents { mark, seal, state });
+        return Some(Contents {
+            mark,
+            seal,
+            state,
+            file,
+            directory,
+        });
     }
     for _ in 0..r.u32()? {
         let f = r.follow_up()?;
@@ -362,10 +425,17 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
         return None;
     }
     if part == Part::Open {
-        return Some(Contents { mark, seal, state });
+        return Some(Contents {
+            mark,
+            seal,
+            state,
+            file,
+            directory,
+        });
     }
     let closed = r.timed()?;
     let actions = r.timed()?;
+    let actions_at = records_at.checked_add(closed.bytes())?;
     let mut of_client = None;
     for _ in 0..r.u32()? {
         let (owner, count) = (r.bytes()?, r.u32()? as usize);
@@ -398,7 +468,6 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
     })? {
         state.follow_ups.insert(f.id.clone(), f);
     }
-    let actions_at = records_at.checked_add(closed.bytes())?;
     // One client's actions: the runs of its places in the window, read run by run.
     let runs = match (client, part) {
         (Some(_), Part::Window(..)) => {
@@ -425,14 +494,90 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
     for a in decoded {
         state.actions.insert(a.id.clone(), a);
     }
-    if part == Part::All && file.read(&mut [0]).ok()? != 0 {
+    // The records end where the number index begins.
+    if actions_at.checked_add(actions.bytes())? as u64 > directory.0 {
         return None;
     }
     if part != Part::All {
         index.instants = actions.instants;
         state.all_actions = Some(index);
     }
-    Some(Contents { mark, seal, state })
+    Some(Contents {
+        mark,
+        seal,
+        state,
+        file,
+        directory,
+    })
+}
+
+impl Contents {
+    /// The closed follow-ups and actions numbered `nums` as this snapshot holds them,
+    /// found through the number index (open follow-ups are in `Part::Open`). A number
+    /// it does not hold is left out; `None` when a part read fails its checksum.
+    pub fn lookup(&mut self, nums: &[u64]) -> Option<Vec<Record>> {
+        let (at, len, sum) = self.directory;
+        let mut directory = vec![0; usize::try_from(len).ok()?.min(1 << 30)];
+        self.file.seek(SeekFrom::Start(at)).ok()?;
+        self.file.read_exact(&mut directory).ok()?;
+        if crc(&directory) != sum {
+            return None;
+        }
+        let mut r = Reader {
+            bytes: &directory,
+            at: 0,
+        };
+        let count = r.u32()? as usize;
+        let blocks = (0..count.div_ceil(BLOCK))
+            .map(|_| Some((r.u64()?, r.u32()?)))
+            .collect::<Option<Vec<_>>>()?;
+        let blocks_at = at.checked_sub((count * ENTRY) as u64)?;
+        let mut found = Vec::new();
+        for &num in nums {
+            // The last block whose first number is at most `num`.
+            let Some(index) = blocks.partition_point(|b| b.0 <= num).checked_sub(1) else {
+                continue;
+            };
+            let entries = BLOCK.min(count - index * BLOCK);
+            let mut block = vec![0; entries * ENTRY];
+            self.file
+                .seek(SeekFrom::Start(blocks_at + (index * BLOCK * ENTRY) as u64))
+                .ok()?;
+            self.file.read_exact(&mut block).ok()?;
+            if crc(&block) != blocks[index].1 {
+                return None;
+            }
+            let Some(entry) = block
+                .chunks_exact(ENTRY)
+                .find(|e| e[..8] == num.to_le_bytes())
+            else {
+                continue;
+            };
+            let mut r = Reader {
+                bytes: entry,
+                at: 8,
+            };
+            let (action, place, len) = (r.u8()? == 1, r.u64()?, r.u32()? as usize);
+            let mut bytes = vec![0; len];
+            self.file.seek(SeekFrom::Start(place)).ok()?;
+            self.file.read_exact(&mut bytes).ok()?;
+            let (body, sum) = bytes.split_at(len.checked_sub(4)?);
+            if crc(body).to_le_bytes() != sum {
+                return None;
+            }
+            let mut r = Reader { bytes: body, at: 0 };
+            let record = if action {
+                Record::Action(r.action()?)
+            } else {
+                Record::FollowUp(r.follow_up()?)
+            };
+            if r.at != body.len() || record.num() != Some(num) {
+                return None;
+            }
+            found.push(record);
+        }
+        Some(found)
+    }
 }
 
 /// The index of records sorted by a time: each one's time and place.
@@ -501,22 +646,30 @@ struct Writer(Vec<u8>);
 
 impl Writer {
     /// Writes the index of `records` (sorted by their time) here, and returns the
-    /// records themselves, encoded, to be placed after all indexes.
-    fn timed<T>(&mut self, records: &[(i64, &T)], encode: impl Fn(&mut Writer, &T)) -> Vec<u8> {
+    /// records themselves, encoded, to be placed after all indexes, and where each
+    /// starts in them (and, last, where they end).
+    fn timed<T>(
+        &mut self,
+        records: &[(i64, &T)],
+        encode: impl Fn(&mut Writer, &T),
+    ) -> (Vec<u8>, Vec<usize>) {
         let mut out = Writer::default();
+        let mut places = Vec::with_capacity(records.len() + 1);
         self.u32(records.len() as u32);
         for (at, _) in records {
             self.i64(*at);
         }
         for (_, record) in records {
             self.u64(out.0.len() as u64);
+            places.push(out.0.len());
             let start = out.0.len();
             encode(&mut out, record);
             let sum = crc(&out.0[start..]);
             out.u32(sum);
         }
         self.u64(out.0.len() as u64);
-        out.0
+        places.push(out.0.len());
+        (out.0, places)
     }
 
     fn action(&mut self, a: &Action) {
@@ -704,7 +857,6 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Record;
 
     #[test]
     fn a_state_round_trips_and_a_damaged_file_reads_as_none() {
@@ -735,6 +887,7 @@ mod tests {
             mark: read_mark,
             seal: read_seal,
             state: read_state,
+            ..
         } = read(&path, Part::All, None).unwrap();
         assert_eq!((read_mark, read_seal), (mark, Some(seal)));
         assert_eq!(read_state.clients, state.clients);
@@ -755,6 +908,31 @@ mod tests {
                 .filter(|f| f.closed_at.is_none())
                 .count()
         );
+        // Every action and closed follow-up is found by its number, and only those.
+        let mut snap = read(&path, Part::Head, None).unwrap();
+        let held: Vec<Record> = state
+            .actions
+            .values()
+            .cloned()
+            .map(Record::Action)
+            .chain(
+                state
+                    .follow_ups
+                    .values()
+                    .filter(|f| f.closed_at.is_some())
+                    .cloned()
+                    .map(Record::FollowUp),
+            )
+            .collect();
+        for record in &held {
+            let num = record.num().unwrap();
+            assert_eq!(snap.lookup(&[num]).unwrap(), vec![record.clone()]);
+        }
+        let unheld = (1..=state.max_num() + 1)
+            .filter(|n| held.iter().all(|r| r.num() != Some(*n)))
+            .collect::<Vec<_>>();
+        assert!(!unheld.is_empty());
+        assert_eq!(snap.lookup(&unheld).unwrap(), vec![]);
         let head = read(&path, Part::Head, None).unwrap().state;
         assert_eq!(
             (&head.clients, head.actions.len(), head.next_num()),

@@ -3,7 +3,10 @@
 //! everyday command, the median whole-process wall time and the peak memory.
 //!
 //! Run: `cargo bench --locked --bench commands` (options after `--`: `--actions N`,
-//! `--follow-ups N`, `--clients N`, `--runs N`).
+//! `--follow-ups N`, `--clients N`, `--runs N`), or at a million actions with
+//! `--million` (or `EXTRAMILE_BENCH_SCALE=1m`): the same store ten times longer, its
+//! last 60 days as busy as at 100,000, and fewer runs of the commands that read
+//! everything.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,6 +20,8 @@ struct Options {
     follow_ups: usize,
     clients: usize,
     runs: usize,
+    /// How many times longer than three years the history is.
+    scale: usize,
 }
 
 fn options() -> Options {
@@ -25,8 +30,14 @@ fn options() -> Options {
         follow_ups: 20_000,
         clients: 500,
         runs: 15,
+        scale: 1,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let million = args.iter().any(|a| a == "--million")
+        || std::env::var("EXTRAMILE_BENCH_SCALE").is_ok_and(|s| s.eq_ignore_ascii_case("1m"));
+    if million {
+        (o.actions, o.follow_ups, o.scale) = (1_000_000, 200_000, 10);
+    }
     let mut i = 0;
     while i < args.len() {
         let value = || {
@@ -118,7 +129,7 @@ fn generate(path: &Path, o: &Options, seed: u64) -> usize {
     }
     for _ in 0..o.actions {
         let client = random.below(o.clients as u64);
-        let at = day(random.below(3 * 365) as i64);
+        let at = day(random.below(3 * 365 * o.scale as u64) as i64);
         let (hour, minute) = (8 + random.below(10), random.below(60));
         let kind = KINDS[random.below(6) as usize];
         let tags = if random.below(5) == 0 { "q4" } else { "" };
@@ -132,12 +143,13 @@ fn generate(path: &Path, o: &Options, seed: u64) -> usize {
     }
     for _ in 0..o.follow_ups {
         let client = random.below(o.clients as u64);
-        let roll = random.below(100);
-        let (due, status, done) = if roll < 85 {
-            let due = day(7 + random.below(3 * 365 - 7) as i64);
+        // As many open ones at every length of history: 15% of three years' worth.
+        let roll = random.below(100 * o.scale as u64);
+        let (due, status, done) = if roll >= 15 {
+            let due = day(7 + random.below(3 * 365 * o.scale as u64 - 7) as i64);
             let done = due + chrono::Duration::days(random.below(5) as i64 - 2);
             (due, "done", format!("{done} 17:00"))
-        } else if roll < 95 {
+        } else if roll < 10 {
             (day(-(random.below(60) as i64)), "open", String::new())
         } else {
             (day(1 + random.below(30) as i64), "open", String::new())
@@ -162,7 +174,7 @@ struct Run {
 }
 
 /// Runs the binary once and measures its wall time and peak resident memory.
-fn run(store: &Path, args: &[&str]) -> Run {
+fn run(store: &Path, args: &[String]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_extramile"));
     cmd.args(args)
         .env("EXTRAMILE_STORE", store)
@@ -209,14 +221,34 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
-/// Median wall time and largest peak memory of `runs` runs (0: one cold run), measured
-/// from a fresh small process: a child's peak memory counts its spawner's memory.
-fn measure(store: &Path, args: &[&str], runs: usize) -> (Duration, u64) {
+/// One measured run: commands run first, unmeasured (`["rm-snapshot"]` removes the
+/// snapshot), then the command measured.
+#[derive(serde::Serialize, serde::Deserialize, Clone, Default)]
+struct Step {
+    before: Vec<Vec<String>>,
+    args: Vec<String>,
+}
+
+fn step(args: &[&str]) -> Step {
+    Step {
+        before: Vec::new(),
+        args: strings(args),
+    }
+}
+
+fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|a| a.to_string()).collect()
+}
+
+/// Median wall time and largest peak memory of `steps` (after one unmeasured warm-up
+/// run of the first when `warm`), measured from a fresh small process: a child's peak
+/// memory counts its spawner's memory.
+fn measure(store: &Path, steps: &[Step], warm: bool) -> (Duration, u64) {
     let out = Command::new(std::env::current_exe().unwrap())
         .arg("--measure")
         .arg(store)
-        .arg(runs.to_string())
-        .args(args)
+        .arg(if warm { "warm" } else { "cold" })
+        .arg(serde_json::to_string(steps).unwrap())
         .output()
         .unwrap();
     assert!(
@@ -232,25 +264,58 @@ fn measure(store: &Path, args: &[&str], runs: usize) -> (Duration, u64) {
     )
 }
 
-/// `--measure STORE RUNS ARGS…`: the measuring process; prints "median-ns peak-kb".
-/// RUNS 0 is a single run without warming up (for import).
+/// `--measure STORE warm|cold STEPS`: the measuring process; prints "median-ns peak-kb".
 fn measure_here(args: &[String]) {
-    let (store, runs, args) = (
-        Path::new(&args[0]),
-        args[1].parse::<usize>().unwrap(),
-        &args[2..],
-    );
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    // Warm the page cache and the snapshot first; RUNS 0 means one cold run (import).
-    if runs > 0 {
-        run(store, &args);
+    let store = Path::new(&args[0]);
+    let steps: Vec<Step> = serde_json::from_str(&args[2]).unwrap();
+    if args[1] == "warm" {
+        run(store, &steps[0].args);
     }
-    let results: Vec<Run> = (0..runs.max(1)).map(|_| run(store, &args)).collect();
+    let mut results = Vec::new();
+    for step in &steps {
+        for before in &step.before {
+            if before == &["rm-snapshot"] {
+                let _ = std::fs::remove_file(beside(store, ".snapshot"));
+            } else {
+                run(store, before);
+            }
+        }
+        results.push(run(store, &step.args));
+    }
     let peak = results.iter().map(|r| r.peak_kb).max().unwrap_or(0);
     println!(
         "{} {peak}",
         median(results.iter().map(|r| r.wall).collect()).as_nanos()
     );
+}
+
+fn beside(store: &Path, suffix: &str) -> PathBuf {
+    let mut path = store.as_os_str().to_os_string();
+    path.push(suffix);
+    PathBuf::from(path)
+}
+
+/// Runs the binary for its JSON output.
+fn json(store: &Path, args: &[&str]) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_extramile"))
+        .args(["--format", "json"])
+        .args(args)
+        .env("EXTRAMILE_STORE", store)
+        .env("EXTRAMILE_NOW", NOW)
+        .env("TZ", "UTC")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "extramile {args:?} failed");
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn row(name: &str, (time, peak): (Duration, u64)) {
+    println!("{name:<34} {:>10} {:>7} MB", ms(time), peak / 1024);
+}
+
+/// A copy of the store's journal (and nothing beside it) at `to`.
+fn copy_journal(store: &Path, to: &Path) {
+    std::fs::copy(store, to).unwrap();
 }
 
 fn main() {
@@ -259,19 +324,26 @@ fn main() {
         return measure_here(&args[1..]);
     }
     let o = options();
+    let runs = o.runs;
+    // The commands that read everything run fewer times at a million.
+    let bulk_runs = if o.scale > 1 { 3 } else { 5 };
     let dir = tempfile::tempdir().unwrap();
     let store: PathBuf = dir.path().join("journal.jsonl");
     let csv = dir.path().join("import.csv");
     let rows = generate(&csv, &o, 7);
     println!(
-        "extramile benchmark: {} actions, {} follow-ups, {} clients ({rows} rows), {} runs each, median wall time\n",
-        o.actions, o.follow_ups, o.clients, o.runs
+        "extramile benchmark: {} actions, {} follow-ups, {} clients ({rows} rows), median of {runs} runs ({bulk_runs} for whole-store commands)\n",
+        o.actions, o.follow_ups, o.clients
     );
-
-    let (import_time, import_peak) = measure(&store, &["import", csv.to_str().unwrap()], 0);
+    println!("{:<34} {:>10} {:>10}", "what", "time", "peak mem");
+    let csv_arg = csv.to_str().unwrap();
+    row(
+        "import",
+        measure(&store, &[step(&["import", csv_arg])], false),
+    );
     let size = std::fs::metadata(&store).unwrap().len();
     let floor = median(
-        (0..o.runs)
+        (0..runs)
             .map(|_| {
                 let start = Instant::now();
                 std::hint::black_box(std::fs::read(&store).unwrap());
@@ -279,15 +351,8 @@ fn main() {
             })
             .collect(),
     );
-    println!("{:<28} {:>10} {:>10}", "what", "time", "peak mem");
     println!(
-        "{:<28} {:>10} {:>7} MB",
-        "import",
-        ms(import_time),
-        import_peak / 1024
-    );
-    println!(
-        "{:<28} {:>10}   ({:.1} MB store)",
+        "{:<34} {:>10}   ({:.1} MB store)",
         "read the store once (floor)",
         ms(floor),
         size as f64 / 1e6
@@ -303,61 +368,222 @@ fn main() {
             actions: 1_000,
             follow_ups: 200,
             clients: 50,
-            runs: o.runs,
+            runs,
+            scale: 1,
         },
         7,
     );
-    run(&small_store, &["import", small_csv.to_str().unwrap()]);
-    let (small_log, small_peak) = measure(
+    run(
         &small_store,
-        &["log", "Client 042", "benchmark", "note"],
-        o.runs,
+        &strings(&["import", small_csv.to_str().unwrap()]),
     );
-    println!(
-        "{:<28} {:>10} {:>7} MB",
+    let repeat = |args: &[&str], n: usize| vec![step(args); n];
+    row(
         "log at 1,000 actions",
-        ms(small_log),
-        small_peak / 1024
+        measure(
+            &small_store,
+            &repeat(&["log", "Client 042", "benchmark", "note"], runs),
+            true,
+        ),
     );
 
-    let commands: [(&str, &[&str]); 9] = [
-        ("log", &["log", "Client 042", "benchmark", "note"]),
+    // Reads, on a store whose snapshot is fresh.
+    let reads: [(&str, &[&str]); 11] = [
         ("overdue", &["overdue"]),
         ("upcoming", &["upcoming"]),
+        ("(today's view)", &[]),
         ("report week", &["report", "week"]),
         ("report week --last", &["report", "week", "--last"]),
         ("report month", &["report", "month"]),
         ("clients", &["clients"]),
         ("actions --client C", &["actions", "--client", "Client 042"]),
-        ("(today's view)", &[]),
+        ("client NAME", &["client", "Client 042"]),
+        ("report client NAME", &["report", "client", "Client 042"]),
+        ("log", &["log", "Client 042", "benchmark", "note"]),
     ];
-    for (name, args) in commands {
-        let (time, peak) = measure(&store, args, o.runs);
-        println!("{name:<28} {:>10} {:>7} MB", ms(time), peak / 1024);
+    let mut fresh = std::collections::HashMap::new();
+    for (name, args) in reads {
+        let figures = measure(&store, &repeat(args, runs), true);
+        fresh.insert(name, figures.0);
+        row(name, figures);
+    }
+    row(
+        "fu",
+        measure(
+            &store,
+            &repeat(&["fu", "Client 042", "send the deck", "--due", "+3d"], runs),
+            true,
+        ),
+    );
+
+    // Everyday writes to records made long ago: each run its own record.
+    let old_open: Vec<u64> = json(&store, &["overdue"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_u64().unwrap())
+        .collect();
+    let actions: Vec<u64> = json(&store, &["actions", "--client", "Client 007"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_u64().unwrap())
+        .collect();
+    let mut open = old_open.iter().map(u64::to_string);
+    let mut old_actions = actions.iter().map(u64::to_string);
+    let each = |make: &mut dyn FnMut(usize) -> Vec<String>| -> Vec<Step> {
+        (0..runs)
+            .map(|i| Step {
+                before: Vec::new(),
+                args: make(i),
+            })
+            .collect()
+    };
+    let done = each(&mut |_| vec!["done".into(), open.next().unwrap()]);
+    let cancel = each(&mut |_| vec!["cancel".into(), open.next().unwrap()]);
+    let snooze_id = open.next().unwrap();
+    let snooze = each(&mut |_| vec!["snooze".into(), snooze_id.clone(), "+1d".into()]);
+    let edit_id = old_actions.next().unwrap();
+    let edit =
+        each(&mut |i| strings(&["edit", &edit_id, "--text", &format!("benchmark edit {i}")]));
+    let delete = each(&mut |_| vec!["delete".into(), old_actions.next().unwrap()]);
+    let tier = each(&mut |i| strings(&["client", "Client 042", "--tier", ["A", "B"][i % 2]]));
+    for (name, steps) in [
+        ("done (an old follow-up)", done),
+        ("snooze (an old follow-up)", snooze),
+        ("cancel (an old follow-up)", cancel),
+        ("edit (an old action)", edit),
+        ("delete (an old action)", delete),
+        ("client --tier", tier),
+    ] {
+        row(name, measure(&store, &steps, false));
+    }
+    row("undo", measure(&store, &repeat(&["undo"], runs), false));
+
+    // What a read costs right after each kind of write, against the same read fresh.
+    let after = |write: &[&str], read: &[&str]| -> Vec<Step> {
+        (0..runs)
+            .map(|_| Step {
+                before: vec![strings(write)],
+                args: strings(read),
+            })
+            .collect()
+    };
+    let edit_again = ["edit", &edit_id, "--text", "benchmark edit again"];
+    let read_after: [(&str, &[&str], &[&str], &str); 5] = [
+        (
+            "overdue right after an undo",
+            &["undo"],
+            &["overdue"],
+            "overdue",
+        ),
+        (
+            "overdue right after an edit",
+            &edit_again,
+            &["overdue"],
+            "overdue",
+        ),
+        (
+            "report week right after an undo",
+            &["undo"],
+            &["report", "week"],
+            "report week",
+        ),
+        (
+            "report week right after an edit",
+            &edit_again,
+            &["report", "week"],
+            "report week",
+        ),
+        (
+            "report week right after a log",
+            &["log", "Client 042", "benchmark", "note"],
+            &["report", "week"],
+            "report week",
+        ),
+    ];
+    let delete_then_clients: Vec<Step> = (0..runs)
+        .map(|_| Step {
+            before: vec![vec!["delete".into(), old_actions.next().unwrap()]],
+            args: strings(&["clients"]),
+        })
+        .collect();
+    let read_after = read_after
+        .into_iter()
+        .map(|(name, write, read, base)| (name, after(write, read), base))
+        .chain([(
+            "clients right after a delete",
+            delete_then_clients,
+            "clients",
+        )]);
+    for (name, steps, base) in read_after {
+        let figures = measure(&store, &steps, false);
+        println!(
+            "{name:<34} {:>10} {:>7} MB   ({:.2}x fresh)",
+            ms(figures.0),
+            figures.1 / 1024,
+            figures.0.as_secs_f64() / fresh[base].as_secs_f64()
+        );
     }
 
-    // A write to an old record, and what reads cost right after one.
-    let overdue = Command::new(env!("CARGO_BIN_EXE_extramile"))
-        .args(["--format", "json", "overdue"])
-        .env("EXTRAMILE_STORE", &store)
-        .env("EXTRAMILE_NOW", NOW)
-        .output()
-        .unwrap();
-    let overdue: serde_json::Value = serde_json::from_slice(&overdue.stdout).unwrap();
-    let snooze = [
-        "snooze".to_string(),
-        overdue[0]["id"].to_string(),
-        "+1d".to_string(),
-    ];
-    let snooze: Vec<&str> = snooze.iter().map(String::as_str).collect();
-    let after: [(&str, &[&str]); 4] = [
-        ("snooze (an old record)", &snooze),
-        ("overdue after snoozes", &["overdue"]),
-        ("report week after snoozes", &["report", "week"]),
-        ("clients after snoozes", &["clients"]),
-    ];
-    for (name, args) in after {
-        let (time, peak) = measure(&store, args, o.runs);
-        println!("{name:<28} {:>10} {:>7} MB", ms(time), peak / 1024);
+    // A missing snapshot: the first command after a restore or a big pull rebuilds it.
+    let cold = (0..bulk_runs)
+        .map(|_| Step {
+            before: vec![vec!["rm-snapshot".into()]],
+            args: strings(&["overdue"]),
+        })
+        .collect::<Vec<_>>();
+    row("overdue, no snapshot (cold)", measure(&store, &cold, false));
+
+    // The commands that go through everything.
+    let export = dir.path().join("export.json");
+    let export_arg = export.to_str().unwrap();
+    for (name, args) in [
+        ("actions (all)", &["actions"][..]),
+        (
+            "export json",
+            &["export", "--format", "json", "--output", export_arg],
+        ),
+        ("check", &["check"]),
+    ] {
+        row(name, measure(&store, &repeat(args, bulk_runs), true));
+    }
+    // merge: another copy of the store with a few changes of its own.
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = other_dir.path().join("journal.jsonl");
+    copy_journal(&store, &other);
+    for i in 0..3 {
+        run(
+            &other,
+            &strings(&["log", "Client 042", &format!("from the laptop {i}")]),
+        );
+    }
+    let other_arg = other.to_str().unwrap();
+    row(
+        "merge (another copy, 3 new)",
+        measure(&store, &repeat(&["merge", other_arg], 1), false),
+    );
+    let compact_dir = tempfile::tempdir().unwrap();
+    let compacted = compact_dir.path().join("journal.jsonl");
+    copy_journal(&store, &compacted);
+    row(
+        "compact",
+        measure(&compacted, &repeat(&["compact"], 1), false),
+    );
+
+    // A sales leader's digest over ten reps' journals (at 100,000 only).
+    if o.scale == 1 {
+        let team_dir = tempfile::tempdir().unwrap();
+        let mut args = strings(&["report", "week", "--team"]);
+        for rep in 0..10 {
+            let path = team_dir.path().join(format!("rep{rep}.jsonl"));
+            copy_journal(&store, &path);
+            args.push(path.to_str().unwrap().to_string());
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        row(
+            "report week --team (10 x 100k)",
+            measure(&store, &repeat(&args, bulk_runs), true),
+        );
     }
 }
