@@ -362,6 +362,7 @@ mod tests {
             records,
             undoes: None,
             merged: Vec::new(),
+            was: None,
             id: id.into(),
         }
     }

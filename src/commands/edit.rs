@@ -1,5 +1,7 @@
 //! `edit`, `delete` and `undo`: correcting mistakes. Each says exactly what it changed.
 
+use std::collections::HashMap;
+
 use anyhow::Result;
 use serde_json::json;
 
@@ -10,7 +12,7 @@ use crate::error::UsageError;
 use crate::merge::last_undoable;
 use crate::model::{Record, clean_tags, clean_text, local_date};
 use crate::state::Item;
-use crate::store::Draft;
+use crate::store::{Change, Draft};
 
 pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
     let today = ctx.today();
@@ -191,56 +193,64 @@ pub fn undo(ctx: &Context) -> Result<()> {
         crate::usage!("there is nothing to undo (made here)");
     }
     let me = ctx.store.machine()?;
-    let said = ctx.store.change_with_history("undo", ctx.now, |loaded| {
-        let Some(index) = last_undoable(&loaded.changes, &me) else {
-            crate::usage!("there is nothing to undo (made here)");
-        };
-        let target = &loaded.changes[index];
-        // A merge is undone whole, by a rewrite (below), not record by record.
-        if target.command == "merge" && !target.merged.is_empty() {
+    // The newest change made here, read back from the journal's end when it says what
+    // its records were before; else from the whole history.
+    let quick = ctx.store.change_light("undo", ctx.now, |_| {
+        let Some((target, later)) = ctx.store.undoable_tail(&me)? else {
             return Ok((Draft::default(), None));
-        }
-        if target.command == "merge" {
-            crate::usage!(
-                "the newest change here is a merge of {} that brought nothing in; it only \
-                 settled numbers and names, and is not undone",
-                show_at(target.at)
-            );
-        }
-        if target.command == "compact" {
-            crate::usage!(
-                "there is nothing more to undo: the history before the compaction of {} was dropped",
-                show_at(target.at)
-            );
-        }
-        let before = crate::merge::fold(&loaded.changes[..index]);
-        let mut records = Vec::new();
-        let mut said = Vec::new();
-        for record in &target.records {
-            // A record changed since (here, or on another machine a sync brought in)
-            // keeps that newer change.
-            let now = loaded.state.record(record.id());
-            let as_left = match record {
-                Record::Deleted { .. } => None,
-                other => Some(other),
-            };
-            if now.as_ref() != as_left {
-                said.push(format!("kept {} as it is: it was changed since", label(record)));
-                continue;
-            }
-            let previous = before.record(record.id());
-            said.push(describe_revert(record, previous.as_ref()));
-            records.push(previous.unwrap_or_else(|| Record::tombstone(record.id(), record.num())));
-        }
-        let heading = format!("Undid `{}` from {}", target.command, show_at(target.at));
-        Ok((
-            Draft {
-                records,
-                undoes: Some(target.id.clone()),
-            },
-            Some((heading, said)),
-        ))
+        };
+        // Each record's newest version, and its version before the change.
+        let newest: HashMap<&str, &Record> = target
+            .records
+            .iter()
+            .chain(later.iter().flat_map(|c| &c.records))
+            .map(|r| (r.id(), r))
+            .collect();
+        let was: HashMap<&str, &Record> =
+            target.was.iter().flatten().map(|r| (r.id(), r)).collect();
+        let now = |id: &str| {
+            newest
+                .get(id)
+                .filter(|r| !matches!(r, Record::Deleted { .. }))
+                .map(|r| (*r).clone())
+        };
+        let before = |id: &str| was.get(id).map(|r| (*r).clone());
+        let (draft, said) = revert(&target, now, before);
+        Ok((draft, Some(said)))
     })?;
+    let said = match quick {
+        Some(said) => Some(said),
+        None => ctx.store.change_with_history("undo", ctx.now, |loaded| {
+            let Some(index) = last_undoable(&loaded.changes, &me) else {
+                crate::usage!("there is nothing to undo (made here)");
+            };
+            let target = &loaded.changes[index];
+            // A merge is undone whole, by a rewrite (below), not record by record.
+            if target.command == "merge" && !target.merged.is_empty() {
+                return Ok((Draft::default(), None));
+            }
+            if target.command == "merge" {
+                crate::usage!(
+                    "the newest change here is a merge of {} that brought nothing in; it only \
+                     settled numbers and names, and is not undone",
+                    show_at(target.at)
+                );
+            }
+            if target.command == "compact" {
+                crate::usage!(
+                    "there is nothing more to undo: the history before the compaction of {} was dropped",
+                    show_at(target.at)
+                );
+            }
+            let before = crate::merge::fold(&loaded.changes[..index]);
+            let (draft, said) = revert(
+                target,
+                |id| loaded.state.record(id),
+                |id| before.record(id),
+            );
+            Ok((draft, Some(said)))
+        })?,
+    };
     let Some((heading, lines)) = said else {
         return undo_merge(ctx);
     };
@@ -248,6 +258,42 @@ pub fn undo(ctx: &Context) -> Result<()> {
         &format!("{heading}: {}.", lines.join("; ")),
         json!({ "undid": heading, "changes": lines }),
     )
+}
+
+/// What undoing `target` writes, given each record's version now and just before
+/// `target`: each record back as it was, unless it was changed since (here, or on
+/// another machine a sync brought in), which keeps that newer change.
+fn revert(
+    target: &Change,
+    now: impl Fn(&str) -> Option<Record>,
+    before: impl Fn(&str) -> Option<Record>,
+) -> (Draft, (String, Vec<String>)) {
+    let (mut records, mut was, mut said) = (Vec::new(), Vec::new(), Vec::new());
+    for record in &target.records {
+        let now = now(record.id());
+        let as_left = match record {
+            Record::Deleted { .. } => None,
+            other => Some(other),
+        };
+        if now.as_ref() != as_left {
+            said.push(format!(
+                "kept {} as it is: it was changed since",
+                label(record)
+            ));
+            continue;
+        }
+        let previous = before(record.id());
+        said.push(describe_revert(record, previous.as_ref()));
+        was.extend(now);
+        records.push(previous.unwrap_or_else(|| Record::tombstone(record.id(), record.num())));
+    }
+    let heading = format!("Undid `{}` from {}", target.command, show_at(target.at));
+    let draft = Draft {
+        records,
+        undoes: Some(target.id.clone()),
+        was: Some(was),
+    };
+    (draft, (heading, said))
 }
 
 /// Takes out the merge that is the newest change made here (see `Store::unmerge`).

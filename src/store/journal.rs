@@ -38,6 +38,11 @@ pub struct Change {
     /// which `undo` takes out again as one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged: Vec<String>,
+    /// The versions its records had just before it, for those that existed, so `undo`
+    /// takes it back without reading the history. Absent (unknown) in journals older
+    /// than it and on the changes a merge writes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub was: Option<Vec<Record>>,
     /// Which copy of the store made it (see `Store::machine`), so `undo` takes back
     /// only this copy's own changes, never one a sync brought in.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -39,13 +39,16 @@ pub const JOURNAL: &str = "journal.jsonl";
 pub struct Draft {
     pub records: Vec<Record>,
     pub undoes: Option<String>,
+    /// The versions those records have now, for those that exist; taken from the
+    /// state read when not given. A command's state holds every record it changes.
+    pub was: Option<Vec<Record>>,
 }
 
 impl From<Vec<Record>> for Draft {
     fn from(records: Vec<Record>) -> Self {
         Draft {
             records,
-            undoes: None,
+            ..Draft::default()
         }
     }
 }
@@ -389,6 +392,13 @@ impl Store {
         if loaded.torn_bytes > 0 {
             self.set_aside_torn_tail(source.journal_len, loaded.torn_bytes)?;
         }
+        let was = draft.was.unwrap_or_else(|| {
+            draft
+                .records
+                .iter()
+                .filter_map(|r| loaded.state.record(r.id()))
+                .collect()
+        });
         let change = Change {
             id: crate::model::new_id(),
             at,
@@ -397,6 +407,7 @@ impl Store {
             records: draft.records,
             undoes: draft.undoes,
             merged: Vec::new(),
+            was: Some(was),
             by: Some(machine),
         };
         let mut line = serde_json::to_vec(&change)?;
@@ -429,6 +440,73 @@ impl Store {
             );
         }
         Ok(out)
+    }
+
+    /// The newest change copy `me` made that `undo` can take back (see
+    /// `merge::last_undoable`), and every change after it, oldest first: read backward
+    /// from the journal's end, so it costs what those changes hold, not the history.
+    /// `None` when only the whole history can tell: a merge or compaction is among
+    /// them or is the one, or the one does not say what its records were before.
+    /// Called under the store's lock, by the command that will append.
+    pub fn undoable_tail(&self, me: &str) -> Result<Option<(Change, Vec<Change>)>> {
+        let mut file = File::open(&self.journal)
+            .with_context(|| format!("could not read the store {}", self.journal.display()))?;
+        let mut end = file.metadata()?.len();
+        let mut undone = std::collections::HashSet::new();
+        let mut later = Vec::new();
+        // Whole lines, read backward in growing chunks; `tail` is the start of a line
+        // cut by the chunk's beginning, kept for the next one.
+        let mut tail: Vec<u8> = Vec::new();
+        let mut chunk = 64 * 1024;
+        let mut first = true;
+        while end > 0 {
+            let start = end.saturating_sub(chunk);
+            let mut bytes = vec![0; (end - start) as usize];
+            file.seek(SeekFrom::Start(start))?;
+            file.read_exact(&mut bytes)?;
+            bytes.extend_from_slice(&tail);
+            if first {
+                // A cut-short last line is no change.
+                let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+                bytes.truncate(complete);
+                first = false;
+            }
+            // Up to the first newline: a line that may begin in an earlier chunk.
+            let split = match bytes.iter().position(|&b| b == b'\n') {
+                _ if start == 0 => 0,
+                Some(i) => i + 1,
+                None => bytes.len(),
+            };
+            let (head, lines) = (bytes[..split].to_vec(), &bytes[split..]);
+            for line in lines.rsplit(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+                if start == 0 && std::ptr::eq(line.as_ptr(), bytes.as_ptr()) {
+                    // The format line.
+                    return Ok(None);
+                }
+                let Ok(change) = serde_json::from_slice::<Change>(line) else {
+                    return Ok(None);
+                };
+                if matches!(change.command.as_str(), "merge" | "compact") {
+                    return Ok(None);
+                }
+                if let Some(target) = &change.undoes {
+                    undone.insert(target.clone());
+                } else if !undone.contains(&change.id)
+                    && change.by.as_deref().is_none_or(|by| by == me)
+                {
+                    if change.was.is_none() {
+                        return Ok(None);
+                    }
+                    later.reverse();
+                    return Ok(Some((change, later)));
+                }
+                later.push(change);
+            }
+            tail = head;
+            end = start;
+            chunk *= 4;
+        }
+        Ok(None)
     }
 
     /// This copy of the store: an id kept beside the journal in `journal.jsonl.machine`
@@ -829,6 +907,7 @@ mod tests {
                 records: vec![record],
                 undoes: None,
                 merged: Vec::new(),
+                was: None,
             };
             bytes.extend(serde_json::to_vec(&change).unwrap());
             bytes.push(b'\n');

@@ -124,6 +124,7 @@ pub fn merged_journal(
             records,
             undoes: None,
             merged: if mark { union.added } else { Vec::new() },
+            was: None,
             by: Some(by.to_string()),
             id: crate::model::new_id(),
         });
@@ -216,6 +217,7 @@ impl Store {
             records: Vec::new(),
             undoes: None,
             merged: Vec::new(),
+            was: None,
             by: Some(self.machine()?),
             id: crate::model::new_id(),
         };
