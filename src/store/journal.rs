@@ -73,6 +73,16 @@ impl Change {
             state.apply(record);
         }
     }
+
+    /// `fold_into`, taking the records.
+    pub fn fold_owned(mut self, state: &mut State) {
+        state.note_seq(self.seq);
+        for record in std::mem::take(&mut self.records) {
+            if self.applies(&record, state) {
+                state.insert(record);
+            }
+        }
+    }
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -118,9 +128,11 @@ pub fn parse_journal(path: &Path, bytes: &[u8], keep_changes: bool) -> Result<Lo
                 path.display()
             )
         })?;
-        change.fold_into(&mut loaded.state);
         if keep_changes {
+            change.fold_into(&mut loaded.state);
             loaded.changes.push(change);
+        } else {
+            change.fold_owned(&mut loaded.state);
         }
     }
     Ok(loaded)
@@ -171,7 +183,7 @@ pub(super) fn parse_changes(
                 }
             }
         }
-        change.fold_into(&mut state);
+        change.fold_owned(&mut state);
     }
     Some(Loaded {
         state,
