@@ -199,6 +199,9 @@ pub enum Command {
     /// Verify the store: every line readable, ids unique, records pointing at clients
     Check,
 
+    /// Rebuild the snapshot beside the journal now (commands keep it up to date)
+    Index,
+
     /// Rewrite the store to the newest version of each record, keeping a backup
     Compact,
 

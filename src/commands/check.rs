@@ -5,6 +5,34 @@ use anyhow::{Result, bail};
 use crate::context::Context;
 use crate::render::{Block, Cell, Tone, View};
 
+/// `index`: rebuilds the snapshot. Started in the background by a command that found
+/// it due, it holds the index lock it inherited; run by hand, it waits for one at work.
+pub fn index(ctx: &Context) -> Result<()> {
+    ctx.store.usable()?;
+    if !ctx.store.exists() {
+        crate::usage!(
+            "there is no store at {} yet; log an action to start one",
+            ctx.store.path().display()
+        );
+    }
+    let _lock = match std::env::var_os(crate::store::INDEX_LOCK_FD) {
+        Some(_) => None,
+        None => {
+            let lock = ctx.store.index_lock()?;
+            lock.lock()?;
+            Some(lock)
+        }
+    };
+    let (records, covers) = ctx.store.index()?;
+    ctx.confirm(
+        &format!(
+            "Rebuilt the snapshot: {records} records from {:.1} MB of journal.",
+            covers as f64 / 1e6
+        ),
+        serde_json::json!({ "records": records, "journal_bytes": covers }),
+    )
+}
+
 pub fn run(ctx: &Context) -> Result<()> {
     let path = ctx.store.path();
     ctx.store.usable()?;

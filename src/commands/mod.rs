@@ -50,6 +50,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Completions { shell }) => meta::completions(shell),
         Some(Command::Man) => meta::man(),
         Some(Command::Check) => check::run(&ctx),
+        Some(Command::Index) => check::index(&ctx),
         Some(Command::Compact) => check::compact(&ctx),
         Some(Command::Merge { files }) => sync::merge(&ctx, &files),
         Some(Command::MergeDriver { base, ours, theirs }) => {

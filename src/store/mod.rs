@@ -34,6 +34,10 @@ use crate::state::State;
 /// File name of the journal inside a store directory.
 pub const JOURNAL: &str = "journal.jsonl";
 
+/// Set on an `extramile index` started in the background: the descriptor of the index
+/// lock it inherited, held until it exits.
+pub const INDEX_LOCK_FD: &str = "EXTRAMILE_INDEX_LOCK_FD";
+
 /// What a command wants to write: the new versions of the records it touched.
 #[derive(Debug, Default)]
 pub struct Draft {
@@ -107,6 +111,10 @@ enum Snapshot {
 
 /// Journal bytes read past the snapshot before a new snapshot is written.
 const REFRESH_AFTER: u64 = 64 * 1024;
+/// A journal up to this long is snapshotted by the command that finds it due, in a few
+/// milliseconds; a longer one by an `extramile index` started in the background, so no
+/// command waits for it (see `index_in_background`).
+const FOREGROUND_INDEX: u64 = 1024 * 1024;
 /// Journal bytes past the snapshot that `log`, `done` and what is due still read
 /// themselves; past that they read everything once and write a new snapshot.
 const LIGHT_READ_LIMIT: u64 = 1024 * 1024;
@@ -705,22 +713,124 @@ impl Store {
         Ok(same)
     }
 
-    /// Writes a new snapshot of `state`, the journal's first `covers` bytes (CRC-32
-    /// `crc`), when the snapshot was rejected or `unsnapshotted` of those bytes were read
-    /// from the journal rather than a snapshot. Best effort: a store in a read-only
-    /// directory works without one.
+    /// Brings the snapshot up to date when the read found it missing, rejected or
+    /// `REFRESH_AFTER` behind: from `state` when it is whole, else from the journal;
+    /// for a long journal, in the background. Whether a snapshot of `state` was
+    /// written. Best effort: a store in a read-only directory works without one.
     fn refresh_snapshot(&self, state: &State, source: &Source) -> bool {
         let due = source.snapshot == Snapshot::Rejected || source.parsed >= REFRESH_AFTER;
-        if self.read_only || !source.whole || !due {
+        if self.read_only || !due {
             return false;
         }
-        self.write_snapshot(
-            state,
-            source.complete_len,
-            source.crc,
-            source.journal_len,
-            source.stamp,
-        )
+        if source.complete_len >= FOREGROUND_INDEX {
+            self.index_in_background();
+            false
+        } else if source.whole {
+            self.write_snapshot(
+                state,
+                source.complete_len,
+                source.crc,
+                source.journal_len,
+                source.stamp,
+            )
+        } else {
+            let _ = self.write_index();
+            false
+        }
+    }
+
+    /// Rebuilds the snapshot from the whole journal, under a shared lock while the
+    /// journal is read (`extramile index`). Returns how many records it holds and how
+    /// many journal bytes it covers.
+    pub fn index(&self) -> Result<(usize, u64)> {
+        self.usable()?;
+        let _lock = self.lock_shared();
+        let bytes = self.read_bytes()?;
+        let stamp = snapshot::Stamp::of(&fs::metadata(&self.journal)?);
+        drop(_lock);
+        self.index_bytes(&bytes, stamp)
+    }
+
+    /// `index`, by a command that holds the lock already.
+    fn write_index(&self) -> Result<(usize, u64)> {
+        let bytes = self.read_bytes()?;
+        let stamp = snapshot::Stamp::of(&fs::metadata(&self.journal)?);
+        self.index_bytes(&bytes, stamp)
+    }
+
+    fn index_bytes(&self, bytes: &[u8], stamp: snapshot::Stamp) -> Result<(usize, u64)> {
+        let loaded = parse_journal(&self.journal, bytes, false)?;
+        let covers = bytes.len() - loaded.torn_bytes;
+        let state = &loaded.state;
+        let crc = crc32fast::hash(&bytes[..covers]);
+        if !self.write_snapshot(state, covers as u64, crc, bytes.len() as u64, stamp) {
+            anyhow::bail!(
+                "could not write the snapshot {}",
+                self.snapshot_path().display()
+            );
+        }
+        let records = state.clients.len() + state.actions.len() + state.follow_ups.len();
+        Ok((records, covers as u64))
+    }
+
+    /// The lock an `extramile index` holds while it works, so one runs at a time and
+    /// others (the benchmark, a test) can wait for it to finish.
+    pub fn index_lock(&self) -> Result<File> {
+        files::no_follow(private_options())
+            .read(true)
+            .write(true)
+            .truncate(false)
+            .create(true)
+            .open(self.beside(".indexing"))
+            .with_context(|| format!("could not open {}", self.beside(".indexing").display()))
+    }
+
+    /// Starts `extramile index` for this store as a process of its own, unless one is
+    /// at work already, and returns at once. It takes over the index lock, so whoever
+    /// waits for that lock waits for it to finish.
+    #[cfg(unix)]
+    fn index_in_background(&self) {
+        use std::os::fd::AsRawFd;
+        use std::os::unix::process::CommandExt;
+        let Ok(lock) = self.index_lock() else {
+            return;
+        };
+        if lock.try_lock().is_err() {
+            return;
+        }
+        let Ok(exe) = std::env::current_exe() else {
+            return;
+        };
+        let fd = lock.as_raw_fd();
+        let mut command = std::process::Command::new(exe);
+        command
+            .arg("index")
+            .arg("--store")
+            .arg(&self.journal)
+            .env(INDEX_LOCK_FD, fd.to_string())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            // Its own process group: a Ctrl-C meant for the command does not stop it.
+            .process_group(0);
+        // SAFETY: between fork and exec this only calls fcntl, which is
+        // async-signal-safe, on a descriptor this process owns: the child keeps the
+        // lock's descriptor open across exec, and with it the lock.
+        unsafe {
+            command.pre_exec(move || {
+                let flags = libc::fcntl(fd, libc::F_GETFD);
+                if flags < 0 || libc::fcntl(fd, libc::F_SETFD, flags & !libc::FD_CLOEXEC) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let _ = command.spawn();
+    }
+
+    #[cfg(not(unix))]
+    fn index_in_background(&self) {
+        let _ = self.write_index();
     }
 
     /// Writes a snapshot of `state` for the journal's first `covers` bytes, sealed when

@@ -173,8 +173,13 @@ struct Run {
     peak_kb: u64,
 }
 
-/// Runs the binary once and measures its wall time and peak resident memory.
+/// Runs the binary once and measures its wall time and peak resident memory, after any
+/// snapshot rebuild started in the background by an earlier command has finished (it
+/// holds the index lock while it works), so runs do not overlap it.
 fn run(store: &Path, args: &[String]) -> Run {
+    if let Ok(lock) = std::fs::File::open(beside(store, ".indexing")) {
+        lock.lock().unwrap();
+    }
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_extramile"));
     cmd.args(args)
         .env("EXTRAMILE_STORE", store)

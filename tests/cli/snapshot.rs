@@ -7,8 +7,13 @@ use crate::Env;
 
 /// A store large enough to get a snapshot: 800 actions and 200 follow-ups.
 fn big_store(env: &Env) {
+    store_of(env, 800);
+}
+
+/// A store of `actions` actions and 200 follow-ups.
+fn store_of(env: &Env, actions: usize) {
     let mut csv = String::from("type,client,kind,text,at,due,status,done_at\n");
-    for i in 0..800 {
+    for i in 0..actions {
         let day = 1 + i % 28;
         csv += &format!(
             "action,Client {},fix,note number {i} about the account,2026-{:02}-{day:02} 09:00,,,\n",
@@ -178,4 +183,48 @@ fn log_on_a_large_store_numbers_and_matches_clients_correctly() {
     assert!(out.contains("#1002 for Client 1 ("), "{out}");
     env.fails(2, &["log", "client", "ambiguous"]);
     assert_eq!(env.json(&["check"])["problems"], serde_json::json!([]));
+}
+
+/// Waits until no `extramile index` started in the background is at work on `env`'s
+/// store: one holds the index lock while it works.
+fn wait_for_index(env: &Env) {
+    let lock = env.store().with_extension("jsonl.indexing");
+    if let Ok(file) = std::fs::File::open(lock) {
+        file.lock().unwrap();
+    }
+}
+
+#[test]
+fn a_long_journal_is_snapshotted_in_the_background_and_answers_the_same_meanwhile() {
+    let env = Env::new();
+    // Over a megabyte of journal: long enough that no command waits for a rebuild.
+    store_of(&env, 6000);
+    assert!(std::fs::metadata(env.store()).unwrap().len() > 1 << 20);
+    wait_for_index(&env);
+    assert!(snapshot(&env).exists(), "rebuilt after the import");
+    let with = answers(&env);
+    std::fs::remove_file(snapshot(&env)).unwrap();
+    assert!(
+        answers(&env) == with,
+        "the same answers while the snapshot is rebuilt"
+    );
+    wait_for_index(&env);
+    assert!(
+        snapshot(&env).exists(),
+        "the command that missed it started a rebuild"
+    );
+    assert!(answers(&env) == with, "and the same answers from it");
+    assert_eq!(env.json(&["check"])["problems"], serde_json::json!([]));
+
+    // Rebuilt by hand: the same again.
+    std::fs::write(snapshot(&env), b"damaged").unwrap();
+    let out = env.ok(&["index"]);
+    assert_eq!(
+        out,
+        format!(
+            "Rebuilt the snapshot: 6240 records from {:.1} MB of journal.\n",
+            std::fs::metadata(env.store()).unwrap().len() as f64 / 1e6
+        )
+    );
+    assert!(answers(&env) == with);
 }
