@@ -155,13 +155,16 @@ impl Numbering {
     }
 }
 
-/// FNV-1a of a copy's id and an attempt: stable across builds and platforms.
+/// FNV-1a of a copy's id and an attempt.
 fn fnv(id: &str, attempt: u64) -> u64 {
-    id.bytes()
-        .chain(attempt.to_le_bytes())
-        .fold(0xcbf29ce484222325, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
-        })
+    fnv1a(id.bytes().chain(attempt.to_le_bytes()))
+}
+
+/// FNV-1a: a small hash, stable across builds and platforms.
+pub fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
+    bytes.into_iter().fold(0xcbf29ce484222325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
+    })
 }
 
 /// What a client name typed by the user points at.

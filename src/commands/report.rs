@@ -114,7 +114,13 @@ fn add_team(view: &mut View, files: &[PathBuf], week: Week, today: NaiveDate) ->
                 file.display()
             );
         }
-        let state = store.load()?.state;
+        let (from, to) = (
+            crate::report::start_of(week.start()),
+            crate::report::start_of(add_days(week.end(), 1)),
+        );
+        let state = store
+            .load_window(from.timestamp(), to.timestamp(), None)?
+            .state;
         reps.push(Rep {
             rep: rep_name(store.path()),
             totals: totals(&state, week.start(), week.end(), today),

@@ -126,6 +126,9 @@ pub struct Store {
     lock: PathBuf,
     /// Someone else's journal (`report week --team`): never write beside it.
     read_only: bool,
+    /// The snapshot: beside the journal, or for someone else's journal in the user's
+    /// cache directory (`None` when there is none: then it is never written).
+    snapshot: Option<PathBuf>,
     /// Why this store can't be used, when it can't: a symbolic link to nothing (a synced
     /// folder that is not mounted), or something that is not a regular file. It is
     /// left as it is.
@@ -172,19 +175,36 @@ impl Store {
         }
         let mut lock = journal.clone().into_os_string();
         lock.push(".lock");
+        let mut snapshot = journal.clone().into_os_string();
+        snapshot.push(".snapshot");
         Store {
             journal,
             lock: PathBuf::from(lock),
             read_only: false,
+            snapshot: Some(PathBuf::from(snapshot)),
             refused,
         }
     }
 
-    /// A journal to read and never write to, nor write a snapshot beside.
+    /// A journal to read and never write to, nor write anything beside: its snapshot
+    /// is kept in the user's cache directory, named after the journal's path.
     pub fn open_read_only(path: &Path) -> Store {
+        let store = Store::open(path);
+        let name = store
+            .journal
+            .file_name()
+            .map_or("journal".into(), |n| n.to_string_lossy().into_owned());
+        let real = fs::canonicalize(&store.journal).unwrap_or_else(|_| store.journal.clone());
+        let snapshot = directories::ProjectDirs::from("", "", "extramile").map(|dirs| {
+            let key = crate::state::fnv1a(real.as_os_str().as_encoded_bytes().iter().copied());
+            dirs.cache_dir()
+                .join("snapshots")
+                .join(format!("{name}-{key:016x}.snapshot"))
+        });
         Store {
             read_only: true,
-            ..Store::open(path)
+            snapshot,
+            ..store
         }
     }
 
@@ -275,7 +295,7 @@ impl Store {
             fs::remove_file(&path)
                 .with_context(|| format!("could not remove {}", path.display()))?;
         }
-        if !self.read_only {
+        if self.snapshot.is_some() {
             self.write_snapshot(
                 &full.state,
                 source.complete_len,
@@ -582,7 +602,9 @@ impl Store {
     }
 
     fn snapshot_path(&self) -> PathBuf {
-        self.beside(".snapshot")
+        self.snapshot
+            .clone()
+            .unwrap_or_else(|| self.beside(".snapshot"))
     }
 
     /// Reads what `need` asks for: from the snapshot and the journal after it when the
@@ -707,7 +729,7 @@ impl Store {
             left -= chunk.len() as u64;
         }
         let same = crc.finalize() == snap.mark.crc;
-        if same && !self.read_only {
+        if same && self.snapshot.is_some() {
             snapshot::write_seal(&self.snapshot_path(), seal);
         }
         Ok(same)
@@ -719,10 +741,11 @@ impl Store {
     /// written. Best effort: a store in a read-only directory works without one.
     fn refresh_snapshot(&self, state: &State, source: &Source) -> bool {
         let due = source.snapshot == Snapshot::Rejected || source.parsed >= REFRESH_AFTER;
-        if self.read_only || !due {
+        if self.snapshot.is_none() || !due {
             return false;
         }
-        if source.complete_len >= FOREGROUND_INDEX {
+        // Someone else's journal is snapshotted here and now: it is read, not written.
+        if !self.read_only && source.complete_len >= FOREGROUND_INDEX {
             self.index_in_background();
             false
         } else if source.whole {
@@ -843,12 +866,19 @@ impl Store {
         journal_len: u64,
         stamp: snapshot::Stamp,
     ) -> bool {
+        let path = self.snapshot_path();
+        if self.read_only
+            && let Some(dir) = path.parent()
+            && create_private_dir(dir).is_err()
+        {
+            return false;
+        }
         let mark = snapshot::Mark { covers, crc };
         let seal = (journal_len == covers).then_some(snapshot::Seal {
             len: journal_len,
             stamp,
         });
-        write_atomically(&self.snapshot_path(), &snapshot::encode(mark, seal, state)).is_ok()
+        write_atomically(&path, &snapshot::encode(mark, seal, state)).is_ok()
     }
 
     fn read_bytes(&self) -> Result<Vec<u8>> {

@@ -61,6 +61,8 @@ impl Env {
             cmd.env_remove(var);
         }
         cmd.env("EXTRAMILE_STORE", self.store())
+            // Snapshots of others' journals (the team digest) go here, not the user's.
+            .env("XDG_CACHE_HOME", self.dir.path().join("cache"))
             .env("EXTRAMILE_NOW", &self.now)
             .env("TZ", &self.tz)
             .args(args);

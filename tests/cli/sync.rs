@@ -348,6 +348,35 @@ fn the_team_digest_counts_each_rep() {
         "{md}"
     );
     reps[0].fails(2, &["report", "week", "--team", "/no/such.jsonl"]);
+
+    // Their snapshots are kept in the reader's cache directory, one per journal, and
+    // never change an answer: not when a rep's journal grows, nor when one is damaged.
+    let cache = reps[0].dir.path().join("cache/extramile/snapshots");
+    let cached = || {
+        let mut names: Vec<_> = std::fs::read_dir(&cache)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(cached().len(), 3, "{:?}", cached());
+    assert_eq!(reps[0].json(&args), report, "the same from the cache");
+    reps[1].ok_at("2026-11-19 10:00", &["log", "Initech", "b2"]);
+    std::fs::copy(reps[1].store(), &files[1]).unwrap();
+    let grown = reps[0].json(&args);
+    assert_eq!(
+        grown["team"][1]["actions"], 2,
+        "ben's new action is counted"
+    );
+    for snapshot in cached() {
+        std::fs::write(snapshot, b"damaged").unwrap();
+    }
+    assert_eq!(
+        reps[0].json(&args),
+        grown,
+        "the same with damaged snapshots"
+    );
 }
 
 #[cfg(unix)]
