@@ -463,7 +463,19 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
         Part::Window(from, to) => (closed.select(from, i64::MAX), actions.select(from, to)),
         _ => (0..closed.len(), 0..actions.len()),
     };
-    for f in closed.read(&mut file, records_at, closed_range, |r, _| {
+    // One client's window: only its closed follow-ups are decoded (the client's id
+    // comes third in each).
+    let only = client.filter(|_| matches!(part, Part::Window(..)));
+    for f in closed.read(&mut file, records_at, closed_range, |r, end| {
+        if let Some(only) = only {
+            let start = r.at;
+            let (_, _, owner) = (r.bytes()?, r.u64()?, r.bytes()?);
+            if owner != only.as_bytes() {
+                r.at = end;
+                return Some(None);
+            }
+            r.at = start;
+        }
         r.follow_up().map(Some)
     })? {
         state.follow_ups.insert(f.id.clone(), f);
