@@ -408,14 +408,15 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
     if r.at != head_len {
         return None;
     }
+    let contents = |state, file| Contents {
+        mark,
+        seal,
+        state,
+        file,
+        directory,
+    };
     if part == Part::Head {
-        return Some(Contents {
-            mark,
-            seal,
-            state,
-            file,
-            directory,
-        });
+        return Some(contents(state, file));
     }
     for _ in 0..r.u32()? {
         let f = r.follow_up()?;
@@ -425,13 +426,7 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
         return None;
     }
     if part == Part::Open {
-        return Some(Contents {
-            mark,
-            seal,
-            state,
-            file,
-            directory,
-        });
+        return Some(contents(state, file));
     }
     let closed = r.timed()?;
     let actions = r.timed()?;
@@ -514,13 +509,7 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
         index.instants = actions.instants;
         state.all_actions = Some(index);
     }
-    Some(Contents {
-        mark,
-        seal,
-        state,
-        file,
-        directory,
-    })
+    Some(contents(state, file))
 }
 
 impl Contents {
