@@ -74,8 +74,9 @@ fn change_each(ctx: &Context, ids: &[u64], how: Close) -> Result<()> {
             .collect::<Vec<_>>();
         Ok((records.into(), (changed, names)))
     };
-    // Open follow-ups are all it takes, unless one of the numbers is not one: then
-    // the whole store is read, to say what it is.
+    // The follow-ups themselves are all it takes (one looked up by its number, or all
+    // the open ones), unless one of the numbers is not an open one: then the whole
+    // store is read, to say what it is.
     let open = |loaded: &Loaded| {
         let all_open = ids
             .iter()
@@ -86,7 +87,11 @@ fn change_each(ctx: &Context, ids: &[u64], how: Close) -> Result<()> {
             Ok((Draft::default(), None))
         }
     };
-    let (changed, names) = match ctx.store.change_open(command, ctx.now, open)? {
+    let quick = match ids {
+        [num] => ctx.store.change_num(command, ctx.now, *num, open)?,
+        _ => ctx.store.change_open(command, ctx.now, open)?,
+    };
+    let (changed, names) = match quick {
         Some(out) => out,
         None => ctx.store.change(command, ctx.now, make)?,
     };

@@ -65,8 +65,8 @@ pub enum Need {
     /// Clients and the open follow-ups (what is due; `done`, `snooze`, `cancel`). The
     /// state may hold other records too: those changed since the snapshot.
     Open,
-    /// What `Open` reads, and the action or follow-up with this short number
-    /// (`edit`, `delete`).
+    /// Clients and the action or follow-up with this short number (`edit`, `delete`,
+    /// and `done`, `snooze` or `cancel` of one follow-up).
     Num(u64),
     /// Clients, follow-ups, and the actions whose time (Unix seconds) falls in
     /// `from..to`, with `State::all_actions` summing up the rest.
@@ -362,7 +362,7 @@ impl Store {
     }
 
     /// Like `change`, for commands that change one action or follow-up: `make` sees
-    /// the clients, the open follow-ups and the record numbered `num`, if there is one.
+    /// the clients and the record numbered `num`, if there is one.
     pub fn change_num<T>(
         &self,
         command: &str,
@@ -621,8 +621,8 @@ impl Store {
         let (journal_len, stamp) = (metadata.len(), snapshot::Stamp::of(&metadata));
         let parts = match need {
             Need::History => vec![],
-            Need::Clients => vec![snapshot::Part::Head],
-            Need::Open | Need::Num(_) => vec![snapshot::Part::Open],
+            Need::Clients | Need::Num(_) => vec![snapshot::Part::Head],
+            Need::Open => vec![snapshot::Part::Open],
             Need::Window(from, to) => vec![snapshot::Part::Window(from, to), snapshot::Part::All],
             Need::State => vec![snapshot::Part::All],
         };

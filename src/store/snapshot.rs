@@ -30,7 +30,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use crate::model::{Action, Client, FollowUp, Kind, Record, Status};
 use crate::state::{ActionIndex, State};
 
-const MAGIC: &[u8; 8] = b"EXMSNAP2";
+const MAGIC: &[u8; 8] = b"EXMSNAP3";
 /// Where the seal starts: after the magic, the lengths of the head and of the open
 /// follow-ups, and where the records start.
 const SEAL_AT: usize = 32;
@@ -178,8 +178,14 @@ pub fn encode(mark: Mark, seal: Option<Seal>, state: &State) -> Vec<u8> {
         .collect();
     open_ones.sort_by_key(|f| f.num);
     open.u32(open_ones.len() as u32);
+    // Each open follow-up with its own checksum, so the number index can point at it.
+    let mut open_places = Vec::with_capacity(open_ones.len());
     for f in open_ones {
+        let start = open.0.len();
         open.follow_up(f);
+        let sum = crc(&open.0[start..]);
+        open.u32(sum);
+        open_places.push((f.num, start, open.0.len() - start));
     }
     let mut body = Writer::default();
     let mut closed: Vec<(i64, &FollowUp)> = state
@@ -217,10 +223,16 @@ pub fn encode(mark: Mark, seal: Option<Seal>, state: &State) -> Vec<u8> {
     // The number index: where each closed follow-up's and action's record is, sorted by
     // number, in checksummed blocks, and a directory of the blocks' first numbers.
     let actions_at = records_at + closed.len();
+    let open_at = PREFIX + head.0.len();
     let mut entries: Vec<(u64, bool, usize, usize)> = closed_nums
         .iter()
         .zip(closed_places.windows(2))
         .map(|(&num, w)| (num, false, records_at + w[0], w[1] - w[0]))
+        .chain(
+            open_places
+                .iter()
+                .map(|&(num, at, len)| (num, false, open_at + at, len)),
+        )
         .chain(
             action_nums
                 .iter()
@@ -419,7 +431,12 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
         return Some(contents(state, file));
     }
     for _ in 0..r.u32()? {
+        let start = r.at;
         let f = r.follow_up()?;
+        let end = r.at;
+        if r.u32()?.to_le_bytes() != crc(&bytes[start..end]).to_le_bytes() {
+            return None;
+        }
         state.follow_ups.insert(f.id.clone(), f);
     }
     if r.at != open_end {
@@ -513,9 +530,9 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
 }
 
 impl Contents {
-    /// The closed follow-ups and actions numbered `nums` as this snapshot holds them,
-    /// found through the number index (open follow-ups are in `Part::Open`). A number
-    /// it does not hold is left out; `None` when a part read fails its checksum.
+    /// The follow-ups and actions numbered `nums` as this snapshot holds them, found
+    /// through the number index. A number it does not hold is left out; `None` when a
+    /// part read fails its checksum.
     pub fn lookup(&mut self, nums: &[u64]) -> Option<Vec<Record>> {
         let (at, len, sum) = self.directory;
         let mut directory = vec![0; usize::try_from(len).ok()?.min(1 << 30)];
@@ -909,22 +926,16 @@ mod tests {
                 .filter(|f| f.closed_at.is_none())
                 .count()
         );
-        // Every action and closed follow-up is found by its number, and only those.
+        // Every action and follow-up is found by its number, and only those.
         let mut snap = read(&path, Part::Head, None).unwrap();
         let held: Vec<Record> = state
             .actions
             .values()
             .cloned()
             .map(Record::Action)
-            .chain(
-                state
-                    .follow_ups
-                    .values()
-                    .filter(|f| f.closed_at.is_some())
-                    .cloned()
-                    .map(Record::FollowUp),
-            )
+            .chain(state.follow_ups.values().cloned().map(Record::FollowUp))
             .collect();
+        assert!(state.follow_ups.values().any(|f| f.closed_at.is_none()));
         for record in &held {
             let num = record.num().unwrap();
             assert_eq!(snap.lookup(&[num]).unwrap(), vec![record.clone()]);
