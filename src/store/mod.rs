@@ -268,7 +268,8 @@ impl Store {
         let _lock = self.lock_shared();
         let (full, source) = self.read(Need::History)?;
         let path = self.snapshot_path();
-        let problem = if !path.exists() {
+        // A snapshot an older build wrote is not damage: it is simply rebuilt.
+        let problem = if !path.exists() || snapshot::is_older_format(&path) {
             None
         } else if let Some(snap) = snapshot::read(&path, snapshot::Part::All, None) {
             let mut file = File::open(&self.journal)?;
@@ -1087,6 +1088,24 @@ mod tests {
         assert!(problem.contains("disagrees"), "{problem}");
         assert_eq!(store.load().unwrap().state.actions.len(), 3);
         assert_eq!(store.check_snapshot().unwrap(), None);
+    }
+
+    #[test]
+    fn a_snapshot_an_older_build_wrote_is_rebuilt_without_a_problem() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("journal.jsonl"));
+        let (bytes, states) = journal(2);
+        std::fs::write(store.path(), &bytes).unwrap();
+        std::fs::write(store.snapshot_path(), b"EXMSNAP\x0a and what format 1 held").unwrap();
+        assert_eq!(store.check_snapshot().unwrap(), None);
+        assert!(!snapshot::is_older_format(&store.snapshot_path()));
+        assert!(same_records(
+            &store.load().unwrap().state,
+            &states[states.len() - 1]
+        ));
+        // Anything else unreadable is damage.
+        std::fs::write(store.snapshot_path(), b"EXMSNAQ3 garbage").unwrap();
+        assert!(store.check_snapshot().unwrap().unwrap().contains("damaged"));
     }
 
     #[test]

@@ -321,6 +321,16 @@ fn decode_seal(bytes: &[u8]) -> Option<Seal> {
     Some(Seal { len, stamp })
 }
 
+/// Whether the file at `path` is a snapshot in a format an older build wrote.
+pub fn is_older_format(path: &Path) -> bool {
+    let mut magic = [0u8; 8];
+    File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok()
+        && magic[..7] == MAGIC[..7]
+        && magic != *MAGIC
+}
+
 /// Writes a new seal into the snapshot at `path`, in place. Best effort: a seal that
 /// is not written only means the next read checks the journal's bytes instead.
 pub fn write_seal(path: &Path, seal: Seal) {
