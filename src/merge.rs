@@ -363,6 +363,7 @@ mod tests {
             undoes: None,
             merged: Vec::new(),
             was: None,
+            follows: None,
             id: id.into(),
         }
     }

@@ -43,6 +43,11 @@ pub struct Change {
     /// than it and on the changes a merge writes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub was: Option<Vec<Record>>,
+    /// The journal's length and CRC-32 just before this change was appended: `was`
+    /// holds only while the journal still begins with those bytes (a merge that put
+    /// another machine's change before this one makes it stale).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follows: Option<(u64, u32)>,
     /// Which copy of the store made it (see `Store::machine`), so `undo` takes back
     /// only this copy's own changes, never one a sync brought in.
     #[serde(default, skip_serializing_if = "Option::is_none")]

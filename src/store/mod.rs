@@ -437,6 +437,7 @@ impl Store {
             undoes: draft.undoes,
             merged: Vec::new(),
             was: Some(was),
+            follows: Some((source.complete_len, source.crc)),
             by: Some(machine),
         };
         let mut line = serde_json::to_vec(&change)?;
@@ -523,7 +524,12 @@ impl Store {
                 } else if !undone.contains(&change.id)
                     && change.by.as_deref().is_none_or(|by| by == me)
                 {
-                    if change.was.is_none() {
+                    // Its `was` holds if the journal before it is as it was then.
+                    let at = start + (line.as_ptr() as usize - bytes.as_ptr() as usize) as u64;
+                    let Some((len, crc)) = change.follows.filter(|_| change.was.is_some()) else {
+                        return Ok(None);
+                    };
+                    if len != at || self.prefix_crc(&mut file, at)? != crc {
                         return Ok(None);
                     }
                     later.reverse();
@@ -536,6 +542,45 @@ impl Store {
             chunk *= 4;
         }
         Ok(None)
+    }
+
+    /// The CRC-32 of the journal's first `len` bytes: from the snapshot's mark and the
+    /// bytes after it when the snapshot is believed and covers no more; else by
+    /// reading them all.
+    fn prefix_crc(&self, file: &mut File, len: u64) -> Result<u32> {
+        let metadata = file.metadata()?;
+        let (journal_len, stamp) = (metadata.len(), snapshot::Stamp::of(&metadata));
+        let (from, crc) = match snapshot::read(&self.snapshot_path(), snapshot::Part::Head, None) {
+            Some(snap)
+                if snap.mark.covers <= len && self.believe(file, &snap, journal_len, stamp)? =>
+            {
+                let crc = crc32fast::Hasher::new_with_initial_len(snap.mark.crc, snap.mark.covers);
+                (snap.mark.covers, crc)
+            }
+            _ => (0, crc32fast::Hasher::new()),
+        };
+        self.crc_of(file, crc, from, len)
+    }
+
+    /// `crc` (the CRC-32 of the journal's first `from` bytes) carried on to `to`.
+    fn crc_of(
+        &self,
+        file: &mut File,
+        mut crc: crc32fast::Hasher,
+        from: u64,
+        to: u64,
+    ) -> Result<u32> {
+        let mut buffer = vec![0; (to - from).min(1 << 20) as usize];
+        file.seek(SeekFrom::Start(from))?;
+        let mut left = to - from;
+        while left > 0 {
+            let chunk = &mut buffer[..left.min(1 << 20) as usize];
+            file.read_exact(chunk)
+                .with_context(|| format!("could not read the store {}", self.journal.display()))?;
+            crc.update(chunk);
+            left -= chunk.len() as u64;
+        }
+        Ok(crc.finalize())
     }
 
     /// This copy of the store: an id kept beside the journal in `journal.jsonl.machine`
@@ -718,18 +763,7 @@ impl Store {
         if snap.seal == Some(seal) {
             return Ok(true);
         }
-        let mut crc = crc32fast::Hasher::new();
-        let mut buffer = vec![0; 1 << 20];
-        let mut left = covers;
-        file.seek(SeekFrom::Start(0))?;
-        while left > 0 {
-            let chunk = &mut buffer[..left.min(1 << 20) as usize];
-            file.read_exact(chunk)
-                .with_context(|| format!("could not read the store {}", self.journal.display()))?;
-            crc.update(chunk);
-            left -= chunk.len() as u64;
-        }
-        let same = crc.finalize() == snap.mark.crc;
+        let same = self.crc_of(file, crc32fast::Hasher::new(), 0, covers)? == snap.mark.crc;
         if same && self.snapshot.is_some() {
             snapshot::write_seal(&self.snapshot_path(), seal);
         }
@@ -1049,6 +1083,7 @@ mod tests {
                 undoes: None,
                 merged: Vec::new(),
                 was: None,
+                follows: None,
             };
             bytes.extend(serde_json::to_vec(&change).unwrap());
             bytes.push(b'\n');

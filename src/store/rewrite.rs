@@ -125,6 +125,7 @@ pub fn merged_journal(
             undoes: None,
             merged: if mark { union.added } else { Vec::new() },
             was: None,
+            follows: None,
             by: Some(by.to_string()),
             id: crate::model::new_id(),
         });
@@ -218,6 +219,7 @@ impl Store {
             undoes: None,
             merged: Vec::new(),
             was: None,
+            follows: None,
             by: Some(self.machine()?),
             id: crate::model::new_id(),
         };

@@ -541,3 +541,35 @@ fn undo_takes_back_only_this_copys_own_change_and_never_resurrects() {
     assert_eq!(texts(&desktop), ["laptop's", "laptop's again"]);
     desktop.ok(&["check"]);
 }
+
+#[test]
+fn undo_after_a_pull_that_put_another_machines_change_first_puts_that_one_back() {
+    let laptop = Env::new();
+    laptop.ok_at("2026-11-16 09:00", &["log", "Acme", "as logged"]);
+    let desktop = copy_of(&laptop);
+    let base = desktop.dir.path().join("base.jsonl");
+    std::fs::copy(desktop.store(), &base).unwrap();
+    // Both edit #1; the laptop's edit is earlier, so a merge puts it first.
+    laptop.ok_at("2026-11-17 09:00", &["edit", "1", "--text", "the laptop's"]);
+    desktop.ok_at(
+        "2026-11-17 10:00",
+        &["edit", "1", "--text", "the desktop's"],
+    );
+    let ours = desktop.store();
+    desktop.ok_at(
+        "2026-11-18 09:00",
+        &[
+            "merge-driver",
+            base.to_str().unwrap(),
+            ours.to_str().unwrap(),
+            laptop.store().to_str().unwrap(),
+        ],
+    );
+    let text = |env: &Env| env.json(&["actions"])[0]["text"].clone();
+    assert_eq!(text(&desktop), "the desktop's");
+    // Undoing the desktop's edit gives back the version before it in the merged
+    // journal (the laptop's), not the one the desktop saw when it edited.
+    desktop.ok_at("2026-11-18 09:05", &["undo"]);
+    assert_eq!(text(&desktop), "the laptop's");
+    assert_eq!(desktop.json(&["check"])["problems"], serde_json::json!([]));
+}
