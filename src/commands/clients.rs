@@ -13,6 +13,7 @@ use crate::model::{Client, Record, Status, clean_name, local_date};
 use crate::render::{Block, Cell, Table, Tone, View};
 use crate::report::{ClientSummary, client_summaries};
 use crate::state::State;
+use crate::store::Need;
 
 pub fn list(ctx: &Context) -> Result<()> {
     let today = ctx.today();
@@ -84,36 +85,37 @@ pub fn client(ctx: &Context, args: ClientArgs) -> Result<()> {
         .as_deref()
         .map(|n| clean_name("new name", n))
         .transpose()?;
-    let (before, after) = ctx.store.change_light("client", ctx.now, |loaded| {
-        let state = &loaded.state;
-        let before = state.existing_client(&args.name)?.clone();
-        let mut after = before.clone();
-        if let Some(tier) = &tier {
-            after.tier = (!tier.eq_ignore_ascii_case("none")).then(|| tier.clone());
-        }
-        if let Some(Cadence(days)) = args.cadence {
-            after.cadence_days = days;
-        }
-        if let Some(name) = &rename {
-            let taken = state
-                .clients
-                .values()
-                .find(|c| c.id != before.id && c.name.to_lowercase() == name.to_lowercase());
-            if let Some(other) = taken {
-                crate::usage!(
-                    "there is already a client called '{}'; choose another name",
-                    other.name
-                );
-            }
-            after.name = name.clone();
-        }
-        let records = if after == before {
-            vec![]
-        } else {
-            vec![Record::Client(after.clone())]
-        };
-        Ok((records.into(), (before, after)))
-    })?;
+    let (before, after) =
+        ctx.store
+            .change(Need::Clients, "client", ctx.now, |loaded| {
+                let state = &loaded.state;
+                let before = state.existing_client(&args.name)?.clone();
+                let mut after = before.clone();
+                if let Some(tier) = &tier {
+                    after.tier = (!tier.eq_ignore_ascii_case("none")).then(|| tier.clone());
+                }
+                if let Some(Cadence(days)) = args.cadence {
+                    after.cadence_days = days;
+                }
+                if let Some(name) = &rename {
+                    let taken = state.clients.values().find(|c| {
+                        c.id != before.id && c.name.to_lowercase() == name.to_lowercase()
+                    });
+                    if let Some(other) = taken {
+                        crate::usage!(
+                            "there is already a client called '{}'; choose another name",
+                            other.name
+                        );
+                    }
+                    after.name = name.clone();
+                }
+                let records = if after == before {
+                    vec![]
+                } else {
+                    vec![Record::Client(after.clone())]
+                };
+                Ok((records.into(), (before, after)))
+            })?;
     let line = describe_change(&before, &after);
     ctx.confirm(&line, client_json(&after))
 }

@@ -9,6 +9,7 @@ use serde_json::json;
 use crate::cli::Format;
 use crate::context::Context;
 use crate::error::UsageError;
+use crate::store::Need;
 use crate::transfer::{export, plan_import, write_csv, write_ics};
 
 /// Largest file `import` reads.
@@ -58,20 +59,22 @@ pub fn import(ctx: &Context, file: &Path) -> Result<()> {
     let bytes =
         std::fs::read(file).with_context(|| format!("could not read {}", file.display()))?;
     // The closure takes the file's bytes, so they are freed before the change is written.
-    let (added, updated, unchanged) = ctx.store.change("import", ctx.now, move |loaded| {
-        // What the file holds is what was asked for: a bad row is a usage error.
-        let plan = plan_import(&loaded.state, &bytes, ctx.now).map_err(|err| {
-            let causes: Vec<String> = err.chain().map(ToString::to_string).collect();
-            UsageError::new(format!(
-                "could not import {}: {}",
-                file.display(),
-                causes.join(": ")
-            ))
-        })?;
-        drop(bytes);
-        let counts = (plan.added, plan.updated, plan.unchanged);
-        Ok((plan.records.into(), counts))
-    })?;
+    let (added, updated, unchanged) =
+        ctx.store
+            .change(Need::State, "import", ctx.now, move |loaded| {
+                // What the file holds is what was asked for: a bad row is a usage error.
+                let plan = plan_import(&loaded.state, &bytes, ctx.now).map_err(|err| {
+                    let causes: Vec<String> = err.chain().map(ToString::to_string).collect();
+                    UsageError::new(format!(
+                        "could not import {}: {}",
+                        file.display(),
+                        causes.join(": ")
+                    ))
+                })?;
+                drop(bytes);
+                let counts = (plan.added, plan.updated, plan.unchanged);
+                Ok((plan.records.into(), counts))
+            })?;
     let line = format!(
         "Imported {}: {} new, {} updated, {} already here.",
         file.display(),

@@ -12,7 +12,7 @@ use crate::error::UsageError;
 use crate::merge::last_undoable;
 use crate::model::{Record, clean_tags, clean_text, local_date};
 use crate::state::Item;
-use crate::store::{Change, Draft};
+use crate::store::{Change, Draft, Need};
 
 pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
     let today = ctx.today();
@@ -48,106 +48,108 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
         )
         .into());
     }
-    let changes = ctx.store.change_num("edit", ctx.now, args.id, |loaded| {
-        let state = &loaded.state;
-        let mut records = Vec::new();
-        let mut said = Vec::new();
-        let (client, new_client) = match &args.client {
-            Some(typed) => {
-                let (client, new) = client_for_write(state, typed, ctx.now, false)?;
-                (Some(client), new)
-            }
-            None => (None, None),
-        };
-        match state.by_num(args.id) {
-            None => crate::usage!(
-                "there is no action or follow-up #{}; `extramile actions` lists them",
-                args.id
-            ),
-            Some(Item::Action(a)) => {
-                if due.is_some() {
-                    return Err(UsageError::new(format!(
-                        "#{} is an action; --due is for follow-ups",
-                        a.num
-                    ))
-                    .into());
+    let changes = ctx
+        .store
+        .change(Need::Num(args.id), "edit", ctx.now, |loaded| {
+            let state = &loaded.state;
+            let mut records = Vec::new();
+            let mut said = Vec::new();
+            let (client, new_client) = match &args.client {
+                Some(typed) => {
+                    let (client, new) = client_for_write(state, typed, ctx.now, false)?;
+                    (Some(client), new)
                 }
-                let mut new = a.clone();
-                if let Some(text) = text.as_ref().filter(|t| **t != a.text) {
-                    said.push(format!("text '{}' → '{text}'", a.text));
-                    new.text = text.clone();
-                }
-                if let Some(kind) = args.kind.filter(|k| *k != a.kind) {
-                    said.push(format!("kind {} → {kind}", a.kind));
-                    new.kind = kind;
-                }
-                if let Some(at) = at {
-                    if local_date(at) > today {
-                        return Err(UsageError::new(
-                            "--at is in the future; an action records what you did",
-                        )
+                None => (None, None),
+            };
+            match state.by_num(args.id) {
+                None => crate::usage!(
+                    "there is no action or follow-up #{}; `extramile actions` lists them",
+                    args.id
+                ),
+                Some(Item::Action(a)) => {
+                    if due.is_some() {
+                        return Err(UsageError::new(format!(
+                            "#{} is an action; --due is for follow-ups",
+                            a.num
+                        ))
                         .into());
                     }
-                    if at != a.at {
-                        said.push(format!("time {} → {}", show_at(a.at), show_at(at)));
-                        new.at = at;
+                    let mut new = a.clone();
+                    if let Some(text) = text.as_ref().filter(|t| **t != a.text) {
+                        said.push(format!("text '{}' → '{text}'", a.text));
+                        new.text = text.clone();
+                    }
+                    if let Some(kind) = args.kind.filter(|k| *k != a.kind) {
+                        said.push(format!("kind {} → {kind}", a.kind));
+                        new.kind = kind;
+                    }
+                    if let Some(at) = at {
+                        if local_date(at) > today {
+                            return Err(UsageError::new(
+                                "--at is in the future; an action records what you did",
+                            )
+                            .into());
+                        }
+                        if at != a.at {
+                            said.push(format!("time {} → {}", show_at(a.at), show_at(at)));
+                            new.at = at;
+                        }
+                    }
+                    if let Some(tags) = tags.as_ref().filter(|t| **t != a.tags) {
+                        said.push(format!(
+                            "tags [{}] → [{}]",
+                            a.tags.join(" "),
+                            tags.join(" ")
+                        ));
+                        new.tags = tags.clone();
+                    }
+                    if let Some(c) = client.as_ref().filter(|c| c.id != a.client) {
+                        said.push(format!(
+                            "client {} → {}",
+                            state.client_name(&a.client),
+                            c.name
+                        ));
+                        new.client = c.id.clone();
+                    }
+                    if new != *a {
+                        records.push(Record::Action(new));
                     }
                 }
-                if let Some(tags) = tags.as_ref().filter(|t| **t != a.tags) {
-                    said.push(format!(
-                        "tags [{}] → [{}]",
-                        a.tags.join(" "),
-                        tags.join(" ")
-                    ));
-                    new.tags = tags.clone();
-                }
-                if let Some(c) = client.as_ref().filter(|c| c.id != a.client) {
-                    said.push(format!(
-                        "client {} → {}",
-                        state.client_name(&a.client),
-                        c.name
-                    ));
-                    new.client = c.id.clone();
-                }
-                if new != *a {
-                    records.push(Record::Action(new));
-                }
-            }
-            Some(Item::FollowUp(f)) => {
-                if args.kind.is_some() || at.is_some() || tags.is_some() {
-                    return Err(UsageError::new(format!(
+                Some(Item::FollowUp(f)) => {
+                    if args.kind.is_some() || at.is_some() || tags.is_some() {
+                        return Err(UsageError::new(format!(
                         "#{} is a follow-up; --kind, --at and --tag are for actions (use --due)",
                         f.num
                     ))
                     .into());
-                }
-                let mut new = f.clone();
-                if let Some(text) = text.as_ref().filter(|t| **t != f.text) {
-                    said.push(format!("text '{}' → '{text}'", f.text));
-                    new.text = text.clone();
-                }
-                if let Some(due) = due.filter(|d| *d != f.due) {
-                    said.push(format!("due {} → {}", show_date(f.due), show_date(due)));
-                    new.due = due;
-                }
-                if let Some(c) = client.as_ref().filter(|c| c.id != f.client) {
-                    said.push(format!(
-                        "client {} → {}",
-                        state.client_name(&f.client),
-                        c.name
-                    ));
-                    new.client = c.id.clone();
-                }
-                if new != *f {
-                    records.push(Record::FollowUp(new));
+                    }
+                    let mut new = f.clone();
+                    if let Some(text) = text.as_ref().filter(|t| **t != f.text) {
+                        said.push(format!("text '{}' → '{text}'", f.text));
+                        new.text = text.clone();
+                    }
+                    if let Some(due) = due.filter(|d| *d != f.due) {
+                        said.push(format!("due {} → {}", show_date(f.due), show_date(due)));
+                        new.due = due;
+                    }
+                    if let Some(c) = client.as_ref().filter(|c| c.id != f.client) {
+                        said.push(format!(
+                            "client {} → {}",
+                            state.client_name(&f.client),
+                            c.name
+                        ));
+                        new.client = c.id.clone();
+                    }
+                    if new != *f {
+                        records.push(Record::FollowUp(new));
+                    }
                 }
             }
-        }
-        if !records.is_empty() {
-            records.splice(0..0, new_client);
-        }
-        Ok((records.into(), said))
-    })?;
+            if !records.is_empty() {
+                records.splice(0..0, new_client);
+            }
+            Ok((records.into(), said))
+        })?;
     let line = if changes.is_empty() {
         format!("#{}: nothing changed.", args.id)
     } else {
@@ -157,31 +159,33 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
 }
 
 pub fn delete(ctx: &Context, num: u64) -> Result<()> {
-    let what = ctx.store.change_num("delete", ctx.now, num, |loaded| {
-        let state = &loaded.state;
-        let (id, what) = match state.by_num(num) {
-            None => crate::usage!(
-                "there is no action or follow-up #{num}; `extramile actions` lists them"
-            ),
-            Some(Item::Action(a)) => (
-                a.id.clone(),
-                format!(
-                    "action #{num} ({}: {})",
-                    state.client_name(&a.client),
-                    a.text
+    let what = ctx
+        .store
+        .change(Need::Num(num), "delete", ctx.now, |loaded| {
+            let state = &loaded.state;
+            let (id, what) = match state.by_num(num) {
+                None => crate::usage!(
+                    "there is no action or follow-up #{num}; `extramile actions` lists them"
                 ),
-            ),
-            Some(Item::FollowUp(f)) => (
-                f.id.clone(),
-                format!(
-                    "follow-up #{num} ({}: {})",
-                    state.client_name(&f.client),
-                    f.text
+                Some(Item::Action(a)) => (
+                    a.id.clone(),
+                    format!(
+                        "action #{num} ({}: {})",
+                        state.client_name(&a.client),
+                        a.text
+                    ),
                 ),
-            ),
-        };
-        Ok((vec![Record::tombstone(id, Some(num))].into(), what))
-    })?;
+                Some(Item::FollowUp(f)) => (
+                    f.id.clone(),
+                    format!(
+                        "follow-up #{num} ({}: {})",
+                        state.client_name(&f.client),
+                        f.text
+                    ),
+                ),
+            };
+            Ok((vec![Record::tombstone(id, Some(num))].into(), what))
+        })?;
     ctx.confirm(
         &format!("Deleted {what}. `extramile undo` brings it back."),
         json!({ "deleted": num }),
@@ -195,7 +199,7 @@ pub fn undo(ctx: &Context) -> Result<()> {
     let me = ctx.store.machine()?;
     // The newest change made here, read back from the journal's end when it says what
     // its records were before; else from the whole history.
-    let quick = ctx.store.change_light("undo", ctx.now, |_| {
+    let quick = ctx.store.change(Need::Clients, "undo", ctx.now, |_| {
         let Some((target, later)) = ctx.store.undoable_tail(&me)? else {
             return Ok((Draft::default(), None));
         };
@@ -220,7 +224,7 @@ pub fn undo(ctx: &Context) -> Result<()> {
     })?;
     let said = match quick {
         Some(said) => Some(said),
-        None => ctx.store.change_with_history("undo", ctx.now, |loaded| {
+        None => ctx.store.change(Need::History, "undo", ctx.now, |loaded| {
             let Some(index) = last_undoable(&loaded.changes, &me) else {
                 crate::usage!("there is nothing to undo (made here)");
             };

@@ -9,7 +9,7 @@ use crate::dates::{When, add_days, humanize_due};
 use crate::model::{FollowUp, Record, Status};
 use crate::render::{Cell, Table, Tone, View};
 use crate::state::{Item, State};
-use crate::store::{Draft, Loaded};
+use crate::store::{Draft, Loaded, Need};
 
 /// What a command does to each open follow-up it is given.
 #[derive(Clone, Copy)]
@@ -88,12 +88,12 @@ fn change_each(ctx: &Context, ids: &[u64], how: Close) -> Result<()> {
         }
     };
     let quick = match ids {
-        [num] => ctx.store.change_num(command, ctx.now, *num, open)?,
-        _ => ctx.store.change_open(command, ctx.now, open)?,
+        [num] => ctx.store.change(Need::Num(*num), command, ctx.now, open)?,
+        _ => ctx.store.change(Need::Open, command, ctx.now, open)?,
     };
     let (changed, names) = match quick {
         Some(out) => out,
-        None => ctx.store.change(command, ctx.now, make)?,
+        None => ctx.store.change(Need::State, command, ctx.now, make)?,
     };
 
     let mut lines = Vec::new();

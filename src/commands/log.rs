@@ -8,6 +8,7 @@ use crate::cli::{FollowUpArgs, LogArgs};
 use crate::context::Context;
 use crate::error::UsageError;
 use crate::model::{Action, FollowUp, Record, Status, clean_tags, clean_text, local_date, new_id};
+use crate::store::Need;
 
 pub fn log(ctx: &Context, args: LogArgs) -> Result<()> {
     let text = clean_text(&args.text)?;
@@ -33,35 +34,36 @@ pub fn log(ctx: &Context, args: LogArgs) -> Result<()> {
         None => format!("Follow up: {}", shorten(&text, 80)),
     };
 
-    let (client, is_new, action, follow_up) = ctx.store.change_light("log", ctx.now, |loaded| {
-        let (client, new_client) =
-            client_for_write(&loaded.state, &args.client, ctx.now, args.new)?;
-        let mut numbers = loaded.state.fresh_numbers();
-        let (num, next) = (
-            numbers.next().unwrap_or(u64::MAX),
-            numbers.next().unwrap_or(u64::MAX),
-        );
-        let action = Action {
-            id: new_id(),
-            num,
-            client: client.id.clone(),
-            kind: args.kind,
-            text,
-            at,
-            tags,
-            by: loaded.state.machine().map(str::to_string),
-        };
-        let follow_up = due.map(|due| FollowUp {
-            action: Some(action.id.clone()),
-            by: action.by.clone(),
-            ..new_follow_up(ctx, next, &client.id, follow_up_text, due)
-        });
-        let is_new = new_client.is_some();
-        let mut records: Vec<Record> = new_client.into_iter().collect();
-        records.push(Record::Action(action.clone()));
-        records.extend(follow_up.clone().map(Record::FollowUp));
-        Ok((records.into(), (client, is_new, action, follow_up)))
-    })?;
+    let (client, is_new, action, follow_up) =
+        ctx.store.change(Need::Clients, "log", ctx.now, |loaded| {
+            let (client, new_client) =
+                client_for_write(&loaded.state, &args.client, ctx.now, args.new)?;
+            let mut numbers = loaded.state.fresh_numbers();
+            let (num, next) = (
+                numbers.next().unwrap_or(u64::MAX),
+                numbers.next().unwrap_or(u64::MAX),
+            );
+            let action = Action {
+                id: new_id(),
+                num,
+                client: client.id.clone(),
+                kind: args.kind,
+                text,
+                at,
+                tags,
+                by: loaded.state.machine().map(str::to_string),
+            };
+            let follow_up = due.map(|due| FollowUp {
+                action: Some(action.id.clone()),
+                by: action.by.clone(),
+                ..new_follow_up(ctx, next, &client.id, follow_up_text, due)
+            });
+            let is_new = new_client.is_some();
+            let mut records: Vec<Record> = new_client.into_iter().collect();
+            records.push(Record::Action(action.clone()));
+            records.extend(follow_up.clone().map(Record::FollowUp));
+            Ok((records.into(), (client, is_new, action, follow_up)))
+        })?;
 
     if is_new {
         ctx.notice(&format!("New client: {}", client.name));
@@ -87,18 +89,20 @@ pub fn follow_up(ctx: &Context, args: FollowUpArgs) -> Result<()> {
     let text = clean_text(&args.text)?;
     let today = ctx.today();
     let due = args.due.resolve(today).date;
-    let (client, is_new, follow_up) = ctx.store.change_light("follow-up", ctx.now, |loaded| {
-        let (client, new_client) =
-            client_for_write(&loaded.state, &args.client, ctx.now, args.new)?;
-        let follow_up = FollowUp {
-            by: loaded.state.machine().map(str::to_string),
-            ..new_follow_up(ctx, loaded.state.next_num(), &client.id, text, due)
-        };
-        let is_new = new_client.is_some();
-        let mut records: Vec<Record> = new_client.into_iter().collect();
-        records.push(Record::FollowUp(follow_up.clone()));
-        Ok((records.into(), (client, is_new, follow_up)))
-    })?;
+    let (client, is_new, follow_up) =
+        ctx.store
+            .change(Need::Clients, "follow-up", ctx.now, |loaded| {
+                let (client, new_client) =
+                    client_for_write(&loaded.state, &args.client, ctx.now, args.new)?;
+                let follow_up = FollowUp {
+                    by: loaded.state.machine().map(str::to_string),
+                    ..new_follow_up(ctx, loaded.state.next_num(), &client.id, text, due)
+                };
+                let is_new = new_client.is_some();
+                let mut records: Vec<Record> = new_client.into_iter().collect();
+                records.push(Record::FollowUp(follow_up.clone()));
+                Ok((records.into(), (client, is_new, follow_up)))
+            })?;
     if is_new {
         ctx.notice(&format!("New client: {}", client.name));
     }

@@ -326,65 +326,13 @@ impl Store {
             .filter(|f| f.lock_shared().is_ok())
     }
 
-    /// Runs `make` on the current state under the exclusive lock and appends the
-    /// change it drafts, synced before this returns. Nothing is written when `make`
-    /// fails or drafts no records.
+    /// Runs `make` on what `need` reads of the store, under the exclusive lock, and
+    /// appends the change it drafts, synced before this returns. Nothing is written
+    /// when `make` fails or drafts no records. `make` sees only what `need` asks for
+    /// (see `Need`): reading no more is what keeps `log`, `done` and `edit` as fast on
+    /// a long history as on a short one. A command that finds what it needs missing
+    /// drafts nothing and asks again for more.
     pub fn change<T>(
-        &self,
-        command: &str,
-        at: DateTime<FixedOffset>,
-        make: impl FnOnce(&Loaded) -> Result<(Draft, T)>,
-    ) -> Result<T> {
-        self.change_reading(Need::State, command, at, make)
-    }
-
-    /// Like `change`, for commands that only add records: `make` sees the clients and
-    /// the next short number, not the actions and follow-ups. This is what keeps `log`
-    /// as fast on a long history as on a short one.
-    pub fn change_light<T>(
-        &self,
-        command: &str,
-        at: DateTime<FixedOffset>,
-        make: impl FnOnce(&Loaded) -> Result<(Draft, T)>,
-    ) -> Result<T> {
-        self.change_reading(Need::Clients, command, at, make)
-    }
-
-    /// Like `change`, for commands that change open follow-ups: `make` sees the clients
-    /// and the open follow-ups (see `Need::Open`). A command that finds what it needs
-    /// missing drafts nothing and asks again with `change`.
-    pub fn change_open<T>(
-        &self,
-        command: &str,
-        at: DateTime<FixedOffset>,
-        make: impl FnOnce(&Loaded) -> Result<(Draft, T)>,
-    ) -> Result<T> {
-        self.change_reading(Need::Open, command, at, make)
-    }
-
-    /// Like `change`, for commands that change one action or follow-up: `make` sees
-    /// the clients and the record numbered `num`, if there is one.
-    pub fn change_num<T>(
-        &self,
-        command: &str,
-        at: DateTime<FixedOffset>,
-        num: u64,
-        make: impl FnOnce(&Loaded) -> Result<(Draft, T)>,
-    ) -> Result<T> {
-        self.change_reading(Need::Num(num), command, at, make)
-    }
-
-    /// Like `change`, with every earlier change in `Loaded::changes` (for undo).
-    pub fn change_with_history<T>(
-        &self,
-        command: &str,
-        at: DateTime<FixedOffset>,
-        make: impl FnOnce(&Loaded) -> Result<(Draft, T)>,
-    ) -> Result<T> {
-        self.change_reading(Need::History, command, at, make)
-    }
-
-    fn change_reading<T>(
         &self,
         need: Need,
         command: &str,
@@ -802,21 +750,24 @@ impl Store {
     /// many journal bytes it covers.
     pub fn index(&self) -> Result<(usize, u64)> {
         self.usable()?;
-        let _lock = self.lock_shared();
-        let bytes = self.read_bytes()?;
-        let stamp = snapshot::Stamp::of(&fs::metadata(&self.journal)?);
-        drop(_lock);
-        self.index_bytes(&bytes, stamp)
+        let lock = self.lock_shared();
+        let read = self.bytes_and_stamp()?;
+        drop(lock);
+        self.index_bytes(read)
     }
 
     /// `index`, by a command that holds the lock already.
     fn write_index(&self) -> Result<(usize, u64)> {
-        let bytes = self.read_bytes()?;
-        let stamp = snapshot::Stamp::of(&fs::metadata(&self.journal)?);
-        self.index_bytes(&bytes, stamp)
+        self.index_bytes(self.bytes_and_stamp()?)
     }
 
-    fn index_bytes(&self, bytes: &[u8], stamp: snapshot::Stamp) -> Result<(usize, u64)> {
+    fn bytes_and_stamp(&self) -> Result<(Vec<u8>, snapshot::Stamp)> {
+        let bytes = self.read_bytes()?;
+        Ok((bytes, snapshot::Stamp::of(&fs::metadata(&self.journal)?)))
+    }
+
+    fn index_bytes(&self, (bytes, stamp): (Vec<u8>, snapshot::Stamp)) -> Result<(usize, u64)> {
+        let bytes = bytes.as_slice();
         let loaded = parse_journal(&self.journal, bytes, false)?;
         let covers = bytes.len() - loaded.torn_bytes;
         let state = &loaded.state;
