@@ -26,8 +26,8 @@ pub fn index(ctx: &Context) -> Result<()> {
     let (records, covers) = ctx.store.index()?;
     ctx.confirm(
         &format!(
-            "Rebuilt the snapshot: {records} records from {:.1} MB of journal.",
-            covers as f64 / 1e6
+            "Rebuilt the snapshot: {records} records from {} of journal.",
+            size(covers)
         ),
         serde_json::json!({ "records": records, "journal_bytes": covers }),
     )
