@@ -99,7 +99,7 @@ pub enum Command {
     /// Mark follow-ups done
     Done {
         /// Follow-up numbers, as `upcoming` shows them
-        #[arg(required = true, value_name = "ID")]
+        #[arg(required = true, value_name = "ID", value_parser = parse_id)]
         ids: Vec<u64>,
     },
 
@@ -107,17 +107,17 @@ pub enum Command {
     #[command(after_help = WHEN_FORMS)]
     Snooze {
         /// Follow-up numbers, as `upcoming` shows them
-        #[arg(required = true, value_name = "ID")]
+        #[arg(required = true, value_name = "ID", value_parser = parse_id)]
         ids: Vec<u64>,
         /// The new due date
-        #[arg(value_name = "WHEN", allow_hyphen_values = true)]
+        #[arg(value_name = "WHEN", allow_hyphen_values = true, value_parser = parse_new_due)]
         when: When,
     },
 
     /// Drop follow-ups you no longer mean to do
     Cancel {
         /// Follow-up numbers, as `upcoming` shows them
-        #[arg(required = true, value_name = "ID")]
+        #[arg(required = true, value_name = "ID", value_parser = parse_id)]
         ids: Vec<u64>,
     },
 
@@ -156,6 +156,7 @@ pub enum Command {
     /// Delete an action or follow-up (`undo` brings it back)
     Delete {
         /// The action's or follow-up's number
+        #[arg(value_parser = parse_id)]
         id: u64,
     },
 
@@ -235,9 +236,32 @@ pub enum Command {
     Man,
 }
 
+/// An ID as the tool prints it: `12` or `#12`.
+fn parse_id(text: &str) -> Result<u64, String> {
+    let digits = text.strip_prefix('#').unwrap_or(text);
+    match digits.parse::<u64>() {
+        Ok(num) if num > 0 => Ok(num),
+        _ => Err(format!(
+            "'{text}' is not an ID; an ID is the number `upcoming` or `actions` shows, like 12 or #12"
+        )),
+    }
+}
+
+/// Snooze's WHEN, which comes last: a lone ID there means the date was left out.
+fn parse_new_due(text: &str) -> Result<When, String> {
+    match text.parse::<When>() {
+        Ok(when) => Ok(when),
+        Err(_) if parse_id(text).is_ok() => Err(format!(
+            "'{text}' looks like an ID, not a date; give the new due date after the IDs, e.g. `extramile snooze {text} mon`"
+        )),
+        Err(err) => Err(err.to_string()),
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct EditArgs {
     /// The action's or follow-up's number
+    #[arg(value_parser = parse_id)]
     pub id: u64,
     /// New text
     #[arg(long)]

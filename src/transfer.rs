@@ -209,6 +209,8 @@ pub struct ImportPlan {
     pub added: usize,
     pub updated: usize,
     pub unchanged: usize,
+    /// New clients whose names are close to an existing client's: (new, existing).
+    pub near: Vec<(String, String)>,
 }
 
 /// Reads an export (JSON) or a CSV and plans how it folds into `state`. Any bad row
@@ -609,6 +611,11 @@ fn fold_in(state: &State, incoming: Incoming) -> Result<ImportPlan> {
                         .values()
                         .find(|e| e.name.to_lowercase() == wanted)
                 });
+                if existing.is_none()
+                    && let Some(close) = state.close_to(&c.name)
+                {
+                    plan.near.push((c.name.clone(), close.name.clone()));
+                }
                 let id = match existing {
                     Some(e) => {
                         c.name = e.name.clone();

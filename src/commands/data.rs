@@ -59,7 +59,7 @@ pub fn import(ctx: &Context, file: &Path) -> Result<()> {
     let bytes =
         std::fs::read(file).with_context(|| format!("could not read {}", file.display()))?;
     // The closure takes the file's bytes, so they are freed before the change is written.
-    let (added, updated, unchanged) =
+    let (added, updated, unchanged, near) =
         ctx.store
             .change(Need::State, "import", ctx.now, move |loaded| {
                 // What the file holds is what was asked for: a bad row is a usage error.
@@ -72,18 +72,29 @@ pub fn import(ctx: &Context, file: &Path) -> Result<()> {
                     ))
                 })?;
                 drop(bytes);
-                let counts = (plan.added, plan.updated, plan.unchanged);
-                Ok((plan.records.into(), counts))
+                let summary = (plan.added, plan.updated, plan.unchanged, plan.near);
+                Ok((plan.records.into(), summary))
             })?;
-    let line = format!(
+    let mut line = format!(
         "Imported {}: {} new, {} updated, {} already here.",
         file.display(),
         added,
         updated,
         unchanged
     );
+    for (new, existing) in &near {
+        line.push_str(&format!(
+            "\nNew client '{new}' is close to '{existing}'; if they are the same client, \
+             run `extramile undo`, correct the name in {} and import again.",
+            file.display()
+        ));
+    }
+    let near: Vec<_> = near
+        .iter()
+        .map(|(new, existing)| json!({ "client": new, "close_to": existing }))
+        .collect();
     ctx.confirm(
         &line,
-        json!({ "added": added, "updated": updated, "unchanged": unchanged }),
+        json!({ "added": added, "updated": updated, "unchanged": unchanged, "near_duplicates": near }),
     )
 }

@@ -68,6 +68,9 @@ pub fn log(ctx: &Context, args: LogArgs) -> Result<()> {
     if is_new {
         ctx.notice(&format!("New client: {}", client.name));
     }
+    if let Some(f) = &follow_up {
+        note_if_overdue(ctx, f, today);
+    }
     let mut line = format!(
         "Logged #{} for {} ({}) on {}.",
         action.num,
@@ -106,13 +109,7 @@ pub fn follow_up(ctx: &Context, args: FollowUpArgs) -> Result<()> {
     if is_new {
         ctx.notice(&format!("New client: {}", client.name));
     }
-    if follow_up.due < today {
-        ctx.notice(&format!(
-            "note: #{} is already overdue (due {})",
-            follow_up.num,
-            show_day(follow_up.due)
-        ));
-    }
+    note_if_overdue(ctx, &follow_up, today);
     let line = format!(
         "Follow-up #{} for {} due {}.",
         follow_up.num,
@@ -120,6 +117,17 @@ pub fn follow_up(ctx: &Context, args: FollowUpArgs) -> Result<()> {
         show_day(follow_up.due)
     );
     ctx.confirm(&line, follow_up_json(&client.name, &follow_up, today))
+}
+
+/// Says so when a follow-up just scheduled is due before today.
+fn note_if_overdue(ctx: &Context, follow_up: &FollowUp, today: chrono::NaiveDate) {
+    if follow_up.due < today {
+        ctx.notice(&format!(
+            "note: #{} is already overdue (due {})",
+            follow_up.num,
+            show_day(follow_up.due)
+        ));
+    }
 }
 
 fn new_follow_up(

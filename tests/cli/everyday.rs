@@ -348,3 +348,31 @@ fn undo_after_new_work_reverts_the_newest_first() {
     env.ok(&["undo"]);
     assert_eq!(env.json(&["actions"]), serde_json::json!([]));
 }
+
+#[test]
+fn import_lists_new_clients_close_to_existing_ones() {
+    let env = Env::new();
+    env.ok(&["log", "Acme", "x"]);
+    let file = env.dir.path().join("in.csv");
+    std::fs::write(
+        &file,
+        "type,client,text,at\naction,Acmee,a,2026-11-19\naction,Globex,b,2026-11-19\naction,Acme Inc.,c,2026-11-19\n",
+    )
+    .unwrap();
+    let out = env.ok(&["import", file.to_str().unwrap()]);
+    let close: Vec<&str> = out.lines().filter(|l| l.contains("is close to")).collect();
+    assert_eq!(close.len(), 2, "{out}");
+    assert!(
+        out.contains("New client 'Acmee' is close to 'Acme'"),
+        "{out}"
+    );
+    assert!(
+        out.contains("New client 'Acme Inc.' is close to 'Acme'"),
+        "{out}"
+    );
+    assert!(!out.contains("'Globex' is close"), "{out}");
+    // Imported as asked: the summary warns, it does not refuse.
+    assert_eq!(env.json(&["clients"]).as_array().unwrap().len(), 4);
+    let again = env.json(&["import", file.to_str().unwrap()]);
+    assert_eq!(again["near_duplicates"], serde_json::json!([]));
+}

@@ -274,3 +274,48 @@ fn days_are_calendar_days_across_a_daylight_saving_change() {
         "both Saturday night and Sunday's repeated hour are in W44"
     );
 }
+
+#[test]
+fn ids_are_taken_as_printed_and_a_wrong_one_says_what_an_id_looks_like() {
+    let env = Env::new();
+    env.ok(&["fu", "Acme", "a", "--due", "fri"]);
+    env.ok(&["fu", "Acme", "b", "--due", "fri"]);
+    assert_eq!(env.ok(&["done", "#1"]), "Done #1 for Acme: a (on time).\n");
+    let before = env.store_bytes();
+    for (args, message) in [
+        (&["done", "abc"][..], "'abc' is not an ID"),
+        (&["cancel", "#"][..], "like 12 or #12"),
+        (&["delete", "0"][..], "'0' is not an ID"),
+        (&["snooze", "2"][..], "'2' looks like an ID, not a date"),
+        (&["snooze", "#2"][..], "e.g. `extramile snooze #2 mon`"),
+    ] {
+        let err = env.fails(2, args);
+        assert!(err.starts_with("error: invalid value"), "{args:?}: {err}");
+        assert!(
+            err.lines().next().unwrap().contains(message),
+            "{args:?}: {err}"
+        );
+        assert_eq!(env.store_bytes(), before, "{args:?} changed the store");
+    }
+    env.ok(&["snooze", "#2", "mon"]);
+    assert_eq!(env.json(&["upcoming"])[0]["due"], "2026-11-23");
+}
+
+#[test]
+fn log_with_a_follow_up_in_the_past_warns_as_fu_does() {
+    let env = Env::new();
+    let out = env.run(&["log", "Acme", "late call", "--follow-up", "yesterday"]);
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("Follow-up #2 due Thu 2026-11-19"),
+        "{stdout}"
+    );
+    let notes = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        notes.contains("note: #2 is already overdue (due Thu 2026-11-19)"),
+        "{notes}"
+    );
+    let out = env.run(&["log", "Acme", "on time", "--follow-up", "today"]);
+    assert!(!String::from_utf8(out.stderr).unwrap().contains("overdue"));
+}

@@ -7,6 +7,7 @@ mod foundation;
 mod hostile;
 mod invariants;
 mod one_truth;
+mod readme;
 mod reliability;
 mod reports;
 mod snapshot;
