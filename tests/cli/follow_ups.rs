@@ -43,7 +43,7 @@ fn the_after_a_call_flow() {
         overdue,
         serde_json::json!([{
             "id": 3, "uid": overdue[0]["uid"], "client": "Globex", "text": "send the pricing deck",
-            "due": "2026-11-18", "status": "open", "days_overdue": 2, "done_at": null, "done_late": false,
+            "due": "2026-11-18", "due_time": null, "status": "open", "days_overdue": 2, "done_at": null, "done_late": false,
             "snoozes": 0, "created": "2026-11-20T10:00:00+00:00",
         }])
     );
