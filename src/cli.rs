@@ -14,7 +14,7 @@ macro_rules! when_forms {
          next fri = Friday next week, last fri), next week (its Monday), next month (its \
          1st), end of week or eow (this week's Sunday), end of month or eom, +3d, -2d, 2w, \
          1m (a month), in 3 days, in 2 months, 3 days ago, a month and day (dec 5 = the next \
-         5 December; 5 december 2027), YYYY-MM-DD, YYYY-MM-DD HH:MM. Any of them may be \
+         Dec 5, today included; 5 december 2027), YYYY-MM-DD, YYYY-MM-DD HH:MM. Any of them may be \
          followed by a time (fri 3pm, tomorrow 09:00, dec 5 3:30pm, tomorrow noon); a time \
          alone (3pm, noon) is today. A time the clocks skip (daylight saving) is refused."
     };

@@ -207,14 +207,15 @@ pub fn local_when(
 /// A local wall-clock time as an instant. In a daylight-saving gap the clock is moved
 /// forward an hour; in an overlap the earlier instant is taken.
 pub fn local_instant(naive: NaiveDateTime) -> DateTime<FixedOffset> {
-    Local
-        .from_local_datetime(&naive)
-        .earliest()
-        .or_else(|| {
-            Local
-                .from_local_datetime(&(naive + chrono::Duration::hours(1)))
-                .earliest()
-        })
+    let earlier = |naive: NaiveDateTime| match Local.from_local_datetime(&naive) {
+        LocalResult::Single(at) => Some(at),
+        // chrono gives the two in the order of their offsets, not of the instants (its
+        // `earliest` is the later instant when clocks go back): take the earlier.
+        LocalResult::Ambiguous(a, b) => Some(a.min(b)),
+        LocalResult::None => None,
+    };
+    earlier(naive)
+        .or_else(|| earlier(naive + chrono::Duration::hours(1)))
         .map(|at| at.fixed_offset())
         .unwrap_or_else(|| naive.and_utc().fixed_offset())
 }

@@ -171,9 +171,7 @@ pub mod hh_mm {
         match Option::<String>::deserialize(d)? {
             None => Ok(None),
             Some(text) => parse(&text).map(Some).ok_or_else(|| {
-                serde::de::Error::custom(format!(
-                    "due_time '{text}' is not a time of day as HH:MM"
-                ))
+                serde::de::Error::custom(format!("due_time '{text}' is not a time of day as HH:MM"))
             }),
         }
     }
@@ -474,7 +472,10 @@ mod tests {
         });
         let json = serde_json::to_string(&record).unwrap();
         assert!(json.starts_with(r#"{"type":"follow-up""#), "{json}");
-        assert!(json.contains(r#""due":"2026-11-25","due_time":"15:30","#), "{json}");
+        assert!(
+            json.contains(r#""due":"2026-11-25","due_time":"15:30","#),
+            "{json}"
+        );
         assert_eq!(serde_json::from_str::<Record>(&json).unwrap(), record);
         let Record::FollowUp(timed) = record else {
             unreachable!()

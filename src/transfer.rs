@@ -64,8 +64,7 @@ pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
         let tier = c.tier.clone().unwrap_or_default();
         let at = c.created.to_rfc3339();
         csv.write_record([
-            "client", &c.id, &c.name, "", "", &at, "", "", "", "", &tier, &cadence, "", "", "",
-            "",
+            "client", &c.id, &c.name, "", "", &at, "", "", "", "", &tier, &cadence, "", "", "", "",
         ])?;
     }
     for a in &data.actions {

@@ -30,10 +30,7 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
         )
     });
     let tags = tags.transpose()?;
-    let at = args
-        .at
-        .map(|w| ctx.instant(w.resolve(today)))
-        .transpose()?;
+    let at = args.at.map(|w| ctx.instant(w.resolve(today))).transpose()?;
     let due = args.due.map(|w| ctx.due(w)).transpose()?;
     if [
         text.is_some(),

@@ -127,13 +127,7 @@ pub fn follow_up(ctx: &Context, args: FollowUpArgs) -> Result<()> {
     ctx.confirm(&line, follow_up_json(&client.name, &follow_up, today))
 }
 
-fn new_follow_up(
-    ctx: &Context,
-    num: u64,
-    client: &str,
-    text: String,
-    due: Resolved,
-) -> FollowUp {
+fn new_follow_up(ctx: &Context, num: u64, client: &str, text: String, due: Resolved) -> FollowUp {
     FollowUp {
         id: new_id(),
         num,
