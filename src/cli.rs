@@ -11,8 +11,12 @@ use crate::model::Kind;
 macro_rules! when_forms {
     () => {
         "WHEN is one of: today, tomorrow, yesterday, a weekday (fri = the coming Friday, \
-         next fri = Friday next week, last fri), +3d, -2d, 2w, in 3 days, 3 days ago, \
-         YYYY-MM-DD, YYYY-MM-DD HH:MM."
+         next fri = Friday next week, last fri), next week (its Monday), next month (its \
+         1st), end of week or eow (this week's Sunday), end of month or eom, +3d, -2d, 2w, \
+         1m (a month), in 3 days, in 2 months, 3 days ago, a month and day (dec 5 = the next \
+         Dec 5, today included; 5 december 2027), YYYY-MM-DD, YYYY-MM-DD HH:MM. Any of them may be \
+         followed by a time (fri 3pm, tomorrow 09:00, dec 5 3:30pm, tomorrow noon); a time \
+         alone (3pm, noon) is today. A time the clocks skip (daylight saving) is refused."
     };
 }
 
@@ -109,7 +113,7 @@ pub enum Command {
         /// Follow-up numbers, as `upcoming` shows them
         #[arg(required = true, value_name = "ID", value_parser = parse_id)]
         ids: Vec<u64>,
-        /// The new due date
+        /// The new due date, with a time of day or without (which clears the old time)
         #[arg(value_name = "WHEN", allow_hyphen_values = true, value_parser = parse_new_due)]
         when: When,
     },
@@ -175,8 +179,9 @@ pub enum Command {
 
     /// Read records from a JSON export or a CSV file; all or nothing
     #[command(
-        after_help = "CSV columns: type,id,client,kind,text,at,due,status,done_at,tags,tier,cadence \
-        (type and client are required; the others may be left out, in any order)."
+        after_help = "CSV columns: type,id,client,kind,text,at,due,status,done_at,tags,tier,cadence,\
+        num,snoozes,action,due_time (type and client are required; the others may be left out, \
+        in any order)."
     )]
     Import {
         /// The file to read
@@ -278,7 +283,7 @@ pub struct EditArgs {
     /// Replace the tags (actions); repeat for more, or give "" to clear
     #[arg(long, short, value_name = "TAG")]
     pub tag: Option<Vec<String>>,
-    /// New due date (follow-ups)
+    /// New due date, with a time of day or without (follow-ups)
     #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
     pub due: Option<When>,
 }
@@ -299,7 +304,7 @@ pub struct LogArgs {
     /// A tag; repeat for more
     #[arg(long, short, value_name = "TAG")]
     pub tag: Vec<String>,
-    /// Also schedule a follow-up due then
+    /// Also schedule a follow-up due then (a day, and a time if you give one)
     #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
     pub follow_up: Option<When>,
     /// The follow-up's text [default: "Follow up: <what you did>"]
@@ -317,7 +322,7 @@ pub struct FollowUpArgs {
     /// What you promised
     #[arg(required = true, value_name = "TEXT")]
     pub text: Vec<String>,
-    /// When it is due
+    /// When it is due: a day, and a time if you give one
     #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
     pub due: When,
     /// Add a new client even though its name is close to an existing one's
@@ -425,6 +430,7 @@ impl std::str::FromStr for Cadence {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dates::Day;
     use clap::CommandFactory;
 
     #[test]
@@ -438,7 +444,13 @@ mod tests {
         match cli.command {
             Some(Command::Snooze { ids, when }) => {
                 assert_eq!(ids, [3, 4]);
-                assert_eq!(when, When::NextWeek(chrono::Weekday::Fri));
+                assert_eq!(
+                    when,
+                    When {
+                        day: Day::NextWeek(chrono::Weekday::Fri),
+                        time: None
+                    }
+                );
             }
             other => panic!("{other:?}"),
         }

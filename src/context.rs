@@ -6,10 +6,13 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
-use chrono::{DateTime, FixedOffset, Local, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono::{
+    DateTime, FixedOffset, Local, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone,
+    Timelike,
+};
 
 use crate::cli::{Cli, ColorChoice, Format};
-use crate::dates::Resolved;
+use crate::dates::{Resolved, When};
 use crate::error::UsageError;
 use crate::render::{Style, View};
 use crate::state::State;
@@ -62,10 +65,19 @@ impl Context {
         crate::model::local_date(self.now)
     }
 
-    /// The instant a resolved WHEN names, in local time; a bare date takes now's time of day.
-    pub fn instant(&self, when: Resolved) -> DateTime<FixedOffset> {
-        let local_now = self.now.with_timezone(&Local);
-        local_instant(when.at(local_now.time()))
+    /// The instant a resolved WHEN names, in local time; a bare date takes now's time of
+    /// day. A time that does not exist here is refused (see `local_when`).
+    pub fn instant(&self, when: Resolved) -> Result<DateTime<FixedOffset>, UsageError> {
+        local_when(when, self.now.with_timezone(&Local).time())
+    }
+
+    /// A follow-up's due date from a WHEN, with its time of day (to the minute) when one
+    /// is given: refused when that time does not exist here.
+    pub fn due(&self, when: When) -> Result<Resolved, UsageError> {
+        let mut due = when.resolve(self.today());
+        due.time = due.time.and_then(|time| time.with_second(0));
+        self.instant(due)?;
+        Ok(due)
     }
 
     /// Reads the store, warning once on stderr about a cut-short last line.
@@ -171,17 +183,39 @@ fn parse_now(text: &str) -> Option<DateTime<FixedOffset>> {
     Some(local_instant(naive))
 }
 
+/// The instant a WHEN names in local time, taking `default_time` when it gives no time
+/// of day. Every date and time a user gives becomes an instant here. A time they typed
+/// that the clocks skip (the hour lost when daylight saving starts) is refused, not
+/// moved: moving it would keep a time nobody said. A time the clocks pass twice takes
+/// the earlier instant.
+pub fn local_when(
+    when: Resolved,
+    default_time: NaiveTime,
+) -> Result<DateTime<FixedOffset>, UsageError> {
+    let naive = when.at(default_time);
+    match (Local.from_local_datetime(&naive), when.time) {
+        (LocalResult::None, Some(time)) => Err(UsageError::new(format!(
+            "{} does not exist on {} in this time zone (the clocks go forward past it); \
+             pick another time",
+            time.format("%H:%M"),
+            when.date.format("%a %Y-%m-%d")
+        ))),
+        _ => Ok(local_instant(naive)),
+    }
+}
+
 /// A local wall-clock time as an instant. In a daylight-saving gap the clock is moved
 /// forward an hour; in an overlap the earlier instant is taken.
 pub fn local_instant(naive: NaiveDateTime) -> DateTime<FixedOffset> {
-    Local
-        .from_local_datetime(&naive)
-        .earliest()
-        .or_else(|| {
-            Local
-                .from_local_datetime(&(naive + chrono::Duration::hours(1)))
-                .earliest()
-        })
+    let earlier = |naive: NaiveDateTime| match Local.from_local_datetime(&naive) {
+        LocalResult::Single(at) => Some(at),
+        // chrono gives the two in the order of their offsets, not of the instants (its
+        // `earliest` is the later instant when clocks go back): take the earlier.
+        LocalResult::Ambiguous(a, b) => Some(a.min(b)),
+        LocalResult::None => None,
+    };
+    earlier(naive)
+        .or_else(|| earlier(naive + chrono::Duration::hours(1)))
         .map(|at| at.fixed_offset())
         .unwrap_or_else(|| naive.and_utc().fixed_offset())
 }

@@ -213,6 +213,7 @@ pub fn records(now: DateTime<FixedOffset>) -> Vec<Record> {
             client: id("client", *client),
             text: text.to_string(),
             due,
+            due_time: None,
             status: if done.is_some() {
                 Status::Done
             } else {

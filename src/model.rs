@@ -5,7 +5,7 @@ use std::fmt;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use chrono::{DateTime, FixedOffset, NaiveDate};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
@@ -114,7 +114,7 @@ impl Status {
     }
 }
 
-/// A promise to come back to a client by a date.
+/// A promise to come back to a client by a date, and maybe a time of day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FollowUp {
     pub id: String,
@@ -122,6 +122,10 @@ pub struct FollowUp {
     pub client: String,
     pub text: String,
     pub due: NaiveDate,
+    /// The local time of day it is due, to the minute, when one was given ("15:30").
+    /// Left out when there is none, so records without one read and write as before.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "hh_mm")]
+    pub due_time: Option<NaiveTime>,
     pub status: Status,
     pub created: DateTime<FixedOffset>,
     /// When it was done or cancelled.
@@ -139,6 +143,38 @@ pub struct FollowUp {
 
 fn is_zero(n: &u32) -> bool {
     *n == 0
+}
+
+/// A time of day as "HH:MM", the only form stored: a due time is kept to the minute.
+pub mod hh_mm {
+    use chrono::NaiveTime;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub const FORMAT: &str = "%H:%M";
+
+    /// `15:30`, exactly: two-digit hours 00 to 23 and minutes.
+    pub fn parse(text: &str) -> Option<NaiveTime> {
+        let b = text.as_bytes();
+        (b.len() == 5 && b[2] == b':')
+            .then(|| NaiveTime::parse_from_str(text, FORMAT).ok())
+            .flatten()
+    }
+
+    pub fn serialize<S: Serializer>(time: &Option<NaiveTime>, s: S) -> Result<S::Ok, S::Error> {
+        match time {
+            Some(time) => s.collect_str(&time.format(FORMAT)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveTime>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            None => Ok(None),
+            Some(text) => parse(&text).map(Some).ok_or_else(|| {
+                serde::de::Error::custom(format!("due_time '{text}' is not a time of day as HH:MM"))
+            }),
+        }
+    }
 }
 
 impl FollowUp {
@@ -214,6 +250,8 @@ impl<'de> Deserialize<'de> for Record {
             cadence_days: Option<u32>,
             created: Option<DateTime<FixedOffset>>,
             due: Option<NaiveDate>,
+            #[serde(default, with = "hh_mm")]
+            due_time: Option<NaiveTime>,
             status: Option<Status>,
             closed_at: Option<DateTime<FixedOffset>>,
             #[serde(default)]
@@ -249,6 +287,7 @@ impl<'de> Deserialize<'de> for Record {
                 client: need(f.client, "client")?,
                 text: need(f.text, "text")?,
                 due: need(f.due, "due")?,
+                due_time: f.due_time,
                 status: need(f.status, "status")?,
                 created: need(f.created, "created")?,
                 closed_at: f.closed_at,
@@ -423,6 +462,7 @@ mod tests {
             client: "c1".into(),
             text: "send the deck".into(),
             due: NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+            due_time: NaiveTime::from_hms_opt(15, 30, 0),
             status: Status::Done,
             created: at,
             closed_at: Some(at),
@@ -432,7 +472,28 @@ mod tests {
         });
         let json = serde_json::to_string(&record).unwrap();
         assert!(json.starts_with(r#"{"type":"follow-up""#), "{json}");
+        assert!(
+            json.contains(r#""due":"2026-11-25","due_time":"15:30","#),
+            "{json}"
+        );
         assert_eq!(serde_json::from_str::<Record>(&json).unwrap(), record);
+        let Record::FollowUp(timed) = record else {
+            unreachable!()
+        };
+        let untimed = Record::FollowUp(FollowUp {
+            due_time: None,
+            ..timed
+        });
+        let json = serde_json::to_string(&untimed).unwrap();
+        assert!(!json.contains("due_time"), "{json}");
+        assert_eq!(serde_json::from_str::<Record>(&json).unwrap(), untimed);
+        for bad in ["15:30:00", "9:30", "24:00", "", "3pm"] {
+            let json = json.replace(
+                r#""due":"2026-11-25""#,
+                &format!(r#""due":"2026-11-25","due_time":"{bad}""#),
+            );
+            assert!(serde_json::from_str::<Record>(&json).is_err(), "{bad}");
+        }
     }
 
     #[test]

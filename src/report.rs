@@ -3,11 +3,11 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, FixedOffset, NaiveDate};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 use serde::Serialize;
 
 use crate::dates::{Week, add_days};
-use crate::model::{Client, FollowUp, Kind, Status, local_date};
+use crate::model::{Client, FollowUp, Kind, Status, hh_mm, local_date};
 use crate::state::State;
 
 /// Where a client stands against its stay-in-touch cadence.
@@ -239,6 +239,9 @@ pub struct Slipped {
     pub client: String,
     pub text: String,
     pub due: NaiveDate,
+    /// "HH:MM" when it was due at a time of day, else null.
+    #[serde(with = "hh_mm")]
+    pub due_time: Option<NaiveTime>,
     /// `done-late` or `overdue`.
     pub how: &'static str,
     /// Days late when done, or days overdue.
@@ -354,6 +357,7 @@ fn slipped_row(state: &State, f: &FollowUp, how: &'static str, days_late: i64) -
         client: state.client_name(&f.client).to_string(),
         text: f.text.clone(),
         due: f.due,
+        due_time: f.due_time,
         how,
         days_late,
     }

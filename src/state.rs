@@ -438,14 +438,15 @@ impl State {
         actions
     }
 
-    /// Open follow-ups, soonest due first (ties by number).
+    /// Open follow-ups, soonest due first: a day's follow-ups without a time, then its
+    /// timed ones by time (ties by number).
     pub fn open_follow_ups(&self) -> Vec<&FollowUp> {
         let mut open: Vec<&FollowUp> = self
             .follow_ups
             .values()
             .filter(|f| f.status == Status::Open)
             .collect();
-        open.sort_by_key(|f| (f.due, f.num));
+        open.sort_by_key(|f| (f.due, f.due_time, f.num));
         open
     }
 

@@ -8,22 +8,25 @@ use std::collections::HashMap;
 use std::io::Write;
 
 use anyhow::{Context as _, Result, anyhow, bail};
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Utc};
 use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
 use crate::cli::Cadence;
+use crate::context::local_when;
+use crate::dates::{Day, When};
 use crate::model::{
-    Action, Client, FollowUp, Kind, Record, Status, clean_name, clean_tags, clean_text,
+    Action, Client, FollowUp, Kind, Record, Status, clean_name, clean_tags, clean_text, hh_mm,
 };
 use crate::state::State;
 
 /// The CSV columns: DESIGN's twelve, then what the store needs for a CSV export to
-/// import back unchanged (the short number, how often a follow-up was snoozed, and the
-/// action it follows up on).
-pub const CSV_HEADER: [&str; 15] = [
+/// import back unchanged (the short number, how often a follow-up was snoozed, the
+/// action it follows up on, and the time of day it is due). New columns go at the end,
+/// so files written before them still import.
+pub const CSV_HEADER: [&str; 16] = [
     "type", "id", "client", "kind", "text", "at", "due", "status", "done_at", "tags", "tier",
-    "cadence", "num", "snoozes", "action",
+    "cadence", "num", "snoozes", "action", "due_time",
 ];
 
 /// What `export --format json` writes and `import` reads back.
@@ -40,7 +43,7 @@ pub struct Export {
 /// follow-ups by due date.
 pub fn export(state: &State) -> Export {
     let mut follow_ups: Vec<FollowUp> = state.follow_ups.values().cloned().collect();
-    follow_ups.sort_by_key(|f| (f.due, f.num));
+    follow_ups.sort_by_key(|f| (f.due, f.due_time, f.num));
     Export {
         format: "extramile-export".into(),
         version: 1,
@@ -61,7 +64,7 @@ pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
         let tier = c.tier.clone().unwrap_or_default();
         let at = c.created.to_rfc3339();
         csv.write_record([
-            "client", &c.id, &c.name, "", "", &at, "", "", "", "", &tier, &cadence, "", "", "",
+            "client", &c.id, &c.name, "", "", &at, "", "", "", "", &tier, &cadence, "", "", "", "",
         ])?;
     }
     for a in &data.actions {
@@ -84,6 +87,7 @@ pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
             &num,
             "",
             "",
+            "",
         ])?;
     }
     for f in &data.follow_ups {
@@ -91,6 +95,10 @@ pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
         let (at, due) = (f.created.to_rfc3339(), f.due.to_string());
         let closed = f.closed_at.map(|at| at.to_rfc3339()).unwrap_or_default();
         let (num, snoozes) = (f.num.to_string(), f.snoozes.to_string());
+        let due_time = f
+            .due_time
+            .map(|t| t.format(hh_mm::FORMAT).to_string())
+            .unwrap_or_default();
         csv.write_record([
             "follow-up",
             &f.id,
@@ -107,6 +115,7 @@ pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
             &num,
             &snoozes,
             f.action.as_deref().unwrap_or(""),
+            &due_time,
         ])?;
     }
     csv.flush()?;
@@ -130,10 +139,13 @@ impl<W: Write> NeutralCsv<W> {
     }
 }
 
-/// An iCalendar file with an all-day entry per open follow-up on its due date. The UID
-/// comes from the follow-up's unique id, so a calendar updates instead of duplicating.
+/// An iCalendar file with an entry per open follow-up: all day on its due date, or at
+/// its due time (the local time here, written in UTC so every calendar places it at
+/// that instant; an event without an end lasts no time, RFC 5545 3.6.1). The UID comes
+/// from the follow-up's unique id, so a calendar updates instead of duplicating.
 pub fn write_ics(state: &State, now: DateTime<FixedOffset>, mut out: impl Write) -> Result<()> {
-    let stamp = now.with_timezone(&Utc).format("%Y%m%dT%H%M%SZ").to_string();
+    let utc = |at: DateTime<FixedOffset>| at.with_timezone(&Utc).format("%Y%m%dT%H%M%SZ");
+    let stamp = utc(now).to_string();
     let mut lines = vec![
         "BEGIN:VCALENDAR".to_string(),
         "VERSION:2.0".to_string(),
@@ -146,11 +158,19 @@ pub fn write_ics(state: &State, now: DateTime<FixedOffset>, mut out: impl Write)
         lines.push("BEGIN:VEVENT".into());
         lines.push(format!("UID:{}@extramile", f.id));
         lines.push(format!("DTSTAMP:{stamp}"));
-        lines.push(format!("DTSTART;VALUE=DATE:{}", f.due.format("%Y%m%d")));
-        lines.push(format!(
-            "DTEND;VALUE=DATE:{}",
-            crate::dates::add_days(f.due, 1).format("%Y%m%d")
-        ));
+        match f.due_time {
+            Some(time) => {
+                let at = crate::context::local_instant(f.due.and_time(time));
+                lines.push(format!("DTSTART:{}", utc(at)));
+            }
+            None => {
+                lines.push(format!("DTSTART;VALUE=DATE:{}", f.due.format("%Y%m%d")));
+                lines.push(format!(
+                    "DTEND;VALUE=DATE:{}",
+                    crate::dates::add_days(f.due, 1).format("%Y%m%d")
+                ));
+            }
+        }
         lines.push(format!(
             "SUMMARY:{}",
             ics_text(&format!("Follow up with {client}: {}", f.text))
@@ -482,6 +502,12 @@ fn read_row(f: &HashMap<&str, String>, now: DateTime<FixedOffset>) -> Result<Row
             let due = NaiveDate::parse_from_str(&f["due"], "%Y-%m-%d").map_err(|_| {
                 anyhow!("a follow-up needs 'due' as YYYY-MM-DD, not '{}'", f["due"])
             })?;
+            let due_time = match f["due_time"].as_str() {
+                "" => None,
+                text => Some(hh_mm::parse(text).ok_or_else(|| {
+                    anyhow!("'due_time' must be a time of day as HH:MM, not '{text}'")
+                })?),
+            };
             let status = match f["status"].to_lowercase().as_str() {
                 "" | "open" => Status::Open,
                 "done" => Status::Done,
@@ -500,6 +526,7 @@ fn read_row(f: &HashMap<&str, String>, now: DateTime<FixedOffset>) -> Result<Row
                 client: String::new(),
                 text,
                 due,
+                due_time,
                 status,
                 created,
                 closed_at: closed_at.filter(|_| status != Status::Open),
@@ -523,12 +550,14 @@ fn optional_instant(column: &str, text: &str) -> Result<Option<DateTime<FixedOff
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
         return Ok(Some(at));
     }
-    match crate::dates::When::parse(text) {
-        Some(when @ (crate::dates::When::Date(_) | crate::dates::When::DateTime(_))) => {
+    match When::parse(text) {
+        Some(
+            when @ When {
+                day: Day::Date(_), ..
+            },
+        ) => {
             let resolved = when.resolve(NaiveDate::MIN);
-            Ok(Some(crate::context::local_instant(
-                resolved.at(chrono::NaiveTime::MIN),
-            )))
+            Ok(Some(local_when(resolved, NaiveTime::MIN)?))
         }
         _ => bail!("can't read '{column}' = '{text}'; use RFC 3339 or YYYY-MM-DD HH:MM"),
     }

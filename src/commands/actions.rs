@@ -1,17 +1,29 @@
 //! `actions`: the logged actions, filtered.
 
 use anyhow::Result;
-use chrono::NaiveDate;
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde_json::Value;
 
 use super::{action_json, show_at};
 use crate::cli::ActionsArgs;
 use crate::context::Context;
-use crate::dates::add_days;
+use crate::dates::{When, add_days};
 use crate::model::{Action, local_date};
 use crate::render::{Table, View};
 use crate::report::start_of;
 use crate::state::State;
+
+/// A `--since` or `--until` bound: its day, and the instant it names when it gives a
+/// time of day.
+type Bound = (NaiveDate, Option<DateTime<FixedOffset>>);
+
+fn bound(ctx: &Context, when: Option<When>, today: NaiveDate) -> Result<Option<Bound>> {
+    let Some(when) = when.map(|w| w.resolve(today)) else {
+        return Ok(None);
+    };
+    let at = when.time.map(|_| ctx.instant(when)).transpose()?;
+    Ok(Some((when.date, at)))
+}
 
 pub fn run(ctx: &Context, args: ActionsArgs) -> Result<()> {
     let today = ctx.today();
@@ -21,8 +33,8 @@ pub fn run(ctx: &Context, args: ActionsArgs) -> Result<()> {
         .as_deref()
         .map(|c| state.existing_client(c))
         .transpose()?;
-    let since = args.since.map(|w| w.resolve(today));
-    let until = args.until.map(|w| w.resolve(today));
+    let since = bound(ctx, args.since, today)?;
+    let until = bound(ctx, args.until, today)?;
     let tag = args.tag.map(|t| t.trim().to_lowercase());
     let grep = args.grep.map(|g| g.to_lowercase());
 
@@ -31,14 +43,8 @@ pub fn run(ctx: &Context, args: ActionsArgs) -> Result<()> {
         client.is_none_or(|c| a.client == c.id)
             && args.kind.is_none_or(|k| a.kind == k)
             && tag.as_ref().is_none_or(|t| a.tags.contains(t))
-            && since.is_none_or(|s| match s.time {
-                Some(_) => a.at >= ctx.instant(s),
-                None => day >= s.date,
-            })
-            && until.is_none_or(|u| match u.time {
-                Some(_) => a.at <= ctx.instant(u),
-                None => day <= u.date,
-            })
+            && since.is_none_or(|(from, at)| at.map_or(day >= from, |at| a.at >= at))
+            && until.is_none_or(|(to, at)| at.map_or(day <= to, |at| a.at <= at))
             && grep
                 .as_ref()
                 .is_none_or(|g| a.text.to_lowercase().contains(g))

@@ -261,7 +261,7 @@ pub fn card_view(state: &State, client: &Client, today: NaiveDate) -> View {
         .values()
         .filter(|f| f.client == client.id)
         .collect();
-    follow_ups.sort_by_key(|f| (f.due, f.num));
+    follow_ups.sort_by_key(|f| (f.due, f.due_time, f.num));
     let json = json!({
         "client": summary,
         "actions": actions.iter().map(|a| action_json(&client.name, a)).collect::<Vec<_>>(),

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use anyhow::Result;
 use serde_json::json;
 
-use super::{client_for_write, show_at, show_date};
+use super::{client_for_write, show_at, show_due};
 use crate::cli::EditArgs;
 use crate::context::Context;
 use crate::error::UsageError;
@@ -30,8 +30,8 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
         )
     });
     let tags = tags.transpose()?;
-    let at = args.at.map(|w| ctx.instant(w.resolve(today)));
-    let due = args.due.map(|w| w.resolve(today).date);
+    let at = args.at.map(|w| ctx.instant(w.resolve(today))).transpose()?;
+    let due = args.due.map(|w| ctx.due(w)).transpose()?;
     if [
         text.is_some(),
         args.kind.is_some(),
@@ -128,9 +128,14 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
                         said.push(format!("text '{}' → '{text}'", f.text));
                         new.text = text.clone();
                     }
-                    if let Some(due) = due.filter(|d| *d != f.due) {
-                        said.push(format!("due {} → {}", show_date(f.due), show_date(due)));
-                        new.due = due;
+                    // The new due replaces the old whole: a date alone clears its time.
+                    if let Some(due) = due.filter(|d| (d.date, d.time) != (f.due, f.due_time)) {
+                        said.push(format!(
+                            "due {} → {}",
+                            show_due(f.due, f.due_time),
+                            show_due(due.date, due.time)
+                        ));
+                        (new.due, new.due_time) = (due.date, due.time);
                     }
                     if let Some(c) = client.as_ref().filter(|c| c.id != f.client) {
                         said.push(format!(

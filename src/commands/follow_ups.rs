@@ -3,9 +3,9 @@
 use anyhow::Result;
 use serde_json::Value;
 
-use super::{follow_up_json, show_date, show_day};
+use super::{follow_up_json, show_date, show_due, show_due_day};
 use crate::context::Context;
-use crate::dates::{When, add_days, humanize_due};
+use crate::dates::{Resolved, When, add_days, humanize_due};
 use crate::model::{FollowUp, Record, Status};
 use crate::render::{Cell, Table, Tone, View};
 use crate::state::{Item, State};
@@ -16,7 +16,7 @@ use crate::store::{Draft, Loaded, Need};
 enum Close {
     Done,
     Cancel,
-    Snooze(When),
+    Snooze(Resolved),
 }
 
 pub fn done(ctx: &Context, ids: &[u64]) -> Result<()> {
@@ -28,7 +28,7 @@ pub fn cancel(ctx: &Context, ids: &[u64]) -> Result<()> {
 }
 
 pub fn snooze(ctx: &Context, ids: &[u64], when: When) -> Result<()> {
-    change_each(ctx, ids, Close::Snooze(when))
+    change_each(ctx, ids, Close::Snooze(ctx.due(when)?))
 }
 
 /// Applies `how` to every follow-up in `ids` as one change, or to none when any is wrong.
@@ -56,8 +56,9 @@ fn change_each(ctx: &Context, ids: &[u64], how: Close) -> Result<()> {
                     };
                     follow_up.closed_at = Some(ctx.now);
                 }
-                Close::Snooze(when) => {
-                    follow_up.due = when.resolve(today).date;
+                // The new due replaces the old whole: a date alone clears its time.
+                Close::Snooze(due) => {
+                    (follow_up.due, follow_up.due_time) = (due.date, due.time);
                     follow_up.snoozes += 1;
                 }
             }
@@ -113,7 +114,7 @@ fn change_each(ctx: &Context, ids: &[u64], how: Close) -> Result<()> {
             Close::Snooze(_) => format!(
                 "Snoozed #{} for {client} to {}: {}.",
                 f.num,
-                show_day(f.due),
+                show_due_day(f.due, f.due_time),
                 f.text
             ),
         });
@@ -203,7 +204,7 @@ pub fn follow_up_view(
             Cell::new(f.num.to_string(), row_tone),
             Cell::new(state.client_name(&f.client), row_tone),
             Cell::new(f.text.as_str(), row_tone),
-            Cell::new(show_date(f.due), row_tone),
+            Cell::new(show_due(f.due, f.due_time), row_tone),
             Cell::new(humanize_due(f.due, today), when_tone),
         ]);
     }

@@ -3,9 +3,10 @@
 use anyhow::Result;
 use serde_json::json;
 
-use super::{action_json, client_for_write, follow_up_json, show_day};
+use super::{action_json, client_for_write, follow_up_json, show_day, show_due_day};
 use crate::cli::{FollowUpArgs, LogArgs};
 use crate::context::Context;
+use crate::dates::Resolved;
 use crate::error::UsageError;
 use crate::model::{Action, FollowUp, Record, Status, clean_tags, clean_text, local_date, new_id};
 use crate::store::Need;
@@ -17,7 +18,7 @@ pub fn log(ctx: &Context, args: LogArgs) -> Result<()> {
     let at = match args.at {
         None => ctx.now,
         Some(when) => {
-            let at = ctx.instant(when.resolve(today));
+            let at = ctx.instant(when.resolve(today))?;
             if local_date(at) > today {
                 return Err(UsageError::new(format!(
                     "--at {} is in the future; an action records what you did (for a promise, use --follow-up)",
@@ -28,7 +29,7 @@ pub fn log(ctx: &Context, args: LogArgs) -> Result<()> {
             at
         }
     };
-    let due = args.follow_up.map(|when| when.resolve(today).date);
+    let due = args.follow_up.map(|when| ctx.due(when)).transpose()?;
     let follow_up_text = match &args.follow_up_text {
         Some(t) => clean_text(std::slice::from_ref(t))?,
         None => format!("Follow up: {}", shorten(&text, 80)),
@@ -79,7 +80,11 @@ pub fn log(ctx: &Context, args: LogArgs) -> Result<()> {
         show_day(local_date(action.at))
     );
     if let Some(f) = &follow_up {
-        line.push_str(&format!(" Follow-up #{} due {}.", f.num, show_day(f.due)));
+        line.push_str(&format!(
+            " Follow-up #{} due {}.",
+            f.num,
+            show_due_day(f.due, f.due_time)
+        ));
     }
     let json = json!({
         "action": action_json(&client.name, &action),
@@ -91,7 +96,7 @@ pub fn log(ctx: &Context, args: LogArgs) -> Result<()> {
 pub fn follow_up(ctx: &Context, args: FollowUpArgs) -> Result<()> {
     let text = clean_text(&args.text)?;
     let today = ctx.today();
-    let due = args.due.resolve(today).date;
+    let due = ctx.due(args.due)?;
     let (client, is_new, follow_up) =
         ctx.store
             .change(Need::Clients, "follow-up", ctx.now, |loaded| {
@@ -114,7 +119,7 @@ pub fn follow_up(ctx: &Context, args: FollowUpArgs) -> Result<()> {
         "Follow-up #{} for {} due {}.",
         follow_up.num,
         client.name,
-        show_day(follow_up.due)
+        show_due_day(follow_up.due, follow_up.due_time)
     );
     ctx.confirm(&line, follow_up_json(&client.name, &follow_up, today))
 }
@@ -125,24 +130,19 @@ fn note_if_overdue(ctx: &Context, follow_up: &FollowUp, today: chrono::NaiveDate
         ctx.notice(&format!(
             "note: #{} is already overdue (due {})",
             follow_up.num,
-            show_day(follow_up.due)
+            show_due_day(follow_up.due, follow_up.due_time)
         ));
     }
 }
 
-fn new_follow_up(
-    ctx: &Context,
-    num: u64,
-    client: &str,
-    text: String,
-    due: chrono::NaiveDate,
-) -> FollowUp {
+fn new_follow_up(ctx: &Context, num: u64, client: &str, text: String, due: Resolved) -> FollowUp {
     FollowUp {
         id: new_id(),
         num,
         client: client.to_string(),
         text,
-        due,
+        due: due.date,
+        due_time: due.time,
         status: Status::Open,
         created: ctx.now,
         closed_at: None,

@@ -14,7 +14,7 @@ mod sync;
 mod today;
 
 use anyhow::Result;
-use chrono::{DateTime, FixedOffset, NaiveDate};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 use serde_json::{Value, json};
 
 use crate::cli::{Cli, Command, Format};
@@ -107,6 +107,23 @@ fn show_day(date: NaiveDate) -> String {
     date.format("%a %Y-%m-%d").to_string()
 }
 
+/// When a follow-up is due: `2026-11-24`, or `2026-11-24 15:30` when it has a time.
+fn show_due(date: NaiveDate, time: Option<NaiveTime>) -> String {
+    with_time(show_date(date), time)
+}
+
+/// `Tue 2026-11-24 15:30` (or without the time), for confirmations.
+fn show_due_day(date: NaiveDate, time: Option<NaiveTime>) -> String {
+    with_time(show_day(date), time)
+}
+
+fn with_time(day: String, time: Option<NaiveTime>) -> String {
+    match time {
+        Some(time) => format!("{day} {}", time.format(crate::model::hh_mm::FORMAT)),
+        None => day,
+    }
+}
+
 fn action_json(client: &str, action: &Action) -> Value {
     json!({
         "id": action.num,
@@ -126,6 +143,7 @@ fn follow_up_json(client: &str, follow_up: &FollowUp, today: NaiveDate) -> Value
         "client": client,
         "text": follow_up.text,
         "due": show_date(follow_up.due),
+        "due_time": follow_up.due_time.map(|t| t.format(crate::model::hh_mm::FORMAT).to_string()),
         "status": follow_up.status.name(),
         "days_overdue": follow_up.days_overdue(today),
         "done_at": follow_up.closed_at.filter(|_| follow_up.status == crate::model::Status::Done).map(|at| at.to_rfc3339()),

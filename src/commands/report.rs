@@ -6,7 +6,7 @@ use anyhow::Result;
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
-use super::show_date;
+use super::{show_date, show_due};
 use crate::cli::ReportCommand;
 use crate::context::Context;
 use crate::dates::{Month, Week, add_days};
@@ -329,7 +329,7 @@ fn period_view(title: &str, p: &Period, weeks: Option<&[(Week, Totals)]>, json: 
             s.id.to_string().into(),
             s.client.as_str().into(),
             s.text.as_str().into(),
-            show_date(s.due).into(),
+            show_due(s.due, s.due_time).into(),
             Cell::new(how, Tone::Alert),
         ]);
     }

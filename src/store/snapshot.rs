@@ -25,12 +25,12 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use chrono::{DateTime, FixedOffset, NaiveDate};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Timelike};
 
 use crate::model::{Action, Client, FollowUp, Kind, Record, Status};
 use crate::state::{ActionIndex, State};
 
-const MAGIC: &[u8; 8] = b"EXMSNAP3";
+const MAGIC: &[u8; 8] = b"EXMSNAP4";
 /// Where the seal starts: after the magic, the lengths of the head and of the open
 /// follow-ups, and where the records start.
 const SEAL_AT: usize = 32;
@@ -720,6 +720,8 @@ impl Writer {
         self.str(&f.client);
         self.str(&f.text);
         self.i64(i64::from(chrono::Datelike::num_days_from_ce(&f.due)));
+        // The due time as minutes past midnight, or none.
+        self.u32(f.due_time.map_or(u32::MAX, |t| t.hour() * 60 + t.minute()));
         self.u8(match f.status {
             Status::Open => 0,
             Status::Done => 1,
@@ -814,6 +816,10 @@ impl<'a> Reader<'a> {
         let client = self.string()?;
         let text = self.string()?;
         let due = NaiveDate::from_num_days_from_ce_opt(i32::try_from(self.i64()?).ok()?)?;
+        let due_time = match self.u32()? {
+            u32::MAX => None,
+            minutes => Some(NaiveTime::from_hms_opt(minutes / 60, minutes % 60, 0)?),
+        };
         let status = [Status::Open, Status::Done, Status::Cancelled]
             .get(usize::from(self.u8()?))
             .copied()?;
@@ -832,6 +838,7 @@ impl<'a> Reader<'a> {
             client,
             text,
             due,
+            due_time,
             status,
             created,
             closed_at,

@@ -43,7 +43,7 @@ fn the_after_a_call_flow() {
         overdue,
         serde_json::json!([{
             "id": 3, "uid": overdue[0]["uid"], "client": "Globex", "text": "send the pricing deck",
-            "due": "2026-11-18", "status": "open", "days_overdue": 2, "done_at": null, "done_late": false,
+            "due": "2026-11-18", "due_time": null, "status": "open", "days_overdue": 2, "done_at": null, "done_late": false,
             "snoozes": 0, "created": "2026-11-20T10:00:00+00:00",
         }])
     );
@@ -318,4 +318,243 @@ fn log_with_a_follow_up_in_the_past_warns_as_fu_does() {
     );
     let out = env.run(&["log", "Acme", "on time", "--follow-up", "today"]);
     assert!(!String::from_utf8(out.stderr).unwrap().contains("overdue"));
+}
+
+/// The `due_time` of each listed follow-up, by number.
+fn due_times(list: &Value) -> Vec<(i64, String, Value)> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["id"].as_i64().unwrap(),
+                f["due"].as_str().unwrap().to_string(),
+                f["due_time"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_due_time_is_kept_through_fu_log_snooze_and_edit_and_shown() {
+    let env = Env::new();
+    assert_eq!(
+        env.ok(&["fu", "Globex", "send the deck", "--due", "2026-11-24 15:30"]),
+        "Follow-up #1 for Globex due Tue 2026-11-24 15:30.\n"
+    );
+    assert_eq!(
+        env.ok(&["log", "Acme", "demo", "--follow-up", "fri 3pm"]),
+        "Logged #2 for Acme (other) on Fri 2026-11-20. Follow-up #3 due Fri 2026-11-27 15:00.\n"
+    );
+    env.ok(&["fu", "Initech", "all day", "--due", "nov 24"]);
+    env.ok(&["fu", "Initech", "early", "--due", "2026-11-24 9am"]);
+    let upcoming = env.json(&["upcoming", "--days", "10"]);
+    assert_eq!(
+        due_times(&upcoming),
+        [
+            (4, "2026-11-24".into(), Value::Null),
+            (5, "2026-11-24".into(), "09:00".into()),
+            (1, "2026-11-24".into(), "15:30".into()),
+            (3, "2026-11-27".into(), "15:00".into()),
+        ],
+        "a day's untimed follow-ups first, then by time"
+    );
+    let table = env.ok(&["upcoming", "--days", "10"]);
+    assert!(table.contains("2026-11-24 15:30"), "{table}");
+    assert!(table.contains("2026-11-27 15:00"), "{table}");
+
+    assert_eq!(
+        env.ok(&["snooze", "1", "mon 9am"]),
+        "Snoozed #1 for Globex to Mon 2026-11-23 09:00: send the deck.\n"
+    );
+    assert_eq!(
+        env.ok(&["snooze", "3", "2026-11-30"]),
+        "Snoozed #3 for Acme to Mon 2026-11-30: Follow up: demo.\n",
+        "a date alone clears the time"
+    );
+    assert_eq!(
+        env.ok(&["edit", "3", "--due", "dec 1 8:15am"]),
+        "Edited #3: due 2026-11-30 → 2026-12-01 08:15.\n"
+    );
+    assert_eq!(
+        env.ok(&["edit", "5", "--due", "2026-11-24"]),
+        "Edited #5: due 2026-11-24 09:00 → 2026-11-24.\n"
+    );
+    let upcoming = env.json(&["upcoming", "--days", "30"]);
+    assert_eq!(
+        due_times(&upcoming),
+        [
+            (1, "2026-11-23".into(), "09:00".into()),
+            (4, "2026-11-24".into(), Value::Null),
+            (5, "2026-11-24".into(), Value::Null),
+            (3, "2026-12-01".into(), "08:15".into()),
+        ]
+    );
+
+    // Shown on the day in today's view and on the client card; overdue only after the day.
+    let today = env.ok_at("2026-11-23 23:00", &[]);
+    assert!(today.contains("2026-11-23 09:00"), "{today}");
+    let card = env.ok(&["client", "Globex"]);
+    assert!(card.contains("2026-11-23 09:00"), "{card}");
+    let out = env.run_at("2026-11-23 23:00", &["--format", "json", "overdue"]);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&out.stdout).unwrap(),
+        serde_json::json!([])
+    );
+    let out = env.run_at("2026-11-24 00:30", &["--format", "json", "overdue"]);
+    let overdue: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        due_times(&overdue),
+        [(1, "2026-11-23".into(), "09:00".into())]
+    );
+    assert_eq!(overdue[0]["days_overdue"], 1);
+}
+
+#[test]
+fn due_times_survive_export_and_import_and_older_files_still_import() {
+    let env = Env::new();
+    env.ok(&["fu", "Globex", "send the deck", "--due", "2026-11-24 15:30"]);
+    env.ok(&["log", "Acme", "demo", "--follow-up", "tomorrow noon"]);
+    env.ok(&["fu", "Acme", "untimed", "--due", "fri"]);
+    let journal = String::from_utf8(env.store_bytes()).unwrap();
+    let untimed = journal.lines().find(|l| l.contains("untimed")).unwrap();
+    assert!(!untimed.contains("due_time"), "{untimed}");
+    assert!(
+        journal.contains(r#""due":"2026-11-24","due_time":"15:30""#),
+        "{journal}"
+    );
+
+    let json = env.ok(&["export"]);
+    let csv = env.ok(&["export", "--format", "csv"]);
+    assert!(
+        csv.contains(",2026-11-24,open,") && csv.contains(",15:30\n"),
+        "{csv}"
+    );
+    for (name, content) in [("out.json", &json), ("out.csv", &csv)] {
+        let file = env.dir.path().join(name);
+        std::fs::write(&file, content).unwrap();
+        let before = env.store_bytes();
+        let same = env.ok(&["import", file.to_str().unwrap()]);
+        assert!(same.contains("0 new, 0 updated"), "{name}: {same}");
+        assert_eq!(env.store_bytes(), before, "{name}");
+        let other = Env::new();
+        other.ok(&["import", file.to_str().unwrap()]);
+        // A CSV has no column for the copy that numbered a record, so only JSON is whole.
+        if name.ends_with("json") {
+            assert_eq!(other.ok(&["export"]), json);
+        }
+        assert_eq!(other.ok(&["export", "--format", "csv"]), csv, "{name}");
+        assert_eq!(other.json(&["upcoming"]), env.json(&["upcoming"]), "{name}");
+    }
+
+    // A CSV written before the due_time column imports, its follow-ups without a time.
+    let old: String = csv
+        .lines()
+        .map(|line| format!("{}\n", &line[..line.rfind(',').unwrap()]))
+        .collect();
+    assert!(old.starts_with(
+        "type,id,client,kind,text,at,due,status,done_at,tags,tier,cadence,num,snoozes,action\n"
+    ));
+    let file = env.dir.path().join("old.csv");
+    std::fs::write(&file, &old).unwrap();
+    let other = Env::new();
+    other.ok(&["import", file.to_str().unwrap()]);
+    let upcoming = other.json(&["upcoming"]);
+    assert!(
+        upcoming
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["due_time"].is_null()),
+        "{upcoming}"
+    );
+
+    let bad = csv.replace(",15:30\n", ",3pm\n");
+    std::fs::write(&file, bad).unwrap();
+    let err = Env::new().fails(2, &["import", file.to_str().unwrap()]);
+    assert!(
+        err.contains("'due_time' must be a time of day as HH:MM, not '3pm'"),
+        "{err}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_timed_follow_up_is_a_timed_calendar_entry_at_that_local_time() {
+    let mut env = Env::new();
+    env.tz = "Europe/Berlin".into();
+    env.ok(&["fu", "Globex", "call", "--due", "2026-11-24 15:30"]);
+    env.ok(&["fu", "Globex", "summer", "--due", "2027-06-01 15:30"]);
+    env.ok(&["fu", "Acme", "all day", "--due", "2026-11-25"]);
+    let ics = env.ok(&["export", "--format", "ics"]);
+    let parser = ical::IcalParser::new(std::io::BufReader::new(ics.as_bytes()));
+    let calendars: Vec<_> = parser.collect::<Result<_, _>>().unwrap();
+    let starts: Vec<(String, Option<String>)> = calendars[0]
+        .events
+        .iter()
+        .map(|e| {
+            let value = |name: &str| {
+                e.properties
+                    .iter()
+                    .find(|p| p.name == name)
+                    .and_then(|p| p.value.clone())
+            };
+            (value("DTSTART").unwrap(), value("DTEND"))
+        })
+        .collect();
+    assert_eq!(
+        starts,
+        [
+            // 15:30 in Berlin is 14:30 UTC in winter and 13:30 in summer.
+            ("20261124T143000Z".to_string(), None),
+            ("20261125".to_string(), Some("20261126".to_string())),
+            ("20270601T133000Z".to_string(), None),
+        ]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_time_the_clocks_skip_is_refused_and_a_repeated_one_is_the_earlier() {
+    for (tz, day, now) in [
+        ("Europe/Berlin", "2027-03-28", "2027-03-29 10:00"),
+        ("America/New_York", "2026-03-08", "2026-03-09 10:00"),
+    ] {
+        let mut env = Env::new();
+        env.tz = tz.into();
+        env.now = now.into();
+        env.ok(&["fu", "Acme", "open", "--due", "tomorrow"]);
+        let before = env.store_bytes();
+        let skipped = format!("{day} 02:30");
+        let weekday = "Sun";
+        let message = format!(
+            "02:30 does not exist on {weekday} {day} in this time zone (the clocks go forward past it); pick another time"
+        );
+        for args in [
+            &["fu", "Acme", "x", "--due", &skipped][..],
+            &["log", "Acme", "x", "--follow-up", &skipped],
+            &["log", "Acme", "x", "--at", "yesterday 2:30am"],
+            &["snooze", "1", &skipped],
+            &["edit", "1", "--due", &skipped],
+            &["actions", "--since", &skipped],
+        ] {
+            let err = env.fails(2, args);
+            assert_eq!(err, format!("extramile: {message}\n"), "{tz} {args:?}");
+            assert_eq!(env.store_bytes(), before, "{tz} {args:?} changed the store");
+        }
+        // The hour after the gap exists.
+        let out = env.ok(&["fu", "Acme", "x", "--due", &format!("{day} 03:30")]);
+        assert!(out.contains(&format!("{day} 03:30")), "{out}");
+    }
+
+    // Clocks went back at 03:00 on Sunday 2027-10-31 in Berlin: 02:30 came twice.
+    let mut env = Env::new();
+    env.tz = "Europe/Berlin".into();
+    env.now = "2027-11-01 10:00".into();
+    env.ok(&["log", "Acme", "twice", "--at", "2027-10-31 02:30"]);
+    assert_eq!(
+        env.json(&["actions"])[0]["at"],
+        "2027-10-31T02:30:00+02:00",
+        "the earlier 02:30, still summer time"
+    );
 }

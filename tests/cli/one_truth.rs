@@ -135,15 +135,20 @@ fn command(env: &Env, step: &Step, now: &str) -> Option<Vec<String>> {
             }
             Some(args)
         }
+        // Some with a time of day, which every read path must keep alike.
         Step::FollowUp { client, due } => owned(&[
             "fu",
             CLIENTS[*client],
             "call them back",
             "--due",
-            &format!("+{due}d"),
+            &format!("+{due}d{}", if due % 3 == 0 { " 9:30am" } else { "" }),
         ]),
         Step::Done(n) => owned(&["done", &n.to_string()]),
-        Step::Snooze(n, d) => owned(&["snooze", &n.to_string(), &format!("+{d}d")]),
+        Step::Snooze(n, d) => owned(&[
+            "snooze",
+            &n.to_string(),
+            &format!("+{d}d{}", if d % 2 == 1 { " 15:45" } else { "" }),
+        ]),
         Step::Cancel(n) => owned(&["cancel", &n.to_string()]),
         Step::Edit(n) => owned(&["edit", &n.to_string(), "--text", &format!("edited {n}")]),
         Step::Move(n, back, c) => owned(&[
