@@ -21,27 +21,38 @@ pub fn demo(ctx: &Context) -> Result<()> {
         state.apply(&record);
     }
     let today = ctx.today();
-    let week = week_view(&state, Week::of(today), today);
+    let week = week_view(&state, Week::of(today), today, "Week");
     let horizon = add_days(today, 7);
     let due: Vec<_> = state
         .open_follow_ups()
         .into_iter()
         .filter(|f| f.due <= horizon)
         .collect();
-    let upcoming = follow_up_view(&state, &due, today, "Nothing is due in the next 7 days.");
+    let upcoming = follow_up_view(
+        "upcoming",
+        &state,
+        &due,
+        today,
+        "Nothing is due in the next 7 days.",
+    );
 
+    let clients = state.clients.len();
     let mut blocks = vec![Block::Line(
-        "Sample data for 8 clients (built in; your store is neither read nor written).".into(),
+        "sample",
+        format!(
+            "Sample data for {clients} clients (built in; your store is neither read nor written)."
+        )
+        .into(),
     )];
     blocks.extend(week.blocks);
     blocks.push(Block::Heading("Upcoming follow-ups (next 7 days)".into()));
     blocks.extend(upcoming.blocks);
-    let json = json!({ "report_week": week.json, "upcoming": upcoming.json });
-    ctx.print(&View {
-        blocks,
-        json,
-        main: None,
-    })
+    let json = json!({
+        "sample_clients": clients,
+        "report_week": week.json,
+        "upcoming": upcoming.json,
+    });
+    ctx.print(&View { blocks, json })
 }
 
 pub fn completions(shell: clap_complete::Shell) -> Result<()> {
