@@ -10,18 +10,20 @@ use super::follow_ups::follow_up_view;
 use super::report::week_view;
 use crate::cli::Cli;
 use crate::context::Context;
-use crate::dates::{Week, add_days};
+use crate::dates::add_days;
 use crate::render::{Block, View};
 use crate::state::State;
 
-/// The weekly report and the upcoming list on the built-in sample; no store is touched.
+/// The weekly report and the upcoming list on the built-in sample, then how to start;
+/// no store is touched.
 pub fn demo(ctx: &Context) -> Result<()> {
     let mut state = State::default();
     for record in crate::demo::records(ctx.now) {
         state.apply(&record);
     }
     let today = ctx.today();
-    let week = week_view(&state, Week::of(today), today, "Week");
+    let (week, label) = crate::demo::shown_week(today);
+    let week = week_view(&state, week, today, label);
     let horizon = add_days(today, 7);
     let due: Vec<_> = state
         .open_follow_ups()
@@ -47,6 +49,14 @@ pub fn demo(ctx: &Context) -> Result<()> {
     blocks.extend(week.blocks);
     blocks.push(Block::Heading("Upcoming follow-ups (next 7 days)".into()));
     blocks.extend(upcoming.blocks);
+    blocks.push(Block::Heading("Try it".into()));
+    for line in [
+        r#"Log your first action:  extramile log Acme "sent the renewal draft early" --kind idea --follow-up fri"#,
+        "See what is due:        extramile upcoming",
+        "Read your week:         extramile report week",
+    ] {
+        blocks.push(Block::Line("try", line.into()));
+    }
     let json = json!({
         "sample_clients": clients,
         "report_week": week.json,

@@ -1,5 +1,5 @@
 //! One view, every format: what the table shows, CSV, Markdown and JSON show too, for
-//! every command made of several parts.
+//! every command made of several parts; and the demo on any day of the year.
 
 use std::collections::HashMap;
 
@@ -148,6 +148,86 @@ fn a_listing_of_one_table_keeps_its_plain_csv() {
         let csv = env.ok(&all);
         assert!(!csv.starts_with("section,"), "{args:?}: {csv}");
     }
+}
+
+/// The weeks the demo is tried on, each day of them: one in November, ISO week 53 of
+/// 2026 (Monday 2026-12-28 to Sunday 2027-01-03) and the week after it, and the week
+/// Berlin moves its clocks forward (Sunday 2026-03-29).
+const DEMO_WEEKS: [(&str, &str); 4] = [
+    ("2026-11-16", "UTC"),
+    ("2026-12-28", "UTC"),
+    ("2027-01-04", "UTC"),
+    ("2026-03-23", "Europe/Berlin"),
+];
+
+#[test]
+fn the_demo_shows_a_full_week_on_any_day() {
+    for (monday, tz) in DEMO_WEEKS {
+        let monday = NaiveDate::parse_from_str(monday, "%Y-%m-%d").unwrap();
+        for day in 0..7 {
+            let today = monday + chrono::Days::new(day);
+            let mut env = Env::new();
+            env.tz = tz.into();
+            env.now = format!("{today} 08:00");
+            let demo = env.json(&["demo"]);
+            let r = &demo["report_week"];
+            let start = NaiveDate::parse_from_str(r["start"].as_str().unwrap(), "%Y-%m-%d");
+            let behind = (today - start.unwrap()).num_days();
+            assert!(
+                (3..=9).contains(&behind),
+                "{today}: shows {} (this week from Thursday, else last week)",
+                r["week"]
+            );
+            let count = |field: &str| r[field].as_u64().unwrap();
+            assert!(count("actions") >= 5, "{today}: {r}");
+            let kinds = r["by_kind"].as_object().unwrap();
+            let used = kinds.values().filter(|n| n.as_u64() > Some(0)).count();
+            assert!(used >= 4, "{today}: kinds {kinds:?}");
+            assert!(count("intros") >= 1, "{today}");
+            assert!(count("followups_done_late") >= 1, "{today}");
+            assert!(count("overdue") >= 1, "{today}");
+            let slipped = r["slipped"].as_array().unwrap();
+            assert!(slipped.iter().any(|s| s["how"] == "overdue"), "{today}");
+            assert!(slipped.iter().any(|s| s["how"] == "done-late"), "{today}");
+            let neglected = r["neglected"].as_array().unwrap();
+            assert!(neglected.iter().any(|n| n["tier"] == "A"), "{today}: {r}");
+            assert_eq!(count("streak_weeks"), 5, "{today}: the streak holds");
+            assert!(!demo["upcoming"].as_array().unwrap().is_empty(), "{today}");
+
+            let table = env.ok(&["demo"]);
+            let label = if behind <= 6 {
+                "This week"
+            } else {
+                "Last week"
+            };
+            assert!(
+                table.contains(&format!("{label} {}: ", r["week"].as_str().unwrap())),
+                "{today}: {table}"
+            );
+            let end = table.lines().rev().take(3).collect::<Vec<_>>().join("\n");
+            for command in [
+                "extramile log Acme \"sent the renewal draft early\" --kind idea --follow-up fri",
+                "extramile upcoming",
+                "extramile report week",
+            ] {
+                assert!(end.contains(command), "{today}: {end}");
+            }
+        }
+    }
+}
+
+/// The README's weekly report is the demo's, on the Friday of the README's tour.
+#[test]
+fn the_readme_shows_the_demo_as_it_is() {
+    let readme = include_str!("../../README.md");
+    let excerpt = readme
+        .split("A weekly report as you see it (from `extramile demo`")
+        .nth(1)
+        .and_then(|rest| rest.split("```text\n").nth(1))
+        .and_then(|rest| rest.split("```").next())
+        .expect("the README shows a weekly report");
+    let demo = Env::new().ok(&["demo"]);
+    assert!(demo.contains(excerpt), "README:\n{excerpt}\ndemo:\n{demo}");
 }
 
 /// The README's example of a CSV of several parts is today's view of the worked scenario.
