@@ -1,7 +1,8 @@
 //! Printing what commands produce, as table, JSON, CSV or Markdown, into any `Write`.
 //!
 //! A command builds a `View`: blocks of headings, lines and tables for people, and a
-//! JSON value for scripts. Rendering decides nothing about content.
+//! JSON value for scripts. Rendering decides nothing about content, and every format
+//! but JSON walks every block, so none can leave out what another shows.
 
 use std::borrow::Cow;
 use std::io::Write;
@@ -73,28 +74,35 @@ impl Table {
     }
 }
 
+/// The name of a part of a view, for machines: CSV's `section` column.
+pub type Section = &'static str;
+
+/// The section CSV gives headings.
+const TITLE: Section = "title";
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Block {
+    /// A title for people; CSV keeps it as a row of section `title`, since some say what
+    /// nothing else does (which week, which day, whose card).
     Heading(String),
-    Line(Cell),
-    Table(Table),
+    /// A line of text, in its section: one row in CSV, in the `text` column.
+    Line(Section, Cell),
+    /// A table, in its section.
+    Table(Section, Table),
 }
 
-/// What a command shows: blocks for people, a value for scripts. CSV prints the first table.
+/// What a command shows: blocks for people, a value for scripts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct View {
     pub blocks: Vec<Block>,
     pub json: Value,
-    /// The block CSV prints; the first table when unset.
-    pub main: Option<usize>,
 }
 
 impl View {
-    pub fn table(table: Table, json: Value) -> View {
+    pub fn table(section: Section, table: Table, json: Value) -> View {
         View {
-            blocks: vec![Block::Table(table)],
+            blocks: vec![Block::Table(section, table)],
             json,
-            main: None,
         }
     }
 }
@@ -182,14 +190,10 @@ pub fn print(out: &mut impl Write, view: &View, format: Format, style: Style) ->
             serde_json::to_writer_pretty(&mut *out, &view.json)?;
             writeln!(out)?;
         }
-        Format::Csv => {
-            let main = view.main.and_then(|i| view.blocks.get(i)).into_iter();
-            let table = main.chain(&view.blocks).find_map(|b| match b {
-                Block::Table(t) => Some(t),
-                _ => None,
-            });
-            write_csv(out, table.unwrap_or(&Table::default()))?;
-        }
+        Format::Csv => match view.blocks.as_slice() {
+            [Block::Table(_, table)] => write_csv(out, table)?,
+            blocks => write_sections_csv(out, blocks)?,
+        },
         Format::Markdown => write_markdown(out, view)?,
         // `ics` is refused before any command runs but `export`, which does not print a view.
         Format::Table | Format::Ics => write_human(out, view, style)?,
@@ -210,7 +214,7 @@ fn write_human(out: &mut impl Write, view: &View, style: Style) -> Result<()> {
                     paint(&Cell::new(visible(text, false), Tone::Bold), style.color)
                 )?;
             }
-            Block::Line(cell) => writeln!(
+            Block::Line(_, cell) => writeln!(
                 out,
                 "{}",
                 paint(
@@ -218,7 +222,7 @@ fn write_human(out: &mut impl Write, view: &View, style: Style) -> Result<()> {
                     style.color
                 )
             )?,
-            Block::Table(table) if table.rows.is_empty() => writeln!(
+            Block::Table(_, table) if table.rows.is_empty() => writeln!(
                 out,
                 "{}",
                 paint(
@@ -226,7 +230,7 @@ fn write_human(out: &mut impl Write, view: &View, style: Style) -> Result<()> {
                     style.color
                 )
             )?,
-            Block::Table(table) => writeln!(out, "{}", comfy(table, style))?,
+            Block::Table(_, table) => writeln!(out, "{}", comfy(table, style))?,
         }
     }
     Ok(())
@@ -283,13 +287,11 @@ pub fn paint(cell: &Cell, color: bool) -> String {
     format!("\x1b[{code}m{}\x1b[0m", cell.text)
 }
 
-/// CSV column names: the table's headers, lowercased, spaces as underscores.
+/// CSV column names: the table's headers, lowercased, words joined by underscores
+/// (`Kind / status` is `kind_status`), `#` as `id`.
 fn csv_header(header: &str) -> String {
-    header
-        .trim()
-        .to_lowercase()
-        .replace([' ', '/'], "_")
-        .replace('#', "id")
+    let words: Vec<&str> = header.split([' ', '/']).filter(|w| !w.is_empty()).collect();
+    words.join("_").to_lowercase().replace('#', "id")
 }
 
 /// A CSV writer's error as the I/O error it wraps, so a closed pipe is recognised.
@@ -300,6 +302,13 @@ fn csv_io(err: csv::Error) -> std::io::Error {
     }
 }
 
+/// A row as CSV cells: neutralised for spreadsheets, with hostile characters visible.
+fn csv_cells<'a>(cells: impl Iterator<Item = &'a str>) -> Vec<String> {
+    cells
+        .map(|c| visible(&csv_neutral(c), true).into_owned())
+        .collect()
+}
+
 fn write_csv(out: &mut impl Write, table: &Table) -> Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     if !table.headers.is_empty() {
@@ -308,9 +317,57 @@ fn write_csv(out: &mut impl Write, table: &Table) -> Result<()> {
             .map_err(csv_io)?;
     }
     for row in &table.rows {
-        let cells = row.iter().map(|c| csv_neutral(&c.text).into_owned());
         writer
-            .write_record(cells.map(|c| visible(&c, true).into_owned()))
+            .write_record(csv_cells(row.iter().map(|c| c.text.as_str())))
+            .map_err(csv_io)?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// A view of several parts as one CSV a spreadsheet can filter and pivot: a first
+/// `section` column, then every column of every part in the order they first appear,
+/// empty where a part has no such column. Tables give their rows; headings and lines a
+/// row each, in the `text` column.
+fn write_sections_csv(out: &mut impl Write, blocks: &[Block]) -> Result<()> {
+    let mut columns: Vec<String> = vec!["section".into()];
+    let mut column = |name: String| match columns.iter().position(|c| *c == name) {
+        Some(at) => at,
+        None => {
+            columns.push(name);
+            columns.len() - 1
+        }
+    };
+    // Each row as (column, text) pairs, so the header is known before any is written.
+    let mut rows: Vec<Vec<(usize, &str)>> = Vec::new();
+    for block in blocks {
+        match block {
+            Block::Heading(text) => rows.push(vec![(0, TITLE), (column("text".into()), text)]),
+            Block::Line(section, cell) => {
+                rows.push(vec![(0, *section), (column("text".into()), &cell.text)])
+            }
+            Block::Table(section, table) => {
+                let at: Vec<usize> = table
+                    .headers
+                    .iter()
+                    .map(|h| column(csv_header(h)))
+                    .collect();
+                for row in &table.rows {
+                    let cells = row.iter().zip(&at).map(|(c, at)| (*at, c.text.as_str()));
+                    rows.push(std::iter::once((0, *section)).chain(cells).collect());
+                }
+            }
+        }
+    }
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(&columns).map_err(csv_io)?;
+    for row in rows {
+        let mut record = vec![""; columns.len()];
+        for (at, text) in row {
+            record[at] = text;
+        }
+        writer
+            .write_record(csv_cells(record.into_iter()))
             .map_err(csv_io)?;
     }
     writer.flush()?;
@@ -321,23 +378,23 @@ fn write_markdown(out: &mut impl Write, view: &View) -> Result<()> {
     for (i, block) in view.blocks.iter().enumerate() {
         let spaced = i > 0;
         if spaced
-            && matches!(block, Block::Table(_))
-            && matches!(view.blocks[i - 1], Block::Line(_))
+            && matches!(block, Block::Table(..))
+            && matches!(view.blocks[i - 1], Block::Line(..))
         {
             writeln!(out)?;
         }
         match block {
             Block::Heading(text) => {
-                if spaced && !matches!(view.blocks[i - 1], Block::Table(_)) {
+                if spaced && !matches!(view.blocks[i - 1], Block::Table(..)) {
                     writeln!(out)?;
                 }
                 writeln!(out, "### {}\n", markdown_escape(text))?;
             }
-            Block::Line(cell) => writeln!(out, "{}  ", markdown_escape(&cell.text))?,
-            Block::Table(table) if table.rows.is_empty() => {
+            Block::Line(_, cell) => writeln!(out, "{}  ", markdown_escape(&cell.text))?,
+            Block::Table(_, table) if table.rows.is_empty() => {
                 writeln!(out, "_{}_", markdown_escape(&table.empty))?
             }
-            Block::Table(table) => {
+            Block::Table(_, table) => {
                 let cells = |row: Vec<String>| format!("| {} |", row.join(" | "));
                 writeln!(
                     out,
@@ -392,23 +449,51 @@ mod tests {
             Cell::new("3 days overdue", Tone::Alert),
         ]);
         View {
-            blocks: vec![Block::Heading("Clients".into()), Block::Table(table)],
+            blocks: vec![
+                Block::Heading("Clients".into()),
+                Block::Table("clients", table),
+            ],
             json: serde_json::json!([]),
-            main: None,
         }
     }
 
     fn printed(format: Format, color: bool) -> String {
+        printed_view(&sample(), format, color)
+    }
+
+    fn printed_view(view: &View, format: Format, color: bool) -> String {
         let mut out = Vec::new();
-        print(&mut out, &sample(), format, Style { color, width: None }).unwrap();
+        print(&mut out, view, format, Style { color, width: None }).unwrap();
         String::from_utf8(out).unwrap()
     }
 
     #[test]
-    fn csv_uses_machine_headers_and_quotes() {
+    fn a_lone_table_is_plain_csv() {
+        let Block::Table(_, table) = sample().blocks.remove(1) else {
+            unreachable!()
+        };
+        let view = View::table("clients", table, serde_json::json!([]));
         assert_eq!(
-            printed(Format::Csv, false),
+            printed_view(&view, Format::Csv, false),
             "id,client,last_touch\n1,Acme | Co,3 days overdue\n"
+        );
+    }
+
+    #[test]
+    fn csv_of_several_parts_has_a_section_column_and_every_part() {
+        let mut view = sample();
+        let mut late = Table::new(&["Client", "Kind / status", "Days"], "");
+        late.row(vec!["Globex".into(), "done late".into(), "-2".into()]);
+        view.blocks
+            .push(Block::Line("streak", "Streak: 3 weeks".into()));
+        view.blocks.push(Block::Table("late", late));
+        assert_eq!(
+            printed_view(&view, Format::Csv, false),
+            "section,text,id,client,last_touch,kind_status,days\n\
+             title,Clients,,,,,\n\
+             clients,,1,Acme | Co,3 days overdue,,\n\
+             streak,Streak: 3 weeks,,,,,\n\
+             late,,,Globex,,done late,'-2\n"
         );
     }
 

@@ -248,16 +248,18 @@ pub struct Slipped {
     pub days_late: i64,
 }
 
-/// A week or a month: totals, the span before it, and the detail tables.
+/// A week or a month: totals, the span before it, and the detail tables. Its JSON is
+/// the reports' JSON: the totals' fields at the top, then the rest.
 #[derive(Debug, Clone, Serialize)]
 pub struct Period {
+    #[serde(flatten)]
     pub totals: Totals,
+    pub streak_weeks: u32,
     pub previous: Totals,
     pub by_client: Vec<ClientPeriod>,
     pub by_kind: BTreeMap<Kind, usize>,
     pub slipped: Vec<Slipped>,
     pub neglected: Vec<ClientSummary>,
-    pub streak_weeks: u32,
 }
 
 /// The figures for `start..=end` and the same-length span `previous` before it.
@@ -340,14 +342,14 @@ pub fn period(
     let summaries = client_summaries(state, as_of);
     Period {
         totals: totals(state, start, end, today),
+        // The streak up to the reported week; a week still to come has its own (0 when
+        // nothing is logged in it yet).
+        streak_weeks: streak_weeks(state, Week::of(as_of.max(start))),
         previous: totals(state, previous.0, previous.1, today),
         by_client,
         by_kind,
         slipped,
         neglected: neglected(&summaries).into_iter().cloned().collect(),
-        // The streak up to the reported week; a week still to come has its own (0 when
-        // nothing is logged in it yet).
-        streak_weeks: streak_weeks(state, Week::of(as_of.max(start))),
     }
 }
 

@@ -76,7 +76,7 @@ pub fn run(ctx: &Context, args: ActionsArgs) -> Result<()> {
         .iter()
         .map(|a| action_json(state.client_name(&a.client), a))
         .collect();
-    ctx.print(&View::table(table, Value::Array(json)))
+    ctx.print(&View::table("actions", table, Value::Array(json)))
 }
 
 /// Reads only the actions the filters can match when they narrow by client or from a

@@ -72,6 +72,7 @@ pub fn run(ctx: &Context) -> Result<()> {
     let mut blocks = vec![
         Block::Heading(format!("Store {} ({} bytes)", path.display(), health.bytes)),
         Block::Line(
+            "store",
             format!(
                 "{} changes: {} clients, {} actions, {} follow-ups ({} open)",
                 health.changes,
@@ -87,25 +88,34 @@ pub fn run(ctx: &Context) -> Result<()> {
         health
             .problems
             .iter()
-            .map(|p| Block::Line(Cell::new(format!("problem: {p}"), Tone::Alert))),
+            .map(|p| Block::Line("problem", Cell::new(format!("problem: {p}"), Tone::Alert))),
     );
     blocks.extend(
         health
             .warnings
             .iter()
-            .map(|w| Block::Line(format!("warning: {w}").into())),
+            .map(|w| Block::Line("warning", format!("warning: {w}").into())),
     );
     if health.problems.is_empty() {
-        blocks.push(Block::Line(Cell::new(
-            "OK: every line reads, ids and numbers are unique, every record has its client.",
-            Tone::Good,
-        )));
+        blocks.push(Block::Line(
+            "ok",
+            Cell::new(
+                "OK: every line reads, ids and numbers are unique, every record has its client.",
+                Tone::Good,
+            ),
+        ));
     }
-    ctx.print(&View {
-        blocks,
-        json: serde_json::to_value(&health)?,
-        main: None,
+    #[derive(serde::Serialize)]
+    struct Report<'a> {
+        store: String,
+        #[serde(flatten)]
+        health: &'a crate::check::Health,
+    }
+    let json = serde_json::to_value(Report {
+        store: path.display().to_string(),
+        health: &health,
     })?;
+    ctx.print(&View { blocks, json })?;
     if !health.problems.is_empty() {
         bail!(
             "check found {} problem(s) in {}, first: {}; nothing was changed",

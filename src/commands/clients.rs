@@ -59,7 +59,11 @@ pub fn list(ctx: &Context) -> Result<()> {
             cadence_cell(s),
         ]);
     }
-    ctx.print(&View::table(table, serde_json::to_value(&summaries)?))
+    ctx.print(&View::table(
+        "clients",
+        table,
+        serde_json::to_value(&summaries)?,
+    ))
 }
 
 fn cadence_cell(s: &ClientSummary) -> Cell {
@@ -193,7 +197,7 @@ pub fn card_view(state: &State, client: &Client, today: NaiveDate) -> View {
         .into_iter()
         .filter(|f| f.client == client.id)
         .collect();
-    let open_view = follow_up_view(state, &open, today, "No open follow-ups.");
+    let open_view = follow_up_view("open", state, &open, today, "No open follow-ups.");
 
     let mut timeline = Table::new(
         &["Date", "#", "Type", "Kind / status", "Text"],
@@ -247,7 +251,10 @@ pub fn card_view(state: &State, client: &Client, today: NaiveDate) -> View {
         .rows
         .iter()
         .filter(|row| row[4].text.chars().nth(crate::render::EXCERPT).is_some())
-        .map(|row| Block::Line(format!("#{} in full: {}", row[1].text, row[4].text).into()))
+        .map(|row| {
+            let line = format!("#{} in full: {}", row[1].text, row[4].text);
+            Block::Line("in_full", line.into())
+        })
         .collect();
 
     let mut actions: Vec<_> = state
@@ -269,15 +276,11 @@ pub fn card_view(state: &State, client: &Client, today: NaiveDate) -> View {
     });
 
     let mut blocks = vec![Block::Heading(client.name.clone())];
-    blocks.extend(facts.into_iter().map(|f| Block::Line(f.into())));
+    blocks.extend(facts.into_iter().map(|f| Block::Line("client", f.into())));
     blocks.push(Block::Heading("Timeline".into()));
-    blocks.push(Block::Table(timeline));
+    blocks.push(Block::Table("timeline", timeline));
     blocks.extend(in_full);
     blocks.push(Block::Heading("Open follow-ups".into()));
     blocks.extend(open_view.blocks);
-    View {
-        blocks,
-        json,
-        main: None,
-    }
+    View { blocks, json }
 }

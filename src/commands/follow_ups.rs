@@ -7,7 +7,7 @@ use super::{follow_up_json, show_date, show_due, show_due_day};
 use crate::context::Context;
 use crate::dates::{Resolved, When, add_days, humanize_due};
 use crate::model::{FollowUp, Record, Status};
-use crate::render::{Cell, Table, Tone, View};
+use crate::render::{Cell, Section, Table, Tone, View};
 use crate::state::{Item, State};
 use crate::store::{Draft, Loaded, Need};
 
@@ -167,7 +167,13 @@ pub fn overdue(ctx: &Context, client: Option<&str>) -> Result<()> {
         .filter(|f| f.is_overdue(today))
         .filter(|f| client_id.as_ref().is_none_or(|id| &f.client == id))
         .collect();
-    ctx.print(&follow_up_view(&state, &rows, today, "Nothing is overdue."))
+    ctx.print(&follow_up_view(
+        "overdue",
+        &state,
+        &rows,
+        today,
+        "Nothing is overdue.",
+    ))
 }
 
 pub fn upcoming(ctx: &Context, days: u32) -> Result<()> {
@@ -180,11 +186,12 @@ pub fn upcoming(ctx: &Context, days: u32) -> Result<()> {
         .filter(|f| f.due <= horizon)
         .collect();
     let empty = format!("Nothing is due in the next {days} days.");
-    ctx.print(&follow_up_view(&state, &rows, today, &empty))
+    ctx.print(&follow_up_view("upcoming", &state, &rows, today, &empty))
 }
 
 /// Follow-ups, in the order given, as a table with a human "when" column.
 pub fn follow_up_view(
+    section: Section,
     state: &State,
     rows: &[&FollowUp],
     today: chrono::NaiveDate,
@@ -212,5 +219,5 @@ pub fn follow_up_view(
         .iter()
         .map(|f| follow_up_json(state.client_name(&f.client), f, today))
         .collect();
-    View::table(table, Value::Array(json))
+    View::table(section, table, Value::Array(json))
 }

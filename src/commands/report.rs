@@ -22,7 +22,7 @@ pub fn run(ctx: &Context, report: ReportCommand) -> Result<()> {
             let this = Week::of(today);
             let week = week.unwrap_or(if last { this.previous() } else { this });
             let state = ctx.load_window(week.previous().start(), add_days(week.end(), 1))?;
-            let mut view = week_view(&state, week, today);
+            let mut view = week_view(&state, week, today, "Week");
             if !team.is_empty() {
                 add_team(&mut view, &team, week, today)?;
             }
@@ -38,7 +38,8 @@ pub fn run(ctx: &Context, report: ReportCommand) -> Result<()> {
 }
 
 /// The weekly report: figures against the week before, by client, slipped, neglected.
-pub fn week_view(state: &State, week: Week, today: NaiveDate) -> View {
+/// Its title starts with `label`: "Week", or for the demo "This week" or "Last week".
+pub fn week_view(state: &State, week: Week, today: NaiveDate, label: &str) -> View {
     let prev = week.previous();
     let p = period(
         state,
@@ -47,14 +48,20 @@ pub fn week_view(state: &State, week: Week, today: NaiveDate) -> View {
         today,
     );
     let title = format!(
-        "Week {week}: {} to {}",
+        "{label} {week}: {} to {}",
         show_date(week.start()),
         show_date(week.end())
     );
-    let mut json = json!({ "week": week.to_string() });
-    json.as_object_mut()
-        .expect("an object")
-        .extend(period_json(&p));
+    #[derive(serde::Serialize)]
+    struct Report<'a> {
+        week: String,
+        #[serde(flatten)]
+        period: &'a Period,
+    }
+    let json = json!(Report {
+        week: week.to_string(),
+        period: &p,
+    });
     period_view(&title, &p, None, json)
 }
 
@@ -76,23 +83,30 @@ fn month_view(state: &State, month: Month, today: NaiveDate) -> View {
         show_date(month.start()),
         show_date(month.end())
     );
-    let mut json = json!({ "month": month.to_string() });
-    let object = json.as_object_mut().expect("an object");
-    object.extend(period_json(&p));
     #[derive(serde::Serialize)]
     struct WeekRow<'a> {
         week: String,
         #[serde(flatten)]
         totals: &'a Totals,
     }
-    let rows: Vec<WeekRow> = weeks
-        .iter()
-        .map(|(week, totals)| WeekRow {
-            week: week.to_string(),
-            totals,
-        })
-        .collect();
-    object.insert("weeks".into(), json!(rows));
+    #[derive(serde::Serialize)]
+    struct Report<'a> {
+        month: String,
+        #[serde(flatten)]
+        period: &'a Period,
+        weeks: Vec<WeekRow<'a>>,
+    }
+    let json = json!(Report {
+        month: month.to_string(),
+        period: &p,
+        weeks: weeks
+            .iter()
+            .map(|(week, totals)| WeekRow {
+                week: week.to_string(),
+                totals,
+            })
+            .collect(),
+    });
     period_view(&title, &p, Some(&weeks), json)
 }
 
@@ -151,7 +165,7 @@ fn add_team(view: &mut View, files: &[PathBuf], week: Week, today: NaiveDate) ->
     }
     view.blocks
         .push(Block::Heading(format!("Team ({} reps)", reps.len())));
-    view.blocks.push(Block::Table(table));
+    view.blocks.push(Block::Table("team", table));
     view.json["team"] = serde_json::to_value(&reps)?;
     Ok(())
 }
@@ -171,33 +185,6 @@ fn rep_name(path: &Path) -> String {
 /// How many slipped follow-ups the report's table shows (JSON has them all): a backlog
 /// of hundreds would bury the rest of the report.
 const SLIPPED_SHOWN: usize = 25;
-
-/// The JSON of a week or month: every figure the table shows.
-fn period_json(p: &Period) -> serde_json::Map<String, Value> {
-    let t = &p.totals;
-    let json = json!({
-        "start": show_date(t.start),
-        "end": show_date(t.end),
-        "actions": t.actions,
-        "clients_touched": t.clients_touched,
-        "intros": t.intros,
-        "followups_new": t.followups_new,
-        "followups_done": t.followups_done,
-        "followups_done_on_time": t.followups_done_on_time,
-        "followups_done_late": t.followups_done_late,
-        "overdue": t.overdue,
-        "streak_weeks": p.streak_weeks,
-        "previous": p.previous,
-        "by_client": p.by_client,
-        "by_kind": p.by_kind,
-        "slipped": p.slipped,
-        "neglected": p.neglected,
-    });
-    match json {
-        Value::Object(map) => map,
-        _ => unreachable!("json! of an object literal"),
-    }
-}
 
 /// "+3", "-2" or "=": the change from the span before.
 fn change(now: usize, before: usize) -> String {
@@ -242,7 +229,7 @@ fn period_view(title: &str, p: &Period, weeks: Option<&[(Week, Totals)]>, json: 
             change(now, before).into(),
         ]);
     }
-    blocks.push(Block::Table(summary));
+    blocks.push(Block::Table("figures", summary));
     let streak = match p.streak_weeks {
         0 => Cell::new("Streak: no action logged this week yet", Tone::Alert),
         1 => Cell::new("Streak: 1 week with an extra mile", Tone::Good),
@@ -251,7 +238,7 @@ fn period_view(title: &str, p: &Period, weeks: Option<&[(Week, Totals)]>, json: 
             Tone::Good,
         ),
     };
-    blocks.push(Block::Line(streak));
+    blocks.push(Block::Line("streak", streak));
 
     if let Some(weeks) = weeks {
         blocks.push(Block::Heading("By week".into()));
@@ -278,7 +265,7 @@ fn period_view(title: &str, p: &Period, weeks: Option<&[(Week, Totals)]>, json: 
                 w.overdue.to_string().into(),
             ]);
         }
-        blocks.push(Block::Table(table));
+        blocks.push(Block::Table("by_week", table));
     }
 
     blocks.push(Block::Heading("By client".into()));
@@ -307,11 +294,11 @@ fn period_view(title: &str, p: &Period, weeks: Option<&[(Week, Totals)]>, json: 
         row.push(c.last_touch.map(show_date).unwrap_or_default().into());
         by_client.row(row);
     }
-    let main = Some(blocks.len());
-    blocks.push(Block::Table(by_client));
+    blocks.push(Block::Table("by_client", by_client));
 
     let kinds: Vec<String> = p.by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect();
     blocks.push(Block::Line(
+        "by_kind",
         format!("By kind: {}", kinds.join(" · ")).into(),
     ));
 
@@ -333,7 +320,7 @@ fn period_view(title: &str, p: &Period, weeks: Option<&[(Week, Totals)]>, json: 
             Cell::new(how, Tone::Alert),
         ]);
     }
-    blocks.push(Block::Table(slipped));
+    blocks.push(Block::Table("slipped", slipped));
     if let Some(more) = p
         .slipped
         .len()
@@ -341,6 +328,7 @@ fn period_view(title: &str, p: &Period, weeks: Option<&[(Week, Totals)]>, json: 
         .filter(|n| *n > 0)
     {
         blocks.push(Block::Line(
+            "slipped_more",
             format!(
                 "… and {more} more, less late; `extramile overdue` lists all that are overdue, \
                  --format json every one."
@@ -369,8 +357,8 @@ fn period_view(title: &str, p: &Period, weeks: Option<&[(Week, Totals)]>, json: 
             Cell::new(n.cadence.describe(), Tone::Alert),
         ]);
     }
-    blocks.push(Block::Table(neglected));
-    View { blocks, json, main }
+    blocks.push(Block::Table("neglected", neglected));
+    View { blocks, json }
 }
 
 fn days(n: i64) -> String {

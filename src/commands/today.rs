@@ -30,10 +30,11 @@ pub fn run(ctx: &Context) -> Result<()> {
     } else {
         "Nothing overdue or due today."
     };
-    let due_view = follow_up_view(&state, &due, today, empty);
+    let due_view = follow_up_view("due", &state, &due, today, empty);
     let mut blocks = vec![Block::Heading(format!("Today, {}", show_day(today)))];
     blocks.extend(due_view.blocks);
     blocks.push(Block::Line(
+        "week",
         format!(
             "This week ({week}): {} {} for {} {}.",
             this_week.actions,
@@ -51,30 +52,36 @@ pub fn run(ctx: &Context) -> Result<()> {
         )
         .into(),
     ));
-    blocks.push(Block::Line(match streak {
-        0 => Cell::new(
-            "Streak: none yet this week. Log an extra mile to keep it going.",
-            Tone::Alert,
-        ),
-        n => Cell::new(
-            format!(
-                "Streak: {n} {} in a row.",
-                if n == 1 { "week" } else { "weeks" }
+    blocks.push(Block::Line(
+        "streak",
+        match streak {
+            0 => Cell::new(
+                "Streak: none yet this week. Log an extra mile to keep it going.",
+                Tone::Alert,
             ),
-            Tone::Good,
-        ),
-    }));
+            n => Cell::new(
+                format!(
+                    "Streak: {n} {} in a row.",
+                    if n == 1 { "week" } else { "weeks" }
+                ),
+                Tone::Good,
+            ),
+        },
+    ));
     if neglected.is_empty() {
-        blocks.push(Block::Line("No client is past its cadence.".into()));
+        blocks.push(Block::Line(
+            "neglected",
+            "No client is past its cadence.".into(),
+        ));
     } else {
         let names: Vec<String> = neglected
             .iter()
             .map(|s| format!("{} ({})", s.client, s.cadence.describe()))
             .collect();
-        blocks.push(Block::Line(Cell::new(
-            format!("Neglected: {}.", names.join(", ")),
-            Tone::Alert,
-        )));
+        blocks.push(Block::Line(
+            "neglected",
+            Cell::new(format!("Neglected: {}.", names.join(", ")), Tone::Alert),
+        ));
     }
     let json = json!({
         "date": today.format("%Y-%m-%d").to_string(),
@@ -85,9 +92,5 @@ pub fn run(ctx: &Context) -> Result<()> {
         "streak_weeks": streak,
         "neglected": neglected,
     });
-    ctx.print(&View {
-        blocks,
-        json,
-        main: None,
-    })
+    ctx.print(&View { blocks, json })
 }

@@ -45,7 +45,7 @@ fn scenario(env: &Env) {
 fn demo_runs_without_a_store_and_touches_none() {
     let env = Env::new();
     let out = env.ok(&["demo"]);
-    assert!(out.contains("Week 2026-W47"), "{out}");
+    assert!(out.contains("This week 2026-W47"), "{out}");
     assert!(out.contains("Upcoming follow-ups"), "{out}");
     assert!(out.contains("overdue"), "{out}");
     assert!(out.contains("Neglected"), "{out}");

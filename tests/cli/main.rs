@@ -3,6 +3,7 @@
 
 mod everyday;
 mod follow_ups;
+mod formats;
 mod foundation;
 mod hostile;
 mod invariants;

@@ -12,7 +12,7 @@ use crate::Env;
 ///   (Acme, due 17th), #6 (Globex, due 16th), #7 (Initech, due 18th) scheduled.
 /// - W47: four actions for Acme (idea, intro), Globex (touch), Initech (fix); #5 done on
 ///   time, #6 done two days late, #7 still open (overdue by 2 on Friday 20th), #11 new.
-fn scenario() -> Env {
+pub fn scenario() -> Env {
     let env = Env::new();
     let steps: &[(&str, &[&str])] = &[
         (
