@@ -2,6 +2,7 @@
 //! clock (`EXTRAMILE_NOW` or the real one), and how to print. The only place that reads
 //! the clock or the environment.
 
+use std::ffi::OsStr;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -38,16 +39,16 @@ impl Context {
             None => default_store_path()?,
         };
         let stdout_is_terminal = std::io::stdout().is_terminal();
-        let color = match cli.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                stdout_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            }
-        };
+        let color = use_color(
+            cli.color,
+            stdout_is_terminal,
+            std::env::var_os("NO_COLOR").as_deref(),
+            std::env::var_os("TERM").as_deref(),
+        );
         let width = std::env::var("COLUMNS")
             .ok()
             .and_then(|c| c.trim().parse().ok())
+            .filter(|&c: &u16| c > 0)
             .or_else(|| {
                 stdout_is_terminal
                     .then(|| comfy_table::Table::new().width())
@@ -151,6 +152,23 @@ impl Context {
     }
 }
 
+/// Whether to colour: `--color always` or `never` decides; otherwise only a terminal
+/// gets colour, and not when `NO_COLOR` is set (and not empty) or `TERM` is `dumb`.
+fn use_color(
+    choice: ColorChoice,
+    terminal: bool,
+    no_color: Option<&OsStr>,
+    term: Option<&OsStr>,
+) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            terminal && no_color.is_none_or(OsStr::is_empty) && term.is_none_or(|t| t != "dumb")
+        }
+    }
+}
+
 fn default_store_path() -> Result<PathBuf> {
     let dirs = directories::ProjectDirs::from("", "", "extramile")
         .context("could not find your data directory; pass --store PATH or set EXTRAMILE_STORE")?;
@@ -218,4 +236,27 @@ pub fn local_instant(naive: NaiveDateTime) -> DateTime<FixedOffset> {
         .or_else(|| earlier(naive + chrono::Duration::hours(1)))
         .map(|at| at.fixed_offset())
         .unwrap_or_else(|| naive.and_utc().fixed_offset())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_only_on_a_capable_terminal_unless_forced() {
+        let os = |s: &'static str| Some(OsStr::new(s));
+        let auto =
+            |terminal, no_color, term| use_color(ColorChoice::Auto, terminal, no_color, term);
+        assert!(auto(true, None, os("xterm-256color")));
+        assert!(auto(true, None, None));
+        assert!(
+            auto(true, os(""), os("xterm")),
+            "an empty NO_COLOR is unset"
+        );
+        assert!(!auto(false, None, os("xterm")), "not when piped");
+        assert!(!auto(true, os("1"), os("xterm")));
+        assert!(!auto(true, None, os("dumb")));
+        assert!(use_color(ColorChoice::Always, false, os("1"), os("dumb")));
+        assert!(!use_color(ColorChoice::Never, true, None, os("xterm")));
+    }
 }

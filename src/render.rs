@@ -10,6 +10,8 @@ use std::io::Write;
 use anyhow::Result;
 use comfy_table::{Attribute, Cell as TableCell, Color, ContentArrangement, presets};
 use serde_json::Value;
+use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::UnicodeWidthStr;
 
 use crate::cli::Format;
 use crate::model::is_hostile;
@@ -58,15 +60,64 @@ pub struct Table {
     pub rows: Vec<Vec<Cell>>,
     /// Shown to people instead of a table with no rows.
     pub empty: String,
+    /// Columns of free text (by position), which may wrap at spaces to fit a terminal,
+    /// with the least width each is narrowed to; the others (dates, numbers, ids, short
+    /// phrases) are never split.
+    wrapping: Vec<(usize, usize)>,
+    /// Columns (by position) that a terminal too narrow for the table leaves out, in
+    /// this order; the others are essential.
+    dropping: Vec<usize>,
 }
 
 impl Table {
     pub fn new(headers: &[&str], empty: &str) -> Table {
         Table {
             headers: headers.iter().map(|h| h.to_string()).collect(),
-            rows: Vec::new(),
             empty: empty.into(),
+            ..Table::default()
         }
+    }
+
+    /// Names the columns of names and short free text (tags, a tier), which may wrap at
+    /// spaces in a narrow terminal, down to `NAMES_MIN` columns.
+    pub fn names(self, headers: &[&str]) -> Table {
+        self.wrapping(headers, NAMES_MIN)
+    }
+
+    /// Names the columns of sentences people wrote, which may wrap at spaces in a narrow
+    /// terminal, down to `PROSE_MIN` columns.
+    pub fn prose(self, headers: &[&str]) -> Table {
+        self.wrapping(headers, PROSE_MIN)
+    }
+
+    fn wrapping(mut self, headers: &[&str], least: usize) -> Table {
+        let columns = self.positions(headers).into_iter().map(|c| (c, least));
+        self.wrapping.extend(columns);
+        self
+    }
+
+    /// The least width of a column of free text, if it is one.
+    fn least(&self, column: usize) -> Option<usize> {
+        self.wrapping
+            .iter()
+            .find_map(|&(c, least)| (c == column).then_some(least))
+    }
+
+    /// Names the columns a narrow terminal may leave out, the least useful first.
+    pub fn dropping(mut self, headers: &[&str]) -> Table {
+        self.dropping = self.positions(headers);
+        self
+    }
+
+    fn positions(&self, headers: &[&str]) -> Vec<usize> {
+        headers
+            .iter()
+            .filter_map(|name| {
+                let at = self.headers.iter().position(|h| h == name);
+                debug_assert!(at.is_some(), "the table has no column {name}");
+                at
+            })
+            .collect()
     }
 
     pub fn row(&mut self, cells: Vec<Cell>) {
@@ -208,76 +259,302 @@ fn write_human(out: &mut impl Write, view: &View, style: Style) -> Result<()> {
                 if i > 0 {
                     writeln!(out)?;
                 }
-                writeln!(
-                    out,
-                    "{}",
-                    paint(&Cell::new(visible(text, false), Tone::Bold), style.color)
-                )?;
+                write_text(out, &visible(text, false), Tone::Bold, style)?;
             }
-            Block::Line(_, cell) => writeln!(
-                out,
-                "{}",
-                paint(
-                    &Cell::new(visible(&cell.text, true), cell.tone),
-                    style.color
-                )
-            )?,
-            Block::Table(_, table) if table.rows.is_empty() => writeln!(
-                out,
-                "{}",
-                paint(
-                    &Cell::new(visible(&table.empty, false), Tone::Dim),
-                    style.color
-                )
-            )?,
-            Block::Table(_, table) => writeln!(out, "{}", comfy(table, style))?,
+            Block::Line(_, cell) => write_text(out, &visible(&cell.text, true), cell.tone, style)?,
+            Block::Table(_, table) if table.rows.is_empty() => {
+                write_text(out, &visible(&table.empty, false), Tone::Dim, style)?
+            }
+            Block::Table(_, table) => write_table(out, table, style)?,
         }
     }
     Ok(())
 }
 
-fn comfy(table: &Table, style: Style) -> comfy_table::Table {
+/// A heading or a line, wrapped at spaces when the width is known.
+fn write_text(out: &mut impl Write, text: &str, tone: Tone, style: Style) -> Result<()> {
+    let lines = match style.width {
+        Some(width) => wrap(text, width.into()),
+        None => vec![text.to_string()],
+    };
+    for line in lines {
+        writeln!(out, "{}", paint(&Cell::new(line, tone), style.color))?;
+    }
+    Ok(())
+}
+
+/// The least a column of names is narrowed to (or its header, or its widest cell, when
+/// that is more or less) before the table leaves columns out.
+pub const NAMES_MIN: usize = 12;
+
+/// The same for sentences: narrower, they take too many lines to read well.
+pub const PROSE_MIN: usize = 20;
+
+/// A table for people. With no width known (output piped), every column is as wide as
+/// its widest cell and nothing wraps, so piped output is stable. Given a width:
+///
+/// 1. The table is drawn at its natural width if that fits.
+/// 2. Otherwise the columns of free text (`Table::names`, `Table::prose`) are narrowed,
+///    down to `NAMES_MIN` or `PROSE_MIN`, and their text wraps at spaces (a word wider
+///    than the column is broken, nothing else). Other columns and headers never wrap.
+/// 3. If even that is too wide, the columns named in `Table::dropping` are left out,
+///    in that order, until the table fits; space left over goes to the text columns.
+/// 4. If the essential columns still do not fit, each row becomes a block: a title line
+///    (`#12` when the table has a `#` column, then the first other column), and one
+///    indented `Header: value` line per other non-empty cell, every line wrapped to
+///    the width with further lines indented by four.
+///
+/// Leaving columns out is for the human table only: JSON, CSV and Markdown show all.
+fn write_table(out: &mut impl Write, table: &Table, style: Style) -> Result<()> {
+    let cells: Vec<Vec<String>> = table
+        .rows
+        .iter()
+        .map(|row| row.iter().map(|cell| excerpt(&cell.text)).collect())
+        .collect();
+    let columns = match style.width.map(usize::from) {
+        None => (0..table.headers.len()).map(|c| (c, usize::MAX)).collect(),
+        Some(width) => match fit(table, &cells, width) {
+            Some(columns) => columns,
+            None => return write_blocks(out, table, &cells, width, style.color),
+        },
+    };
+    writeln!(out, "{}", comfy(table, cells, &columns, style.color))?;
+    Ok(())
+}
+
+/// Display columns the text takes: its widest line.
+fn text_width(text: &str) -> usize {
+    text.split('\n')
+        .map(UnicodeWidthStr::width)
+        .max()
+        .unwrap_or(0)
+}
+
+/// Columns the table's frame takes around `columns` columns: `│ a ┆ b │`.
+fn frame(columns: usize) -> usize {
+    3 * columns + 1
+}
+
+/// The columns to show and the width of each (rules 1 to 3 of `write_table`), or
+/// `None` when the table must become blocks.
+fn fit(table: &Table, cells: &[Vec<String>], width: usize) -> Option<Vec<(usize, usize)>> {
+    let widest = |c: usize, measure: &dyn Fn(&str) -> usize| {
+        let cells = cells.iter().filter_map(|row| row.get(c));
+        cells
+            .map(|text| measure(text))
+            .fold(table.headers[c].width(), usize::max)
+    };
+    let columns = 0..table.headers.len();
+    let natural: Vec<usize> = columns.clone().map(|c| widest(c, &text_width)).collect();
+    let least: Vec<usize> = columns
+        .clone()
+        .map(|c| match table.least(c) {
+            Some(least) => natural[c].min(table.headers[c].width().max(least)),
+            None => natural[c],
+        })
+        .collect();
+    let mut shown: Vec<usize> = columns.collect();
+    let mut dropping = table.dropping.iter();
+    let needs =
+        |shown: &[usize]| frame(shown.len()) + shown.iter().map(|&c| least[c]).sum::<usize>();
+    while needs(&shown) > width {
+        let gone = dropping.next()?;
+        shown.retain(|c| c != gone);
+    }
+    // What is left goes to the text columns: first so that their longest words need not
+    // be broken, then on towards their natural width.
+    let mut widths: Vec<usize> = shown.iter().map(|&c| least[c]).collect();
+    let mut spare = width - needs(&shown);
+    let longest_word = |text: &str| text.split_whitespace().map(str::width).max().unwrap_or(0);
+    let words: Vec<usize> = shown
+        .iter()
+        .map(|&c| widest(c, &longest_word).min(natural[c]))
+        .collect();
+    share(&mut widths, &words, &mut spare);
+    let natural: Vec<usize> = shown.iter().map(|&c| natural[c]).collect();
+    share(&mut widths, &natural, &mut spare);
+    Some(shown.into_iter().zip(widths).collect())
+}
+
+/// Widens columns towards their targets, evenly, while `spare` lasts.
+fn share(widths: &mut [usize], targets: &[usize], spare: &mut usize) {
+    loop {
+        let wanting: Vec<usize> = (0..widths.len())
+            .filter(|&i| widths[i] < targets[i])
+            .collect();
+        if wanting.is_empty() || *spare == 0 {
+            return;
+        }
+        let each = (*spare / wanting.len()).max(1);
+        for i in wanting {
+            let more = each.min(targets[i] - widths[i]).min(*spare);
+            widths[i] += more;
+            *spare -= more;
+        }
+    }
+}
+
+/// The table with these columns, each at most this wide (text wider than its column is
+/// wrapped first, so comfy-table only draws).
+fn comfy(
+    table: &Table,
+    cells: Vec<Vec<String>>,
+    columns: &[(usize, usize)],
+    color: bool,
+) -> comfy_table::Table {
     let mut t = comfy_table::Table::new();
     t.load_style(presets::UTF8_FULL_CONDENSED.with_rounded_corners());
-    if style.color {
+    if color {
         t.enforce_styling();
     } else {
         t.force_no_tty();
     }
-    match style.width {
-        Some(width) => {
-            t.set_width(width)
-                .set_content_arrangement(ContentArrangement::Dynamic);
-        }
-        None => {
-            t.set_content_arrangement(ContentArrangement::Disabled);
-        }
-    }
+    t.set_content_arrangement(ContentArrangement::Disabled);
     t.set_header(
-        table
-            .headers
+        columns
             .iter()
-            .map(|h| TableCell::new(h).add_attribute(Attribute::Bold)),
+            .map(|&(c, _)| TableCell::new(&table.headers[c]).add_attribute(Attribute::Bold)),
     );
-    for row in &table.rows {
-        t.add_row(row.iter().map(|cell| {
-            let c = TableCell::new(excerpt(&cell.text));
+    for (row, mut texts) in table.rows.iter().zip(cells) {
+        t.add_row(columns.iter().map(|&(c, width)| {
+            let (Some(cell), Some(text)) = (row.get(c), texts.get_mut(c)) else {
+                return TableCell::new("");
+            };
+            let text = match text_width(text) > width {
+                true => wrap(text, width).join("\n"),
+                false => std::mem::take(text),
+            };
+            let shown = TableCell::new(text);
             match cell.tone {
-                Tone::Plain => c,
-                Tone::Alert => c.fg(Color::Red),
-                Tone::Good => c.fg(Color::Green),
-                Tone::Dim => c.fg(Color::DarkGrey),
-                Tone::Bold => c.add_attribute(Attribute::Bold),
+                Tone::Plain => shown,
+                Tone::Alert => shown.fg(Color::Red),
+                Tone::Good => shown.fg(Color::Green),
+                Tone::Dim => shown.fg(Color::DarkGrey),
+                Tone::Bold => shown.add_attribute(Attribute::Bold),
             }
         }));
     }
     t
 }
 
+/// Each row as a block (rule 4 of `write_table`).
+fn write_blocks(
+    out: &mut impl Write,
+    table: &Table,
+    cells: &[Vec<String>],
+    width: usize,
+    color: bool,
+) -> Result<()> {
+    let number_column = table.headers.iter().position(|h| h == "#");
+    let title = (0..table.headers.len()).find(|&c| Some(c) != number_column);
+    let (first, rest) = (width.saturating_sub(2), width.saturating_sub(4));
+    for (row, texts) in table.rows.iter().zip(cells) {
+        let text = |c: usize| texts.get(c).map_or("", String::as_str);
+        let tone = |c: usize| row.get(c).map_or(Tone::Plain, |cell| cell.tone);
+        let number = number_column.map(|c| format!("#{}", text(c)));
+        let heading = number.iter().map(String::as_str).chain(title.map(text));
+        let heading_tone = match title.map_or(Tone::Plain, tone) {
+            Tone::Plain => Tone::Bold,
+            alert => alert,
+        };
+        let words = heading.flat_map(str::split_whitespace);
+        for (i, line) in fill(words, width, rest).into_iter().enumerate() {
+            let indent = if i == 0 { "" } else { "    " };
+            writeln!(
+                out,
+                "{indent}{}",
+                paint(&Cell::new(line, heading_tone), color)
+            )?;
+        }
+        for (c, header) in table.headers.iter().enumerate() {
+            let value = text(c);
+            if Some(c) == number_column || Some(c) == title || value.trim().is_empty() {
+                continue;
+            }
+            let label = format!("{header}:");
+            let words: Vec<&str> = match table.least(c).is_some() {
+                true => value.split_whitespace().collect(),
+                false => value.split('\n').collect(),
+            };
+            let lines = fill(std::iter::once(label.as_str()).chain(words), first, rest);
+            for (i, line) in lines.into_iter().enumerate() {
+                let (indent, line) = match (i, line.strip_prefix(&label)) {
+                    (0, Some("")) => (format!("  {label}"), String::new()),
+                    (0, Some(value)) => (format!("  {label} "), value.trim_start().to_string()),
+                    (0, None) => ("  ".to_string(), line),
+                    _ => ("    ".to_string(), line),
+                };
+                writeln!(out, "{indent}{}", paint(&Cell::new(line, tone(c)), color))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The text in lines at most `width` columns wide, broken at spaces; lines that fit
+/// are kept as they are.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    text.split('\n')
+        .flat_map(|line| match line.width() > width {
+            true => fill(line.split_whitespace(), width, width),
+            false => vec![line.to_string()],
+        })
+        .collect()
+}
+
+/// Words laid out in lines, greedily: the first line `first` columns wide, the others
+/// `rest`. A word wider than a whole line is broken where the line ends.
+fn fill<'a>(words: impl IntoIterator<Item = &'a str>, first: usize, rest: usize) -> Vec<String> {
+    let room = |lines: &Vec<String>| if lines.len() == 1 { first } else { rest };
+    let mut lines = vec![String::new()];
+    let mut used = 0;
+    for mut word in words {
+        if used > 0 {
+            if used + 1 + word.width() <= room(&lines) {
+                let line = lines.last_mut().expect("a line");
+                line.push(' ');
+                line.push_str(word);
+                used += 1 + word.width();
+                continue;
+            }
+            lines.push(String::new());
+        }
+        // The word starts a line; one wider than a line takes whole lines until the rest fits.
+        loop {
+            let (head, tail) = match word.width() > room(&lines) {
+                true => split_at_width(word, room(&lines)),
+                false => (word, ""),
+            };
+            lines.last_mut().expect("a line").push_str(head);
+            used = head.width();
+            if tail.is_empty() {
+                break;
+            }
+            lines.push(String::new());
+            word = tail;
+        }
+    }
+    lines
+}
+
+/// The longest head of `word` at most `width` columns wide (one grapheme at least), and
+/// the rest. Cut between graphemes, so an emoji with its modifier stays whole.
+fn split_at_width(word: &str, width: usize) -> (&str, &str) {
+    let (mut cut, mut taken) = (0, 0);
+    for (at, grapheme) in word.grapheme_indices(true) {
+        if cut > 0 && taken + grapheme.width() > width {
+            break;
+        }
+        taken += grapheme.width();
+        cut = at + grapheme.len();
+    }
+    word.split_at(cut)
+}
+
 /// The text with ANSI colour when `color` is on.
 pub fn paint(cell: &Cell, color: bool) -> String {
     let code = match cell.tone {
-        _ if !color => return cell.text.clone(),
+        _ if !color || cell.text.is_empty() => return cell.text.clone(),
         Tone::Plain => return cell.text.clone(),
         Tone::Alert => "31",
         Tone::Good => "32",
@@ -506,6 +783,93 @@ mod tests {
             "{md}"
         );
         assert!(md.ends_with("|\n\n"), "a blank line ends the table: {md}");
+    }
+
+    fn fitted(table: Table, width: u16) -> String {
+        let mut out = Vec::new();
+        let view = View::table(table, serde_json::json!([]));
+        let style = Style {
+            color: false,
+            width: Some(width),
+        };
+        print(&mut out, &view, Format::Table, style).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn follow_ups() -> Table {
+        let mut table = Table::new(&["#", "Client", "Follow-up", "Due"], "")
+            .names(&["Client"])
+            .prose(&["Follow-up"])
+            .dropping(&["Due"]);
+        table.row(vec![
+            "7".into(),
+            "Acme".into(),
+            "Send the renewal bundle proposal to their new buyer".into(),
+            "2026-11-18".into(),
+        ]);
+        table
+    }
+
+    #[test]
+    fn text_wraps_at_spaces_and_only_a_word_too_long_is_broken() {
+        assert_eq!(
+            wrap("send the  renewal bundle", 12),
+            ["send the", "renewal", "bundle"]
+        );
+        assert_eq!(wrap("fits  as is", 12), ["fits  as is"]);
+        assert_eq!(wrap("one\ntwo", 12), ["one", "two"]);
+        assert_eq!(fill(["Due:", "2026-11-18"], 12, 12), ["Due:", "2026-11-18"]);
+        assert_eq!(fill(["abcdefghij"], 4, 3), ["abcd", "efg", "hij"]);
+        // An emoji with a skin-tone modifier is two columns and never cut in half.
+        assert_eq!(split_at_width("ab👍🏽cd", 3), ("ab", "👍🏽cd"));
+        assert_eq!(
+            split_at_width("👍🏽cd", 1),
+            ("👍🏽", "cd"),
+            "one grapheme at least"
+        );
+        assert_eq!(wrap("a 👍🏽 b", 3), ["a", "👍🏽", "b"]);
+        assert_eq!(fill(["👍🏽", "ab"], 1, 1), ["👍🏽", "a", "b"], "no empty lines");
+    }
+
+    #[test]
+    fn a_table_fits_then_wraps_then_leaves_out_columns_then_becomes_blocks() {
+        let natural = fitted(follow_ups(), 120);
+        assert_eq!(
+            natural,
+            printed_table(follow_ups()),
+            "as piped when it fits"
+        );
+        let wrapped = fitted(follow_ups(), 55);
+        assert!(
+            wrapped.contains("│ 7 ┆ Acme   ┆ Send the renewal bundle ┆ 2026-11-18 │"),
+            "{wrapped}"
+        );
+        let dropped = fitted(follow_ups(), 40);
+        assert!(!dropped.contains("Due"), "{dropped}");
+        assert!(
+            dropped.contains("│ 7 ┆ Acme   ┆ Send the renewal"),
+            "{dropped}"
+        );
+        assert_eq!(
+            fitted(follow_ups(), 30),
+            "#7 Acme\n  Follow-up: Send the renewal\n    bundle proposal to their\n    new buyer\n  Due: 2026-11-18\n"
+        );
+        for width in [30, 40, 55, 120] {
+            for line in fitted(follow_ups(), width).lines() {
+                assert!(line.width() <= usize::from(width), "{width}: {line}");
+            }
+        }
+    }
+
+    fn printed_table(table: Table) -> String {
+        let mut out = Vec::new();
+        let view = View::table(table, serde_json::json!([]));
+        let style = Style {
+            color: false,
+            width: None,
+        };
+        print(&mut out, &view, Format::Table, style).unwrap();
+        String::from_utf8(out).unwrap()
     }
 
     #[test]

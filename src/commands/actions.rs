@@ -61,7 +61,10 @@ pub fn run(ctx: &Context, args: ActionsArgs) -> Result<()> {
     let mut table = Table::new(
         &["#", "When", "Client", "Kind", "Action", "Tags"],
         "No actions match.",
-    );
+    )
+    .names(&["Client", "Tags"])
+    .prose(&["Action"])
+    .dropping(&["Tags", "Kind"]);
     for a in &rows {
         table.row(vec![
             a.num.to_string().into(),

@@ -32,7 +32,16 @@ pub fn list(ctx: &Context) -> Result<()> {
             "Cadence",
         ],
         "No clients yet. Log your first action: extramile log CLIENT what you did",
-    );
+    )
+    .names(&["Client", "Tier"])
+    .dropping(&[
+        "Days since",
+        "Tier",
+        "Actions",
+        "Open",
+        "Next due",
+        "Cadence",
+    ]);
     for s in &summaries {
         table.row(vec![
             s.client.as_str().into(),
@@ -202,7 +211,10 @@ pub fn card_view(state: &State, client: &Client, today: NaiveDate) -> View {
     let mut timeline = Table::new(
         &["Date", "#", "Type", "Kind / status", "Text"],
         "Nothing logged yet.",
-    );
+    )
+    .names(&["Kind / status"])
+    .prose(&["Text"])
+    .dropping(&["Type"]);
     let mut entries: Vec<(NaiveDate, u64, Vec<Cell>)> = Vec::new();
     for a in state.actions.values().filter(|a| a.client == client.id) {
         let day = local_date(a.at);

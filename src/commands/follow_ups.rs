@@ -197,7 +197,10 @@ pub fn follow_up_view(
     today: chrono::NaiveDate,
     empty: &str,
 ) -> View {
-    let mut table = Table::new(&["#", "Client", "Follow-up", "Due", "When"], empty);
+    let mut table = Table::new(&["#", "Client", "Follow-up", "Due", "When"], empty)
+        .names(&["Client"])
+        .prose(&["Follow-up"])
+        .dropping(&["Due"]);
     for f in rows {
         // Overdue rows stand out whole; a follow-up due today only in its "when".
         let (row_tone, when_tone) = if f.is_overdue(today) {

@@ -150,7 +150,12 @@ fn add_team(view: &mut View, files: &[PathBuf], week: Week, today: NaiveDate) ->
         "Overdue",
         "Streak",
     ];
-    let mut table = Table::new(&headers, "");
+    let mut table = Table::new(&headers, "").names(&["Rep"]).dropping(&[
+        "Clients",
+        "Done late",
+        "Done on time",
+        "Streak",
+    ]);
     for r in &reps {
         let t = &r.totals;
         table.row(vec![
@@ -199,7 +204,9 @@ fn period_view(title: &str, p: &Period, weeks: Option<&[(Week, Totals)]>, json: 
     let (t, b) = (&p.totals, &p.previous);
     let mut blocks = vec![Block::Heading(title.to_string())];
 
-    let mut summary = Table::new(&["Figure", "Count", "Previous", "Change"], "");
+    let mut summary = Table::new(&["Figure", "Count", "Previous", "Change"], "")
+        .names(&["Figure"])
+        .dropping(&["Previous", "Change"]);
     let figures = [
         ("Actions", t.actions, b.actions),
         ("Clients touched", t.clients_touched, b.clients_touched),
@@ -253,7 +260,8 @@ fn period_view(title: &str, p: &Period, weeks: Option<&[(Week, Totals)]>, json: 
                 "Overdue",
             ],
             "",
-        );
+        )
+        .dropping(&["Days", "Clients", "Done on time", "Done late"]);
         for (week, w) in weeks {
             table.row(vec![
                 week.to_string().into(),
@@ -279,7 +287,9 @@ fn period_view(title: &str, p: &Period, weeks: Option<&[(Week, Totals)]>, json: 
         "Overdue",
         "Last touch",
     ];
-    let mut by_client = Table::new(&headers, "No client activity.");
+    let mut by_client = Table::new(&headers, "No client activity.")
+        .names(&["Client", "Kinds"])
+        .dropping(&["Kinds", "Open", "Late", "Done", "Last touch"]);
     for c in &p.by_client {
         let kinds: Vec<String> = c.by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect();
         let mut row: Vec<Cell> = vec![
@@ -306,7 +316,10 @@ fn period_view(title: &str, p: &Period, weeks: Option<&[(Week, Totals)]>, json: 
     let mut slipped = Table::new(
         &["#", "Client", "Follow-up", "Due", "Slipped"],
         "Nothing slipped.",
-    );
+    )
+    .names(&["Client"])
+    .prose(&["Follow-up"])
+    .dropping(&["Due"]);
     for s in p.slipped.iter().take(SLIPPED_SHOWN) {
         let how = match s.how {
             "done-late" => format!("done {} late", days(s.days_late)),
@@ -341,7 +354,9 @@ fn period_view(title: &str, p: &Period, weeks: Option<&[(Week, Totals)]>, json: 
     let mut neglected = Table::new(
         &["Client", "Tier", "Cadence", "Last touch", "Status"],
         "No client is past its cadence.",
-    );
+    )
+    .names(&["Client", "Tier"])
+    .dropping(&["Tier", "Cadence"]);
     for n in &p.neglected {
         neglected.row(vec![
             n.client.as_str().into(),

@@ -15,6 +15,7 @@ mod snapshot;
 mod store;
 mod sync;
 mod sync_sim;
+mod widths;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
