@@ -23,10 +23,10 @@ Ranking, most pressing first; a client is listed once, under its first reason:
   1. Overdue follow-ups: the most overdue first, then the most follow-ups overdue.
   2. Past its stay-in-touch cadence: by tier (A, B, C, in alphabetical order; no
      tier last), then the most days past.
-  3. Cadence falling due within 3 days: the soonest first, then by tier.
+  3. Cadence falling due within 3 days: the soonest first.
   4. Tier A, then B, with no cadence set, untouched for 14 days or more: never
      touched first, then the longest untouched.
-Remaining ties go by name. Clients with none of these reasons are not listed.
+Remaining ties go by tier, then name. Clients with none of these reasons are not listed.
 Set a client's tier and cadence with `extramile client NAME --tier A --cadence 14d`.";
 
 /// Why a client is on the list, most pressing first.

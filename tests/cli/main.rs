@@ -6,6 +6,7 @@ mod follow_ups;
 mod foundation;
 mod hostile;
 mod invariants;
+mod next;
 mod one_truth;
 mod readme;
 mod reliability;
