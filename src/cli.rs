@@ -149,6 +149,14 @@ pub enum Command {
     /// One client's card and timeline, or set its tier, cadence or name
     Client(ClientArgs),
 
+    /// Whom to contact now, ranked, each with the reason
+    #[command(after_help = crate::next::RANKING)]
+    Next {
+        /// Show at most the first N
+        #[arg(long, default_value_t = 10, value_name = "N", value_parser = parse_limit)]
+        limit: usize,
+    },
+
     /// Weekly and monthly summaries, and a client's history
     #[command(subcommand)]
     Report(ReportCommand),
@@ -260,6 +268,16 @@ fn parse_new_due(text: &str) -> Result<When, String> {
             "'{text}' looks like an ID, not a date; give the new due date after the IDs, e.g. `extramile snooze {text} mon`"
         )),
         Err(err) => Err(err.to_string()),
+    }
+}
+
+/// A `--limit`: how many to show, one or more.
+fn parse_limit(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!(
+            "'{text}' is not a limit; give how many to show, 1 or more"
+        )),
     }
 }
 

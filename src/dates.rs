@@ -456,6 +456,15 @@ impl FromStr for Month {
     }
 }
 
+/// A number of days in words: "1 day", "3 days".
+pub fn days(n: i64) -> String {
+    if n == 1 {
+        "1 day".into()
+    } else {
+        format!("{n} days")
+    }
+}
+
 /// How far `due` is from `today` in words: "3 days overdue", "today", "in 4 days".
 pub fn humanize_due(due: NaiveDate, today: NaiveDate) -> String {
     let days = (due - today).num_days();

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod error;
 pub mod merge;
 pub mod model;
+pub mod next;
 pub mod render;
 pub mod report;
 pub mod state;

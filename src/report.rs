@@ -10,6 +10,9 @@ use crate::dates::{Week, add_days};
 use crate::model::{Client, FollowUp, Kind, Status, hh_mm, local_date};
 use crate::state::State;
 
+/// Days ahead within which a cadence counts as falling due ("due in 2 days", not "ok").
+pub const CADENCE_SOON: i64 = 3;
+
 /// Where a client stands against its stay-in-touch cadence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "kebab-case")]
@@ -31,7 +34,7 @@ impl Cadence {
     pub fn describe(self) -> String {
         match self {
             Cadence::None => String::new(),
-            Cadence::Ok { days_left } if days_left > 3 => "ok".into(),
+            Cadence::Ok { days_left } if days_left > CADENCE_SOON => "ok".into(),
             Cadence::Ok { days_left: 0 } => "due today".into(),
             Cadence::Ok { days_left: 1 } => "due in 1 day".into(),
             Cadence::Ok { days_left } => format!("due in {days_left} days"),

@@ -9,6 +9,7 @@ mod edit;
 mod follow_ups;
 mod log;
 mod meta;
+mod next;
 mod report;
 mod sync;
 mod today;
@@ -40,6 +41,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Actions(args)) => actions::run(&ctx, args),
         Some(Command::Clients) => clients::list(&ctx),
         Some(Command::Client(args)) => clients::client(&ctx, args),
+        Some(Command::Next { limit }) => next::run(&ctx, limit),
         Some(Command::Report(report)) => report::run(&ctx, report),
         Some(Command::Edit(args)) => edit::edit(&ctx, args),
         Some(Command::Delete { id }) => edit::delete(&ctx, id),

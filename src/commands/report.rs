@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::{show_date, show_due};
 use crate::cli::ReportCommand;
 use crate::context::Context;
-use crate::dates::{Month, Week, add_days};
+use crate::dates::{Month, Week, add_days, days};
 use crate::render::{Block, Cell, Table, Tone, View};
 use crate::report::{Period, Totals, period, streak_weeks, totals, weeks_within};
 use crate::state::State;
@@ -374,14 +374,6 @@ fn period_view(title: &str, p: &Period, weeks: Option<&[(Week, Totals)]>, json: 
     }
     blocks.push(Block::Table("neglected", neglected));
     View { blocks, json }
-}
-
-fn days(n: i64) -> String {
-    if n == 1 {
-        "1 day".into()
-    } else {
-        format!("{n} days")
-    }
 }
 
 /// A count, with zero dimmed so the non-zero figures stand out.

@@ -90,6 +90,7 @@ fn no_control_character_reaches_a_terminal_whatever_its_origin() {
             &["upcoming"],
             &["overdue"],
             &["clients"],
+            &["next"],
             &["client", "Evil"],
             &["report", "week"],
             &[],

@@ -7,6 +7,7 @@ mod formats;
 mod foundation;
 mod hostile;
 mod invariants;
+mod next;
 mod one_truth;
 mod readme;
 mod reliability;

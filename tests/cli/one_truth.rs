@@ -231,6 +231,7 @@ fn reads(env: &Env, now: &str) -> Vec<(String, String)> {
         &["upcoming", "--days", "30"],
         &["actions"],
         &["clients"],
+        &["next"],
         &["report", "week"],
         &["report", "week", "--last"],
         &["report", "month"],

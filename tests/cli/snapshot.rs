@@ -45,7 +45,7 @@ fn snapshot(env: &Env) -> PathBuf {
 
 /// What the everyday commands answer, as JSON.
 fn answers(env: &Env) -> Vec<String> {
-    let commands: [&[&str]; 11] = [
+    let commands: &[&[&str]] = &[
         &["actions"],
         &["client", "client 3"],
         &["report", "client", "Client 12"],
@@ -61,6 +61,7 @@ fn answers(env: &Env) -> Vec<String> {
             "2026-09-30",
         ],
         &["clients"],
+        &["next"],
         &["upcoming", "--days", "30"],
         &["report", "week"],
         &["report", "month"],
