@@ -241,6 +241,7 @@ mod tests {
                 client: name.to_lowercase(),
                 text: text.into(),
                 due: day(due),
+                due_time: None,
                 status: Status::Open,
                 created: noon("2026-09-01"),
                 closed_at: None,

@@ -787,7 +787,7 @@ mod tests {
 
     fn fitted(table: Table, width: u16) -> String {
         let mut out = Vec::new();
-        let view = View::table(table, serde_json::json!([]));
+        let view = View::table("rows", table, serde_json::json!([]));
         let style = Style {
             color: false,
             width: Some(width),
@@ -863,7 +863,7 @@ mod tests {
 
     fn printed_table(table: Table) -> String {
         let mut out = Vec::new();
-        let view = View::table(table, serde_json::json!([]));
+        let view = View::table("rows", table, serde_json::json!([]));
         let style = Style {
             color: false,
             width: None,

@@ -5,7 +5,7 @@ use anyhow::Result;
 use super::show_date;
 use crate::context::Context;
 use crate::next::{ReasonKind, who_to_call};
-use crate::render::{Block, Cell, Table, Tone, View};
+use crate::render::{Cell, Table, Tone, View};
 
 pub fn run(ctx: &Context, limit: usize) -> Result<()> {
     let today = ctx.today();
@@ -31,7 +31,10 @@ pub fn run(ctx: &Context, limit: usize) -> Result<()> {
             "Overdue",
         ],
         empty,
-    );
+    )
+    .names(&["Client", "Tier"])
+    .prose(&["Reason"])
+    .dropping(&["Open", "Tier", "Last touch", "Overdue"]);
     for call in &calls {
         let tone = match call.reason_kind {
             ReasonKind::Overdue | ReasonKind::PastCadence => Tone::Alert,
@@ -51,15 +54,12 @@ pub fn run(ctx: &Context, limit: usize) -> Result<()> {
             call.overdue.to_string().into(),
         ]);
     }
-    let mut view = View::table(table, serde_json::to_value(&calls)?);
+    ctx.print(&View::table("calls", table, serde_json::to_value(&calls)?))?;
     if more > 0 {
-        view.blocks.push(Block::Line(Cell::new(
-            format!(
-                "{more} more to call; `extramile next --limit {}` lists them all.",
-                limit + more
-            ),
-            Tone::Dim,
-        )));
+        ctx.notice(&format!(
+            "{more} more to call; `extramile next --limit {}` lists them all.",
+            limit + more
+        ));
     }
-    ctx.print(&view)
+    Ok(())
 }

@@ -192,12 +192,17 @@ fn the_limit_keeps_the_first_and_says_how_many_more() {
     let all = env.json(&["next"]);
     let first = env.json(&["next", "--limit", "3"]);
     assert_eq!(first.as_array().unwrap()[..], all.as_array().unwrap()[..3]);
-    let table = env.ok(&["next", "--limit", "3"]);
-    assert!(
-        table.ends_with("5 more to call; `extramile next --limit 8` lists them all.\n"),
-        "{table}"
+    let out = env.run(&["next", "--limit", "3"]);
+    let hint = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        hint, "5 more to call; `extramile next --limit 8` lists them all.\n",
+        "the hint goes to standard error, so the listing stays one table"
     );
-    assert!(!env.ok(&["next"]).contains("more to call"));
+    assert!(
+        !String::from_utf8(env.run(&["next"]).stderr)
+            .unwrap()
+            .contains("more to call")
+    );
     let csv = env.ok(&["next", "--limit", "3", "--format", "csv"]);
     assert_eq!(csv.lines().count(), 4, "a header and three rows: {csv}");
     let err = env.fails(2, &["next", "--limit", "0"]);
