@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::crm::{Crm, MapEntry};
 use crate::dates::{Month, Week, When};
 use crate::model::Kind;
 
@@ -178,22 +179,40 @@ pub enum Command {
     /// Write every record as JSON (default), CSV, or an iCalendar file of open follow-ups
     #[command(after_help = "Examples:\n  extramile export > backup.json\n  \
         extramile export --format csv --output clients.csv\n  \
-        extramile export --format ics --output follow-ups.ics")]
+        extramile export --format ics --output follow-ups.ics\n  \
+        extramile export --format csv --to hubspot --output hubspot.csv")]
     Export {
         /// Write to this file instead of standard output
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Write the CSV as this CRM imports tasks and notes (see README, "CRM bridge")
+        #[arg(long, value_enum, ignore_case = true, value_name = "CRM")]
+        to: Option<Crm>,
     },
 
-    /// Read records from a JSON export or a CSV file; all or nothing
+    /// Read records from a JSON export, a CSV file or a CRM's export; all or nothing
     #[command(
         after_help = "CSV columns: type,id,client,kind,text,at,due,status,done_at,tags,tier,cadence,\
         num,snoozes,action,due_time (type and client are required; the others may be left out, \
-        in any order)."
+        in any order).\n\n\
+        Examples:\n  extramile import tasks.csv --from hubspot\n  \
+        extramile import visits.csv --map \"Company Name=client,Activity Date=at,Notes=text\""
     )]
     Import {
         /// The file to read
         file: PathBuf,
+        /// Read the file as this CRM exports activities and tasks
+        #[arg(long, value_enum, ignore_case = true, value_name = "CRM")]
+        from: Option<Crm>,
+        /// Read these columns of the file as these fields of ours, e.g. "Company=client,Date=at";
+        /// columns nothing reads are listed and skipped
+        #[arg(
+            long,
+            value_name = "COLUMN=FIELD,…",
+            value_delimiter = ',',
+            value_parser = crate::crm::parse_map_entry
+        )]
+        map: Vec<MapEntry>,
     },
 
     /// Show the weekly report and follow-ups on built-in sample data (touches no store)

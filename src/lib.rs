@@ -5,6 +5,7 @@ pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod context;
+pub mod crm;
 pub mod dates;
 pub mod demo;
 pub mod error;

@@ -13,8 +13,10 @@ use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
 use crate::cli::Cadence;
-use crate::context::local_when;
+use crate::context::{local_instant, local_when};
+use crate::crm::Columns;
 use crate::dates::{Day, When};
+use crate::error::UsageError;
 use crate::model::{
     Action, Client, FollowUp, Kind, Record, Status, clean_name, clean_tags, clean_text, hh_mm,
 };
@@ -123,10 +125,13 @@ pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
 }
 
 /// A CSV writer that neutralises formula-like cells.
-struct NeutralCsv<W: Write>(csv::Writer<W>);
+pub(crate) struct NeutralCsv<W: Write>(pub(crate) csv::Writer<W>);
 
 impl<W: Write> NeutralCsv<W> {
-    fn write_record<'a>(&mut self, cells: impl IntoIterator<Item = &'a str>) -> csv::Result<()> {
+    pub(crate) fn write_record<'a>(
+        &mut self,
+        cells: impl IntoIterator<Item = &'a str>,
+    ) -> csv::Result<()> {
         self.0.write_record(
             cells
                 .into_iter()
@@ -134,7 +139,7 @@ impl<W: Write> NeutralCsv<W> {
         )
     }
 
-    fn flush(&mut self) -> std::io::Result<()> {
+    pub(crate) fn flush(&mut self) -> std::io::Result<()> {
         self.0.flush()
     }
 }
@@ -231,18 +236,32 @@ pub struct ImportPlan {
     pub unchanged: usize,
     /// New clients whose names are close to an existing client's: (new, existing).
     pub near: Vec<(String, String)>,
+    /// Columns of the file that nothing read (a CRM's or a mapped file's).
+    pub unused: Vec<String>,
 }
 
 /// Reads an export (JSON) or a CSV and plans how it folds into `state`. Any bad row
-/// fails the whole import, naming the row.
-pub fn plan_import(state: &State, bytes: &[u8], now: DateTime<FixedOffset>) -> Result<ImportPlan> {
+/// fails the whole import, naming the row. `columns` reads a CSV that is not in our
+/// shape (a CRM's export, or `--map`) into rows of ours first.
+pub fn plan_import(
+    state: &State,
+    bytes: &[u8],
+    now: DateTime<FixedOffset>,
+    columns: Option<&Columns>,
+) -> Result<ImportPlan> {
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
-    let incoming = if first == Some(&b'{') {
-        read_json(bytes)?
-    } else {
-        read_csv(bytes, now)?
+    let mut incoming = match (first, columns) {
+        (Some(b'{'), None) => read_json(bytes)?,
+        (Some(b'{'), Some(_)) => {
+            bail!("this is a JSON export; --from and --map read CSV files: import it without them")
+        }
+        _ => read_csv(bytes, now, columns)?,
     };
-    fold_in(state, incoming)
+    let unused = std::mem::take(&mut incoming.unused);
+    Ok(ImportPlan {
+        unused,
+        ..fold_in(state, incoming)?
+    })
 }
 
 /// Records read from a file, before they are folded into the store.
@@ -253,6 +272,8 @@ struct Incoming {
     places: Vec<String>,
     /// Ids of clients made up from a CSV name (no id column): matched by name only.
     by_name: std::collections::HashSet<String>,
+    /// Columns of the file that nothing read.
+    unused: Vec<String>,
 }
 
 fn read_json(bytes: &[u8]) -> Result<Incoming> {
@@ -308,27 +329,60 @@ fn read_json(bytes: &[u8]) -> Result<Incoming> {
     Ok(Incoming {
         records,
         places,
-        by_name: Default::default(),
+        ..Incoming::default()
     })
 }
 
-fn read_csv(bytes: &[u8], now: DateTime<FixedOffset>) -> Result<Incoming> {
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
+/// The separator of a CSV: `;` when the header line holds more of them than commas
+/// (Excel writes that in many European locales), else `,`.
+fn delimiter(bytes: &[u8]) -> u8 {
+    let header = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+    let (mut commas, mut semicolons, mut quoted) = (0, 0, false);
+    for b in header {
+        match b {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => commas += 1,
+            b';' if !quoted => semicolons += 1,
+            _ => {}
+        }
+    }
+    if semicolons > commas { b';' } else { b',' }
+}
+
+fn read_csv(
+    bytes: &[u8],
+    now: DateTime<FixedOffset>,
+    columns: Option<&Columns>,
+) -> Result<Incoming> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter(bytes))
+        .flexible(false)
+        .from_reader(bytes);
     let headers: Vec<String> = reader
         .headers()?
         .iter()
-        .map(|h| h.trim().to_lowercase())
+        .map(|h| h.trim().to_string())
         .collect();
-    for required in ["type", "client"] {
-        if !headers.iter().any(|h| h == required) {
-            bail!("the CSV has no '{required}' column; the header needs at least type and client");
+    // Our own CSV is read strictly: a column we don't know is a typo, not a column
+    // to skip. A CRM's or a mapped file is read through its own header.
+    let mapped = columns.map(|c| c.reader(&headers)).transpose()?;
+    let headers: Vec<String> = headers.iter().map(|h| h.to_lowercase()).collect();
+    if mapped.is_none() {
+        for required in ["type", "client"] {
+            if !headers.iter().any(|h| h == required) {
+                bail!(
+                    "the CSV has no '{required}' column; the header needs at least type and client \
+                     (for a CRM's export, use --from or --map)"
+                );
+            }
         }
-    }
-    if let Some(unknown) = headers.iter().find(|h| !CSV_HEADER.contains(&h.as_str())) {
-        bail!(
-            "the CSV has an unknown column '{unknown}'; columns are {}",
-            CSV_HEADER.join(",")
-        );
+        if let Some(unknown) = headers.iter().find(|h| !CSV_HEADER.contains(&h.as_str())) {
+            bail!(
+                "the CSV has an unknown column '{unknown}'; columns are {} \
+                 (for a CRM's export, use --from or --map)",
+                CSV_HEADER.join(",")
+            );
+        }
     }
     let mut clients: HashMap<String, (Client, String)> = HashMap::new();
     let mut by_name = std::collections::HashSet::new();
@@ -336,18 +390,22 @@ fn read_csv(bytes: &[u8], now: DateTime<FixedOffset>) -> Result<Incoming> {
     for (index, row) in reader.records().enumerate() {
         let number = index + 1;
         let row = row.map_err(|err| anyhow!("row {number}: {err}; nothing was imported"))?;
-        let field = |name: &str| -> &str {
-            headers
-                .iter()
-                .position(|h| h == name)
-                .and_then(|i| row.get(i))
-                .map(|cell| crate::render::csv_restore(cell.trim()))
-                .unwrap_or("")
-        };
-        let fields: HashMap<&str, String> = CSV_HEADER
+        let cells: Vec<&str> = row
             .iter()
-            .map(|h| (*h, field(h).to_string()))
+            .map(|cell| crate::render::csv_restore(cell.trim()))
             .collect();
+        let fields: HashMap<&str, String> = match &mapped {
+            Some(mapped) => mapped
+                .row(&cells)
+                .map_err(|err| anyhow!("row {number}: {err}; nothing was imported"))?,
+            None => CSV_HEADER
+                .iter()
+                .map(|h| {
+                    let at = headers.iter().position(|name| name == h);
+                    (*h, at.map_or("", |i| cells[i]).to_string())
+                })
+                .collect(),
+        };
         let parsed = read_row(&fields, now)
             .map_err(|err| anyhow!("row {number}: {err}; nothing was imported"))?;
         match parsed {
@@ -384,6 +442,7 @@ fn read_csv(bytes: &[u8], now: DateTime<FixedOffset>) -> Result<Incoming> {
     clients.sort_by(|a, b| a.0.id.cmp(&b.0.id));
     let mut incoming = Incoming {
         by_name,
+        unused: mapped.map(|m| m.unused).unwrap_or_default(),
         ..Incoming::default()
     };
     let rows = clients
@@ -547,20 +606,34 @@ fn optional_instant(column: &str, text: &str) -> Result<Option<DateTime<FixedOff
     if text.is_empty() {
         return Ok(None);
     }
-    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+    match read_instant(text)? {
+        Some(at) => Ok(Some(at)),
+        None => bail!("can't read '{column}' = '{text}'; use RFC 3339 or YYYY-MM-DD HH:MM"),
+    }
+}
+
+/// An instant in a file: RFC 3339, also with a `+0000` offset and milliseconds as
+/// Salesforce's Data Loader writes it; `YYYY-MM-DD[ HH:MM[:SS]]` or, as Excel writes it
+/// in much of Europe, `DD.MM.YYYY[ HH:MM]`, in local time. `Ok(None)` when it is no
+/// date; an error when it names a local time the clocks skip.
+pub(crate) fn read_instant(text: &str) -> Result<Option<DateTime<FixedOffset>>, UsageError> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(text)
+        .or_else(|_| DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f%z"))
+    {
         return Ok(Some(at));
     }
-    match When::parse(text) {
-        Some(
-            when @ When {
-                day: Day::Date(_), ..
-            },
-        ) => {
-            let resolved = when.resolve(NaiveDate::MIN);
-            Ok(Some(local_when(resolved, NaiveTime::MIN)?))
-        }
-        _ => bail!("can't read '{column}' = '{text}'; use RFC 3339 or YYYY-MM-DD HH:MM"),
+    if let Some(
+        when @ When {
+            day: Day::Date(_), ..
+        },
+    ) = When::parse(text)
+    {
+        return local_when(when.resolve(NaiveDate::MIN), NaiveTime::MIN).map(Some);
     }
+    let dotted = chrono::NaiveDateTime::parse_from_str(text, "%d.%m.%Y %H:%M").or_else(|_| {
+        NaiveDate::parse_from_str(text, "%d.%m.%Y").map(|d| d.and_time(NaiveTime::MIN))
+    });
+    Ok(dotted.ok().map(local_instant))
 }
 
 /// An id made from a record's content, so a CSV without ids imports idempotently.
@@ -729,6 +802,52 @@ mod tests {
             assert!(line.len() <= 75, "{} octets", line.len());
         }
         assert_eq!(folded.replace("\r\n ", "").trim_end(), long);
+    }
+
+    #[test]
+    fn the_header_line_picks_the_separator() {
+        assert_eq!(delimiter(b"type,client\na;b,c\n"), b',');
+        assert_eq!(delimiter(b"type;client;text\naction;Acme;a, b, c\n"), b';');
+        assert_eq!(
+            delimiter(b"\"a;b;c\",client\n"),
+            b',',
+            "quoted ; don't count"
+        );
+        assert_eq!(delimiter(b""), b',');
+    }
+
+    #[test]
+    fn instants_read_as_crms_and_spreadsheets_write_them() {
+        let utc = |text: &str| {
+            read_instant(text)
+                .unwrap()
+                .map(|at| at.to_utc().to_rfc3339())
+        };
+        let expected = Some("2026-11-03T14:30:00+00:00".to_string());
+        assert_eq!(utc("2026-11-03T14:30:00Z"), expected);
+        assert_eq!(utc("2026-11-03T14:30:00.000+0000"), expected, "Data Loader");
+        assert_eq!(utc("2026-11-03T15:30:00.000+0100"), expected);
+        let local = |text: &str| {
+            read_instant(text)
+                .unwrap()
+                .map(|at| at.naive_local().to_string())
+        };
+        assert_eq!(
+            local("2026-11-03 14:30").as_deref(),
+            Some("2026-11-03 14:30:00")
+        );
+        assert_eq!(
+            local("2026-11-03 14:30:15").as_deref(),
+            Some("2026-11-03 14:30:15")
+        );
+        assert_eq!(
+            local("03.11.2026 14:30").as_deref(),
+            Some("2026-11-03 14:30:00")
+        );
+        assert_eq!(local("03.11.2026").as_deref(), Some("2026-11-03 00:00:00"));
+        for bad in ["11/03/2026", "2026-11-31", "tomorrow", "31.02.2026", ""] {
+            assert_eq!(read_instant(bad), Ok(None), "{bad}");
+        }
     }
 
     #[test]

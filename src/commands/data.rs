@@ -8,24 +8,29 @@ use serde_json::json;
 
 use crate::cli::Format;
 use crate::context::Context;
+use crate::crm::{Columns, Crm, MapEntry};
 use crate::error::UsageError;
 use crate::store::Need;
-use crate::transfer::{export, plan_import, write_csv, write_ics};
+use crate::transfer::{ImportPlan, export, plan_import, write_csv, write_ics};
 
 /// Largest file `import` reads.
 const MAX_IMPORT: u64 = 512 * 1024 * 1024;
 
-pub fn export_to(ctx: &Context, output: Option<PathBuf>) -> Result<()> {
+pub fn export_to(ctx: &Context, output: Option<PathBuf>, to: Option<Crm>) -> Result<()> {
     let state = ctx.load()?;
     let mut bytes = Vec::new();
-    match ctx.format {
-        Format::Table | Format::Json => {
+    match (ctx.format, to) {
+        (Format::Table | Format::Csv, Some(crm)) => crate::crm::write_csv(crm, &state, &mut bytes)?,
+        (_, Some(_)) => {
+            return Err(UsageError::new("--to writes a CSV file: use it with --format csv").into());
+        }
+        (Format::Table | Format::Json, None) => {
             serde_json::to_writer_pretty(&mut bytes, &export(&state))?;
             bytes.push(b'\n');
         }
-        Format::Csv => write_csv(&state, &mut bytes)?,
-        Format::Ics => write_ics(&state, ctx.now, &mut bytes)?,
-        Format::Markdown => {
+        (Format::Csv, None) => write_csv(&state, &mut bytes)?,
+        (Format::Ics, None) => write_ics(&state, ctx.now, &mut bytes)?,
+        (Format::Markdown, None) => {
             return Err(
                 UsageError::new("export writes --format json, csv or ics, not markdown").into(),
             );
@@ -46,7 +51,8 @@ pub fn export_to(ctx: &Context, output: Option<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-pub fn import(ctx: &Context, file: &Path) -> Result<()> {
+pub fn import(ctx: &Context, file: &Path, from: Option<Crm>, map: Vec<MapEntry>) -> Result<()> {
+    let columns = (from.is_some() || !map.is_empty()).then_some(Columns { from, map });
     let size = std::fs::metadata(file)
         .with_context(|| format!("could not read {}", file.display()))?
         .len();
@@ -59,11 +65,12 @@ pub fn import(ctx: &Context, file: &Path) -> Result<()> {
     let bytes =
         std::fs::read(file).with_context(|| format!("could not read {}", file.display()))?;
     // The closure takes the file's bytes, so they are freed before the change is written.
-    let (added, updated, unchanged, near) =
-        ctx.store
-            .change(Need::State, "import", ctx.now, move |loaded| {
-                // What the file holds is what was asked for: a bad row is a usage error.
-                let plan = plan_import(&loaded.state, &bytes, ctx.now).map_err(|err| {
+    let plan = ctx
+        .store
+        .change(Need::State, "import", ctx.now, move |loaded| {
+            // What the file holds is what was asked for: a bad row is a usage error.
+            let mut plan =
+                plan_import(&loaded.state, &bytes, ctx.now, columns.as_ref()).map_err(|err| {
                     let causes: Vec<String> = err.chain().map(ToString::to_string).collect();
                     UsageError::new(format!(
                         "could not import {}: {}",
@@ -71,10 +78,17 @@ pub fn import(ctx: &Context, file: &Path) -> Result<()> {
                         causes.join(": ")
                     ))
                 })?;
-                drop(bytes);
-                let summary = (plan.added, plan.updated, plan.unchanged, plan.near);
-                Ok((plan.records.into(), summary))
-            })?;
+            drop(bytes);
+            Ok((std::mem::take(&mut plan.records).into(), plan))
+        })?;
+    let ImportPlan {
+        added,
+        updated,
+        unchanged,
+        near,
+        unused,
+        ..
+    } = plan;
     let mut line = format!(
         "Imported {}: {} new, {} updated, {} already here.",
         file.display(),
@@ -89,12 +103,21 @@ pub fn import(ctx: &Context, file: &Path) -> Result<()> {
             file.display()
         ));
     }
+    if !unused.is_empty() {
+        line.push_str(&format!("\nColumns not read: {}.", unused.join(", ")));
+    }
     let near: Vec<_> = near
         .iter()
         .map(|(new, existing)| json!({ "client": new, "close_to": existing }))
         .collect();
     ctx.confirm(
         &line,
-        json!({ "added": added, "updated": updated, "unchanged": unchanged, "near_duplicates": near }),
+        json!({
+            "added": added,
+            "updated": updated,
+            "unchanged": unchanged,
+            "near_duplicates": near,
+            "unused_columns": unused,
+        }),
     )
 }
