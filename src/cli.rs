@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::ArgValueCompleter;
 
+use crate::commands::completion::{client_names, open_follow_ups, recent_records};
 use crate::dates::{Month, Week, When};
 use crate::model::Kind;
 
@@ -16,7 +18,7 @@ macro_rules! when_forms {
     };
 }
 
-const WHEN_FORMS: &str = when_forms!();
+pub const WHEN_FORMS: &str = when_forms!();
 
 const AFTER_HELP: &str = concat!(
     when_forms!(),
@@ -99,7 +101,7 @@ pub enum Command {
     /// Mark follow-ups done
     Done {
         /// Follow-up numbers, as `upcoming` shows them
-        #[arg(required = true, value_name = "ID")]
+        #[arg(required = true, value_name = "ID", add = ArgValueCompleter::new(open_follow_ups))]
         ids: Vec<u64>,
     },
 
@@ -107,7 +109,7 @@ pub enum Command {
     #[command(after_help = WHEN_FORMS)]
     Snooze {
         /// Follow-up numbers, as `upcoming` shows them
-        #[arg(required = true, value_name = "ID")]
+        #[arg(required = true, value_name = "ID", add = ArgValueCompleter::new(open_follow_ups))]
         ids: Vec<u64>,
         /// The new due date
         #[arg(value_name = "WHEN", allow_hyphen_values = true)]
@@ -117,14 +119,14 @@ pub enum Command {
     /// Drop follow-ups you no longer mean to do
     Cancel {
         /// Follow-up numbers, as `upcoming` shows them
-        #[arg(required = true, value_name = "ID")]
+        #[arg(required = true, value_name = "ID", add = ArgValueCompleter::new(open_follow_ups))]
         ids: Vec<u64>,
     },
 
     /// Open follow-ups due before today, most overdue first
     Overdue {
         /// Only this client's
-        #[arg(long, value_name = "CLIENT")]
+        #[arg(long, value_name = "CLIENT", add = ArgValueCompleter::new(client_names))]
         client: Option<String>,
     },
 
@@ -156,6 +158,7 @@ pub enum Command {
     /// Delete an action or follow-up (`undo` brings it back)
     Delete {
         /// The action's or follow-up's number
+        #[arg(add = ArgValueCompleter::new(recent_records))]
         id: u64,
     },
 
@@ -186,10 +189,17 @@ pub enum Command {
     Demo,
 
     /// Print a shell completion script
-    #[command(after_help = "Install, for example:\n  \
-        bash: extramile completions bash > ~/.local/share/bash-completion/completions/extramile\n  \
-        zsh:  extramile completions zsh > ~/.zfunc/_extramile\n  \
-        fish: extramile completions fish > ~/.config/fish/completions/extramile.fish")]
+    #[command(
+        after_help = "Install for bash, zsh or fish (zsh also needs fpath=(~/.zfunc $fpath) \
+        before compinit in ~/.zshrc):\n  \
+        mkdir -p ~/.local/share/bash-completion/completions\n  \
+        extramile completions bash > ~/.local/share/bash-completion/completions/extramile\n  \
+        mkdir -p ~/.zfunc && extramile completions zsh > ~/.zfunc/_extramile\n  \
+        mkdir -p ~/.config/fish/completions\n  \
+        extramile completions fish > ~/.config/fish/completions/extramile.fish\n\n\
+        The script calls back into extramile (COMPLETE=bash extramile prints the same one): \
+        install it again after upgrading."
+    )]
     Completions {
         /// The shell
         #[arg(value_enum)]
@@ -231,13 +241,17 @@ pub enum Command {
     },
 
     /// Print the man page (roff)
-    #[command(after_help = "Install: extramile man > ~/.local/share/man/man1/extramile.1")]
+    #[command(after_help = "Install, to read it with man extramile:\n  \
+        mkdir -p ~/.local/share/man/man1\n  \
+        extramile man > ~/.local/share/man/man1/extramile.1\n  \
+        export MANPATH=\":$HOME/.local/share/man\"")]
     Man,
 }
 
 #[derive(Debug, Args)]
 pub struct EditArgs {
     /// The action's or follow-up's number
+    #[arg(add = ArgValueCompleter::new(recent_records))]
     pub id: u64,
     /// New text
     #[arg(long)]
@@ -249,7 +263,7 @@ pub struct EditArgs {
     #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
     pub at: Option<When>,
     /// Move it to another client
-    #[arg(long, value_name = "CLIENT")]
+    #[arg(long, value_name = "CLIENT", add = ArgValueCompleter::new(client_names))]
     pub client: Option<String>,
     /// Replace the tags (actions); repeat for more, or give "" to clear
     #[arg(long, short, value_name = "TAG")]
@@ -262,6 +276,7 @@ pub struct EditArgs {
 #[derive(Debug, Args)]
 pub struct LogArgs {
     /// The client (case-insensitive; a unique prefix selects an existing one)
+    #[arg(add = ArgValueCompleter::new(client_names))]
     pub client: String,
     /// What you did
     #[arg(required = true, value_name = "TEXT")]
@@ -289,6 +304,7 @@ pub struct LogArgs {
 #[derive(Debug, Args)]
 pub struct FollowUpArgs {
     /// The client (case-insensitive; a unique prefix selects an existing one)
+    #[arg(add = ArgValueCompleter::new(client_names))]
     pub client: String,
     /// What you promised
     #[arg(required = true, value_name = "TEXT")]
@@ -304,7 +320,7 @@ pub struct FollowUpArgs {
 #[derive(Debug, Args)]
 pub struct ActionsArgs {
     /// Only this client's
-    #[arg(long, value_name = "CLIENT")]
+    #[arg(long, value_name = "CLIENT", add = ArgValueCompleter::new(client_names))]
     pub client: Option<String>,
     /// Only this kind
     #[arg(long, short, value_enum, ignore_case = true)]
@@ -329,6 +345,7 @@ pub struct ActionsArgs {
 #[derive(Debug, Args)]
 pub struct ClientArgs {
     /// The client (case-insensitive; a unique prefix selects)
+    #[arg(add = ArgValueCompleter::new(client_names))]
     pub name: String,
     /// Set the tier, e.g. A, B, key; `none` clears it
     #[arg(long, value_name = "TIER")]
@@ -364,6 +381,7 @@ pub enum ReportCommand {
     /// A client's card and timeline
     Client {
         /// The client (case-insensitive; a unique prefix selects)
+        #[arg(add = ArgValueCompleter::new(client_names))]
         name: String,
     },
 }

@@ -4,10 +4,12 @@
 mod actions;
 mod check;
 mod clients;
+pub mod completion;
 mod data;
 mod edit;
 mod follow_ups;
 mod log;
+mod man;
 mod meta;
 mod report;
 mod sync;
@@ -47,8 +49,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Export { output }) => data::export_to(&ctx, output),
         Some(Command::Import { file }) => data::import(&ctx, &file),
         Some(Command::Demo) => meta::demo(&ctx),
-        Some(Command::Completions { shell }) => meta::completions(shell),
-        Some(Command::Man) => meta::man(),
+        Some(Command::Completions { shell }) => completion::completions(shell),
+        Some(Command::Man) => man::run(&ctx),
         Some(Command::Check) => check::run(&ctx),
         Some(Command::Index) => check::index(&ctx),
         Some(Command::Compact) => check::compact(&ctx),

@@ -9,6 +9,7 @@ mod invariants;
 mod one_truth;
 mod reliability;
 mod reports;
+mod shells;
 mod snapshot;
 mod store;
 mod sync;
@@ -57,6 +58,7 @@ impl Env {
             "EXTRAMILE_NOW",
             "RUST_BACKTRACE",
             "CLICOLOR_FORCE",
+            "COMPLETE",
         ] {
             cmd.env_remove(var);
         }
