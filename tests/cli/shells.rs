@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clap::CommandFactory;
 
@@ -284,19 +284,16 @@ fn a_command_holding_the_lock_does_not_hold_up_completion() {
         .open(env.store().with_extension("jsonl.lock"))
         .unwrap();
     lock.lock().unwrap();
-    let mut child = completer(&env, "fish", &["extramile", "log", ""])
+    let child = completer(&env, "fish", &["extramile", "log", ""])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > Duration::from_secs(30) {
-            child.kill().unwrap();
-            panic!("completion waited for the lock");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().unwrap();
+    let (sender, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || sender.send(child.wait_with_output().unwrap()));
+    // On failure the lock is let go as the test unwinds, and the child finishes.
+    let out = finished
+        .recv_timeout(Duration::from_secs(30))
+        .expect("completion waited for the lock");
     let stdout = check_ok(&[], out);
     assert!(stdout.starts_with("Acme Corp\nGlobex\n"), "{stdout}");
 }
