@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::ArgValueCompleter;
 
+use crate::commands::completion::{client_names, open_follow_ups, recent_records};
 use crate::crm::{Crm, MapEntry};
 use crate::dates::{Month, Week, When};
 use crate::model::Kind;
@@ -21,7 +23,7 @@ macro_rules! when_forms {
     };
 }
 
-const WHEN_FORMS: &str = when_forms!();
+pub const WHEN_FORMS: &str = when_forms!();
 
 const AFTER_HELP: &str = concat!(
     when_forms!(),
@@ -104,7 +106,7 @@ pub enum Command {
     /// Mark follow-ups done
     Done {
         /// Follow-up numbers, as `upcoming` shows them
-        #[arg(required = true, value_name = "ID", value_parser = parse_id)]
+        #[arg(required = true, value_name = "ID", value_parser = parse_id, add = ArgValueCompleter::new(open_follow_ups))]
         ids: Vec<u64>,
     },
 
@@ -112,7 +114,7 @@ pub enum Command {
     #[command(after_help = WHEN_FORMS)]
     Snooze {
         /// Follow-up numbers, as `upcoming` shows them
-        #[arg(required = true, value_name = "ID", value_parser = parse_id)]
+        #[arg(required = true, value_name = "ID", value_parser = parse_id, add = ArgValueCompleter::new(open_follow_ups))]
         ids: Vec<u64>,
         /// The new due date, with a time of day or without (which clears the old time)
         #[arg(value_name = "WHEN", allow_hyphen_values = true, value_parser = parse_new_due)]
@@ -122,14 +124,14 @@ pub enum Command {
     /// Drop follow-ups you no longer mean to do
     Cancel {
         /// Follow-up numbers, as `upcoming` shows them
-        #[arg(required = true, value_name = "ID", value_parser = parse_id)]
+        #[arg(required = true, value_name = "ID", value_parser = parse_id, add = ArgValueCompleter::new(open_follow_ups))]
         ids: Vec<u64>,
     },
 
     /// Open follow-ups due before today, most overdue first
     Overdue {
         /// Only this client's
-        #[arg(long, value_name = "CLIENT")]
+        #[arg(long, value_name = "CLIENT", add = ArgValueCompleter::new(client_names))]
         client: Option<String>,
     },
 
@@ -169,7 +171,7 @@ pub enum Command {
     /// Delete an action or follow-up (`undo` brings it back)
     Delete {
         /// The action's or follow-up's number
-        #[arg(value_parser = parse_id)]
+        #[arg(value_parser = parse_id, add = ArgValueCompleter::new(recent_records))]
         id: u64,
     },
 
@@ -219,10 +221,17 @@ pub enum Command {
     Demo,
 
     /// Print a shell completion script
-    #[command(after_help = "Install, for example:\n  \
-        bash: extramile completions bash > ~/.local/share/bash-completion/completions/extramile\n  \
-        zsh:  extramile completions zsh > ~/.zfunc/_extramile\n  \
-        fish: extramile completions fish > ~/.config/fish/completions/extramile.fish")]
+    #[command(
+        after_help = "Install for bash, zsh or fish (zsh also needs fpath=(~/.zfunc $fpath) \
+        before compinit in ~/.zshrc):\n  \
+        mkdir -p ~/.local/share/bash-completion/completions\n  \
+        extramile completions bash > ~/.local/share/bash-completion/completions/extramile\n  \
+        mkdir -p ~/.zfunc && extramile completions zsh > ~/.zfunc/_extramile\n  \
+        mkdir -p ~/.config/fish/completions\n  \
+        extramile completions fish > ~/.config/fish/completions/extramile.fish\n\n\
+        The script calls back into extramile (COMPLETE=bash extramile prints the same one): \
+        install it again after upgrading."
+    )]
     Completions {
         /// The shell
         #[arg(value_enum)]
@@ -264,7 +273,10 @@ pub enum Command {
     },
 
     /// Print the man page (roff)
-    #[command(after_help = "Install: extramile man > ~/.local/share/man/man1/extramile.1")]
+    #[command(after_help = "Install, to read it with man extramile:\n  \
+        mkdir -p ~/.local/share/man/man1\n  \
+        extramile man > ~/.local/share/man/man1/extramile.1\n  \
+        export MANPATH=\":$HOME/.local/share/man\"")]
     Man,
 }
 
@@ -303,7 +315,7 @@ fn parse_limit(text: &str) -> Result<usize, String> {
 #[derive(Debug, Args)]
 pub struct EditArgs {
     /// The action's or follow-up's number
-    #[arg(value_parser = parse_id)]
+    #[arg(value_parser = parse_id, add = ArgValueCompleter::new(recent_records))]
     pub id: u64,
     /// New text
     #[arg(long)]
@@ -315,7 +327,7 @@ pub struct EditArgs {
     #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
     pub at: Option<When>,
     /// Move it to another client
-    #[arg(long, value_name = "CLIENT")]
+    #[arg(long, value_name = "CLIENT", add = ArgValueCompleter::new(client_names))]
     pub client: Option<String>,
     /// Replace the tags (actions); repeat for more, or give "" to clear
     #[arg(long, short, value_name = "TAG")]
@@ -328,6 +340,7 @@ pub struct EditArgs {
 #[derive(Debug, Args)]
 pub struct LogArgs {
     /// The client (case-insensitive; a unique prefix selects an existing one)
+    #[arg(add = ArgValueCompleter::new(client_names))]
     pub client: String,
     /// What you did
     #[arg(required = true, value_name = "TEXT")]
@@ -355,6 +368,7 @@ pub struct LogArgs {
 #[derive(Debug, Args)]
 pub struct FollowUpArgs {
     /// The client (case-insensitive; a unique prefix selects an existing one)
+    #[arg(add = ArgValueCompleter::new(client_names))]
     pub client: String,
     /// What you promised
     #[arg(required = true, value_name = "TEXT")]
@@ -370,7 +384,7 @@ pub struct FollowUpArgs {
 #[derive(Debug, Args)]
 pub struct ActionsArgs {
     /// Only this client's
-    #[arg(long, value_name = "CLIENT")]
+    #[arg(long, value_name = "CLIENT", add = ArgValueCompleter::new(client_names))]
     pub client: Option<String>,
     /// Only this kind
     #[arg(long, short, value_enum, ignore_case = true)]
@@ -395,6 +409,7 @@ pub struct ActionsArgs {
 #[derive(Debug, Args)]
 pub struct ClientArgs {
     /// The client (case-insensitive; a unique prefix selects)
+    #[arg(add = ArgValueCompleter::new(client_names))]
     pub name: String,
     /// Set the tier, e.g. A, B, key; `none` clears it
     #[arg(long, value_name = "TIER")]
@@ -430,6 +445,7 @@ pub enum ReportCommand {
     /// A client's card and timeline
     Client {
         /// The client (case-insensitive; a unique prefix selects)
+        #[arg(add = ArgValueCompleter::new(client_names))]
         name: String,
     },
 }

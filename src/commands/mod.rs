@@ -4,10 +4,12 @@
 mod actions;
 mod check;
 mod clients;
+pub mod completion;
 mod data;
 mod edit;
 mod follow_ups;
 mod log;
+mod man;
 mod meta;
 mod next;
 mod report;
@@ -49,8 +51,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Export { output, to }) => data::export_to(&ctx, output, to),
         Some(Command::Import { file, from, map }) => data::import(&ctx, &file, from, map),
         Some(Command::Demo) => meta::demo(&ctx),
-        Some(Command::Completions { shell }) => meta::completions(shell),
-        Some(Command::Man) => meta::man(),
+        Some(Command::Completions { shell }) => completion::completions(shell),
+        Some(Command::Man) => man::run(&ctx),
         Some(Command::Check) => check::run(&ctx),
         Some(Command::Index) => check::index(&ctx),
         Some(Command::Compact) => check::compact(&ctx),

@@ -316,14 +316,36 @@ impl Store {
         self.read_bytes()
     }
 
+    /// Reads what `need` asks for, for shell completion: without waiting for the lock
+    /// (a prompt must never hang on a writer; a line a writer is halfway through reads
+    /// as cut short and is not counted) and without writing anything, not even a
+    /// snapshot or its seal (a keypress changes no file).
+    pub fn peek(&self, need: Need) -> Result<Loaded> {
+        self.usable()?;
+        if !self.journal.exists() {
+            return Ok(Loaded::default());
+        }
+        let _lock = self.open_lock().filter(|f| f.try_lock_shared().is_ok());
+        // Without a snapshot path of its own, a store writes no snapshot and no seal,
+        // and reads the one beside the journal.
+        let quiet = Store {
+            snapshot: None,
+            ..self.clone()
+        };
+        Ok(quiet.read(need)?.0)
+    }
+
     /// A shared lock when the lock file can be opened; a store we can only read (no
     /// lock file, read-only directory) is read without one.
     fn lock_shared(&self) -> Option<File> {
+        self.open_lock().filter(|f| f.lock_shared().is_ok())
+    }
+
+    fn open_lock(&self) -> Option<File> {
         files::no_follow(OpenOptions::new())
             .read(true)
             .open(&self.lock)
             .ok()
-            .filter(|f| f.lock_shared().is_ok())
     }
 
     /// Runs `make` on what `need` reads of the store, under the exclusive lock, and

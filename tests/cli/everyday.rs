@@ -1,4 +1,4 @@
-//! Demo, completions, man page, export and import, edit, delete and undo.
+//! Demo, export and import, edit, delete and undo.
 
 use serde_json::Value;
 
@@ -62,24 +62,6 @@ fn demo_runs_without_a_store_and_touches_none() {
         1
     );
     assert_eq!(std::fs::read_to_string(env.store()).unwrap(), "garbage");
-}
-
-#[test]
-fn completions_for_every_shell_and_a_man_page() {
-    let env = Env::new();
-    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
-        let script = env.ok(&["completions", shell]);
-        assert!(script.contains("extramile"), "{shell}");
-        assert!(script.contains("follow-up"), "{shell}");
-    }
-    env.fails(2, &["completions", "tcsh"]);
-    let man = env.ok(&["man"]);
-    assert!(
-        man.starts_with(".ie") || man.starts_with(".TH"),
-        "{}",
-        &man[..40]
-    );
-    assert!(man.contains(".TH extramile 1"), "{man}");
 }
 
 #[test]

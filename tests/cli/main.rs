@@ -13,6 +13,7 @@ mod one_truth;
 mod readme;
 mod reliability;
 mod reports;
+mod shells;
 mod snapshot;
 mod store;
 mod sync;
@@ -62,6 +63,7 @@ impl Env {
             "EXTRAMILE_NOW",
             "RUST_BACKTRACE",
             "CLICOLOR_FORCE",
+            "COMPLETE",
         ] {
             cmd.env_remove(var);
         }
