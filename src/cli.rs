@@ -427,6 +427,18 @@ pub enum ReportCommand {
         #[arg(long, value_name = "YYYY-MM")]
         month: Option<Month>,
     },
+    /// A row of figures per week up to this one, with a sparkline of each
+    Trend {
+        /// How many weeks, ending with this one (1 to 520)
+        #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=520))]
+        weeks: u32,
+    },
+    /// A calendar of actions per day, with the current and longest streak
+    Year {
+        /// The year, e.g. 2026 [default: this year]
+        #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i32).range(1..=9999))]
+        year: Option<i32>,
+    },
     /// A client's card and timeline
     Client {
         /// The client (case-insensitive; a unique prefix selects)
