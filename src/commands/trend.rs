@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use serde_json::json;
 
+use super::show_date;
 use crate::dates::Week;
 use crate::render::{Block, Shade, Table, View};
 use crate::report::{Totals, streak_weeks, totals};
@@ -44,11 +45,15 @@ pub fn trend_view(state: &State, weeks: &[Week], today: NaiveDate) -> View {
         .collect();
     let (first, last) = (weeks[0], weeks[weeks.len() - 1]);
     let title = match weeks.len() {
-        1 => format!("Week {last}: {} to {}", last.start(), last.end()),
+        1 => format!(
+            "Week {last}: {} to {}",
+            show_date(last.start()),
+            show_date(last.end())
+        ),
         n => format!(
             "{n} weeks, {first} to {last}: {} to {}",
-            first.start(),
-            last.end()
+            show_date(first.start()),
+            show_date(last.end())
         ),
     };
     let mut blocks = vec![
