@@ -158,7 +158,7 @@ pub enum Command {
         limit: usize,
     },
 
-    /// Weekly and monthly summaries, and a client's history
+    /// Weekly and monthly summaries, trends, the year's calendar, and a client's history
     #[command(subcommand)]
     Report(ReportCommand),
 
