@@ -9,9 +9,12 @@ use crate::model::local_date;
 use crate::report::{Totals, streak_weeks};
 use crate::state::State;
 
-/// The figures a trend follows: a column header and where the figure comes from. One more
-/// figure is one more line here; the tables and sparklines follow.
-pub const FIGURES: &[(&str, fn(&Totals) -> usize)] = &[
+/// A figure a trend follows: its column header, and where it comes from.
+pub type Figure = (&'static str, fn(&Totals) -> usize);
+
+/// The figures a trend follows. One more figure is one more line here; the tables and
+/// sparklines follow.
+pub const FIGURES: &[Figure] = &[
     ("Actions", |t| t.actions),
     ("Clients", |t| t.clients_touched),
     ("Done on time", |t| t.followups_done_on_time),
