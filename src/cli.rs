@@ -160,7 +160,7 @@ pub enum Command {
         limit: usize,
     },
 
-    /// Weekly and monthly summaries, and a client's history
+    /// Weekly and monthly summaries, trends, the year's calendar, and a client's history
     #[command(subcommand)]
     Report(ReportCommand),
 
@@ -441,6 +441,18 @@ pub enum ReportCommand {
         /// The month, e.g. 2026-11 [default: this month]
         #[arg(long, value_name = "YYYY-MM")]
         month: Option<Month>,
+    },
+    /// A row of figures per week up to this one, with a sparkline of each
+    Trend {
+        /// How many weeks, ending with this one (1 to 520)
+        #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=520))]
+        weeks: u32,
+    },
+    /// A calendar of actions per day, with the current and longest streak
+    Year {
+        /// The year, e.g. 2026 [default: this year]
+        #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i32).range(1..=9999))]
+        year: Option<i32>,
     },
     /// A client's card and timeline
     Client {

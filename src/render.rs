@@ -140,6 +140,43 @@ pub enum Block {
     Line(Section, Cell),
     /// A table, in its section.
     Table(Section, Table),
+    /// Lines of text and shaded cells (a calendar heatmap), in its section: one row each
+    /// in CSV, in the `text` column, and a code block in Markdown.
+    Shades(Section, Vec<Vec<Shade>>),
+}
+
+/// A piece of a line of shades.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shade {
+    Text(String),
+    /// A cell shaded by level: 0 for none, then 1 to 4, ever busier.
+    Level(u8),
+}
+
+/// The cells of each level without colour: distinct characters.
+const SHADES: [char; 5] = ['·', '░', '▒', '▓', '█'];
+
+/// The cells of each level in colour (ANSI 256 colours): a grey dot for none, then ever
+/// brighter greens, as a code-hosting contribution graph.
+const GREENS: [u8; 5] = [240, 22, 28, 34, 46];
+
+/// A line of shades as text: in colour, each cell a green block, else its character.
+fn shades_line(pieces: &[Shade], color: bool) -> String {
+    let mut line = String::new();
+    for piece in pieces {
+        match piece {
+            Shade::Text(text) => line.push_str(&visible(text, false)),
+            Shade::Level(level) => {
+                let level = usize::from(*level).min(SHADES.len() - 1);
+                match (color, level) {
+                    (false, _) => line.push(SHADES[level]),
+                    (true, 0) => line.push_str(&format!("\x1b[38;5;{}m·\x1b[0m", GREENS[0])),
+                    (true, _) => line.push_str(&format!("\x1b[38;5;{}m█\x1b[0m", GREENS[level])),
+                }
+            }
+        }
+    }
+    line
 }
 
 /// What a command shows: blocks for people, a value for scripts.
@@ -266,6 +303,11 @@ fn write_human(out: &mut impl Write, view: &View, style: Style) -> Result<()> {
                 write_text(out, &visible(&table.empty, false), Tone::Dim, style)?
             }
             Block::Table(_, table) => write_table(out, table, style)?,
+            Block::Shades(_, lines) => {
+                for pieces in lines {
+                    writeln!(out, "{}", shades_line(pieces, style.color))?;
+                }
+            }
         }
     }
     Ok(())
@@ -616,12 +658,23 @@ fn write_sections_csv(out: &mut impl Write, blocks: &[Block]) -> Result<()> {
         }
     };
     // Each row as (column, text) pairs, so the header is known before any is written.
-    let mut rows: Vec<Vec<(usize, &str)>> = Vec::new();
+    let mut rows: Vec<Vec<(usize, Cow<'_, str>)>> = Vec::new();
     for block in blocks {
         match block {
-            Block::Heading(text) => rows.push(vec![(0, TITLE), (column("text".into()), text)]),
-            Block::Line(section, cell) => {
-                rows.push(vec![(0, *section), (column("text".into()), &cell.text)])
+            Block::Heading(text) => rows.push(vec![
+                (0, TITLE.into()),
+                (column("text".into()), text.into()),
+            ]),
+            Block::Line(section, cell) => rows.push(vec![
+                (0, (*section).into()),
+                (column("text".into()), cell.text.as_str().into()),
+            ]),
+            Block::Shades(section, lines) => {
+                let at = column("text".into());
+                for pieces in lines {
+                    let line = shades_line(pieces, false).into();
+                    rows.push(vec![(0, (*section).into()), (at, line)]);
+                }
             }
             Block::Table(section, table) => {
                 let at: Vec<usize> = table
@@ -630,8 +683,15 @@ fn write_sections_csv(out: &mut impl Write, blocks: &[Block]) -> Result<()> {
                     .map(|h| column(csv_header(h)))
                     .collect();
                 for row in &table.rows {
-                    let cells = row.iter().zip(&at).map(|(c, at)| (*at, c.text.as_str()));
-                    rows.push(std::iter::once((0, *section)).chain(cells).collect());
+                    let cells = row
+                        .iter()
+                        .zip(&at)
+                        .map(|(c, at)| (*at, c.text.as_str().into()));
+                    rows.push(
+                        std::iter::once((0, (*section).into()))
+                            .chain(cells)
+                            .collect(),
+                    );
                 }
             }
         }
@@ -639,12 +699,12 @@ fn write_sections_csv(out: &mut impl Write, blocks: &[Block]) -> Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(&columns).map_err(csv_io)?;
     for row in rows {
-        let mut record = vec![""; columns.len()];
+        let mut record = vec![Cow::Borrowed(""); columns.len()];
         for (at, text) in row {
             record[at] = text;
         }
         writer
-            .write_record(csv_cells(record.into_iter()))
+            .write_record(csv_cells(record.iter().map(|t| t.as_ref())))
             .map_err(csv_io)?;
     }
     writer.flush()?;
@@ -668,6 +728,13 @@ fn write_markdown(out: &mut impl Write, view: &View) -> Result<()> {
                 writeln!(out, "### {}\n", markdown_escape(text))?;
             }
             Block::Line(_, cell) => writeln!(out, "{}  ", markdown_escape(&cell.text))?,
+            Block::Shades(_, lines) => {
+                writeln!(out, "```")?;
+                for pieces in lines {
+                    writeln!(out, "{}", shades_line(pieces, false))?;
+                }
+                writeln!(out, "```\n")?;
+            }
             Block::Table(_, table) if table.rows.is_empty() => {
                 writeln!(out, "_{}_", markdown_escape(&table.empty))?
             }

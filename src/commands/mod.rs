@@ -15,6 +15,7 @@ mod next;
 mod report;
 mod sync;
 mod today;
+mod trend;
 
 use anyhow::Result;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde_json::{Value, json};
 
 use super::{show_date, show_due};
@@ -32,6 +32,17 @@ pub fn run(ctx: &Context, report: ReportCommand) -> Result<()> {
             let month = month.unwrap_or(Month::of(today));
             let state = ctx.load_window(month.previous().start(), add_days(month.end(), 1))?;
             ctx.print(&month_view(&state, month, today))
+        }
+        ReportCommand::Trend { weeks } => {
+            let weeks = crate::trend::weeks_ending(Week::of(today), weeks);
+            let state = ctx.load_window(weeks[0].start(), add_days(Week::of(today).end(), 1))?;
+            ctx.print(&super::trend::trend_view(&state, &weeks, today))
+        }
+        ReportCommand::Year { year } => {
+            let year = year.unwrap_or(today.year());
+            let (first, last) = crate::trend::year_bounds(year);
+            let state = ctx.load_window(first, add_days(last, 1))?;
+            ctx.print(&super::trend::year_view(&state, year, today))
         }
         ReportCommand::Client { name } => super::clients::card(ctx, &name),
     }
@@ -249,30 +260,7 @@ fn period_view(title: &str, p: &Period, weeks: Option<&[(Week, Totals)]>, json: 
 
     if let Some(weeks) = weeks {
         blocks.push(Block::Heading("By week".into()));
-        let mut table = Table::new(
-            &[
-                "Week",
-                "Days",
-                "Actions",
-                "Clients",
-                "Done on time",
-                "Done late",
-                "Overdue",
-            ],
-            "",
-        )
-        .dropping(&["Days", "Clients", "Done on time", "Done late"]);
-        for (week, w) in weeks {
-            table.row(vec![
-                week.to_string().into(),
-                format!("{} to {}", w.start.format("%m-%d"), w.end.format("%m-%d")).into(),
-                w.actions.to_string().into(),
-                w.clients_touched.to_string().into(),
-                w.followups_done_on_time.to_string().into(),
-                w.followups_done_late.to_string().into(),
-                w.overdue.to_string().into(),
-            ]);
-        }
+        let table = super::trend::weeks_table(weeks);
         blocks.push(Block::Table("by_week", table));
     }
 

@@ -276,6 +276,7 @@ fn help_is_snapshotted() {
     let env = Env::new();
     insta::assert_snapshot!("help", env.ok(&["--help"]));
     insta::assert_snapshot!("help_log", env.ok(&["log", "--help"]));
+    insta::assert_snapshot!("help_report", env.ok(&["report", "--help"]));
 }
 
 #[test]

@@ -18,6 +18,7 @@ mod snapshot;
 mod store;
 mod sync;
 mod sync_sim;
+mod trend;
 mod widths;
 
 use std::path::{Path, PathBuf};
