@@ -361,17 +361,27 @@ fn ics_text(text: &str) -> String {
 }
 
 /// Folds a content line at 75 octets, never inside a character, and ends it with CRLF.
+/// Some readers trim each line they read, so a line is not left ending in spaces: they
+/// go to the start of the next one (after the space that marks it), when they fit.
 fn fold(line: &str) -> String {
     let mut out = String::with_capacity(line.len() + 8);
-    let mut width = 0;
+    let mut current = String::with_capacity(75);
     for c in line.chars() {
-        if width + c.len_utf8() > 75 {
-            out.push_str("\r\n ");
-            width = 1;
+        if current.len() + c.len_utf8() > 75 {
+            let kept = current.trim_end_matches([' ', '\t']).len();
+            let spaces = current.len() - kept;
+            let carried = if kept > 0 && 1 + spaces + c.len_utf8() <= 75 {
+                current.split_off(kept)
+            } else {
+                String::new()
+            };
+            out.push_str(&current);
+            out.push_str("\r\n");
+            current = format!(" {carried}");
         }
-        out.push(c);
-        width += c.len_utf8();
+        current.push(c);
     }
+    out.push_str(&current);
     out.push_str("\r\n");
     out
 }
@@ -951,6 +961,13 @@ mod tests {
             assert!(line.len() <= 75, "{} octets", line.len());
         }
         assert_eq!(folded.replace("\r\n ", "").trim_end(), long);
+        let spaced = format!("SUMMARY:{}", "ab ".repeat(60));
+        let folded = fold(&spaced);
+        let lines: Vec<&str> = folded.split("\r\n").filter(|l| !l.is_empty()).collect();
+        let (last, before) = lines.split_last().unwrap();
+        assert!(before.iter().all(|l| l.len() <= 75 && !l.ends_with(' ')));
+        assert!(last.len() <= 75 && before.len() >= 2);
+        assert_eq!(folded.replace("\r\n ", ""), format!("{spaced}\r\n"));
     }
 
     #[test]
