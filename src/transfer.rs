@@ -231,8 +231,9 @@ fn entries(changes: &[crate::store::Change]) -> Vec<Entry<'_>> {
 /// (or deleted it): the journal's Lamport clock (see `Change::seq`), one more than any
 /// change before it, so each change to a follow-up (a snooze, done, an edit, a delete,
 /// an undo) raises it, whichever machine made it, with no state kept for it. `compact`
-/// keeps each newest version in its change, so it survives that too; only taking a
-/// merge back out (`sync --undo`) can lower it. It stays far below 2^31, INTEGER's limit.
+/// keeps each newest version in its change, so it survives that too; only an `undo` of
+/// a `merge`, which takes the merged changes back out of the journal, can lower it. It
+/// stays far below 2^31, INTEGER's limit (and is capped there).
 ///
 /// A follow-up with a due time is at that local time, written in UTC so every calendar
 /// places it at that instant (an event without an end lasts no time, RFC 5545 3.6.1);
