@@ -177,7 +177,8 @@ pub enum Command {
     Undo,
 
     /// Write every record as JSON (default), CSV, or an iCalendar feed of follow-ups
-    #[command(after_help = "The iCalendar feed holds every open follow-up, and those done, \
+    #[command(
+        after_help = "The iCalendar feed holds every open follow-up, and those done, \
         cancelled or deleted since --since (90 days by default) as cancelled events (completed \
         to-dos with --tasks), each under the same UID with a higher SEQUENCE at every change, \
         so a calendar that imports each new export moves and takes out what changed.\n\n\
@@ -185,7 +186,8 @@ pub enum Command {
         extramile export --format csv --output clients.csv\n  \
         extramile export --format ics --output follow-ups.ics\n  \
         extramile export --format ics --tasks --alarm 30m --since \"30 days ago\"\n  \
-        extramile export --format csv --to hubspot --output hubspot.csv")]
+        extramile export --format csv --to hubspot --output hubspot.csv"
+    )]
     Export {
         /// Write to this file instead of standard output
         #[arg(long, short, value_name = "FILE")]

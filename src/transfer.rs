@@ -215,7 +215,10 @@ fn entries(changes: &[crate::store::Change]) -> Vec<Entry<'_>> {
             deleted,
         })
         .collect();
-    entries.sort_by_key(|e| (e.follow_up.due, e.follow_up.due_time, e.follow_up.num));
+    entries.sort_by_key(|e| {
+        let f = e.follow_up;
+        (f.due, f.due_time, f.num, &f.id)
+    });
     entries
 }
 
@@ -273,7 +276,9 @@ pub fn write_ics(changes: &[crate::store::Change], feed: &Feed, mut out: impl Wr
             entry.change.seq.min(i32::MAX as u64)
         ));
         let day = |date: NaiveDate| date.format("%Y%m%d");
-        let timed = f.due_time.map(|time| utc(local_instant(f.due.and_time(time))));
+        let timed = f
+            .due_time
+            .map(|time| utc(local_instant(f.due.and_time(time))));
         match (&timed, feed.tasks) {
             (Some(at), false) => lines.push(format!("DTSTART:{at}")),
             // A to-do's DUE must come after its DTSTART: a timed one has only DUE.

@@ -10,8 +10,8 @@ use chrono::NaiveTime;
 
 use crate::cli::{CalendarArgs, Format};
 use crate::context::{Context, local_when};
-use crate::dates::{Day, When};
 use crate::crm::{Columns, Crm, MapEntry};
+use crate::dates::{Day, When};
 use crate::error::UsageError;
 use crate::store::Need;
 use crate::transfer::{CLOSED_DAYS, Feed, ImportPlan, export, plan_import, write_csv, write_ics};

@@ -128,7 +128,10 @@ fn uids_stay_and_sequence_grows_with_each_change() {
     let done = feed(&env, &[]);
     assert_eq!(done[&2].get("UID"), first[&2].get("UID"));
     assert!(done[&2].sequence() > snoozed[&2].sequence());
-    assert!(done[&2].sequence() > snoozed[&1].sequence(), "a later change");
+    assert!(
+        done[&2].sequence() > snoozed[&1].sequence(),
+        "a later change"
+    );
     assert_eq!(done[&2].get("STATUS"), "CANCELLED", "no longer needed");
     assert!(done[&2].alarms.is_empty(), "nothing to remind of");
     let tasks = feed(&env, &["--tasks"]);
@@ -188,7 +191,10 @@ fn closed_ones_older_than_the_window_are_left_out() {
     assert_eq!(at("2027-02-18 10:00", &[]), [1, 2, 3]);
     assert_eq!(at("2027-02-19 10:00", &[]), [3], "deleted later");
     assert_eq!(at("2027-02-24 10:00", &[]), Vec::<u64>::new());
-    assert_eq!(at("2027-02-24 10:00", &["--since", "2026-11-20"]), [1, 2, 3]);
+    assert_eq!(
+        at("2027-02-24 10:00", &["--since", "2026-11-20"]),
+        [1, 2, 3]
+    );
     assert_eq!(at("2026-12-01 10:00", &["--since", "2026-11-21"]), [3]);
     assert_eq!(at("2026-12-01 10:00", &["--since", "10 days ago"]), [3]);
     assert_eq!(
@@ -205,7 +211,13 @@ fn closed_ones_older_than_the_window_are_left_out() {
 fn timed_and_all_day_follow_ups_remind() {
     let mut env = Env::new();
     env.tz = "Europe/Berlin".into();
-    env.ok(&["fu", "Acme", "call at half past three", "--due", "tue 15:30"]);
+    env.ok(&[
+        "fu",
+        "Acme",
+        "call at half past three",
+        "--due",
+        "tue 15:30",
+    ]);
     env.ok(&["fu", "Globex", "send the deck", "--due", "2026-11-25"]);
 
     let events = feed(&env, &[]);
@@ -231,12 +243,20 @@ fn timed_and_all_day_follow_ups_remind() {
 
     let lead = feed(&env, &["--alarm", "30m"]);
     assert_eq!(triggers(&lead, 1), ["TRIGGER:-PT30M"]);
-    assert_eq!(triggers(&lead, 2), ["TRIGGER:PT8H30M"], "30 minutes before 09:00");
+    assert_eq!(
+        triggers(&lead, 2),
+        ["TRIGGER:PT8H30M"],
+        "30 minutes before 09:00"
+    );
     let lead = feed(&env, &["--alarm", "2h"]);
     assert_eq!(triggers(&lead, 1), ["TRIGGER:-PT2H"]);
     assert_eq!(triggers(&lead, 2), ["TRIGGER:PT7H"]);
     let lead = feed(&env, &["--alarm", "1d"]);
-    assert_eq!(triggers(&lead, 2), ["TRIGGER:-PT15H"], "09:00 the day before");
+    assert_eq!(
+        triggers(&lead, 2),
+        ["TRIGGER:-PT15H"],
+        "09:00 the day before"
+    );
     let none = feed(&env, &["--alarm", "none"]);
     assert!(none.values().all(|e| e.alarms.is_empty()));
 
@@ -323,7 +343,13 @@ fn khal_takes_the_changes() {
     };
     let import = |name: &str| {
         let file = dir.join(name);
-        env.ok(&["export", "--format", "ics", "--output", file.to_str().unwrap()]);
+        env.ok(&[
+            "export",
+            "--format",
+            "ics",
+            "--output",
+            file.to_str().unwrap(),
+        ]);
         khal(&["import", "--batch", file.to_str().unwrap()]);
     };
     let list = || {
@@ -337,17 +363,28 @@ fn khal_takes_the_changes() {
     };
     import("first.ics");
     let before = list();
-    assert!(before.contains("2026-11-24 Follow up with Acme: send the deck"), "{before}");
+    assert!(
+        before.contains("2026-11-24 Follow up with Acme: send the deck"),
+        "{before}"
+    );
     env.ok(&["done", "2"]);
     env.ok(&["snooze", "1", "2026-12-01"]);
     import("second.ics");
     let after = list();
     let lines = |what: &str| after.lines().filter(|l| l.contains(what)).count();
     assert_eq!(lines("send the deck"), 1, "the snoozed one once: {after}");
-    assert!(after.contains("2026-12-01 Follow up with Acme: send the deck"), "{after}");
     assert!(
-        after.lines().all(|l| !l.contains("call back") || l.contains("CANCELLED")),
+        after.contains("2026-12-01 Follow up with Acme: send the deck"),
+        "{after}"
+    );
+    assert!(
+        after
+            .lines()
+            .all(|l| !l.contains("call back") || l.contains("CANCELLED")),
         "the done one only as cancelled: {after}"
     );
-    assert!(after.contains("2026-11-26 Follow up with Hooli: renewal"), "{after}");
+    assert!(
+        after.contains("2026-11-26 Follow up with Hooli: renewal"),
+        "{after}"
+    );
 }

@@ -248,14 +248,14 @@ fn ics_has_an_entry_per_follow_up_with_stable_uids() {
     assert!(closed.iter().all(|e| prop(e, "STATUS") == "CANCELLED"));
     let uids: Vec<String> = events.iter().map(|e| prop(e, "UID")).collect();
     assert!(uids.iter().all(|u| u.ends_with("@extramile")));
-    assert_eq!(prop(&events[0], "DTSTART"), "20261110");
+    assert_eq!(prop(events[0], "DTSTART"), "20261110");
     assert_eq!(
-        prop(&events[0], "SUMMARY"),
+        prop(events[0], "SUMMARY"),
         "Follow up with Globex: Follow up: sent a book"
     );
-    assert_eq!(prop(&events[1], "DTSTART"), "20261124");
+    assert_eq!(prop(events[1], "DTSTART"), "20261124");
     assert_eq!(
-        prop(&events[1], "SUMMARY"),
+        prop(events[1], "SUMMARY"),
         "Follow up with Hooli: send photos"
     );
     let again = env.ok(&["export", "--format", "ics"]);
