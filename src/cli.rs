@@ -178,11 +178,18 @@ pub enum Command {
     /// Revert the last change; repeat to walk further back
     Undo,
 
-    /// Write every record as JSON (default), CSV, or an iCalendar file of open follow-ups
-    #[command(after_help = "Examples:\n  extramile export > backup.json\n  \
+    /// Write every record as JSON (default), CSV, or an iCalendar feed of follow-ups
+    #[command(
+        after_help = "The iCalendar feed holds every open follow-up, and those done, \
+        cancelled or deleted since --since (90 days by default) as cancelled events (completed \
+        to-dos with --tasks), each under the same UID with a higher SEQUENCE at every change, \
+        so a calendar that imports each new export moves and takes out what changed.\n\n\
+        Examples:\n  extramile export > backup.json\n  \
         extramile export --format csv --output clients.csv\n  \
         extramile export --format ics --output follow-ups.ics\n  \
-        extramile export --format csv --to hubspot --output hubspot.csv")]
+        extramile export --format ics --tasks --alarm 30m --since \"30 days ago\"\n  \
+        extramile export --format csv --to hubspot --output hubspot.csv"
+    )]
     Export {
         /// Write to this file instead of standard output
         #[arg(long, short, value_name = "FILE")]
@@ -190,6 +197,8 @@ pub enum Command {
         /// Write the CSV as this CRM imports tasks and notes (see README, "CRM bridge")
         #[arg(long, value_enum, ignore_case = true, value_name = "CRM")]
         to: Option<Crm>,
+        #[command(flatten)]
+        calendar: CalendarArgs,
     },
 
     /// Read records from a JSON export, a CSV file or a CRM's export; all or nothing
@@ -460,6 +469,54 @@ pub enum ReportCommand {
         #[arg(add = ArgValueCompleter::new(client_names))]
         name: String,
     },
+}
+
+/// How `export --format ics` writes its calendar.
+#[derive(Debug, Args)]
+pub struct CalendarArgs {
+    /// With --format ics: write to-dos (VTODO), done ones marked completed, instead of
+    /// events
+    #[arg(long)]
+    pub tasks: bool,
+    /// With --format ics: remind this long before, e.g. 30m, 2h, 1d, or none [default:
+    /// 15m before a due time, 09:00 on the day without one]
+    #[arg(long, value_name = "LEAD")]
+    pub alarm: Option<Alarm>,
+    /// With --format ics: keep follow-ups done, cancelled or deleted since WHEN, so
+    /// calendars take them out [default: 90 days ago]
+    #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
+    pub since: Option<When>,
+}
+
+/// How long before a follow-up is due its reminder goes off, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Alarm(pub Option<u32>);
+
+impl std::str::FromStr for Alarm {
+    type Err = String;
+
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        let text = input.trim().to_ascii_lowercase();
+        if text == "none" || text == "off" {
+            return Ok(Alarm(None));
+        }
+        let bad = || format!("can't read the alarm '{input}'; write it as 30m, 2h, 1d or none");
+        let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+        let (n, unit) = text.split_at(split);
+        let n: u32 = n.parse().map_err(|_| bad())?;
+        let minutes = match unit {
+            "m" | "min" | "mins" | "minutes" => Some(n),
+            "h" | "hour" | "hours" => n.checked_mul(60),
+            "d" | "day" | "days" => n.checked_mul(24 * 60),
+            _ => return Err(bad()),
+        };
+        match minutes {
+            Some(minutes) if minutes <= 28 * 24 * 60 => Ok(Alarm(Some(minutes))),
+            _ => Err(format!(
+                "an alarm '{input}' ahead makes no sense; use 0m to 28d, or none"
+            )),
+        }
+    }
 }
 
 /// A stay-in-touch cadence in days, or none.

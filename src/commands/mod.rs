@@ -49,7 +49,11 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Edit(args)) => edit::edit(&ctx, args),
         Some(Command::Delete { id }) => edit::delete(&ctx, id),
         Some(Command::Undo) => edit::undo(&ctx),
-        Some(Command::Export { output, to }) => data::export_to(&ctx, output, to),
+        Some(Command::Export {
+            output,
+            to,
+            calendar,
+        }) => data::export_to(&ctx, output, to, calendar),
         Some(Command::Import { file, from, map }) => data::import(&ctx, &file, from, map),
         Some(Command::Demo) => meta::demo(&ctx),
         Some(Command::Completions { shell }) => completion::completions(shell),

@@ -240,6 +240,11 @@ impl Store {
         self.load_for(Need::State, None)
     }
 
+    /// Reads every change, oldest first, and the state they fold to.
+    pub fn load_history(&self) -> Result<Loaded> {
+        self.load_for(Need::History, None)
+    }
+
     /// Reads the clients, the follow-ups and the actions in a window of time (Unix
     /// seconds `from..to`), only `client`'s when given (an id); `State::all_actions`
     /// sums up every action. Falls back to reading everything when the snapshot can't.

@@ -204,7 +204,7 @@ fn a_bad_row_aborts_the_import_naming_it_and_writes_nothing() {
 }
 
 #[test]
-fn ics_has_an_entry_per_open_follow_up_with_stable_uids() {
+fn ics_has_an_entry_per_follow_up_with_stable_uids() {
     let env = Env::new();
     scenario(&env);
     let ics = env.ok(&["export", "--format", "ics"]);
@@ -214,8 +214,6 @@ fn ics_has_an_entry_per_open_follow_up_with_stable_uids() {
         .collect::<Result<_, _>>()
         .expect("a valid iCalendar file");
     assert_eq!(calendars.len(), 1);
-    let events = &calendars[0].events;
-    assert_eq!(events.len(), 2, "only the open follow-ups");
     let prop = |e: &ical::parser::ical::component::IcalEvent, name: &str| {
         e.properties
             .iter()
@@ -223,16 +221,23 @@ fn ics_has_an_entry_per_open_follow_up_with_stable_uids() {
             .and_then(|p| p.value.clone())
             .unwrap()
     };
+    let (events, closed): (Vec<_>, Vec<_>) = calendars[0]
+        .events
+        .iter()
+        .partition(|e| prop(e, "STATUS") == "CONFIRMED");
+    assert_eq!(events.len(), 2, "the open follow-ups");
+    assert_eq!(closed.len(), 2, "the done and the cancelled one, cancelled");
+    assert!(closed.iter().all(|e| prop(e, "STATUS") == "CANCELLED"));
     let uids: Vec<String> = events.iter().map(|e| prop(e, "UID")).collect();
     assert!(uids.iter().all(|u| u.ends_with("@extramile")));
-    assert_eq!(prop(&events[0], "DTSTART"), "20261110");
+    assert_eq!(prop(events[0], "DTSTART"), "20261110");
     assert_eq!(
-        prop(&events[0], "SUMMARY"),
+        prop(events[0], "SUMMARY"),
         "Follow up with Globex: Follow up: sent a book"
     );
-    assert_eq!(prop(&events[1], "DTSTART"), "20261124");
+    assert_eq!(prop(events[1], "DTSTART"), "20261124");
     assert_eq!(
-        prop(&events[1], "SUMMARY"),
+        prop(events[1], "SUMMARY"),
         "Follow up with Hooli: send photos"
     );
     let again = env.ok(&["export", "--format", "ics"]);
