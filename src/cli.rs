@@ -125,7 +125,7 @@ pub enum Command {
         when: When,
     },
 
-    /// Drop follow-ups you no longer mean to do (a recurring one skips to its next occurrence)
+    /// Drop follow-ups you no longer mean to do; a recurring one comes back next time
     Cancel {
         /// Follow-up numbers, as `upcoming` shows them
         #[arg(required = true, value_name = "ID", value_parser = parse_id)]
