@@ -21,7 +21,16 @@ fn log_then_list_round_trips_with_the_documented_json_shape() {
         .collect();
     assert_eq!(
         keys,
-        ["id", "uid", "client", "kind", "text", "at", "tags", "follows_up"]
+        [
+            "id",
+            "uid",
+            "client",
+            "kind",
+            "text",
+            "at",
+            "tags",
+            "follows_up"
+        ]
     );
     assert_eq!(action["id"], 1);
     assert_eq!(action["client"], "Acme");

@@ -11,6 +11,7 @@ mod invariants;
 mod next;
 mod one_truth;
 mod readme;
+mod recurring;
 mod reliability;
 mod reports;
 mod snapshot;
