@@ -1020,6 +1020,7 @@ mod tests {
                     at: at(),
                     tags: vec![],
                     by: None,
+                    follows_up: None,
                 })
             };
             state.apply(&record);
