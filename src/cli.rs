@@ -8,7 +8,7 @@ use clap_complete::ArgValueCompleter;
 use crate::commands::completion::{client_names, open_follow_ups, recent_records};
 use crate::crm::{Crm, MapEntry};
 use crate::dates::{Month, Week, When};
-use crate::model::Kind;
+use crate::model::{Kind, Period};
 
 /// The forms a WHEN takes, shown under every command that reads one.
 macro_rules! when_forms {
@@ -103,11 +103,17 @@ pub enum Command {
     #[command(visible_alias = "fu", after_help = WHEN_FORMS)]
     FollowUp(FollowUpArgs),
 
-    /// Mark follow-ups done
+    /// Mark follow-ups done (a recurring one schedules its next occurrence)
     Done {
         /// Follow-up numbers, as `upcoming` shows them
         #[arg(required = true, value_name = "ID", value_parser = parse_id, add = ArgValueCompleter::new(open_follow_ups))]
         ids: Vec<u64>,
+        /// Also log what came of it, as an action linked to the follow-up
+        #[arg(long, value_name = "TEXT")]
+        log: Option<String>,
+        /// The kind of that action
+        #[arg(long, short, value_enum, ignore_case = true, requires = "log")]
+        kind: Option<Kind>,
     },
 
     /// Move follow-ups to a new due date
@@ -121,11 +127,14 @@ pub enum Command {
         when: When,
     },
 
-    /// Drop follow-ups you no longer mean to do
+    /// Drop follow-ups you no longer mean to do; a recurring one comes back next time
     Cancel {
         /// Follow-up numbers, as `upcoming` shows them
         #[arg(required = true, value_name = "ID", value_parser = parse_id, add = ArgValueCompleter::new(open_follow_ups))]
         ids: Vec<u64>,
+        /// End a recurring follow-up's series instead of skipping one occurrence
+        #[arg(long)]
+        series: bool,
     },
 
     /// Open follow-ups due before today, most overdue first
@@ -341,9 +350,14 @@ pub struct EditArgs {
     /// Replace the tags (actions); repeat for more, or give "" to clear
     #[arg(long, short, value_name = "TAG")]
     pub tag: Option<Vec<String>>,
-    /// New due date, with a time of day or without (follow-ups)
+    /// New due date, with a time of day or without (follow-ups); a recurring one's
+    /// schedule then counts from it
     #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
     pub due: Option<When>,
+    /// Make a follow-up recur, e.g. 2w, 1m or quarter, counting from its due date; `none`
+    /// ends the series
+    #[arg(long, value_name = "PERIOD")]
+    pub every: Option<Every>,
 }
 
 #[derive(Debug, Args)]
@@ -369,6 +383,9 @@ pub struct LogArgs {
     /// The follow-up's text [default: "Follow up: <what you did>"]
     #[arg(long, value_name = "TEXT", requires = "follow_up")]
     pub follow_up_text: Option<String>,
+    /// Make the follow-up recur: 7d, 2w, 1m, quarter (days, weeks, months, quarters)
+    #[arg(long, value_name = "PERIOD", requires = "follow_up")]
+    pub every: Option<Period>,
     /// Add a new client even though its name is close to an existing one's
     #[arg(long)]
     pub new: bool,
@@ -385,6 +402,10 @@ pub struct FollowUpArgs {
     /// When it is due: a day, and a time if you give one
     #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
     pub due: When,
+    /// Make it recur: 7d, 2w, 1m, quarter (days, weeks, months, quarters); `done` then
+    /// schedules the next one a period after this one's due date
+    #[arg(long, value_name = "PERIOD")]
+    pub every: Option<Period>,
     /// Add a new client even though its name is close to an existing one's
     #[arg(long)]
     pub new: bool,
@@ -515,6 +536,21 @@ impl std::str::FromStr for Alarm {
             _ => Err(format!(
                 "an alarm '{input}' ahead makes no sense; use 0m to 28d, or none"
             )),
+        }
+    }
+}
+
+/// How often a follow-up recurs, or `none` to end its series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Every(pub Option<Period>);
+
+impl std::str::FromStr for Every {
+    type Err = String;
+
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        match input.trim().to_ascii_lowercase().as_str() {
+            "none" | "off" => Ok(Every(None)),
+            _ => input.parse().map(|p| Every(Some(p))),
         }
     }
 }

@@ -284,6 +284,7 @@ pub fn records(now: DateTime<FixedOffset>) -> Vec<Record> {
             at,
             tags: Vec::new(),
             by: None,
+            follows_up: None,
         }));
     }
     for (n, (client, text, made, due, done)) in FOLLOW_UPS.iter().enumerate() {
@@ -307,6 +308,8 @@ pub fn records(now: DateTime<FixedOffset>) -> Vec<Record> {
             snoozes: 0,
             action: None,
             by: None,
+            every: None,
+            every_from: None,
         }));
     }
     records

@@ -350,6 +350,7 @@ mod tests {
             at: at(0),
             tags: vec![],
             by: None,
+            follows_up: None,
         })
     }
 

@@ -229,6 +229,7 @@ mod tests {
                 at: noon(on),
                 tags: vec![],
                 by: None,
+                follows_up: None,
             }));
             self
         }
@@ -248,6 +249,8 @@ mod tests {
                 snoozes: 0,
                 action: None,
                 by: None,
+                every: None,
+                every_from: None,
             }));
             self
         }

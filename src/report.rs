@@ -187,6 +187,8 @@ pub struct Totals {
     pub followups_done: usize,
     pub followups_done_on_time: usize,
     pub followups_done_late: usize,
+    /// Follow-ups done in the span with their outcome logged (`done --log`).
+    pub followups_with_outcome: usize,
     /// Overdue at the end of the span, or now when the span holds today.
     pub overdue: usize,
 }
@@ -195,7 +197,7 @@ pub struct Totals {
 pub fn totals(state: &State, start: NaiveDate, end: NaiveDate, today: NaiveDate) -> Totals {
     let as_of = end.min(today);
     let (days, end_of_day) = (Days::new(start, end), start_of(add_days(as_of, 1)));
-    let mut touched = HashSet::new();
+    let (mut touched, mut outcomes) = (HashSet::new(), HashSet::new());
     let mut t = Totals {
         start,
         end,
@@ -205,6 +207,7 @@ pub fn totals(state: &State, start: NaiveDate, end: NaiveDate, today: NaiveDate)
         t.actions += 1;
         t.intros += usize::from(a.kind == Kind::Intro);
         touched.insert(a.client.as_str());
+        outcomes.extend(a.follows_up.as_deref());
     }
     t.clients_touched = touched.len();
     for f in state.follow_ups.values() {
@@ -216,6 +219,7 @@ pub fn totals(state: &State, start: NaiveDate, end: NaiveDate, today: NaiveDate)
             } else {
                 t.followups_done_on_time += 1;
             }
+            t.followups_with_outcome += usize::from(outcomes.contains(f.id.as_str()));
         }
         t.overdue += usize::from(overdue_on(f, as_of, end_of_day));
     }

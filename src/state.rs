@@ -592,6 +592,7 @@ mod tests {
             at,
             tags: vec![],
             by: None,
+            follows_up: None,
         };
         state.apply(&Record::Action(action));
         state.apply(&Record::tombstone("a1", None));

@@ -18,17 +18,36 @@ use crate::crm::Columns;
 use crate::dates::{Day, When};
 use crate::error::UsageError;
 use crate::model::{
-    Action, Client, FollowUp, Kind, Record, Status, clean_name, clean_tags, clean_text, hh_mm,
+    Action, Client, FollowUp, Kind, Period, Record, Status, clean_name, clean_tags, clean_text,
+    hh_mm, stable_id,
 };
 use crate::state::State;
 
 /// The CSV columns: DESIGN's twelve, then what the store needs for a CSV export to
 /// import back unchanged (the short number, how often a follow-up was snoozed, the
-/// action it follows up on, and the time of day it is due). New columns go at the end,
-/// so files written before them still import.
-pub const CSV_HEADER: [&str; 16] = [
-    "type", "id", "client", "kind", "text", "at", "due", "status", "done_at", "tags", "tier",
-    "cadence", "num", "snoozes", "action", "due_time",
+/// action it follows up on, the time of day it is due, how often it recurs and the date
+/// its schedule counts from, and the follow-up an action records the outcome of). New
+/// columns go at the end, so files written before them still import.
+pub const CSV_HEADER: [&str; 19] = [
+    "type",
+    "id",
+    "client",
+    "kind",
+    "text",
+    "at",
+    "due",
+    "status",
+    "done_at",
+    "tags",
+    "tier",
+    "cadence",
+    "num",
+    "snoozes",
+    "action",
+    "due_time",
+    "every",
+    "every_from",
+    "follows_up",
 ];
 
 /// What `export --format json` writes and `import` reads back.
@@ -67,6 +86,7 @@ pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
         let at = c.created.to_rfc3339();
         csv.write_record([
             "client", &c.id, &c.name, "", "", &at, "", "", "", "", &tier, &cadence, "", "", "", "",
+            "", "", "",
         ])?;
     }
     for a in &data.actions {
@@ -90,6 +110,9 @@ pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
             "",
             "",
             "",
+            "",
+            "",
+            a.follows_up.as_deref().unwrap_or(""),
         ])?;
     }
     for f in &data.follow_ups {
@@ -101,6 +124,8 @@ pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
             .due_time
             .map(|t| t.format(hh_mm::FORMAT).to_string())
             .unwrap_or_default();
+        let every = f.every.map(|p| p.to_string()).unwrap_or_default();
+        let every_from = f.every_from.map(|d| d.to_string()).unwrap_or_default();
         csv.write_record([
             "follow-up",
             &f.id,
@@ -118,6 +143,9 @@ pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
             &snoozes,
             f.action.as_deref().unwrap_or(""),
             &due_time,
+            &every,
+            &every_from,
+            "",
         ])?;
     }
     csv.flush()?;
@@ -718,6 +746,7 @@ fn read_row(f: &HashMap<&str, String>, now: DateTime<FixedOffset>) -> Result<Row
                 at,
                 tags: clean_tags(&tags)?,
                 by: None,
+                follows_up: Some(f["follows_up"].clone()).filter(|a| !a.is_empty()),
             };
             Ok(Row::Action(action, client))
         }
@@ -742,6 +771,19 @@ fn read_row(f: &HashMap<&str, String>, now: DateTime<FixedOffset>) -> Result<Row
             if status != Status::Open && closed_at.is_none() {
                 bail!("a {} follow-up needs 'done_at'", status.name());
             }
+            let every = match f["every"].as_str() {
+                "" => None,
+                text => Some(text.parse::<Period>().map_err(|e| anyhow!(e))?),
+            };
+            let every_from = match f["every_from"].as_str() {
+                "" => None,
+                text => Some(NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+                    anyhow!("'every_from' must be a date as YYYY-MM-DD, not '{text}'")
+                })?),
+            };
+            if every.is_some() != every_from.is_some() {
+                bail!("a recurring follow-up needs both 'every' and 'every_from'");
+            }
             let created = optional_instant("at", &f["at"])?.unwrap_or(now);
             let uid = id(&["follow-up", &client.to_lowercase(), &text, &due.to_string()]);
             let follow_up = FollowUp {
@@ -758,6 +800,8 @@ fn read_row(f: &HashMap<&str, String>, now: DateTime<FixedOffset>) -> Result<Row
                     .map_err(|_| anyhow!("'snoozes' is out of range"))?,
                 action: Some(f["action"].clone()).filter(|a| !a.is_empty()),
                 by: None,
+                every,
+                every_from,
             };
             Ok(Row::FollowUp(follow_up, client))
         }
@@ -799,24 +843,6 @@ pub(crate) fn read_instant(text: &str) -> Result<Option<DateTime<FixedOffset>>, 
         NaiveDate::parse_from_str(text, "%d.%m.%Y").map(|d| d.and_time(NaiveTime::MIN))
     });
     Ok(dotted.ok().map(local_instant))
-}
-
-/// An id made from a record's content, so a CSV without ids imports idempotently.
-fn stable_id(parts: &[&str]) -> String {
-    // FNV-1a, 64 bits, twice with different offsets: stable across builds and platforms.
-    let hash = |offset: u64| {
-        parts
-            .iter()
-            .flat_map(|p| p.bytes().chain([0x1f]))
-            .fold(offset, |h, b| {
-                (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
-            })
-    };
-    format!(
-        "{:012x}{:016x}",
-        hash(0xcbf29ce484222325) & 0xffff_ffff_ffff,
-        hash(0x84222325cbf29ce4)
-    )
 }
 
 /// Plans the records that bring `incoming` into `state`. Clients are matched as every
@@ -1020,12 +1046,5 @@ mod tests {
         for bad in ["11/03/2026", "2026-11-31", "tomorrow", "31.02.2026", ""] {
             assert_eq!(read_instant(bad), Ok(None), "{bad}");
         }
-    }
-
-    #[test]
-    fn stable_ids_depend_only_on_content() {
-        assert_eq!(stable_id(&["a", "b"]), stable_id(&["a", "b"]));
-        assert_ne!(stable_id(&["a", "b"]), stable_id(&["ab", ""]));
-        assert_eq!(stable_id(&["x"]).len(), 28);
     }
 }

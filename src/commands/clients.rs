@@ -5,11 +5,13 @@ use anyhow::Result;
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
-use super::follow_ups::follow_up_view;
+use std::collections::HashMap;
+
+use super::follow_ups::{follow_up_view, with_period};
 use super::{action_json, follow_up_json, show_date};
 use crate::cli::{Cadence, ClientArgs};
 use crate::context::Context;
-use crate::model::{Client, Record, Status, clean_name, local_date};
+use crate::model::{Action, Client, Record, Status, clean_name, local_date};
 use crate::render::{Block, Cell, Table, Tone, View};
 use crate::report::{ClientSummary, client_summaries};
 use crate::state::State;
@@ -230,7 +232,19 @@ pub fn card_view(state: &State, client: &Client, today: NaiveDate) -> View {
             ],
         ));
     }
+    // What came of each closed follow-up, when `done --log` said.
+    let outcomes: HashMap<&str, &Action> = state
+        .actions
+        .values()
+        .filter(|a| a.client == client.id)
+        .filter_map(|a| Some((a.follows_up.as_deref()?, a)))
+        .collect();
     for f in state.follow_ups.values().filter(|f| f.client == client.id) {
+        let text = match (f.status, outcomes.get(f.id.as_str())) {
+            (Status::Open, _) => with_period(f),
+            (_, Some(a)) => format!("{} → outcome #{}: {}", f.text, a.num, a.text),
+            (_, None) => f.text.clone(),
+        };
         let day = match f.status {
             Status::Open => f.due,
             _ => f.closed_at.map(local_date).unwrap_or(f.due),
@@ -252,7 +266,7 @@ pub fn card_view(state: &State, client: &Client, today: NaiveDate) -> View {
                 f.num.to_string().into(),
                 "follow-up".into(),
                 status,
-                f.text.as_str().into(),
+                text.into(),
             ],
         ));
     }
@@ -284,7 +298,11 @@ pub fn card_view(state: &State, client: &Client, today: NaiveDate) -> View {
     let json = json!({
         "client": summary,
         "actions": actions.iter().map(|a| action_json(&client.name, a)).collect::<Vec<_>>(),
-        "follow_ups": follow_ups.iter().map(|f| follow_up_json(&client.name, f, today)).collect::<Vec<_>>(),
+        "follow_ups": follow_ups.iter().map(|f| {
+            let mut json = follow_up_json(&client.name, f, today);
+            json["outcome"] = json!(outcomes.get(f.id.as_str()).map(|a| action_json(&client.name, a)));
+            json
+        }).collect::<Vec<_>>(),
     });
 
     let mut blocks = vec![Block::Heading(client.name.clone())];

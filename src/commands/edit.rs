@@ -6,11 +6,11 @@ use anyhow::Result;
 use serde_json::json;
 
 use super::{client_for_write, show_at, show_due};
-use crate::cli::EditArgs;
+use crate::cli::{EditArgs, Every};
 use crate::context::Context;
 use crate::error::UsageError;
 use crate::merge::last_undoable;
-use crate::model::{Record, clean_tags, clean_text, local_date};
+use crate::model::{Record, Status, clean_tags, clean_text, local_date};
 use crate::state::Item;
 use crate::store::{Change, Draft, Need};
 
@@ -39,12 +39,13 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
         args.client.is_some(),
         tags.is_some(),
         due.is_some(),
+        args.every.is_some(),
     ]
     .iter()
     .all(|given| !given)
     {
         return Err(UsageError::new(
-            "nothing to edit; give --text, --kind, --at, --client, --tag or --due",
+            "nothing to edit; give --text, --kind, --at, --client, --tag, --due or --every",
         )
         .into());
     }
@@ -67,9 +68,9 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
                     args.id
                 ),
                 Some(Item::Action(a)) => {
-                    if due.is_some() {
+                    if due.is_some() || args.every.is_some() {
                         return Err(UsageError::new(format!(
-                            "#{} is an action; --due is for follow-ups",
+                            "#{} is an action; --due and --every are for follow-ups",
                             a.num
                         ))
                         .into());
@@ -136,6 +137,23 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
                             show_due(due.date, due.time)
                         ));
                         (new.due, new.due_time) = (due.date, due.time);
+                        // A recurring one's schedule moves with it.
+                        new.every_from = new.every.map(|_| due.date);
+                    }
+                    if let Some(Every(every)) = args.every.filter(|e| e.0 != f.every) {
+                        if f.status != Status::Open {
+                            crate::usage!(
+                                "follow-up #{} is already {}; --every is for open ones (nothing was changed)",
+                                f.num,
+                                f.status.name()
+                            );
+                        }
+                        said.push(match every {
+                            Some(p) => format!("repeats {}", p.describe()),
+                            None => "no longer repeats".into(),
+                        });
+                        new.every = every;
+                        new.every_from = every.map(|_| new.due);
                     }
                     if let Some(c) = client.as_ref().filter(|c| c.id != f.client) {
                         said.push(format!(

@@ -3,12 +3,14 @@
 use anyhow::Result;
 use serde_json::json;
 
-use super::{action_json, client_for_write, follow_up_json, show_day, show_due_day};
+use super::{action_json, client_for_write, follow_up_json, repeats, show_day, show_due_day};
 use crate::cli::{FollowUpArgs, LogArgs};
 use crate::context::Context;
 use crate::dates::Resolved;
 use crate::error::UsageError;
-use crate::model::{Action, FollowUp, Record, Status, clean_tags, clean_text, local_date, new_id};
+use crate::model::{
+    Action, FollowUp, Period, Record, Status, clean_tags, clean_text, local_date, new_id,
+};
 use crate::store::Need;
 
 pub fn log(ctx: &Context, args: LogArgs) -> Result<()> {
@@ -53,11 +55,12 @@ pub fn log(ctx: &Context, args: LogArgs) -> Result<()> {
                 at,
                 tags,
                 by: loaded.state.machine().map(str::to_string),
+                follows_up: None,
             };
             let follow_up = due.map(|due| FollowUp {
                 action: Some(action.id.clone()),
                 by: action.by.clone(),
-                ..new_follow_up(ctx, next, &client.id, follow_up_text, due)
+                ..new_follow_up(ctx, next, &client.id, follow_up_text, due, args.every)
             });
             let is_new = new_client.is_some();
             let mut records: Vec<Record> = new_client.into_iter().collect();
@@ -81,9 +84,10 @@ pub fn log(ctx: &Context, args: LogArgs) -> Result<()> {
     );
     if let Some(f) = &follow_up {
         line.push_str(&format!(
-            " Follow-up #{} due {}.",
+            " Follow-up #{} due {}{}.",
             f.num,
-            show_due_day(f.due, f.due_time)
+            show_due_day(f.due, f.due_time),
+            repeats(f)
         ));
     }
     let json = json!({
@@ -104,7 +108,14 @@ pub fn follow_up(ctx: &Context, args: FollowUpArgs) -> Result<()> {
                     client_for_write(&loaded.state, &args.client, ctx.now, args.new)?;
                 let follow_up = FollowUp {
                     by: loaded.state.machine().map(str::to_string),
-                    ..new_follow_up(ctx, loaded.state.next_num(), &client.id, text, due)
+                    ..new_follow_up(
+                        ctx,
+                        loaded.state.next_num(),
+                        &client.id,
+                        text,
+                        due,
+                        args.every,
+                    )
                 };
                 let is_new = new_client.is_some();
                 let mut records: Vec<Record> = new_client.into_iter().collect();
@@ -116,10 +127,11 @@ pub fn follow_up(ctx: &Context, args: FollowUpArgs) -> Result<()> {
     }
     note_if_overdue(ctx, &follow_up, today);
     let line = format!(
-        "Follow-up #{} for {} due {}.",
+        "Follow-up #{} for {} due {}{}.",
         follow_up.num,
         client.name,
-        show_due_day(follow_up.due, follow_up.due_time)
+        show_due_day(follow_up.due, follow_up.due_time),
+        repeats(&follow_up)
     );
     ctx.confirm(&line, follow_up_json(&client.name, &follow_up, today))
 }
@@ -135,7 +147,14 @@ fn note_if_overdue(ctx: &Context, follow_up: &FollowUp, today: chrono::NaiveDate
     }
 }
 
-fn new_follow_up(ctx: &Context, num: u64, client: &str, text: String, due: Resolved) -> FollowUp {
+fn new_follow_up(
+    ctx: &Context,
+    num: u64,
+    client: &str,
+    text: String,
+    due: Resolved,
+    every: Option<Period>,
+) -> FollowUp {
     FollowUp {
         id: new_id(),
         num,
@@ -149,6 +168,8 @@ fn new_follow_up(ctx: &Context, num: u64, client: &str, text: String, due: Resol
         snoozes: 0,
         action: None,
         by: None,
+        every,
+        every_from: every.map(|_| due.date),
     }
 }
 

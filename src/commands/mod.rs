@@ -36,9 +36,9 @@ pub fn run(cli: Cli) -> Result<()> {
         None => today::run(&ctx),
         Some(Command::Log(args)) => log::log(&ctx, args),
         Some(Command::FollowUp(args)) => log::follow_up(&ctx, args),
-        Some(Command::Done { ids }) => follow_ups::done(&ctx, &ids),
+        Some(Command::Done { ids, log, kind }) => follow_ups::done(&ctx, &ids, log, kind),
         Some(Command::Snooze { ids, when }) => follow_ups::snooze(&ctx, &ids, when),
-        Some(Command::Cancel { ids }) => follow_ups::cancel(&ctx, &ids),
+        Some(Command::Cancel { ids, series }) => follow_ups::cancel(&ctx, &ids, series),
         Some(Command::Overdue { client }) => follow_ups::overdue(&ctx, client.as_deref()),
         Some(Command::Upcoming { days }) => follow_ups::upcoming(&ctx, days),
         Some(Command::Actions(args)) => actions::run(&ctx, args),
@@ -133,6 +133,14 @@ fn with_time(day: String, time: Option<NaiveTime>) -> String {
     }
 }
 
+/// ", every 2 weeks" for a recurring follow-up, else nothing: for confirmations.
+fn repeats(follow_up: &FollowUp) -> String {
+    follow_up
+        .every
+        .map(|p| format!(", {}", p.describe()))
+        .unwrap_or_default()
+}
+
 fn action_json(client: &str, action: &Action) -> Value {
     json!({
         "id": action.num,
@@ -142,6 +150,7 @@ fn action_json(client: &str, action: &Action) -> Value {
         "text": action.text,
         "at": action.at.to_rfc3339(),
         "tags": action.tags,
+        "follows_up": action.follows_up,
     })
 }
 
@@ -158,6 +167,8 @@ fn follow_up_json(client: &str, follow_up: &FollowUp, today: NaiveDate) -> Value
         "done_at": follow_up.closed_at.filter(|_| follow_up.status == crate::model::Status::Done).map(|at| at.to_rfc3339()),
         "done_late": follow_up.done_late(),
         "snoozes": follow_up.snoozes,
+        "every": follow_up.every.map(|p| p.to_string()),
+        "repeats": follow_up.every.map(|p| p.describe()),
         "created": follow_up.created.to_rfc3339(),
     })
 }

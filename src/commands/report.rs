@@ -232,6 +232,11 @@ fn period_view(title: &str, p: &Period, weeks: Option<&[(Week, Totals)]>, json: 
             t.followups_done_late,
             b.followups_done_late,
         ),
+        (
+            "Follow-ups with an outcome",
+            t.followups_with_outcome,
+            b.followups_with_outcome,
+        ),
         ("Overdue", t.overdue, b.overdue),
         ("New follow-ups", t.followups_new, b.followups_new),
     ];

@@ -1047,6 +1047,7 @@ mod tests {
                     at: at(),
                     tags: vec![],
                     by: None,
+                    follows_up: None,
                 })
             };
             state.apply(&record);

@@ -30,7 +30,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Timelike};
 use crate::model::{Action, Client, FollowUp, Kind, Record, Status};
 use crate::state::{ActionIndex, State};
 
-const MAGIC: &[u8; 8] = b"EXMSNAP4";
+const MAGIC: &[u8; 8] = b"EXMSNAP5";
 /// Where the seal starts: after the magic, the lengths of the head and of the open
 /// follow-ups, and where the records start.
 const SEAL_AT: usize = 32;
@@ -712,6 +712,7 @@ impl Writer {
             self.str(tag);
         }
         self.opt_str(a.by.as_deref());
+        self.opt_str(a.follows_up.as_deref());
     }
 
     fn follow_up(&mut self, f: &FollowUp) {
@@ -735,6 +736,12 @@ impl Writer {
         self.u32(f.snoozes);
         self.opt_str(f.action.as_deref());
         self.opt_str(f.by.as_deref());
+        // How often it recurs, as typed ("2w"), and the date its schedule counts from.
+        let every = f.every.map(|p| p.to_string());
+        self.opt_str(every.as_deref());
+        self.i64(f.every_from.map_or(i64::MIN, |d| {
+            i64::from(chrono::Datelike::num_days_from_ce(&d))
+        }));
     }
 
     fn u8(&mut self, v: u8) {
@@ -798,6 +805,7 @@ impl<'a> Reader<'a> {
             .map(|_| self.string())
             .collect::<Option<Vec<_>>>()?;
         let by = self.opt_string()?;
+        let follows_up = self.opt_string()?;
         Some(Action {
             id,
             num,
@@ -807,6 +815,7 @@ impl<'a> Reader<'a> {
             at,
             tags,
             by,
+            follows_up,
         })
     }
 
@@ -832,6 +841,16 @@ impl<'a> Reader<'a> {
         let snoozes = self.u32()?;
         let action = self.opt_string()?;
         let by = self.opt_string()?;
+        let every = match self.opt_string()? {
+            Some(text) => Some(text.parse().ok()?),
+            None => None,
+        };
+        let every_from = match self.i64()? {
+            i64::MIN => None,
+            days => Some(NaiveDate::from_num_days_from_ce_opt(
+                i32::try_from(days).ok()?,
+            )?),
+        };
         Some(FollowUp {
             id,
             num,
@@ -845,6 +864,8 @@ impl<'a> Reader<'a> {
             snoozes,
             action,
             by,
+            every,
+            every_from,
         })
     }
 
@@ -903,6 +924,17 @@ mod tests {
             state.insert(record);
         }
         state.insert(Record::tombstone("demo-action-3", Some(3)));
+        // A recurring follow-up, open and closed, and an action recording an outcome.
+        let mut follow_ups = state.follow_ups.values().cloned().collect::<Vec<_>>();
+        follow_ups.sort_by_key(|f| f.num);
+        let mut action = state.actions.values().next().cloned().unwrap();
+        for f in &mut follow_ups {
+            f.every = Some("2w".parse().unwrap());
+            f.every_from = Some(f.due);
+            action.follows_up = Some(f.id.clone());
+            state.insert(Record::FollowUp(f.clone()));
+        }
+        state.insert(Record::Action(action));
         let mark = Mark {
             covers: 1234,
             crc: 0xdead_beef,

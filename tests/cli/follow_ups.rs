@@ -44,7 +44,7 @@ fn the_after_a_call_flow() {
         serde_json::json!([{
             "id": 3, "uid": overdue[0]["uid"], "client": "Globex", "text": "send the pricing deck",
             "due": "2026-11-18", "due_time": null, "status": "open", "days_overdue": 2, "done_at": null, "done_late": false,
-            "snoozes": 0, "created": "2026-11-20T10:00:00+00:00",
+            "snoozes": 0, "every": null, "repeats": null, "created": "2026-11-20T10:00:00+00:00",
         }])
     );
     assert_eq!(
@@ -427,7 +427,7 @@ fn due_times_survive_export_and_import_and_older_files_still_import() {
     let json = env.ok(&["export"]);
     let csv = env.ok(&["export", "--format", "csv"]);
     assert!(
-        csv.contains(",2026-11-24,open,") && csv.contains(",15:30\n"),
+        csv.contains(",2026-11-24,open,") && csv.contains(",15:30,,,\n"),
         "{csv}"
     );
     for (name, content) in [("out.json", &json), ("out.csv", &csv)] {
@@ -447,10 +447,11 @@ fn due_times_survive_export_and_import_and_older_files_still_import() {
         assert_eq!(other.json(&["upcoming"]), env.json(&["upcoming"]), "{name}");
     }
 
-    // A CSV written before the due_time column imports, its follow-ups without a time.
+    // A CSV written before the due_time column (and those after it) imports, its
+    // follow-ups without a time.
     let old: String = csv
         .lines()
-        .map(|line| format!("{}\n", &line[..line.rfind(',').unwrap()]))
+        .map(|line| format!("{}\n", line.rsplitn(5, ',').last().unwrap()))
         .collect();
     assert!(old.starts_with(
         "type,id,client,kind,text,at,due,status,done_at,tags,tier,cadence,num,snoozes,action\n"
@@ -469,7 +470,7 @@ fn due_times_survive_export_and_import_and_older_files_still_import() {
         "{upcoming}"
     );
 
-    let bad = csv.replace(",15:30\n", ",3pm\n");
+    let bad = csv.replace(",15:30,", ",3pm,");
     std::fs::write(&file, bad).unwrap();
     let err = Env::new().fails(2, &["import", file.to_str().unwrap()]);
     assert!(

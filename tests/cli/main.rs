@@ -12,6 +12,7 @@ mod invariants;
 mod next;
 mod one_truth;
 mod readme;
+mod recurring;
 mod reliability;
 mod reports;
 mod shells;
