@@ -8,6 +8,7 @@ use crate::cli::{FollowUpArgs, LogArgs};
 use crate::context::Context;
 use crate::error::UsageError;
 use crate::model::{Action, FollowUp, Record, Status, clean_tags, clean_text, local_date, new_id};
+use crate::render::shorten;
 use crate::store::Need;
 
 pub fn log(ctx: &Context, args: LogArgs) -> Result<()> {
@@ -149,15 +150,5 @@ fn new_follow_up(
         snoozes: 0,
         action: None,
         by: None,
-    }
-}
-
-/// `text` cut to `max` characters with an ellipsis.
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let cut: String = text.chars().take(max - 1).collect();
-        format!("{}…", cut.trim_end())
     }
 }

@@ -9,6 +9,7 @@ mod edit;
 mod follow_ups;
 mod log;
 mod meta;
+mod remind;
 mod report;
 mod sync;
 mod today;
@@ -37,6 +38,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Cancel { ids }) => follow_ups::cancel(&ctx, &ids),
         Some(Command::Overdue { client }) => follow_ups::overdue(&ctx, client.as_deref()),
         Some(Command::Upcoming { days }) => follow_ups::upcoming(&ctx, days),
+        Some(Command::Remind { count }) => remind::run(&ctx, count),
         Some(Command::Actions(args)) => actions::run(&ctx, args),
         Some(Command::Clients) => clients::list(&ctx),
         Some(Command::Client(args)) => clients::client(&ctx, args),

@@ -393,8 +393,9 @@ fn main() {
     );
 
     // Reads, on a store whose snapshot is fresh.
-    let reads: [(&str, &[&str]); 11] = [
+    let reads: [(&str, &[&str]); 12] = [
         ("overdue", &["overdue"]),
+        ("remind", &["remind"]),
         ("upcoming", &["upcoming"]),
         ("(today's view)", &[]),
         ("report week", &["report", "week"]),

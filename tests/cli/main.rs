@@ -9,6 +9,7 @@ mod invariants;
 mod one_truth;
 mod readme;
 mod reliability;
+mod remind;
 mod reports;
 mod snapshot;
 mod store;
