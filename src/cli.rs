@@ -151,6 +151,13 @@ pub enum Command {
         days: u32,
     },
 
+    /// One line per follow-up due today or overdue, nothing when none: for cron and prompts
+    Remind {
+        /// Print only how many (nothing when none), for a shell prompt
+        #[arg(long)]
+        count: bool,
+    },
+
     /// List logged actions, oldest first
     #[command(after_help = WHEN_FORMS)]
     Actions(ActionsArgs),

@@ -130,7 +130,8 @@ impl Context {
     }
 
     pub fn print(&self, view: &View) -> Result<()> {
-        let mut out = std::io::stdout().lock();
+        // Buffered: stdout alone writes each line by itself, a system call per line.
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         crate::render::print(&mut out, view, self.format, self.style)?;
         out.flush()?;
         Ok(())

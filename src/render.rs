@@ -11,7 +11,7 @@ use anyhow::Result;
 use comfy_table::{Attribute, Cell as TableCell, Color, ContentArrangement, presets};
 use serde_json::Value;
 use unicode_segmentation::UnicodeSegmentation;
-use unicode_width::UnicodeWidthStr;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::cli::Format;
 use crate::model::is_hostile;
@@ -201,9 +201,11 @@ pub const EXCERPT: usize = 300;
 /// `text` with every hostile character shown visibly (`\e`, `\t`, `\u{7}`); newlines
 /// are kept when `newlines` is set. Borrowed when there is nothing to show.
 pub fn visible(text: &str, newlines: bool) -> Cow<'_, str> {
-    if !text
-        .chars()
-        .any(|c| is_hostile(c) && !(newlines && c == '\n'))
+    // Printable ASCII, most text, is quickly seen to hold nothing to show.
+    if text.bytes().all(|b| matches!(b, b' '..=b'~'))
+        || !text
+            .chars()
+            .any(|c| is_hostile(c) && !(newlines && c == '\n'))
     {
         return Cow::Borrowed(text);
     }
@@ -220,6 +222,31 @@ pub fn visible(text: &str, newlines: bool) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// `text` cut to fit in `columns` terminal columns, with an ellipsis when cut. Wide
+/// characters (CJK, most emoji) take two columns, combining marks none.
+pub fn shorten(text: &str, columns: usize) -> Cow<'_, str> {
+    // No character takes more columns than it has bytes.
+    if text.len() <= columns {
+        return Cow::Borrowed(text);
+    }
+    let room = columns.saturating_sub(1);
+    let mut used = 0;
+    let mut cut = None;
+    for (at, c) in text.char_indices() {
+        used += c.width().unwrap_or(0);
+        if used > room && cut.is_none() {
+            cut = Some(at);
+        }
+        if used > columns {
+            break;
+        }
+    }
+    match cut {
+        Some(at) if used > columns => Cow::Owned(format!("{}…", text[..at].trim_end())),
+        _ => Cow::Borrowed(text),
+    }
 }
 
 /// A table cell's text: visible, and cut to `EXCERPT` characters with a marker saying
@@ -937,6 +964,20 @@ mod tests {
         };
         print(&mut out, &view, Format::Table, style).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn shorten_cuts_to_columns_with_an_ellipsis() {
+        assert_eq!(shorten("short", 5), "short");
+        assert_eq!(shorten("a longer text", 8), "a longe…");
+        assert_eq!(
+            shorten("two words", 5),
+            "two…",
+            "no space before the ellipsis"
+        );
+        // Wide characters take two columns each.
+        assert_eq!(shorten("会議の資料を送る", 7), "会議の…");
+        assert_eq!(shorten("会議", 4), "会議");
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::error::UsageError;
 use crate::model::{
     Action, FollowUp, Period, Record, Status, clean_tags, clean_text, local_date, new_id,
 };
+use crate::render::shorten;
 use crate::store::Need;
 
 pub fn log(ctx: &Context, args: LogArgs) -> Result<()> {
@@ -170,15 +171,5 @@ fn new_follow_up(
         by: None,
         every,
         every_from: every.map(|_| due.date),
-    }
-}
-
-/// `text` cut to `max` characters with an ellipsis.
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let cut: String = text.chars().take(max - 1).collect();
-        format!("{}…", cut.trim_end())
     }
 }

@@ -12,6 +12,7 @@ mod log;
 mod man;
 mod meta;
 mod next;
+mod remind;
 mod report;
 mod sync;
 mod today;
@@ -41,6 +42,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Cancel { ids, series }) => follow_ups::cancel(&ctx, &ids, series),
         Some(Command::Overdue { client }) => follow_ups::overdue(&ctx, client.as_deref()),
         Some(Command::Upcoming { days }) => follow_ups::upcoming(&ctx, days),
+        Some(Command::Remind { count }) => remind::run(&ctx, count),
         Some(Command::Actions(args)) => actions::run(&ctx, args),
         Some(Command::Clients) => clients::list(&ctx),
         Some(Command::Client(args)) => clients::client(&ctx, args),

@@ -13,7 +13,8 @@
 //! The format is a compact binary one: the prefix (magic, lengths, seal, checksums);
 //! a small head (the mark, clients, the highest short number and change sequence
 //! number) that `log` reads alone; then the open follow-ups, which is all `overdue`,
-//! `upcoming`, `done`, `snooze` and `cancel` read besides; then the indexes: of the
+//! `upcoming`, `done`, `snooze` and `cancel` read besides (and `remind` decodes only
+//! those due by today); then the indexes: of the
 //! closed follow-ups (by when they closed, or were created if later) and of the actions
 //! (by their time), each entry a time and a byte offset, and each client's actions as
 //! places in that time order; then those records. A report reads the head, the open
@@ -111,6 +112,8 @@ pub enum Part {
     Head,
     /// The head and the open follow-ups.
     Open,
+    /// The head and the open follow-ups due by this day.
+    Due(NaiveDate),
     /// The head, the follow-ups open or closed since `from`, the time of every action,
     /// and the actions whose time (Unix seconds) falls in `from..to`.
     Window(i64, i64),
@@ -376,7 +379,7 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
     // to the records, then the records asked for.
     let wanted = match part {
         Part::Head => head_len,
-        Part::Open => open_end,
+        Part::Open | Part::Due(_) => open_end,
         _ => records_at.checked_sub(PREFIX)?,
     };
     if head_len > wanted || (part != Part::Head && open_end > wanted) {
@@ -393,8 +396,8 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
     if part != Part::Head && crc(&bytes[head_len..open_end]).to_le_bytes() != open_sum {
         return None;
     }
-    if !matches!(part, Part::Head | Part::Open) && crc(&bytes[open_end..]).to_le_bytes() != body_sum
-    {
+    let open_only = matches!(part, Part::Open | Part::Due(_));
+    if part != Part::Head && !open_only && crc(&bytes[open_end..]).to_le_bytes() != body_sum {
         return None;
     }
     let mut r = Reader {
@@ -440,19 +443,29 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
     if part == Part::Head {
         return Some(contents(state, file));
     }
-    for _ in 0..r.u32()? {
+    let due_by = match part {
+        Part::Due(day) => Some(day),
+        _ => None,
+    };
+    let open_count = r.u32()?;
+    if due_by.is_none() {
+        state.follow_ups.reserve(open_count as usize);
+    }
+    for _ in 0..open_count {
         let start = r.at;
-        let f = r.follow_up()?;
+        let f = r.follow_up_due_by(due_by)?;
         let end = r.at;
         if r.u32()?.to_le_bytes() != crc(&bytes[start..end]).to_le_bytes() {
             return None;
         }
-        state.follow_ups.insert(f.id.clone(), f);
+        if let Some(f) = f {
+            state.follow_ups.insert(f.id.clone(), f);
+        }
     }
     if r.at != open_end {
         return None;
     }
-    if part == Part::Open {
+    if open_only {
         return Some(contents(state, file));
     }
     let closed = r.timed()?;
@@ -779,6 +792,15 @@ impl Writer {
     }
 }
 
+/// UTF-8 bytes as a `String`.
+fn owned(bytes: &[u8]) -> Option<String> {
+    std::str::from_utf8(bytes).ok().map(str::to_string)
+}
+
+fn opt_owned(bytes: Option<&[u8]>) -> Option<Option<String>> {
+    bytes.map_or(Some(None), |b| owned(b).map(Some))
+}
+
 struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
@@ -820,10 +842,16 @@ impl<'a> Reader<'a> {
     }
 
     fn follow_up(&mut self) -> Option<FollowUp> {
-        let id = self.string()?;
+        self.follow_up_due_by(None).flatten()
+    }
+
+    /// The follow-up here, or `Some(None)` when it is due after `by`: then it is passed
+    /// over without copying any of its text.
+    fn follow_up_due_by(&mut self, by: Option<NaiveDate>) -> Option<Option<FollowUp>> {
+        let id = self.bytes()?;
         let num = self.u64()?;
-        let client = self.string()?;
-        let text = self.string()?;
+        let client = self.bytes()?;
+        let text = self.bytes()?;
         let due = NaiveDate::from_num_days_from_ce_opt(i32::try_from(self.i64()?).ok()?)?;
         let due_time = match self.u32()? {
             u32::MAX => None,
@@ -839,10 +867,10 @@ impl<'a> Reader<'a> {
             None
         };
         let snoozes = self.u32()?;
-        let action = self.opt_string()?;
-        let by = self.opt_string()?;
-        let every = match self.opt_string()? {
-            Some(text) => Some(text.parse().ok()?),
+        let action = self.opt_bytes()?;
+        let made_by = self.opt_bytes()?;
+        let every = match self.opt_bytes()? {
+            Some(text) => Some(std::str::from_utf8(text).ok()?.parse().ok()?),
             None => None,
         };
         let every_from = match self.i64()? {
@@ -851,22 +879,25 @@ impl<'a> Reader<'a> {
                 i32::try_from(days).ok()?,
             )?),
         };
-        Some(FollowUp {
-            id,
+        if by.is_some_and(|by| due > by) {
+            return Some(None);
+        }
+        Some(Some(FollowUp {
+            id: owned(id)?,
             num,
-            client,
-            text,
+            client: owned(client)?,
+            text: owned(text)?,
             due,
             due_time,
             status,
             created,
             closed_at,
             snoozes,
-            action,
-            by,
+            action: opt_owned(action)?,
+            by: opt_owned(made_by)?,
             every,
             every_from,
-        })
+        }))
     }
 
     fn take(&mut self, n: usize) -> Option<&'a [u8]> {
@@ -894,14 +925,17 @@ impl<'a> Reader<'a> {
         self.take(n)
     }
     fn string(&mut self) -> Option<String> {
-        std::str::from_utf8(self.bytes()?).ok().map(str::to_string)
+        owned(self.bytes()?)
     }
-    fn opt_string(&mut self) -> Option<Option<String>> {
+    fn opt_bytes(&mut self) -> Option<Option<&'a [u8]>> {
         match self.u8()? {
             0 => Some(None),
-            1 => self.string().map(Some),
+            1 => self.bytes().map(Some),
             _ => None,
         }
+    }
+    fn opt_string(&mut self) -> Option<Option<String>> {
+        opt_owned(self.opt_bytes()?)
     }
     fn time(&mut self) -> Option<DateTime<FixedOffset>> {
         let (secs, nanos, offset) = (self.i64()?, self.u32()?, self.i64()?);
@@ -975,6 +1009,24 @@ mod tests {
                 .filter(|f| f.closed_at.is_none())
                 .count()
         );
+        // Only the open follow-ups due by a day, when asked for those.
+        let mut partial = false;
+        for day in state.follow_ups.values().map(|f| f.due) {
+            let due = read(&path, Part::Due(day), None).unwrap().state;
+            let mut nums: Vec<u64> = due.follow_ups.values().map(|f| f.num).collect();
+            let mut expected: Vec<u64> = open
+                .follow_ups
+                .values()
+                .filter(|f| f.due <= day)
+                .map(|f| f.num)
+                .collect();
+            nums.sort();
+            expected.sort();
+            assert_eq!(nums, expected, "due by {day}");
+            assert_eq!(due.clients, state.clients);
+            partial |= !nums.is_empty() && nums.len() < open.follow_ups.len();
+        }
+        assert!(partial, "some day has some open follow-ups due, not all");
         // Every action and follow-up is found by its number, and only those.
         let mut snap = read(&path, Part::Head, None).unwrap();
         let held: Vec<Record> = state

@@ -14,6 +14,7 @@ mod one_truth;
 mod readme;
 mod recurring;
 mod reliability;
+mod remind;
 mod reports;
 mod shells;
 mod snapshot;
