@@ -193,7 +193,7 @@ pub enum Command {
     /// Read records from a JSON export, a CSV file or a CRM's export; all or nothing
     #[command(
         after_help = "CSV columns: type,id,client,kind,text,at,due,status,done_at,tags,tier,cadence,\
-        num,snoozes,action,due_time (type and client are required; the others may be left out, \
+        num,snoozes,action,due_time,asked,story (type and client are required; the others may be left out, \
         in any order).\n\n\
         Examples:\n  extramile import tasks.csv --from hubspot\n  \
         extramile import visits.csv --map \"Company Name=client,Activity Date=at,Notes=text\""
@@ -323,6 +323,35 @@ pub struct EditArgs {
     /// New due date, with a time of day or without (follow-ups)
     #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
     pub due: Option<When>,
+    /// The client asked for it (actions)
+    #[arg(long, conflicts_with = "unasked")]
+    pub asked: bool,
+    /// You did it unasked (actions)
+    #[arg(long)]
+    pub unasked: bool,
+    /// Mark it as a story worth telling (actions)
+    #[arg(long, conflicts_with = "no_story")]
+    pub story: bool,
+    /// No longer a story (actions)
+    #[arg(long)]
+    pub no_story: bool,
+}
+
+impl EditArgs {
+    /// Whether the action was asked for, when given.
+    pub fn asked(&self) -> Option<bool> {
+        flag(self.asked, self.unasked)
+    }
+
+    /// Whether the action is a story, when given.
+    pub fn story(&self) -> Option<bool> {
+        flag(self.story, self.no_story)
+    }
+}
+
+/// A pair of flags that set and clear one thing: which was given, if either.
+fn flag(set: bool, clear: bool) -> Option<bool> {
+    (set || clear).then_some(set)
 }
 
 #[derive(Debug, Args)]
@@ -347,6 +376,12 @@ pub struct LogArgs {
     /// The follow-up's text [default: "Follow up: <what you did>"]
     #[arg(long, value_name = "TEXT", requires = "follow_up")]
     pub follow_up_text: Option<String>,
+    /// The client asked for it (reactive); without it, you went unasked
+    #[arg(long)]
+    pub asked: bool,
+    /// An extra-mile story worth telling: the weekly report lists it
+    #[arg(long)]
+    pub story: bool,
     /// Add a new client even though its name is close to an existing one's
     #[arg(long)]
     pub new: bool,

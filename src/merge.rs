@@ -350,6 +350,8 @@ mod tests {
             at: at(0),
             tags: vec![],
             by: None,
+            asked: false,
+            story: false,
         })
     }
 

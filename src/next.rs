@@ -229,6 +229,8 @@ mod tests {
                 at: noon(on),
                 tags: vec![],
                 by: None,
+                asked: false,
+                story: false,
             }));
             self
         }

@@ -592,6 +592,8 @@ mod tests {
             at,
             tags: vec![],
             by: None,
+            asked: false,
+            story: false,
         };
         state.apply(&Record::Action(action));
         state.apply(&Record::tombstone("a1", None));

@@ -26,9 +26,9 @@ use crate::state::State;
 /// import back unchanged (the short number, how often a follow-up was snoozed, the
 /// action it follows up on, and the time of day it is due). New columns go at the end,
 /// so files written before them still import.
-pub const CSV_HEADER: [&str; 16] = [
+pub const CSV_HEADER: [&str; 18] = [
     "type", "id", "client", "kind", "text", "at", "due", "status", "done_at", "tags", "tier",
-    "cadence", "num", "snoozes", "action", "due_time",
+    "cadence", "num", "snoozes", "action", "due_time", "asked", "story",
 ];
 
 /// What `export --format json` writes and `import` reads back.
@@ -67,6 +67,7 @@ pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
         let at = c.created.to_rfc3339();
         csv.write_record([
             "client", &c.id, &c.name, "", "", &at, "", "", "", "", &tier, &cadence, "", "", "", "",
+            "", "",
         ])?;
     }
     for a in &data.actions {
@@ -90,6 +91,8 @@ pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
             "",
             "",
             "",
+            yes(a.asked),
+            yes(a.story),
         ])?;
     }
     for f in &data.follow_ups {
@@ -118,10 +121,26 @@ pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
             &snoozes,
             f.action.as_deref().unwrap_or(""),
             &due_time,
+            "",
+            "",
         ])?;
     }
     csv.flush()?;
     Ok(())
+}
+
+/// A yes-or-no column: `yes`, or empty for no.
+fn yes(flag: bool) -> &'static str {
+    if flag { "yes" } else { "" }
+}
+
+/// Reads a yes-or-no column: `yes`, `true` or `1`; `no`, `false`, `0` or empty.
+fn read_yes(f: &HashMap<&str, String>, column: &str) -> Result<bool> {
+    match f[column].trim().to_lowercase().as_str() {
+        "yes" | "true" | "1" => Ok(true),
+        "" | "no" | "false" | "0" => Ok(false),
+        text => bail!("'{column}' must be yes or no, not '{text}'"),
+    }
 }
 
 /// A CSV writer that neutralises formula-like cells.
@@ -553,6 +572,8 @@ fn read_row(f: &HashMap<&str, String>, now: DateTime<FixedOffset>) -> Result<Row
                 at,
                 tags: clean_tags(&tags)?,
                 by: None,
+                asked: read_yes(f, "asked")?,
+                story: read_yes(f, "story")?,
             };
             Ok(Row::Action(action, client))
         }

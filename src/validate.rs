@@ -309,6 +309,8 @@ mod tests {
             at: chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z").unwrap(),
             tags: vec![],
             by: None,
+            asked: false,
+            story: false,
         })
     }
 

@@ -53,6 +53,8 @@ pub fn log(ctx: &Context, args: LogArgs) -> Result<()> {
                 at,
                 tags,
                 by: loaded.state.machine().map(str::to_string),
+                asked: args.asked,
+                story: args.story,
             };
             let follow_up = due.map(|due| FollowUp {
                 action: Some(action.id.clone()),

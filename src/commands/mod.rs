@@ -135,6 +135,8 @@ fn action_json(client: &str, action: &Action) -> Value {
         "text": action.text,
         "at": action.at.to_rfc3339(),
         "tags": action.tags,
+        "asked": action.asked,
+        "story": action.story,
     })
 }
 

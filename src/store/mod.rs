@@ -1020,6 +1020,8 @@ mod tests {
                     at: at(),
                     tags: vec![],
                     by: None,
+                    asked: false,
+                    story: false,
                 })
             };
             state.apply(&record);

@@ -30,7 +30,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Timelike};
 use crate::model::{Action, Client, FollowUp, Kind, Record, Status};
 use crate::state::{ActionIndex, State};
 
-const MAGIC: &[u8; 8] = b"EXMSNAP4";
+const MAGIC: &[u8; 8] = b"EXMSNAP5";
 /// Where the seal starts: after the magic, the lengths of the head and of the open
 /// follow-ups, and where the records start.
 const SEAL_AT: usize = 32;
@@ -712,6 +712,7 @@ impl Writer {
             self.str(tag);
         }
         self.opt_str(a.by.as_deref());
+        self.u8(u8::from(a.asked) | u8::from(a.story) << 1);
     }
 
     fn follow_up(&mut self, f: &FollowUp) {
@@ -798,6 +799,7 @@ impl<'a> Reader<'a> {
             .map(|_| self.string())
             .collect::<Option<Vec<_>>>()?;
         let by = self.opt_string()?;
+        let flags = self.u8()?;
         Some(Action {
             id,
             num,
@@ -807,6 +809,8 @@ impl<'a> Reader<'a> {
             at,
             tags,
             by,
+            asked: flags & 1 != 0,
+            story: flags & 2 != 0,
         })
     }
 

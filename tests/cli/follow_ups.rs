@@ -427,7 +427,7 @@ fn due_times_survive_export_and_import_and_older_files_still_import() {
     let json = env.ok(&["export"]);
     let csv = env.ok(&["export", "--format", "csv"]);
     assert!(
-        csv.contains(",2026-11-24,open,") && csv.contains(",15:30\n"),
+        csv.contains(",2026-11-24,open,") && csv.contains(",15:30,,\n"),
         "{csv}"
     );
     for (name, content) in [("out.json", &json), ("out.csv", &csv)] {
@@ -447,10 +447,11 @@ fn due_times_survive_export_and_import_and_older_files_still_import() {
         assert_eq!(other.json(&["upcoming"]), env.json(&["upcoming"]), "{name}");
     }
 
-    // A CSV written before the due_time column imports, its follow-ups without a time.
+    // A CSV written before the due_time column (and the asked and story columns after
+    // it) imports, its follow-ups without a time.
     let old: String = csv
         .lines()
-        .map(|line| format!("{}\n", &line[..line.rfind(',').unwrap()]))
+        .map(|line| format!("{}\n", line.rsplitn(4, ',').last().unwrap()))
         .collect();
     assert!(old.starts_with(
         "type,id,client,kind,text,at,due,status,done_at,tags,tier,cadence,num,snoozes,action\n"
@@ -469,7 +470,7 @@ fn due_times_survive_export_and_import_and_older_files_still_import() {
         "{upcoming}"
     );
 
-    let bad = csv.replace(",15:30\n", ",3pm\n");
+    let bad = csv.replace(",15:30,,\n", ",3pm,,\n");
     std::fs::write(&file, bad).unwrap();
     let err = Env::new().fails(2, &["import", file.to_str().unwrap()]);
     assert!(

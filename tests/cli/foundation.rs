@@ -19,7 +19,12 @@ fn log_then_list_round_trips_with_the_documented_json_shape() {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(keys, ["id", "uid", "client", "kind", "text", "at", "tags"]);
+    assert_eq!(
+        keys,
+        [
+            "id", "uid", "client", "kind", "text", "at", "tags", "asked", "story"
+        ]
+    );
     assert_eq!(action["id"], 1);
     assert_eq!(action["client"], "Acme");
     assert_eq!(action["kind"], "fix");
