@@ -456,6 +456,24 @@ pub enum ReportCommand {
         #[arg(long, num_args = 1.., value_name = "FILE")]
         team: Vec<PathBuf>,
     },
+    /// The reps' week side by side, from their journals alone (read only; no store needed)
+    #[command(
+        after_help = "A DIR stands for every *.jsonl journal in it. Each rep is named \
+        after the journal's file (anna.jsonl is anna; anna/journal.jsonl too).\n\n\
+        Examples:\n  extramile report team reps/\n  \
+        extramile report team anna.jsonl ben.jsonl --last --format markdown"
+    )]
+    Team {
+        /// Each rep's journal, or a directory of them
+        #[arg(required = true, value_name = "FILE|DIR")]
+        journals: Vec<PathBuf>,
+        /// The ISO week, e.g. 2026-W47 [default: this week]
+        #[arg(long, value_name = "YYYY-Www", conflicts_with = "last")]
+        week: Option<Week>,
+        /// Last week
+        #[arg(long)]
+        last: bool,
+    },
     /// The same figures for a month, with a row per week
     Month {
         /// The month, e.g. 2026-11 [default: this month]

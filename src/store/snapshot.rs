@@ -218,6 +218,11 @@ pub fn encode(mark: Mark, seal: Option<Seal>, state: &State) -> Vec<u8> {
             body.u32(place);
         }
     }
+    let stories = state.story_instants();
+    body.u32(stories.len() as u32);
+    for &at in stories.iter() {
+        body.i64(at);
+    }
 
     let records_at = PREFIX + head.0.len() + open.0.len() + body.0.len();
     // The number index: where each closed follow-up's and action's record is, sorted by
@@ -476,6 +481,7 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
                 .insert(std::str::from_utf8(owner).ok()?.to_string(), times);
         }
     }
+    index.stories = (0..r.u32()?).map(|_| r.i64()).collect::<Option<Vec<_>>>()?;
     if r.at != bytes.len() {
         return None;
     }
