@@ -158,7 +158,7 @@ pub enum Command {
         limit: usize,
     },
 
-    /// Weekly and monthly summaries, and a client's history
+    /// Weekly and monthly summaries, a client's history, and the team's week
     #[command(subcommand)]
     Report(ReportCommand),
 

@@ -281,6 +281,7 @@ fn help_is_snapshotted() {
     let env = Env::new();
     insta::assert_snapshot!("help", env.ok(&["--help"]));
     insta::assert_snapshot!("help_log", env.ok(&["log", "--help"]));
+    insta::assert_snapshot!("help_report_team", env.ok(&["report", "team", "--help"]));
 }
 
 #[test]
