@@ -176,7 +176,8 @@ pub enum Command {
         limit: usize,
     },
 
-    /// Weekly and monthly summaries, trends, the year's calendar, and a client's history
+    /// Weekly and monthly summaries, trends, the year's calendar, a client's history,
+    /// and the team's week
     #[command(subcommand)]
     Report(ReportCommand),
 
@@ -220,7 +221,7 @@ pub enum Command {
     /// Read records from a JSON export, a CSV file or a CRM's export; all or nothing
     #[command(
         after_help = "CSV columns: type,id,client,kind,text,at,due,status,done_at,tags,tier,cadence,\
-        num,snoozes,action,due_time (type and client are required; the others may be left out, \
+        num,snoozes,action,due_time,asked,story (type and client are required; the others may be left out, \
         in any order).\n\n\
         Examples:\n  extramile import tasks.csv --from hubspot\n  \
         extramile import visits.csv --map \"Company Name=client,Activity Date=at,Notes=text\""
@@ -365,6 +366,35 @@ pub struct EditArgs {
     /// ends the series
     #[arg(long, value_name = "PERIOD")]
     pub every: Option<Every>,
+    /// The client asked for it (actions)
+    #[arg(long, conflicts_with = "unasked")]
+    pub asked: bool,
+    /// You did it unasked (actions)
+    #[arg(long)]
+    pub unasked: bool,
+    /// Mark it as a story worth telling (actions)
+    #[arg(long, conflicts_with = "no_story")]
+    pub story: bool,
+    /// No longer a story (actions)
+    #[arg(long)]
+    pub no_story: bool,
+}
+
+impl EditArgs {
+    /// Whether the action was asked for, when given.
+    pub fn asked(&self) -> Option<bool> {
+        flag(self.asked, self.unasked)
+    }
+
+    /// Whether the action is a story, when given.
+    pub fn story(&self) -> Option<bool> {
+        flag(self.story, self.no_story)
+    }
+}
+
+/// A pair of flags that set and clear one thing: which was given, if either.
+fn flag(set: bool, clear: bool) -> Option<bool> {
+    (set || clear).then_some(set)
 }
 
 #[derive(Debug, Args)]
@@ -393,6 +423,12 @@ pub struct LogArgs {
     /// Make the follow-up recur: 7d, 2w, 1m, quarter (days, weeks, months, quarters)
     #[arg(long, value_name = "PERIOD", requires = "follow_up")]
     pub every: Option<Period>,
+    /// The client asked for it (reactive); without it, you went unasked
+    #[arg(long)]
+    pub asked: bool,
+    /// An extra-mile story worth telling: the weekly report lists it
+    #[arg(long)]
+    pub story: bool,
     /// Add a new client even though its name is close to an existing one's
     #[arg(long)]
     pub new: bool,
@@ -472,6 +508,24 @@ pub enum ReportCommand {
         /// Add a table of each rep's week, from their journals (read only)
         #[arg(long, num_args = 1.., value_name = "FILE")]
         team: Vec<PathBuf>,
+    },
+    /// The reps' week side by side, from their journals alone (read only; no store needed)
+    #[command(
+        after_help = "A DIR stands for every *.jsonl journal in it. Each rep is named \
+        after the journal's file (anna.jsonl is anna; anna/journal.jsonl too).\n\n\
+        Examples:\n  extramile report team reps/\n  \
+        extramile report team anna.jsonl ben.jsonl --last --format markdown"
+    )]
+    Team {
+        /// Each rep's journal, or a directory of them
+        #[arg(required = true, value_name = "FILE|DIR")]
+        journals: Vec<PathBuf>,
+        /// The ISO week, e.g. 2026-W47 [default: this week]
+        #[arg(long, value_name = "YYYY-Www", conflicts_with = "last")]
+        week: Option<Week>,
+        /// Last week
+        #[arg(long)]
+        last: bool,
     },
     /// The same figures for a month, with a row per week
     Month {

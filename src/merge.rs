@@ -351,6 +351,8 @@ mod tests {
             tags: vec![],
             by: None,
             follows_up: None,
+            asked: false,
+            story: false,
         })
     }
 

@@ -97,6 +97,16 @@ pub struct Action {
     /// The follow-up whose outcome it records, when logged with `done --log`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follows_up: Option<String>,
+    /// The client asked for it (reactive); left out when not, the usual extra mile.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub asked: bool,
+    /// An extra-mile story worth telling; left out when not.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub story: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -410,6 +420,10 @@ impl<'de> Deserialize<'de> for Record {
             follows_up: Option<String>,
             every: Option<Period>,
             every_from: Option<NaiveDate>,
+            #[serde(default)]
+            asked: bool,
+            #[serde(default)]
+            story: bool,
         }
         fn need<T, E: Error>(value: Option<T>, field: &'static str) -> Result<T, E> {
             value.ok_or_else(|| E::missing_field(field))
@@ -433,6 +447,8 @@ impl<'de> Deserialize<'de> for Record {
                 tags: f.tags,
                 by: f.by,
                 follows_up: f.follows_up,
+                asked: f.asked,
+                story: f.story,
             }),
             Type::FollowUp => Record::FollowUp(FollowUp {
                 id: f.id,
@@ -714,6 +730,25 @@ mod tests {
             quarterly.after(day(2026, 11, 30), 1),
             Some(day(2027, 2, 28))
         );
+    }
+
+    #[test]
+    fn asked_and_story_are_written_only_when_set() {
+        let plain = r#"{"type":"action","id":"a1","num":1,"client":"c1","kind":"fix","text":"t","at":"2026-11-20T10:00:00+01:00"}"#;
+        let record: Record = serde_json::from_str(plain).unwrap();
+        assert_eq!(serde_json::to_string(&record).unwrap(), plain);
+        let Record::Action(action) = record else {
+            unreachable!()
+        };
+        assert!(!action.asked && !action.story);
+        let marked = Record::Action(Action {
+            asked: true,
+            story: true,
+            ..action
+        });
+        let json = serde_json::to_string(&marked).unwrap();
+        assert!(json.ends_with(r#","asked":true,"story":true}"#), "{json}");
+        assert_eq!(serde_json::from_str::<Record>(&json).unwrap(), marked);
     }
 
     #[test]

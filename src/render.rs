@@ -763,7 +763,7 @@ fn write_markdown(out: &mut impl Write, view: &View) -> Result<()> {
                 writeln!(out, "```\n")?;
             }
             Block::Table(_, table) if table.rows.is_empty() => {
-                writeln!(out, "_{}_", markdown_escape(&table.empty))?
+                writeln!(out, "_{}_\n", markdown_escape(&table.empty))?
             }
             Block::Table(_, table) => {
                 let cells = |row: Vec<String>| format!("| {} |", row.join(" | "));

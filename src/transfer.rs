@@ -26,9 +26,10 @@ use crate::state::State;
 /// The CSV columns: DESIGN's twelve, then what the store needs for a CSV export to
 /// import back unchanged (the short number, how often a follow-up was snoozed, the
 /// action it follows up on, the time of day it is due, how often it recurs and the date
-/// its schedule counts from, and the follow-up an action records the outcome of). New
+/// its schedule counts from, the follow-up an action records the outcome of, and whether
+/// an action was asked for or is a story). New
 /// columns go at the end, so files written before them still import.
-pub const CSV_HEADER: [&str; 19] = [
+pub const CSV_HEADER: [&str; 21] = [
     "type",
     "id",
     "client",
@@ -48,6 +49,8 @@ pub const CSV_HEADER: [&str; 19] = [
     "every",
     "every_from",
     "follows_up",
+    "asked",
+    "story",
 ];
 
 /// What `export --format json` writes and `import` reads back.
@@ -86,7 +89,7 @@ pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
         let at = c.created.to_rfc3339();
         csv.write_record([
             "client", &c.id, &c.name, "", "", &at, "", "", "", "", &tier, &cadence, "", "", "", "",
-            "", "", "",
+            "", "", "", "", "",
         ])?;
     }
     for a in &data.actions {
@@ -113,6 +116,8 @@ pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
             "",
             "",
             a.follows_up.as_deref().unwrap_or(""),
+            yes(a.asked),
+            yes(a.story),
         ])?;
     }
     for f in &data.follow_ups {
@@ -146,10 +151,26 @@ pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
             &every,
             &every_from,
             "",
+            "",
+            "",
         ])?;
     }
     csv.flush()?;
     Ok(())
+}
+
+/// A yes-or-no column: `yes`, or empty for no.
+fn yes(flag: bool) -> &'static str {
+    if flag { "yes" } else { "" }
+}
+
+/// Reads a yes-or-no column: `yes`, `true` or `1`; `no`, `false`, `0` or empty.
+fn read_yes(f: &HashMap<&str, String>, column: &str) -> Result<bool> {
+    match f[column].trim().to_lowercase().as_str() {
+        "yes" | "true" | "1" => Ok(true),
+        "" | "no" | "false" | "0" => Ok(false),
+        text => bail!("'{column}' must be yes or no, not '{text}'"),
+    }
 }
 
 /// A CSV writer that neutralises formula-like cells.
@@ -747,6 +768,8 @@ fn read_row(f: &HashMap<&str, String>, now: DateTime<FixedOffset>) -> Result<Row
                 tags: clean_tags(&tags)?,
                 by: None,
                 follows_up: Some(f["follows_up"].clone()).filter(|a| !a.is_empty()),
+                asked: read_yes(f, "asked")?,
+                story: read_yes(f, "story")?,
             };
             Ok(Row::Action(action, client))
         }

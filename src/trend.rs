@@ -6,7 +6,7 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::dates::{Week, add_days, week_start};
 use crate::model::local_date;
-use crate::report::{Totals, streak_weeks};
+use crate::report::{Totals, streak};
 use crate::state::State;
 
 /// A figure a trend follows: its column header, and where it comes from.
@@ -17,6 +17,8 @@ pub type Figure = (&'static str, fn(&Totals) -> usize);
 pub const FIGURES: &[Figure] = &[
     ("Actions", |t| t.actions),
     ("Clients", |t| t.clients_touched),
+    // A week without actions counts as 0% unasked on the sparkline.
+    ("Unasked %", |t| t.initiative.percent().unwrap_or(0)),
     ("Done on time", |t| t.followups_done_on_time),
     ("Done late", |t| t.followups_done_late),
     ("Overdue", |t| t.overdue),
@@ -144,7 +146,7 @@ pub fn calendar(days: &[(NaiveDate, usize)], today: NaiveDate) -> Calendar {
 pub fn longest_streak(state: &State, weeks: &[Week]) -> u32 {
     weeks
         .iter()
-        .map(|w| streak_weeks(state, *w))
+        .map(|w| streak(state, *w).weeks)
         .max()
         .unwrap_or(0)
 }

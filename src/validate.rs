@@ -313,6 +313,8 @@ mod tests {
             tags: vec![],
             by: None,
             follows_up: None,
+            asked: false,
+            story: false,
         })
     }
 

@@ -13,7 +13,7 @@ use crate::cli::{Cadence, ClientArgs};
 use crate::context::Context;
 use crate::model::{Action, Client, Record, Status, clean_name, local_date};
 use crate::render::{Block, Cell, Table, Tone, View};
-use crate::report::{ClientSummary, client_summaries};
+use crate::report::{ClientSummary, Initiative, client_summaries};
 use crate::state::State;
 use crate::store::Need;
 
@@ -183,6 +183,13 @@ pub fn card_view(state: &State, client: &Client, today: NaiveDate) -> View {
         .into_iter()
         .find(|s| s.client == client.name)
         .expect("every client has a summary");
+    let mut actions: Vec<_> = state
+        .actions
+        .values()
+        .filter(|a| a.client == client.id)
+        .collect();
+    actions.sort_by_key(|a| (a.at, a.num));
+    let initiative = Initiative::of(actions.iter().copied());
     let mut facts = vec![
         format!("Tier: {}", client.tier.as_deref().unwrap_or("none")),
         match client.cadence_days {
@@ -197,6 +204,7 @@ pub fn card_view(state: &State, client: &Client, today: NaiveDate) -> View {
             _ => "Last touch: never".into(),
         },
         format!("Actions: {}", summary.actions),
+        format!("Unasked: {}", initiative.describe()),
     ];
     facts.push(format!(
         "Open follow-ups: {} ({} overdue)",
@@ -283,20 +291,21 @@ pub fn card_view(state: &State, client: &Client, today: NaiveDate) -> View {
         })
         .collect();
 
-    let mut actions: Vec<_> = state
-        .actions
-        .values()
-        .filter(|a| a.client == client.id)
-        .collect();
-    actions.sort_by_key(|a| (a.at, a.num));
     let mut follow_ups: Vec<_> = state
         .follow_ups
         .values()
         .filter(|f| f.client == client.id)
         .collect();
     follow_ups.sort_by_key(|f| (f.due, f.due_time, f.num));
+    #[derive(serde::Serialize)]
+    struct Card<'a> {
+        #[serde(flatten)]
+        summary: &'a ClientSummary,
+        #[serde(flatten)]
+        initiative: Initiative,
+    }
     let json = json!({
-        "client": summary,
+        "client": Card { summary: &summary, initiative },
         "actions": actions.iter().map(|a| action_json(&client.name, a)).collect::<Vec<_>>(),
         "follow_ups": follow_ups.iter().map(|f| {
             let mut json = follow_up_json(&client.name, f, today);

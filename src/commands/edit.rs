@@ -40,12 +40,14 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
         tags.is_some(),
         due.is_some(),
         args.every.is_some(),
+        args.asked().is_some(),
+        args.story().is_some(),
     ]
     .iter()
     .all(|given| !given)
     {
         return Err(UsageError::new(
-            "nothing to edit; give --text, --kind, --at, --client, --tag, --due or --every",
+            "nothing to edit; give --text, --kind, --at, --client, --tag, --due, --every, --asked, --unasked, --story or --no-story",
         )
         .into());
     }
@@ -112,14 +114,27 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
                         ));
                         new.client = c.id.clone();
                     }
+                    if let Some(asked) = args.asked().filter(|asked| *asked != a.asked) {
+                        said.push(if asked { "unasked → asked" } else { "asked → unasked" }.into());
+                        new.asked = asked;
+                    }
+                    if let Some(story) = args.story().filter(|story| *story != a.story) {
+                        said.push(if story { "marked a story" } else { "no longer a story" }.into());
+                        new.story = story;
+                    }
                     if new != *a {
                         records.push(Record::Action(new));
                     }
                 }
                 Some(Item::FollowUp(f)) => {
-                    if args.kind.is_some() || at.is_some() || tags.is_some() {
+                    if args.kind.is_some()
+                        || at.is_some()
+                        || tags.is_some()
+                        || args.asked().is_some()
+                        || args.story().is_some()
+                    {
                         return Err(UsageError::new(format!(
-                        "#{} is a follow-up; --kind, --at and --tag are for actions (use --due)",
+                        "#{} is a follow-up; --kind, --at, --tag, --asked, --unasked, --story and --no-story are for actions (use --due)",
                         f.num
                     ))
                     .into());

@@ -95,6 +95,8 @@ fn change_each(ctx: &Context, ids: &[u64], how: Close) -> Result<()> {
                             tags: Vec::new(),
                             by: by.clone(),
                             follows_up: Some(follow_up.id.clone()),
+                            asked: false,
+                            story: false,
                         });
                     }
                 }

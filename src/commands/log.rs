@@ -57,6 +57,8 @@ pub fn log(ctx: &Context, args: LogArgs) -> Result<()> {
                 tags,
                 by: loaded.state.machine().map(str::to_string),
                 follows_up: None,
+                asked: args.asked,
+                story: args.story,
             };
             let follow_up = due.map(|due| FollowUp {
                 action: Some(action.id.clone()),

@@ -153,6 +153,8 @@ fn action_json(client: &str, action: &Action) -> Value {
         "at": action.at.to_rfc3339(),
         "tags": action.tags,
         "follows_up": action.follows_up,
+        "asked": action.asked,
+        "story": action.story,
     })
 }
 

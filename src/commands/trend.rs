@@ -7,7 +7,7 @@ use serde_json::json;
 use super::show_date;
 use crate::dates::Week;
 use crate::render::{Block, Shade, Table, View};
-use crate::report::{Totals, streak_weeks, totals};
+use crate::report::{Totals, streak, totals};
 use crate::state::State;
 use crate::trend::{
     FIGURES, actions_per_day, calendar, longest_streak, sparkline, weeks_of_year, year_bounds,
@@ -108,7 +108,7 @@ pub fn year_view(state: &State, year: i32, today: NaiveDate) -> View {
     let total: usize = days.iter().map(|(_, n)| n).sum();
     let grid = calendar(&days, today);
     let weeks = weeks_of_year(year, today);
-    let current = weeks.last().map_or(0, |w| streak_weeks(state, *w));
+    let current = weeks.last().map_or(0, |w| streak(state, *w).weeks);
     let longest = longest_streak(state, &weeks);
 
     let text = |s: String| Shade::Text(s);

@@ -1096,6 +1096,8 @@ mod tests {
                     tags: vec![],
                     by: None,
                     follows_up: None,
+                    asked: false,
+                    story: false,
                 })
             };
             state.apply(&record);

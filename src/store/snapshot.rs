@@ -31,7 +31,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Timelike};
 use crate::model::{Action, Client, FollowUp, Kind, Record, Status};
 use crate::state::{ActionIndex, State};
 
-const MAGIC: &[u8; 8] = b"EXMSNAP5";
+const MAGIC: &[u8; 8] = b"EXMSNAP6";
 /// Where the seal starts: after the magic, the lengths of the head and of the open
 /// follow-ups, and where the records start.
 const SEAL_AT: usize = 32;
@@ -220,6 +220,11 @@ pub fn encode(mark: Mark, seal: Option<Seal>, state: &State) -> Vec<u8> {
         for place in places {
             body.u32(place);
         }
+    }
+    let stories = state.story_instants();
+    body.u32(stories.len() as u32);
+    for &at in stories.iter() {
+        body.i64(at);
     }
 
     let records_at = PREFIX + head.0.len() + open.0.len() + body.0.len();
@@ -489,6 +494,7 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
                 .insert(std::str::from_utf8(owner).ok()?.to_string(), times);
         }
     }
+    index.stories = (0..r.u32()?).map(|_| r.i64()).collect::<Option<Vec<_>>>()?;
     if r.at != bytes.len() {
         return None;
     }
@@ -726,6 +732,7 @@ impl Writer {
         }
         self.opt_str(a.by.as_deref());
         self.opt_str(a.follows_up.as_deref());
+        self.u8(u8::from(a.asked) | u8::from(a.story) << 1);
     }
 
     fn follow_up(&mut self, f: &FollowUp) {
@@ -828,6 +835,7 @@ impl<'a> Reader<'a> {
             .collect::<Option<Vec<_>>>()?;
         let by = self.opt_string()?;
         let follows_up = self.opt_string()?;
+        let flags = self.u8()?;
         Some(Action {
             id,
             num,
@@ -838,6 +846,8 @@ impl<'a> Reader<'a> {
             tags,
             by,
             follows_up,
+            asked: flags & 1 != 0,
+            story: flags & 2 != 0,
         })
     }
 

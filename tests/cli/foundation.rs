@@ -29,7 +29,9 @@ fn log_then_list_round_trips_with_the_documented_json_shape() {
             "text",
             "at",
             "tags",
-            "follows_up"
+            "follows_up",
+            "asked",
+            "story"
         ]
     );
     assert_eq!(action["id"], 1);
@@ -289,6 +291,7 @@ fn help_is_snapshotted() {
     insta::assert_snapshot!("help", env.ok(&["--help"]));
     insta::assert_snapshot!("help_log", env.ok(&["log", "--help"]));
     insta::assert_snapshot!("help_report", env.ok(&["report", "--help"]));
+    insta::assert_snapshot!("help_report_team", env.ok(&["report", "team", "--help"]));
 }
 
 #[test]

@@ -8,6 +8,7 @@ mod follow_ups;
 mod formats;
 mod foundation;
 mod hostile;
+mod insight;
 mod invariants;
 mod next;
 mod one_truth;

@@ -344,7 +344,8 @@ fn the_team_digest_counts_each_rep() {
     }
     let md = reps[0].ok(&[&["--format", "markdown"][..], &args].concat());
     assert!(
-        md.contains("### Team (3 reps)") && md.contains("| anna | 3 | 2 | 0 | 1 | 0 | 1 wk |"),
+        md.contains("### Team (3 reps)")
+            && md.contains("| anna | 3 | 2 | 100% | 0 | 1 | 0 | 1 wk | 0 |"),
         "{md}"
     );
     reps[0].fails(2, &["report", "week", "--team", "/no/such.jsonl"]);

@@ -227,15 +227,15 @@ fn every_format() {
         lines
             .next()
             .unwrap()
-            .starts_with("section,text,week,days,actions,clients,")
+            .starts_with("section,text,week,days,actions,clients,unasked_%,")
     );
     let weeks: Vec<&str> = csv.lines().filter(|l| l.starts_with("weeks,")).collect();
     assert_eq!(weeks.len(), 3, "{csv}");
     assert!(
-        weeks[2].starts_with("weeks,,2026-W47,11-16 to 11-22,4,3,1,1,1"),
+        weeks[2].starts_with("weeks,,2026-W47,11-16 to 11-22,4,3,100,1,1,1"),
         "{csv}"
     );
-    assert_eq!(csv.lines().filter(|l| l.starts_with("trend,")).count(), 5);
+    assert_eq!(csv.lines().filter(|l| l.starts_with("trend,")).count(), 6);
 
     let csv = env.ok(&["--format", "csv", "report", "year"]);
     assert_eq!(csv.lines().next(), Some("section,text"));
