@@ -431,12 +431,7 @@ fn due_times_survive_export_and_import_and_older_files_still_import() {
         "{csv}"
     );
     for (name, content) in [("out.json", &json), ("out.csv", &csv)] {
-        let file = env.dir.path().join(name);
-        std::fs::write(&file, content).unwrap();
-        let before = env.store_bytes();
-        let same = env.ok(&["import", file.to_str().unwrap()]);
-        assert!(same.contains("0 new, 0 updated"), "{name}: {same}");
-        assert_eq!(env.store_bytes(), before, "{name}");
+        let file = env.reimport_changes_nothing(name, content);
         let other = Env::new();
         other.ok(&["import", file.to_str().unwrap()]);
         // A CSV has no column for the copy that numbered a record, so only JSON is whole.

@@ -112,6 +112,18 @@ impl Env {
         serde_json::from_str(&self.ok(&all)).unwrap()
     }
 
+    /// Writes `content` to `name` in the temp folder and imports it here, which must
+    /// change nothing (it came from this store); returns the file's path.
+    pub fn reimport_changes_nothing(&self, name: &str, content: &str) -> PathBuf {
+        let file = self.dir.path().join(name);
+        std::fs::write(&file, content).unwrap();
+        let before = self.store_bytes();
+        let same = self.ok(&["import", file.to_str().unwrap()]);
+        assert!(same.contains("0 new, 0 updated"), "{name}: {same}");
+        assert_eq!(self.store_bytes(), before, "{name}");
+        file
+    }
+
     pub fn store_bytes(&self) -> Vec<u8> {
         std::fs::read(self.store()).unwrap_or_default()
     }

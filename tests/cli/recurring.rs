@@ -400,12 +400,7 @@ fn periods_and_outcomes_survive_export_and_import_and_plain_records_are_unchange
     let csv = env.ok(&["export", "--format", "csv"]);
     assert!(csv.contains(",1m,2026-11-30,,,\n"), "{csv}");
     for (name, content) in [("out.json", &json), ("out.csv", &csv)] {
-        let file = env.dir.path().join(name);
-        std::fs::write(&file, content).unwrap();
-        let before = env.store_bytes();
-        let same = env.ok(&["import", file.to_str().unwrap()]);
-        assert!(same.contains("0 new, 0 updated"), "{name}: {same}");
-        assert_eq!(env.store_bytes(), before, "{name}");
+        let file = env.reimport_changes_nothing(name, content);
         let other = Env::new();
         other.ok(&["import", file.to_str().unwrap()]);
         assert_eq!(other.ok(&["export", "--format", "csv"]), csv, "{name}");
