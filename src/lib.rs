@@ -1,6 +1,7 @@
 //! extramile: log the extra mile you go for clients, keep your follow-ups, and see each
 //! week whom you served, what slipped, and who is being neglected.
 
+pub mod action_sums;
 pub mod check;
 pub mod cli;
 pub mod commands;

@@ -7,6 +7,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 use serde::Serialize;
 use serde::ser::SerializeStruct;
 
+use crate::action_sums;
 use crate::dates::{Week, add_days};
 use crate::model::{Action, Client, FollowUp, Kind, Status, hh_mm, local_date};
 use crate::state::State;
@@ -500,18 +501,17 @@ pub struct Streak {
 
 /// The streak of `week`: consecutive weeks up to and including it with an action.
 pub fn streak(state: &State, week: Week) -> Streak {
-    let (instants, stories) = (state.action_instants(), state.story_instants());
-    let any_in = |instants: &[i64], week: Week| {
+    let (days, story_days) = (state.action_days(false), state.action_days(true));
+    let any_in = |days: &action_sums::Days, week: Week| {
         let from = start_of(week.start()).timestamp();
         let to = start_of(add_days(week.end(), 1)).timestamp();
-        let first = instants.partition_point(|&at| at < from);
-        instants.get(first).is_some_and(|&at| at < to)
+        days.any_between(from, to)
     };
     let mut streak = Streak::default();
     let mut current = week;
-    while any_in(&instants, current) {
+    while any_in(&days, current) {
         streak.weeks += 1;
-        streak.story_weeks += u32::from(any_in(&stories, current));
+        streak.story_weeks += u32::from(any_in(&story_days, current));
         current = current.previous();
     }
     streak

@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, FixedOffset};
 
+use crate::action_sums::{ActionSums, Days};
 use crate::error::UsageError;
 use crate::model::{Action, Client, FollowUp, Record, Status};
 
@@ -28,51 +29,7 @@ pub struct State {
     /// Set when this was read for a window of time (from the snapshot): `actions` holds
     /// only the window's actions (or one client's), `follow_ups` only those open or
     /// closed since the window began, and this sums up every action.
-    pub all_actions: Option<ActionIndex>,
-}
-
-/// What all actions add up to, for a state that holds only some of them.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct ActionIndex {
-    /// Every action's time, as Unix seconds, sorted.
-    pub instants: Vec<i64>,
-    /// Per client id, its actions' times, as Unix seconds, sorted.
-    pub times: HashMap<String, Vec<i64>>,
-    /// The times of the actions that are stories, as Unix seconds, sorted.
-    pub stories: Vec<i64>,
-}
-
-impl ActionIndex {
-    /// Counts one more action.
-    pub fn add(&mut self, action: &Action) {
-        let at = action.at.timestamp();
-        let place = self.instants.partition_point(|&i| i <= at);
-        self.instants.insert(place, at);
-        let times = self.times.entry(action.client.clone()).or_default();
-        times.insert(times.partition_point(|&i| i <= at), at);
-        if action.story {
-            self.stories
-                .insert(self.stories.partition_point(|&i| i <= at), at);
-        }
-    }
-
-    /// Counts one action fewer.
-    fn remove(&mut self, action: &Action) {
-        let at = action.at.timestamp();
-        let drop_one = |times: &mut Vec<i64>| {
-            let place = times.partition_point(|&i| i < at);
-            if times.get(place) == Some(&at) {
-                times.remove(place);
-            }
-        };
-        drop_one(&mut self.instants);
-        if action.story {
-            drop_one(&mut self.stories);
-        }
-        if let Some(times) = self.times.get_mut(&action.client) {
-            drop_one(times);
-        }
-    }
+    pub all_actions: Option<ActionSums>,
 }
 
 /// Short numbers stay the same on every copy of a store: each copy gives them from a
@@ -212,8 +169,8 @@ impl State {
                     self.numbering.note_owner(action.num, by);
                 }
                 // A windowed state takes only new actions (the store sees to it).
-                if let Some(index) = &mut self.all_actions {
-                    index.add(&action);
+                if let Some(sums) = &mut self.all_actions {
+                    sums.add(&action);
                 }
                 self.actions.insert(action.id.clone(), action);
             }
@@ -248,8 +205,8 @@ impl State {
 
     /// Takes an action this state does not hold out of `all_actions`.
     pub fn forget_counted(&mut self, action: &Action) {
-        if let Some(index) = &mut self.all_actions {
-            index.remove(action);
+        if let Some(sums) = &mut self.all_actions {
+            sums.remove(action);
         }
     }
 
@@ -296,19 +253,22 @@ impl State {
         &self,
         before: DateTime<FixedOffset>,
     ) -> HashMap<&str, (usize, Option<DateTime<FixedOffset>>)> {
-        if let Some(index) = &self.all_actions {
+        if let Some(sums) = &self.all_actions {
             // `before` is a whole second (the start of a day), so comparing seconds
-            // is exact. The time is in UTC: callers keep only its local date.
+            // is exact. The time is in UTC: callers keep only its local date. The
+            // sums list the times since `since`, after the latest one before it.
             let before = before.timestamp();
-            return index
-                .times
+            debug_assert!(before >= sums.since, "asked about a time the sums hold");
+            return sums
+                .clients
                 .iter()
-                .map(|(id, times)| {
+                .map(|(id, client)| {
+                    let times = &client.times;
                     let last = times[..times.partition_point(|&t| t < before)]
                         .last()
                         .and_then(|&t| DateTime::from_timestamp(t, 0))
                         .map(|t| t.fixed_offset());
-                    (id.as_str(), (times.len(), last))
+                    (id.as_str(), (client.count, last))
                 })
                 .collect();
         }
@@ -323,31 +283,19 @@ impl State {
         out
     }
 
-    /// Every action's time as Unix seconds, sorted.
-    pub fn action_instants(&self) -> Cow<'_, [i64]> {
+    /// The days that hold actions (stories only, when `stories`), to tell whether any
+    /// falls in a week.
+    pub fn action_days(&self, stories: bool) -> Cow<'_, Days> {
         match &self.all_actions {
-            Some(index) => Cow::Borrowed(&index.instants),
-            None => self.instants_of(|_| true),
+            Some(sums) if stories => Cow::Borrowed(&sums.story_days),
+            Some(sums) => Cow::Borrowed(&sums.days),
+            None => Cow::Owned(Days::of(
+                self.actions
+                    .values()
+                    .filter(|a| a.story || !stories)
+                    .map(|a| a.at.timestamp()),
+            )),
         }
-    }
-
-    /// The times of all the actions that are stories, as Unix seconds, sorted.
-    pub fn story_instants(&self) -> Cow<'_, [i64]> {
-        match &self.all_actions {
-            Some(index) => Cow::Borrowed(&index.stories),
-            None => self.instants_of(|a| a.story),
-        }
-    }
-
-    fn instants_of(&self, keep: impl Fn(&Action) -> bool) -> Cow<'_, [i64]> {
-        let mut instants: Vec<i64> = self
-            .actions
-            .values()
-            .filter(|a| keep(a))
-            .map(|a| a.at.timestamp())
-            .collect();
-        instants.sort_unstable();
-        Cow::Owned(instants)
     }
 
     /// The short number the next new action or follow-up gets.

@@ -148,7 +148,8 @@ pub fn parse_journal(path: &Path, bytes: &[u8], keep_changes: bool) -> Result<Lo
 /// with `State::all_actions` summing up every one) is given `earlier`, which looks an
 /// action or follow-up up by number as the snapshot holds it (`None` when it can't):
 /// a change to an action the state does not hold takes that version out of the sums
-/// first. Such a state can't take a merge (whose renumbering it could not follow).
+/// first. Such a state can't take a merge (whose renumbering it could not follow), nor
+/// a change its sums can't follow exactly (see `ActionSums`).
 pub(super) fn parse_changes(
     mut state: State,
     bytes: &[u8],
@@ -189,6 +190,9 @@ pub(super) fn parse_changes(
             }
         }
         change.fold_owned(&mut state);
+    }
+    if state.all_actions.as_ref().is_some_and(|sums| !sums.exact()) {
+        return None;
     }
     Some(Loaded {
         state,

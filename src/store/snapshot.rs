@@ -28,23 +28,32 @@ use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Timelike};
 
+use crate::action_sums::{ActionSums, ClientTimes, Days, Span};
 use crate::model::{Action, Client, FollowUp, Kind, Record, Status};
-use crate::state::{ActionIndex, State};
+use crate::state::State;
 
-const MAGIC: &[u8; 8] = b"EXMSNAP6";
-/// Where the seal starts: after the magic, the lengths of the head and of the open
-/// follow-ups, and where the records start.
-const SEAL_AT: usize = 32;
+const MAGIC: &[u8; 8] = b"EXMSNAP7";
+/// Where the seal starts: after the magic, the lengths of the head, of the open
+/// follow-ups and of the recent indexes, and where the records start.
+const SEAL_AT: usize = 40;
 /// The seal: the journal's length and stamp, and a checksum of both.
 const SEAL_LEN: usize = 8 + Stamp::LEN + 4;
-/// The magic, the three lengths, the seal, the checksums of the head, of the open
-/// follow-ups and of the indexes, and where the directory of the number index is, how
-/// long, and its checksum.
-const PREFIX: usize = SEAL_AT + SEAL_LEN + 12 + 20;
+/// The magic, the four lengths, the seal, the checksums of the head, of the open
+/// follow-ups, of the recent and of the older indexes, and where the directory of the
+/// number index is, how long, and its checksum.
+const PREFIX: usize = SEAL_AT + SEAL_LEN + 16 + 20;
+/// Records timed more than this before the latest action (Unix seconds; a little
+/// over a year) are indexed in the older part, which a window of the last year never
+/// reads: what a report reads stays the same as the history grows.
+const RECENT: i64 = 400 * DAY;
+const DAY: i64 = 86_400;
 /// Entries in one block of the number index: a number, whether it is an action, and
 /// where its record is and how long.
 const BLOCK: usize = 128;
 const ENTRY: usize = 8 + 1 + 8 + 4;
+/// An entry of a client's list: a time, whether an action, where its record is and how
+/// long.
+const LISTED: usize = 8 + 1 + 8 + 4;
 
 /// Where a snapshot stands against its journal: the state after the journal's first
 /// `covers` bytes, whose CRC-32 is `crc`.
@@ -190,7 +199,16 @@ pub fn encode(mark: Mark, seal: Option<Seal>, state: &State) -> Vec<u8> {
         open.u32(sum);
         open_places.push((f.num, start, open.0.len() - start));
     }
-    let mut body = Writer::default();
+    // The indexes, split at `since`: the recent part, which every window reads, and
+    // the older one.
+    let since = state
+        .actions
+        .values()
+        .map(|a| a.at.timestamp())
+        .max()
+        .map_or(i64::MIN, |last| (last - RECENT).div_euclid(DAY) * DAY);
+    let (mut recent, mut old) = (Writer::default(), Writer::default());
+    recent.i64(since);
     let mut closed: Vec<(i64, &FollowUp)> = state
         .follow_ups
         .values()
@@ -198,36 +216,60 @@ pub fn encode(mark: Mark, seal: Option<Seal>, state: &State) -> Vec<u8> {
         .collect();
     closed.sort_by_key(|(at, f)| (*at, f.num));
     let closed_nums: Vec<u64> = closed.iter().map(|(_, f)| f.num).collect();
-    let (closed, closed_places) = body.timed(&closed, Writer::follow_up);
+    let closed_of: Vec<(i64, &str)> = closed
+        .iter()
+        .map(|(at, f)| (*at, f.client.as_str()))
+        .collect();
+    let (closed, closed_places) =
+        Writer::timed(&mut old, &mut recent, since, &closed, Writer::follow_up);
     let mut actions: Vec<(i64, &Action)> = state
         .actions
         .values()
         .map(|a| (a.at.timestamp(), a))
         .collect();
     actions.sort_by_key(|(at, a)| (*at, a.num));
-    // Each client's actions, as places in that time order: one client's card reads
-    // only its own records.
-    let mut places: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
-    for (place, (_, a)) in actions.iter().enumerate() {
-        places.entry(&a.client).or_default().push(place as u32);
-    }
     let action_nums: Vec<u64> = actions.iter().map(|(_, a)| a.num).collect();
-    let (actions, action_places) = body.timed(&actions, Writer::action);
-    body.u32(places.len() as u32);
+    let places_in_time: Vec<(i64, &str)> = actions
+        .iter()
+        .map(|(at, a)| (*at, a.client.as_str()))
+        .collect();
+    let (actions, action_places) =
+        Writer::timed(&mut old, &mut recent, since, &actions, Writer::action);
+    // Each client's actions, as places in that time order (so one client's card reads
+    // only its own records): the older ones, and the recent ones after the count and
+    // the latest older time, which the sums of a recent window need.
+    let mut places: BTreeMap<&str, Vec<(u32, i64)>> = BTreeMap::new();
+    for (place, &(at, client)) in places_in_time.iter().enumerate() {
+        places.entry(client).or_default().push((place as u32, at));
+    }
+    old.u32(places.len() as u32);
+    recent.u32(places.len() as u32);
     for (client, places) in places {
-        body.str(client);
-        body.u32(places.len() as u32);
-        for place in places {
-            body.u32(place);
+        let split = places.partition_point(|(_, at)| *at < since);
+        for (part, places) in [
+            (&mut old, &places[..split]),
+            (&mut recent, &places[split..]),
+        ] {
+            part.str(client);
+            part.u32(places.len() as u32);
+            for (place, _) in places {
+                part.u32(*place);
+            }
+        }
+        recent.u32(places.len() as u32);
+        recent.i64(places[..split].last().map_or(i64::MIN, |(_, at)| *at));
+    }
+    for days in [state.action_days(false), state.action_days(true)] {
+        recent.u32(days.0.len() as u32);
+        for (day, span) in &days.0 {
+            recent.i64(*day);
+            recent.i64(span.first);
+            recent.i64(span.last);
+            recent.u32(span.count);
         }
     }
-    let stories = state.story_instants();
-    body.u32(stories.len() as u32);
-    for &at in stories.iter() {
-        body.i64(at);
-    }
 
-    let records_at = PREFIX + head.0.len() + open.0.len() + body.0.len();
+    let records_at = PREFIX + head.0.len() + open.0.len() + recent.0.len() + old.0.len();
     // The number index: where each closed follow-up's and action's record is, sorted by
     // number, in checksummed blocks, and a directory of the blocks' first numbers.
     let actions_at = records_at + closed.len();
@@ -263,12 +305,42 @@ pub fn encode(mark: Mark, seal: Option<Seal>, state: &State) -> Vec<u8> {
         directory.u64(block[0].0);
         directory.u32(crc(&blocks.0[start..]));
     }
-    let blocks_at = actions_at + actions.len();
+    // Each client's closed follow-ups and actions (the time each is indexed by,
+    // whether an action, where and how long), in a checksummed list per client after
+    // the records, and after the number index's directory, a directory of those lists:
+    // a client's card reads only its own.
+    let mut lists: BTreeMap<&str, Vec<(i64, bool, usize, usize)>> = BTreeMap::new();
+    for (&(at, client), w) in closed_of.iter().zip(closed_places.windows(2)) {
+        let entry = (at, false, records_at + w[0], w[1] - w[0]);
+        lists.entry(client).or_default().push(entry);
+    }
+    for (&(at, client), w) in places_in_time.iter().zip(action_places.windows(2)) {
+        let entry = (at, true, actions_at + w[0], w[1] - w[0]);
+        lists.entry(client).or_default().push(entry);
+    }
+    let lists_at = actions_at + actions.len();
+    let mut listed = Writer::default();
+    directory.u32(lists.len() as u32);
+    for (client, list) in lists {
+        let start = listed.0.len();
+        for (at, action, place, len) in &list {
+            listed.i64(*at);
+            listed.u8(u8::from(*action));
+            listed.u64(*place as u64);
+            listed.u32(*len as u32);
+        }
+        directory.str(client);
+        directory.u64((lists_at + start) as u64);
+        directory.u32(list.len() as u32);
+        directory.u32(crc(&listed.0[start..]));
+    }
+    let blocks_at = lists_at + listed.0.len();
     let directory_at = blocks_at + blocks.0.len();
 
-    let mut lengths = Vec::with_capacity(24);
+    let mut lengths = Vec::with_capacity(32);
     lengths.extend_from_slice(&(head.0.len() as u64).to_le_bytes());
     lengths.extend_from_slice(&(open.0.len() as u64).to_le_bytes());
+    lengths.extend_from_slice(&(recent.0.len() as u64).to_le_bytes());
     lengths.extend_from_slice(&(records_at as u64).to_le_bytes());
     let mut head_crc = crc32fast::Hasher::new();
     head_crc.update(&lengths);
@@ -279,15 +351,18 @@ pub fn encode(mark: Mark, seal: Option<Seal>, state: &State) -> Vec<u8> {
     out.extend_from_slice(&encode_seal(seal));
     out.extend_from_slice(&head_crc.finalize().to_le_bytes());
     out.extend_from_slice(&crc(&open.0).to_le_bytes());
-    out.extend_from_slice(&crc(&body.0).to_le_bytes());
+    out.extend_from_slice(&crc(&recent.0).to_le_bytes());
+    out.extend_from_slice(&crc(&old.0).to_le_bytes());
     out.extend_from_slice(&(directory_at as u64).to_le_bytes());
     out.extend_from_slice(&(directory.0.len() as u64).to_le_bytes());
     out.extend_from_slice(&crc(&directory.0).to_le_bytes());
     out.extend(head.0);
     out.extend(open.0);
-    out.extend(body.0);
+    out.extend(recent.0);
+    out.extend(old.0);
     out.extend(closed);
     out.extend(actions);
+    out.extend(listed.0);
     out.extend(blocks.0);
     out.extend(directory.0);
     out
@@ -366,43 +441,47 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
     }
     let number =
         |at: usize| usize::try_from(u64::from_le_bytes(start[at..at + 8].try_into().ok()?)).ok();
-    let (head_len, open_len, records_at) = (number(8)?, number(16)?, number(24)?);
+    let (head_len, open_len, recent_len, records_at) =
+        (number(8)?, number(16)?, number(24)?, number(32)?);
     let open_end = head_len.checked_add(open_len)?;
+    let recent_end = open_end.checked_add(recent_len)?;
     let seal = decode_seal(&start[SEAL_AT..SEAL_AT + SEAL_LEN]);
     let sums = &start[SEAL_AT + SEAL_LEN..];
     let directory = (
-        u64::from_le_bytes(sums[12..20].try_into().ok()?),
-        u64::from_le_bytes(sums[20..28].try_into().ok()?),
-        u32::from_le_bytes(sums[28..32].try_into().ok()?),
+        u64::from_le_bytes(sums[16..24].try_into().ok()?),
+        u64::from_le_bytes(sums[24..32].try_into().ok()?),
+        u32::from_le_bytes(sums[32..36].try_into().ok()?),
     );
     // The directory of the number index ends the file: a cut-short file is refused.
     if file.metadata().ok()?.len() != directory.0.checked_add(directory.1)? {
         return None;
     }
-    let (head_sum, open_sum, body_sum) = (&sums[..4], &sums[4..8], &sums[8..12]);
-    // The head alone for `log`; the open follow-ups too for what is due; else all up
-    // to the records, then the records asked for.
+    let (head_sum, open_sum, recent_sum, old_sum) =
+        (&sums[..4], &sums[4..8], &sums[8..12], &sums[12..16]);
+    // The head alone for `log`; the open follow-ups too for what is due; else the
+    // recent indexes too, then the older ones if need be, then the records asked for.
     let wanted = match part {
         Part::Head => head_len,
         Part::Open | Part::Due(_) => open_end,
-        _ => records_at.checked_sub(PREFIX)?,
+        _ => recent_end,
     };
-    if head_len > wanted || (part != Part::Head && open_end > wanted) {
-        return None;
-    }
+    let old_len = records_at.checked_sub(PREFIX + recent_end)?;
     let mut bytes = vec![0; wanted.min(1 << 30)];
     file.read_exact(&mut bytes).ok()?;
     let mut head_crc = crc32fast::Hasher::new();
     head_crc.update(&start[8..SEAL_AT]);
-    head_crc.update(&bytes[..head_len]);
-    if head_crc.finalize().to_le_bytes() != head_sum {
-        return None;
-    }
-    if part != Part::Head && crc(&bytes[head_len..open_end]).to_le_bytes() != open_sum {
+    head_crc.update(&bytes[..head_len.min(wanted)]);
+    if head_len > wanted || head_crc.finalize().to_le_bytes() != head_sum {
         return None;
     }
     let open_only = matches!(part, Part::Open | Part::Due(_));
-    if part != Part::Head && !open_only && crc(&bytes[open_end..]).to_le_bytes() != body_sum {
+    if part != Part::Head && crc(bytes.get(head_len..open_end)?).to_le_bytes() != open_sum {
+        return None;
+    }
+    if part != Part::Head
+        && !open_only
+        && crc(bytes.get(open_end..recent_end)?).to_le_bytes() != recent_sum
+    {
         return None;
     }
     let mut r = Reader {
@@ -434,7 +513,6 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
         };
         state.clients.insert(client.id.clone(), client);
     }
-    let mut index = ActionIndex::default();
     if r.at != head_len {
         return None;
     }
@@ -473,87 +551,115 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
     if open_only {
         return Some(contents(state, file));
     }
-    let closed = r.timed()?;
-    let actions = r.timed()?;
-    let actions_at = records_at.checked_add(closed.bytes())?;
-    let mut of_client = None;
+    let since = r.i64()?;
+    let (mut closed, mut actions) = (r.timed()?, r.timed()?);
+    // Each client's recent places, how many actions it has, and its latest older time.
+    let mut clients = Vec::new();
     for _ in 0..r.u32()? {
         let (owner, count) = (r.bytes()?, r.u32()? as usize);
-        let places = r.take(count.checked_mul(4)?)?;
-        if client.is_some_and(|c| c.as_bytes() == owner) {
-            of_client = Some(places);
-        }
-        if part != Part::All {
-            let times = places
-                .chunks_exact(4)
-                .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")) as usize)
-                .map(|place| actions.instants.get(place).copied())
-                .collect::<Option<Vec<i64>>>()?;
-            index
-                .times
-                .insert(std::str::from_utf8(owner).ok()?.to_string(), times);
-        }
+        let places = r.places(count)?;
+        clients.push((owner, places, r.u32()? as usize, r.i64()?));
     }
-    index.stories = (0..r.u32()?).map(|_| r.i64()).collect::<Option<Vec<_>>>()?;
-    if r.at != bytes.len() {
+    let (days, story_days) = (r.days()?, r.days()?);
+    if r.at != recent_end {
         return None;
     }
+    // One client's window reads that client's list; any other, the older indexes too
+    // when it begins before `since`, as everything does.
+    let listed = match (client, part) {
+        (Some(client), Part::Window(..)) => Some(client_list(&mut file, directory, client)?),
+        _ => None,
+    };
+    let whole = match part {
+        _ if listed.is_some() => false,
+        Part::Window(from, _) => from < since,
+        _ => true,
+    };
+    let mut older = BTreeMap::new();
+    if whole {
+        let mut bytes = vec![0; old_len.min(1 << 30)];
+        file.read_exact(&mut bytes).ok()?;
+        if crc(&bytes).to_le_bytes() != old_sum {
+            return None;
+        }
+        let mut r = Reader {
+            bytes: &bytes,
+            at: 0,
+        };
+        closed = r.timed()?.then(closed)?;
+        actions = r.timed()?.then(actions)?;
+        for _ in 0..r.u32()? {
+            let (owner, count) = (r.string()?, r.u32()? as usize);
+            older.insert(owner, r.places(count)?);
+        }
+        if r.at != bytes.len() {
+            return None;
+        }
+    }
+    let mut sums = ActionSums::new(if whole { i64::MIN } else { since }, days, story_days);
+    for (owner, recent, count, latest_older) in clients {
+        let owner = std::str::from_utf8(owner).ok()?;
+        let places = older
+            .remove(owner)
+            .unwrap_or_default()
+            .into_iter()
+            .chain(recent);
+        if part != Part::All {
+            let mut times = Vec::with_capacity(places.size_hint().0 + 1);
+            if !whole && latest_older != i64::MIN {
+                times.push(latest_older);
+            }
+            for place in places {
+                times.push(*actions.instants.get(place.checked_sub(actions.first)?)?);
+            }
+            sums.clients
+                .insert(owner.to_string(), ClientTimes { count, times });
+        }
+    }
+    let actions_at = records_at.checked_add(closed.bytes())?;
     // A window needs the follow-ups created or closed since it began (done in it, or
     // still open at its end) and the actions in it.
     let (closed_range, action_range) = match part {
         Part::Window(from, to) => (closed.select(from, i64::MAX), actions.select(from, to)),
         _ => (0..closed.len(), 0..actions.len()),
     };
-    // One client's window: only its closed follow-ups are decoded (the client's id
-    // comes third in each).
-    let only = client.filter(|_| matches!(part, Part::Window(..)));
-    for f in closed.read(&mut file, records_at, closed_range, |r, end| {
-        if let Some(only) = only {
-            let start = r.at;
-            let (_, _, owner) = (r.bytes()?, r.u64()?, r.bytes()?);
-            if owner != only.as_bytes() {
-                r.at = end;
-                return Some(None);
+    if let (Some(list), Part::Window(from, to)) = (listed, part) {
+        // As for any window, but only the client's, found through its list.
+        for (at, action, place, len) in list {
+            let wanted = if action {
+                (from..to).contains(&at)
+            } else {
+                at >= from
+            };
+            if !wanted {
+                continue;
             }
-            r.at = start;
-        }
-        r.follow_up().map(Some)
-    })? {
-        state.follow_ups.insert(f.id.clone(), f);
-    }
-    // One client's actions: the runs of its places in the window, read run by run.
-    let runs = match (client, part) {
-        (Some(_), Part::Window(..)) => {
-            let places = of_client
-                .unwrap_or_default()
-                .chunks_exact(4)
-                .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")) as usize);
-            let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
-            for place in places.filter(|p| action_range.contains(p)) {
-                match runs.last_mut() {
-                    Some(run) if run.end == place => run.end += 1,
-                    _ => runs.push(place..place + 1),
+            match read_record(&mut file, action, place, len)? {
+                Record::Action(a) => {
+                    state.actions.insert(a.id.clone(), a);
                 }
+                Record::FollowUp(f) => {
+                    state.follow_ups.insert(f.id.clone(), f);
+                }
+                _ => return None,
             }
-            runs
         }
-        _ => vec![action_range],
-    };
-    let mut decoded = Vec::new();
-    for run in runs {
-        decoded.extend(actions.read(&mut file, actions_at, run, |r, _| r.action().map(Some))?);
-    }
-    state.actions.reserve(decoded.len());
-    for a in decoded {
-        state.actions.insert(a.id.clone(), a);
+    } else {
+        for f in closed.read(&mut file, records_at, closed_range, |r| r.follow_up())? {
+            state.follow_ups.insert(f.id.clone(), f);
+        }
+        let decoded = actions.read(&mut file, actions_at, action_range, |r| r.action())?;
+        state.actions.reserve(decoded.len());
+        for a in decoded {
+            state.actions.insert(a.id.clone(), a);
+        }
     }
     // The records end where the number index begins.
     if actions_at.checked_add(actions.bytes())? as u64 > directory.0 {
         return None;
     }
     if part != Part::All {
-        index.instants = actions.instants;
-        state.all_actions = Some(index);
+        state.all_actions = Some(sums);
     }
     Some(contents(state, file))
 }
@@ -563,13 +669,7 @@ impl Contents {
     /// through the number index. A number it does not hold is left out; `None` when a
     /// part read fails its checksum.
     pub fn lookup(&mut self, nums: &[u64]) -> Option<Vec<Record>> {
-        let (at, len, sum) = self.directory;
-        let mut directory = vec![0; usize::try_from(len).ok()?.min(1 << 30)];
-        self.file.seek(SeekFrom::Start(at)).ok()?;
-        self.file.read_exact(&mut directory).ok()?;
-        if crc(&directory) != sum {
-            return None;
-        }
+        let directory = read_directory(&mut self.file, self.directory)?;
         let mut r = Reader {
             bytes: &directory,
             at: 0,
@@ -578,7 +678,7 @@ impl Contents {
         let blocks = (0..count.div_ceil(BLOCK))
             .map(|_| Some((r.u64()?, r.u32()?)))
             .collect::<Option<Vec<_>>>()?;
-        let blocks_at = at.checked_sub((count * ENTRY) as u64)?;
+        let blocks_at = self.directory.0.checked_sub((count * ENTRY) as u64)?;
         let mut found = Vec::new();
         for &num in nums {
             // The last block whose first number is at most `num`.
@@ -605,20 +705,8 @@ impl Contents {
                 at: 8,
             };
             let (action, place, len) = (r.u8()? == 1, r.u64()?, r.u32()? as usize);
-            let mut bytes = vec![0; len];
-            self.file.seek(SeekFrom::Start(place)).ok()?;
-            self.file.read_exact(&mut bytes).ok()?;
-            let (body, sum) = bytes.split_at(len.checked_sub(4)?);
-            if crc(body).to_le_bytes() != sum {
-                return None;
-            }
-            let mut r = Reader { bytes: body, at: 0 };
-            let record = if action {
-                Record::Action(r.action()?)
-            } else {
-                Record::FollowUp(r.follow_up()?)
-            };
-            if r.at != body.len() || record.num() != Some(num) {
+            let record = read_record(&mut self.file, action, place, len)?;
+            if record.num() != Some(num) {
                 return None;
             }
             found.push(record);
@@ -627,8 +715,75 @@ impl Contents {
     }
 }
 
-/// The index of records sorted by a time: each one's time and place.
+/// The directory at the end of the file: of the number index's blocks, then of the
+/// clients' lists; checked against its checksum.
+fn read_directory(file: &mut File, (at, len, sum): (u64, u64, u32)) -> Option<Vec<u8>> {
+    let mut directory = vec![0; usize::try_from(len).ok()?.min(1 << 30)];
+    file.seek(SeekFrom::Start(at)).ok()?;
+    file.read_exact(&mut directory).ok()?;
+    (crc(&directory) == sum).then_some(directory)
+}
+
+/// One action's or follow-up's record, `len` bytes at `place`, checked against the
+/// checksum it ends with.
+fn read_record(file: &mut File, action: bool, place: u64, len: usize) -> Option<Record> {
+    let mut bytes = vec![0; len];
+    file.seek(SeekFrom::Start(place)).ok()?;
+    file.read_exact(&mut bytes).ok()?;
+    let (body, sum) = bytes.split_at(len.checked_sub(4)?);
+    if crc(body).to_le_bytes() != sum {
+        return None;
+    }
+    let mut r = Reader { bytes: body, at: 0 };
+    let record = if action {
+        Record::Action(r.action()?)
+    } else {
+        Record::FollowUp(r.follow_up()?)
+    };
+    (r.at == body.len()).then_some(record)
+}
+
+/// One client's closed follow-ups and actions: the time each is indexed by, whether it
+/// is an action, and where its record is and how long.
+fn client_list(
+    file: &mut File,
+    directory: (u64, u64, u32),
+    client: &str,
+) -> Option<Vec<(i64, bool, u64, usize)>> {
+    let bytes = read_directory(file, directory)?;
+    let mut r = Reader {
+        bytes: &bytes,
+        at: 0,
+    };
+    let count = r.u32()? as usize;
+    r.take(count.div_ceil(BLOCK).checked_mul(12)?)?;
+    for _ in 0..r.u32()? {
+        let (owner, at, n, sum) = (r.bytes()?, r.u64()?, r.u32()? as usize, r.u32()?);
+        if owner != client.as_bytes() {
+            continue;
+        }
+        let mut list = vec![0; n.checked_mul(LISTED)?];
+        file.seek(SeekFrom::Start(at)).ok()?;
+        file.read_exact(&mut list).ok()?;
+        if crc(&list) != sum {
+            return None;
+        }
+        let mut r = Reader {
+            bytes: &list,
+            at: 0,
+        };
+        return (0..n)
+            .map(|_| Some((r.i64()?, r.u8()? == 1, r.u64()?, r.u32()? as usize)))
+            .collect();
+    }
+    Some(Vec::new())
+}
+
+/// The index of records sorted by a time, or of a part of them: each one's time and
+/// place.
 struct Timed {
+    /// The position of the first of them among all.
+    first: usize,
     instants: Vec<i64>,
     /// One more than the records: the last is where they end.
     places: Vec<usize>,
@@ -643,19 +798,29 @@ impl Timed {
         self.places.last().copied().unwrap_or(0)
     }
 
+    /// These records followed by `later` ones, which begin where these end.
+    fn then(mut self, later: Timed) -> Option<Timed> {
+        if later.first != self.first + self.len() || later.places.first() != self.places.last() {
+            return None;
+        }
+        self.instants.extend(later.instants);
+        self.places.pop();
+        self.places.extend(later.places);
+        Some(self)
+    }
+
     /// The records timed in `from..to`.
     fn select(&self, from: i64, to: i64) -> std::ops::Range<usize> {
         self.instants.partition_point(|&at| at < from)..self.instants.partition_point(|&at| at < to)
     }
 
-    /// Reads the records in `range` from the section starting at `at`, decoding each
-    /// (given where it ends) into `Some(record)`, or `Some(None)` to pass over it.
+    /// Reads the records in `range` from the section starting at `at`, decoding each.
     fn read<T>(
         &self,
         file: &mut File,
         at: usize,
         range: std::ops::Range<usize>,
-        decode: impl Fn(&mut Reader<'_>, usize) -> Option<Option<T>>,
+        decode: impl Fn(&mut Reader<'_>) -> Option<T>,
     ) -> Option<Vec<T>> {
         let (from, to) = (*self.places.get(range.start)?, *self.places.get(range.end)?);
         let mut bytes = vec![0; to.checked_sub(from)?.min(1 << 30)];
@@ -678,7 +843,7 @@ impl Timed {
             if r.at != start {
                 return None;
             }
-            out.extend(decode(&mut r, body_end)?);
+            out.push(decode(&mut r)?);
             if r.at != body_end {
                 return None;
             }
@@ -692,30 +857,39 @@ impl Timed {
 struct Writer(Vec<u8>);
 
 impl Writer {
-    /// Writes the index of `records` (sorted by their time) here, and returns the
-    /// records themselves, encoded, to be placed after all indexes, and where each
+    /// Writes the index of `records` (sorted by their time): of those timed before
+    /// `since` into `old`, of the others into `recent`; each part the count, the times
+    /// and where each record starts (and, last, where the part's records end). Returns
+    /// the records themselves, encoded, to be placed after all indexes, and where each
     /// starts in them (and, last, where they end).
     fn timed<T>(
-        &mut self,
+        old: &mut Writer,
+        recent: &mut Writer,
+        since: i64,
         records: &[(i64, &T)],
         encode: impl Fn(&mut Writer, &T),
     ) -> (Vec<u8>, Vec<usize>) {
         let mut out = Writer::default();
         let mut places = Vec::with_capacity(records.len() + 1);
-        self.u32(records.len() as u32);
-        for (at, _) in records {
-            self.i64(*at);
-        }
         for (_, record) in records {
-            self.u64(out.0.len() as u64);
             places.push(out.0.len());
             let start = out.0.len();
             encode(&mut out, record);
             let sum = crc(&out.0[start..]);
             out.u32(sum);
         }
-        self.u64(out.0.len() as u64);
         places.push(out.0.len());
+        let split = records.partition_point(|(at, _)| *at < since);
+        for (part, range) in [(old, 0..split), (recent, split..records.len())] {
+            part.u32(range.start as u32);
+            part.u32(range.len() as u32);
+            for (at, _) in &records[range.clone()] {
+                part.i64(*at);
+            }
+            for place in &places[range.start..=range.end] {
+                part.u64(*place as u64);
+            }
+        }
         (out.0, places)
     }
 
@@ -815,12 +989,36 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn timed(&mut self) -> Option<Timed> {
-        let n = self.u32()? as usize;
+        let (first, n) = (self.u32()? as usize, self.u32()? as usize);
         let instants = (0..n).map(|_| self.i64()).collect::<Option<Vec<_>>>()?;
         let places = (0..=n)
             .map(|_| self.u64().and_then(|p| usize::try_from(p).ok()))
             .collect::<Option<Vec<_>>>()?;
-        places.is_sorted().then_some(Timed { instants, places })
+        places.is_sorted().then_some(Timed {
+            first,
+            instants,
+            places,
+        })
+    }
+
+    /// `n` places (positions among all actions).
+    fn places(&mut self, n: usize) -> Option<Vec<usize>> {
+        let bytes = self.take(n.checked_mul(4)?)?;
+        Some(
+            bytes
+                .chunks_exact(4)
+                .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")) as usize)
+                .collect(),
+        )
+    }
+
+    fn days(&mut self) -> Option<Days> {
+        let mut days = Days::default();
+        for _ in 0..self.u32()? {
+            let (day, first, last, count) = (self.i64()?, self.i64()?, self.i64()?, self.u32()?);
+            days.0.insert(day, Span { first, last, count });
+        }
+        Some(days)
     }
 
     fn action(&mut self) -> Option<Action> {
@@ -959,6 +1157,71 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_window_adds_up_every_action_as_the_whole_state_does() {
+        // Three years of actions: a client touched only long ago, one only lately, one
+        // all along; some of them stories.
+        let now = DateTime::parse_from_rfc3339("2026-11-20T10:00:00+01:00").unwrap();
+        let template = crate::demo::records(now)
+            .into_iter()
+            .find_map(|r| match r {
+                Record::Action(a) => Some(a),
+                _ => None,
+            })
+            .unwrap();
+        let mut state = State::default();
+        for (i, (client, days_ago)) in (0..3 * 365)
+            .step_by(5)
+            .map(|d| ("long ago", d + 500))
+            .chain((0..300).step_by(3).map(|d| ("lately", d)))
+            .chain((0..3 * 365).step_by(2).map(|d| ("all along", d)))
+            .enumerate()
+        {
+            let mut a = template.clone();
+            (a.id, a.num, a.client) = (format!("a{i}"), i as u64 + 1, client.to_string());
+            a.at = now - chrono::Duration::days(days_ago) + chrono::Duration::minutes(i as i64);
+            a.story = i % 7 == 0;
+            state.insert(Record::Action(a));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("snap");
+        let mark = Mark { covers: 0, crc: 0 };
+        std::fs::write(&path, encode(mark, None, &state)).unwrap();
+        let at = |days_ago: i64| (now - chrono::Duration::days(days_ago)).timestamp();
+        // A recent window (the recent index alone) and an older one (both).
+        for (from, to) in [(at(7), at(0)), (at(900), at(893))] {
+            let window = read(&path, Part::Window(from, to), None).unwrap().state;
+            let sums = window.all_actions.as_ref().unwrap();
+            assert_eq!(sums.since == i64::MIN, from < at(400), "{from}");
+            let mut held: Vec<&String> = window.actions.keys().collect();
+            let mut expected: Vec<&String> = state
+                .actions
+                .values()
+                .filter(|a| (from..to).contains(&a.at.timestamp()))
+                .map(|a| &a.id)
+                .collect();
+            held.sort();
+            expected.sort();
+            assert_eq!(held, expected);
+            for before in [to, at(0)] {
+                let before = DateTime::from_timestamp(before, 0).unwrap().fixed_offset();
+                assert_eq!(
+                    window.client_activity(before),
+                    state.client_activity(before)
+                );
+            }
+            for start in (at(1200)..to).step_by(DAY as usize * 3) {
+                for stories in [false, true] {
+                    let week = (start, start + 7 * DAY);
+                    assert_eq!(
+                        window.action_days(stories).any_between(week.0, week.1),
+                        state.action_days(stories).any_between(week.0, week.1),
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn a_state_round_trips_and_a_damaged_file_reads_as_none() {
         // (A window of time is checked end to end in the integration tests.)
         let mut state = State::default();
@@ -1056,6 +1319,30 @@ mod tests {
             .collect::<Vec<_>>();
         assert!(!unheld.is_empty());
         assert_eq!(snap.lookup(&unheld).unwrap(), vec![]);
+        // One client's window holds that client's actions and closed follow-ups alone.
+        for client in state.clients.keys() {
+            let window = read(&path, Part::Window(i64::MIN, i64::MAX), Some(client));
+            let window = window.unwrap().state;
+            let actions = |s: &State| {
+                let mut ids: Vec<String> = (s.actions.values())
+                    .filter(|a| a.client == *client)
+                    .map(|a| a.id.clone())
+                    .collect();
+                ids.sort();
+                ids
+            };
+            let follow_ups = |s: &State| {
+                let mut ids: Vec<String> = (s.follow_ups.values())
+                    .filter(|f| f.client == *client)
+                    .map(|f| f.id.clone())
+                    .collect();
+                ids.sort();
+                ids
+            };
+            assert_eq!(actions(&window), actions(&state));
+            assert_eq!(window.actions.len(), actions(&state).len());
+            assert_eq!(follow_ups(&window), follow_ups(&state));
+        }
         let head = read(&path, Part::Head, None).unwrap().state;
         assert_eq!(
             (&head.clients, head.actions.len(), head.next_num()),

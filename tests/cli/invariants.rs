@@ -349,3 +349,50 @@ fn a_dangling_journal_symlink_is_replaced() {
     assert!(link.file_type().is_symlink(), "the link is left as it is");
     assert!(!target.exists());
 }
+
+/// The snapshot sums up actions over a year old apart from the recent ones (each
+/// client's latest, each day's first and last): an edit or delete of one of those after
+/// the snapshot was made is followed, or read afresh, never answered wrongly.
+#[test]
+fn changes_to_actions_over_a_year_old_show_in_every_read() {
+    let env = Env::new();
+    let now = "2026-11-20 10:00";
+    for (text, at) in [
+        ("first", "2025-06-02 09:00"),
+        ("second", "2025-06-02 11:00"),
+        ("third", "2025-06-02 15:00"),
+        ("latest", "2025-07-14 10:00"),
+    ] {
+        env.ok_at(now, &["log", "Umbrella", text, "--at", at, "--story"]);
+    }
+    env.ok_at(now, &["log", "Acme", "lately"]);
+    let changes: [&[&str]; 5] = [
+        &["edit", "4", "--text", "the latest, reworded"],
+        &["delete", "2"],
+        &["delete", "3"],
+        &["delete", "4"],
+        &["edit", "1", "--at", "2025-05-01 09:00"],
+    ];
+    for change in changes {
+        // A snapshot made before the change, which the reads take it onto.
+        env.ok_at(now, &["check"]);
+        env.ok_at(now, change);
+        for read in [&["clients"][..], &["next"], &["report", "week"]] {
+            on_every_read_path(&env, now, read);
+        }
+    }
+    let clients = env.json(&["clients"]);
+    let umbrella = &clients.as_array().unwrap()[1];
+    assert_eq!(
+        (
+            &umbrella["client"],
+            &umbrella["actions"],
+            &umbrella["last_touch"]
+        ),
+        (
+            &Value::from("Umbrella"),
+            &Value::from(1),
+            &Value::from("2025-05-01")
+        )
+    );
+}

@@ -1,0 +1,254 @@
+//! What every action adds up to, for a state read for a window of time that holds only
+//! some of them: per client, how many and when the latest was; per day, whether any
+//! was logged (for streaks). Kept small so a report reads the same few bytes whether
+//! the history is a year or thirty.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::model::Action;
+
+const DAY: i64 = 86_400;
+
+/// The actions of one UTC day: the first and last time (Unix seconds) and how many.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub first: i64,
+    pub last: i64,
+    pub count: u32,
+}
+
+/// Per UTC day (days since the Unix epoch) that holds actions, their span. It tells
+/// exactly whether any action falls in a stretch of time longer than a day (a week):
+/// only the days at the stretch's ends are cut, and of those only the first or the last
+/// time matters.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Days(pub BTreeMap<i64, Span>);
+
+impl Days {
+    pub fn of(instants: impl IntoIterator<Item = i64>) -> Days {
+        let mut days = Days::default();
+        for at in instants {
+            days.add(at);
+        }
+        days
+    }
+
+    pub fn add(&mut self, at: i64) {
+        self.0
+            .entry(at.div_euclid(DAY))
+            .and_modify(|s| {
+                s.first = s.first.min(at);
+                s.last = s.last.max(at);
+                s.count += 1;
+            })
+            .or_insert(Span {
+                first: at,
+                last: at,
+                count: 1,
+            });
+    }
+
+    /// Whether taking one action at `at` out keeps the spans exact: the day's first or
+    /// last time of several can't be taken out without knowing the next one.
+    fn can_remove(&self, at: i64) -> bool {
+        self.0
+            .get(&at.div_euclid(DAY))
+            .is_some_and(|s| s.count == 1 || (s.first < at && at < s.last))
+    }
+
+    fn remove(&mut self, at: i64) {
+        let day = at.div_euclid(DAY);
+        if let Some(span) = self.0.get_mut(&day) {
+            span.count -= 1;
+            if span.count == 0 {
+                self.0.remove(&day);
+            }
+        }
+    }
+
+    /// Whether any action falls in `from..to` (Unix seconds), a stretch longer than a
+    /// day.
+    pub fn any_between(&self, from: i64, to: i64) -> bool {
+        debug_assert!(to - from > DAY, "a stretch longer than a day");
+        self.0
+            .range(from.div_euclid(DAY)..=(to - 1).div_euclid(DAY))
+            .any(|(_, s)| s.last >= from && s.first < to)
+    }
+}
+
+/// One client's actions: how many there are, and the times (Unix seconds, sorted) of
+/// those since `ActionSums::since`, after the latest one before it.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ClientTimes {
+    pub count: usize,
+    pub times: Vec<i64>,
+}
+
+/// What all actions add up to. Changes made after the snapshot it was read from are
+/// counted in and out; one it can't follow exactly (taking out the latest action
+/// before `since` of a client, or a day's first or last of several) is set aside, and
+/// undone by the same action coming back (an edit that keeps the time); any left set
+/// aside means the sums can't be trusted (`exact`), and the store reads everything.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ActionSums {
+    /// Times before this are summed up per client as the latest one alone.
+    pub since: i64,
+    pub clients: HashMap<String, ClientTimes>,
+    pub days: Days,
+    pub story_days: Days,
+    set_aside: Vec<(String, i64, bool)>,
+}
+
+impl ActionSums {
+    /// Sums listing the times since `since`, from these days.
+    pub fn new(since: i64, days: Days, story_days: Days) -> ActionSums {
+        ActionSums {
+            since,
+            days,
+            story_days,
+            ..ActionSums::default()
+        }
+    }
+
+    /// Counts one more action.
+    pub fn add(&mut self, action: &Action) {
+        let at = action.at.timestamp();
+        let key = (action.client.clone(), at, action.story);
+        if let Some(place) = self.set_aside.iter().position(|k| *k == key) {
+            self.set_aside.swap_remove(place);
+            return;
+        }
+        self.days.add(at);
+        if action.story {
+            self.story_days.add(at);
+        }
+        let client = self.clients.entry(action.client.clone()).or_default();
+        client.count += 1;
+        let times = &mut client.times;
+        let place = times.partition_point(|&i| i <= at);
+        if at >= self.since {
+            times.insert(place, at);
+        } else if place == 0 && times.first().is_none_or(|&t| t >= self.since) {
+            // The latest one before `since`, and there was none.
+            times.insert(0, at);
+        } else if place == 1 && times[0] < self.since {
+            // Later than the latest one before `since`: it is the latest now.
+            times[0] = at;
+        }
+    }
+
+    /// Counts one action fewer.
+    pub fn remove(&mut self, action: &Action) {
+        let at = action.at.timestamp();
+        let Some(client) = self.clients.get(&action.client) else {
+            return;
+        };
+        let latest_before = client.times.first().filter(|&&t| t < self.since);
+        let exact = self.days.can_remove(at)
+            && (!action.story || self.story_days.can_remove(at))
+            && latest_before != Some(&at);
+        if !exact {
+            self.set_aside
+                .push((action.client.clone(), at, action.story));
+            return;
+        }
+        self.days.remove(at);
+        if action.story {
+            self.story_days.remove(at);
+        }
+        let client = self
+            .clients
+            .get_mut(&action.client)
+            .expect("looked up above");
+        client.count -= 1;
+        let place = client.times.partition_point(|&i| i < at);
+        if at >= self.since && client.times.get(place) == Some(&at) {
+            client.times.remove(place);
+        }
+    }
+
+    /// Whether every change was followed exactly.
+    pub fn exact(&self) -> bool {
+        self.set_aside.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::DateTime;
+
+    fn action(client: &str, at: i64, story: bool) -> Action {
+        let mut a = crate::demo::records(
+            DateTime::parse_from_rfc3339("2026-11-20T10:00:00+01:00").unwrap(),
+        )
+        .into_iter()
+        .find_map(|r| match r {
+            crate::model::Record::Action(a) => Some(a),
+            _ => None,
+        })
+        .unwrap();
+        a.client = client.to_string();
+        a.at = DateTime::from_timestamp(at, 0).unwrap().fixed_offset();
+        a.story = story;
+        a
+    }
+
+    /// Sums over all of `actions` as a snapshot would write them, with `since`.
+    fn sums(actions: &[Action], since: i64) -> ActionSums {
+        let mut out = ActionSums {
+            since: i64::MIN,
+            ..ActionSums::default()
+        };
+        for a in actions {
+            out.add(a);
+        }
+        out.since = since;
+        for c in out.clients.values_mut() {
+            let keep = c.times.partition_point(|&t| t < since).saturating_sub(1);
+            c.times.drain(..keep);
+        }
+        out
+    }
+
+    #[test]
+    fn sums_follow_changes_or_say_they_cannot() {
+        let since = 100 * DAY;
+        let all = vec![
+            action("a", 10 * DAY + 5, false),
+            action("a", 10 * DAY + 50, true),
+            action("a", 10 * DAY + 500, false),
+            action("a", 120 * DAY, false),
+            action("b", 20 * DAY, false),
+        ];
+        // A change to an action in the middle of its day is followed.
+        let mut s = sums(&all, since);
+        s.remove(&all[1]);
+        assert!(s.exact());
+        assert_eq!(s, sums(&[&all[..1], &all[2..]].concat(), since));
+        // The latest before `since` of a client can't be taken out, unless it comes back.
+        let mut s = sums(&all, since);
+        s.remove(&all[4]);
+        assert!(!s.exact());
+        s.add(&all[4]);
+        assert!(s.exact());
+        assert_eq!(s, sums(&all, since));
+        // A day's last of several, the same.
+        let mut s = sums(&all, since);
+        s.remove(&all[2]);
+        assert!(!s.exact());
+        // An action added before `since` becomes its client's latest there if later.
+        let mut s = sums(&all, since);
+        let late = action("b", 30 * DAY, false);
+        s.add(&late);
+        assert_eq!(s, sums(&[all.clone(), vec![late]].concat(), since));
+        assert_eq!(s.clients["b"].times, vec![30 * DAY]);
+        assert_eq!(s.clients["b"].count, 2);
+        // Spans answer for stretches longer than a day, cut at either end.
+        let days = Days::of(all.iter().map(|a| a.at.timestamp()));
+        assert!(days.any_between(10 * DAY + 400, 17 * DAY));
+        assert!(!days.any_between(10 * DAY + 501, 17 * DAY));
+        assert!(days.any_between(3 * DAY, 10 * DAY + 6));
+        assert!(!days.any_between(3 * DAY, 10 * DAY + 5));
+    }
+}
