@@ -354,7 +354,7 @@ impl Reader {
         let mut out: HashMap<&'static str, String> =
             CSV_HEADER.iter().map(|h| (*h, String::new())).collect();
         for field in [
-            "type", "id", "tags", "tier", "cadence", "num", "snoozes", "action",
+            "type", "id", "tags", "tier", "cadence", "num", "snoozes", "action", "with",
         ] {
             if let Some((value, _)) = cell(Slot::Ours(field)) {
                 out.insert(field, value.to_string());

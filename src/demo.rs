@@ -284,6 +284,7 @@ pub fn records(now: DateTime<FixedOffset>) -> Vec<Record> {
             at,
             tags: Vec::new(),
             by: None,
+            with: Vec::new(),
         }));
     }
     for (n, (client, text, made, due, done)) in FOLLOW_UPS.iter().enumerate() {
@@ -307,6 +308,7 @@ pub fn records(now: DateTime<FixedOffset>) -> Vec<Record> {
             snoozes: 0,
             action: None,
             by: None,
+            with: Vec::new(),
         }));
     }
     records

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use serde_json::Value;
 
-use super::{follow_up_json, show_date, show_due, show_due_day};
+use super::{follow_up_json, names, show_date, show_due, show_due_day};
 use crate::context::Context;
 use crate::dates::{Resolved, When, add_days, humanize_due};
 use crate::model::{FollowUp, Record, Status};
@@ -64,9 +64,12 @@ fn change_each(ctx: &Context, ids: &[u64], how: Close) -> Result<()> {
             }
             changed.push(follow_up);
         }
-        let names: Vec<String> = changed
+        let names: Vec<(String, Vec<String>)> = changed
             .iter()
-            .map(|f| state.client_name(&f.client).to_string())
+            .map(|f| {
+                let with = names(state, &f.with).into_iter().map(str::to_string);
+                (state.client_name(&f.client).to_string(), with.collect())
+            })
             .collect();
         let records = changed
             .iter()
@@ -98,7 +101,7 @@ fn change_each(ctx: &Context, ids: &[u64], how: Close) -> Result<()> {
     };
 
     let mut lines = Vec::new();
-    for (f, client) in changed.iter().zip(&names) {
+    for (f, (client, _)) in changed.iter().zip(&names) {
         lines.push(match how {
             Close::Done if f.done_late() => {
                 let late = (today - f.due).num_days();
@@ -123,7 +126,10 @@ fn change_each(ctx: &Context, ids: &[u64], how: Close) -> Result<()> {
         changed
             .iter()
             .zip(&names)
-            .map(|(f, c)| follow_up_json(c, f, today))
+            .map(|(f, (c, with))| {
+                let with: Vec<&str> = with.iter().map(String::as_str).collect();
+                follow_up_json(c, &with, f, today)
+            })
             .collect(),
     );
     ctx.confirm(&lines.join("\n"), json)
@@ -220,7 +226,14 @@ pub fn follow_up_view(
     }
     let json = rows
         .iter()
-        .map(|f| follow_up_json(state.client_name(&f.client), f, today))
+        .map(|f| {
+            follow_up_json(
+                state.client_name(&f.client),
+                &names(state, &f.with),
+                f,
+                today,
+            )
+        })
         .collect();
     View::table(section, table, Value::Array(json))
 }

@@ -11,7 +11,7 @@
 //!   replacement by git or a sync tool) they are read again and compared by checksum.
 //!
 //! The format is a compact binary one: the prefix (magic, lengths, seal, checksums);
-//! a small head (the mark, clients, the highest short number and change sequence
+//! a small head (the mark, clients and their people, the highest short number and change sequence
 //! number) that `log` reads alone; then the open follow-ups, which is all `overdue`,
 //! `upcoming`, `done`, `snooze` and `cancel` read besides; then the indexes: of the
 //! closed follow-ups (by when they closed, or were created if later) and of the actions
@@ -27,10 +27,10 @@ use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Timelike};
 
-use crate::model::{Action, Client, FollowUp, Kind, Record, Status};
+use crate::model::{Action, Client, FollowUp, Kind, Person, Record, Status};
 use crate::state::{ActionIndex, State};
 
-const MAGIC: &[u8; 8] = b"EXMSNAP4";
+const MAGIC: &[u8; 8] = b"EXMSNAP5";
 /// Where the seal starts: after the magic, the lengths of the head and of the open
 /// follow-ups, and where the records start.
 const SEAL_AT: usize = 32;
@@ -168,6 +168,18 @@ pub fn encode(mark: Mark, seal: Option<Seal>, state: &State) -> Vec<u8> {
         head.opt_str(c.tier.as_deref());
         head.u32(c.cadence_days.map_or(u32::MAX, |d| d));
         head.time(c.created);
+    }
+    // The people, with the clients: `log --with` reads the head alone.
+    let mut people: Vec<&Person> = state.people.values().collect();
+    people.sort_by(|a, b| a.id.cmp(&b.id));
+    head.u32(people.len() as u32);
+    for p in people {
+        head.str(&p.id);
+        head.str(&p.client);
+        head.str(&p.name);
+        head.opt_str(p.role.as_deref());
+        head.opt_str(p.email.as_deref());
+        head.time(p.created);
     }
 
     let mut open = Writer::default();
@@ -425,6 +437,17 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
             created: r.time()?,
         };
         state.clients.insert(client.id.clone(), client);
+    }
+    for _ in 0..r.u32()? {
+        let person = Person {
+            id: r.string()?,
+            client: r.string()?,
+            name: r.string()?,
+            role: r.opt_string()?,
+            email: r.opt_string()?,
+            created: r.time()?,
+        };
+        state.people.insert(person.id.clone(), person);
     }
     let mut index = ActionIndex::default();
     if r.at != head_len {
@@ -712,6 +735,7 @@ impl Writer {
             self.str(tag);
         }
         self.opt_str(a.by.as_deref());
+        self.strs(&a.with);
     }
 
     fn follow_up(&mut self, f: &FollowUp) {
@@ -735,6 +759,7 @@ impl Writer {
         self.u32(f.snoozes);
         self.opt_str(f.action.as_deref());
         self.opt_str(f.by.as_deref());
+        self.strs(&f.with);
     }
 
     fn u8(&mut self, v: u8) {
@@ -755,6 +780,12 @@ impl Writer {
     }
     fn str(&mut self, v: &str) {
         self.bytes(v.as_bytes());
+    }
+    fn strs(&mut self, v: &[String]) {
+        self.u32(v.len() as u32);
+        for s in v {
+            self.str(s);
+        }
     }
     fn opt_str(&mut self, v: Option<&str>) {
         match v {
@@ -794,10 +825,9 @@ impl<'a> Reader<'a> {
         let kind = *Kind::ALL.get(usize::from(self.u8()?))?;
         let at = self.time()?;
         let text = self.string()?;
-        let tags = (0..self.u32()?)
-            .map(|_| self.string())
-            .collect::<Option<Vec<_>>>()?;
+        let tags = self.strings()?;
         let by = self.opt_string()?;
+        let with = self.strings()?;
         Some(Action {
             id,
             num,
@@ -807,6 +837,7 @@ impl<'a> Reader<'a> {
             at,
             tags,
             by,
+            with,
         })
     }
 
@@ -832,6 +863,7 @@ impl<'a> Reader<'a> {
         let snoozes = self.u32()?;
         let action = self.opt_string()?;
         let by = self.opt_string()?;
+        let with = self.strings()?;
         Some(FollowUp {
             id,
             num,
@@ -845,6 +877,7 @@ impl<'a> Reader<'a> {
             snoozes,
             action,
             by,
+            with,
         })
     }
 
@@ -874,6 +907,9 @@ impl<'a> Reader<'a> {
     }
     fn string(&mut self) -> Option<String> {
         std::str::from_utf8(self.bytes()?).ok().map(str::to_string)
+    }
+    fn strings(&mut self) -> Option<Vec<String>> {
+        (0..self.u32()?).map(|_| self.string()).collect()
     }
     fn opt_string(&mut self) -> Option<Option<String>> {
         match self.u8()? {
