@@ -229,6 +229,7 @@ mod tests {
                 at: noon(on),
                 tags: vec![],
                 by: None,
+                with: vec![],
             }));
             self
         }
@@ -248,6 +249,7 @@ mod tests {
                 snoozes: 0,
                 action: None,
                 by: None,
+                with: vec![],
             }));
             self
         }

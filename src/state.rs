@@ -703,6 +703,7 @@ mod tests {
             at,
             tags: vec![],
             by: None,
+            with: vec![],
         };
         state.apply(&Record::Action(action));
         state.apply(&Record::tombstone("a1", None));

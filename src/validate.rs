@@ -401,6 +401,7 @@ mod tests {
             at: chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z").unwrap(),
             tags: vec![],
             by: None,
+            with: vec![],
         })
     }
 

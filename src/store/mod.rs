@@ -1020,6 +1020,7 @@ mod tests {
                     at: at(),
                     tags: vec![],
                     by: None,
+                    with: vec![],
                 })
             };
             state.apply(&record);
