@@ -427,7 +427,7 @@ fn due_times_survive_export_and_import_and_older_files_still_import() {
     let json = env.ok(&["export"]);
     let csv = env.ok(&["export", "--format", "csv"]);
     assert!(
-        csv.contains(",2026-11-24,open,") && csv.contains(",15:30\n"),
+        csv.contains(",2026-11-24,open,") && csv.contains(",15:30,"),
         "{csv}"
     );
     for (name, content) in [("out.json", &json), ("out.csv", &csv)] {

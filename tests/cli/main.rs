@@ -10,6 +10,7 @@ mod hostile;
 mod invariants;
 mod next;
 mod one_truth;
+mod people;
 mod readme;
 mod reliability;
 mod reports;
