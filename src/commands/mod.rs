@@ -83,7 +83,7 @@ fn client_for_write(
             created: now,
         },
     )?;
-    Ok((client.clone(), created.then(|| Record::Client(client))))
+    Ok((client.clone(), created.then_some(Record::Client(client))))
 }
 
 /// The person at `client` a write names, or a new one (with its record), as
@@ -110,7 +110,7 @@ fn person_for_write(
             created: now,
         },
     )?;
-    Ok((person.clone(), created.then(|| Record::Person(person))))
+    Ok((person.clone(), created.then_some(Record::Person(person))))
 }
 
 /// What a typed name found: the record, and whether it is new (made by `make`). A new

@@ -398,9 +398,7 @@ fn hostile_names_are_refused() {
     std::fs::write(&file, "type,client,name\nperson,Acme,\"Da\u{1b}na\"\n").unwrap();
     let err = env.fails(2, &["import", file.to_str().unwrap()]);
     assert!(err.contains("row 1"), "{err}");
-    let json = format!(
-        r#"{{"format":"extramile-export","version":1,"clients":[{{"id":"c1","name":"Acme","created":"2026-11-20T10:00:00Z"}}],"people":[{{"id":"p1","client":"c1","name":"Da\u001bna","created":"2026-11-20T10:00:00Z"}}],"actions":[],"follow_ups":[]}}"#
-    );
+    let json = r#"{"format":"extramile-export","version":1,"clients":[{"id":"c1","name":"Acme","created":"2026-11-20T10:00:00Z"}],"people":[{"id":"p1","client":"c1","name":"Da\u001bna","created":"2026-11-20T10:00:00Z"}],"actions":[],"follow_ups":[]}"#;
     let file = env.dir.path().join("bad.json");
     std::fs::write(&file, json).unwrap();
     let err = env.fails(2, &["import", file.to_str().unwrap()]);
