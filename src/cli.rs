@@ -3,10 +3,12 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::ArgValueCompleter;
 
+use crate::commands::completion::{client_names, open_follow_ups, recent_records};
 use crate::crm::{Crm, MapEntry};
 use crate::dates::{Month, Week, When};
-use crate::model::Kind;
+use crate::model::{Kind, Period};
 
 /// The forms a WHEN takes, shown under every command that reads one.
 macro_rules! when_forms {
@@ -21,7 +23,7 @@ macro_rules! when_forms {
     };
 }
 
-const WHEN_FORMS: &str = when_forms!();
+pub const WHEN_FORMS: &str = when_forms!();
 
 const AFTER_HELP: &str = concat!(
     when_forms!(),
@@ -101,35 +103,44 @@ pub enum Command {
     #[command(visible_alias = "fu", after_help = WHEN_FORMS)]
     FollowUp(FollowUpArgs),
 
-    /// Mark follow-ups done
+    /// Mark follow-ups done (a recurring one schedules its next occurrence)
     Done {
         /// Follow-up numbers, as `upcoming` shows them
-        #[arg(required = true, value_name = "ID", value_parser = parse_id)]
+        #[arg(required = true, value_name = "ID", value_parser = parse_id, add = ArgValueCompleter::new(open_follow_ups))]
         ids: Vec<u64>,
+        /// Also log what came of it, as an action linked to the follow-up
+        #[arg(long, value_name = "TEXT")]
+        log: Option<String>,
+        /// The kind of that action
+        #[arg(long, short, value_enum, ignore_case = true, requires = "log")]
+        kind: Option<Kind>,
     },
 
     /// Move follow-ups to a new due date
     #[command(after_help = WHEN_FORMS)]
     Snooze {
         /// Follow-up numbers, as `upcoming` shows them
-        #[arg(required = true, value_name = "ID", value_parser = parse_id)]
+        #[arg(required = true, value_name = "ID", value_parser = parse_id, add = ArgValueCompleter::new(open_follow_ups))]
         ids: Vec<u64>,
         /// The new due date, with a time of day or without (which clears the old time)
         #[arg(value_name = "WHEN", allow_hyphen_values = true, value_parser = parse_new_due)]
         when: When,
     },
 
-    /// Drop follow-ups you no longer mean to do
+    /// Drop follow-ups you no longer mean to do; a recurring one comes back next time
     Cancel {
         /// Follow-up numbers, as `upcoming` shows them
-        #[arg(required = true, value_name = "ID", value_parser = parse_id)]
+        #[arg(required = true, value_name = "ID", value_parser = parse_id, add = ArgValueCompleter::new(open_follow_ups))]
         ids: Vec<u64>,
+        /// End a recurring follow-up's series instead of skipping one occurrence
+        #[arg(long)]
+        series: bool,
     },
 
     /// Open follow-ups due before today, most overdue first
     Overdue {
         /// Only this client's
-        #[arg(long, value_name = "CLIENT")]
+        #[arg(long, value_name = "CLIENT", add = ArgValueCompleter::new(client_names))]
         client: Option<String>,
     },
 
@@ -138,6 +149,13 @@ pub enum Command {
         /// How many days ahead to look
         #[arg(long, default_value_t = 7, value_name = "N")]
         days: u32,
+    },
+
+    /// One line per follow-up due today or overdue, nothing when none: for cron and prompts
+    Remind {
+        /// Print only how many (nothing when none), for a shell prompt
+        #[arg(long)]
+        count: bool,
     },
 
     /// List logged actions, oldest first
@@ -158,7 +176,8 @@ pub enum Command {
         limit: usize,
     },
 
-    /// Weekly and monthly summaries, and a client's history
+    /// Weekly and monthly summaries, trends, the year's calendar, a client's history,
+    /// and the team's week
     #[command(subcommand)]
     Report(ReportCommand),
 
@@ -169,18 +188,25 @@ pub enum Command {
     /// Delete an action or follow-up (`undo` brings it back)
     Delete {
         /// The action's or follow-up's number
-        #[arg(value_parser = parse_id)]
+        #[arg(value_parser = parse_id, add = ArgValueCompleter::new(recent_records))]
         id: u64,
     },
 
     /// Revert the last change; repeat to walk further back
     Undo,
 
-    /// Write every record as JSON (default), CSV, or an iCalendar file of open follow-ups
-    #[command(after_help = "Examples:\n  extramile export > backup.json\n  \
+    /// Write every record as JSON (default), CSV, or an iCalendar feed of follow-ups
+    #[command(
+        after_help = "The iCalendar feed holds every open follow-up, and those done, \
+        cancelled or deleted since --since (90 days by default) as cancelled events (completed \
+        to-dos with --tasks), each under the same UID with a higher SEQUENCE at every change, \
+        so a calendar that imports each new export moves and takes out what changed.\n\n\
+        Examples:\n  extramile export > backup.json\n  \
         extramile export --format csv --output clients.csv\n  \
         extramile export --format ics --output follow-ups.ics\n  \
-        extramile export --format csv --to hubspot --output hubspot.csv")]
+        extramile export --format ics --tasks --alarm 30m --since \"30 days ago\"\n  \
+        extramile export --format csv --to hubspot --output hubspot.csv"
+    )]
     Export {
         /// Write to this file instead of standard output
         #[arg(long, short, value_name = "FILE")]
@@ -188,12 +214,14 @@ pub enum Command {
         /// Write the CSV as this CRM imports tasks and notes (see README, "CRM bridge")
         #[arg(long, value_enum, ignore_case = true, value_name = "CRM")]
         to: Option<Crm>,
+        #[command(flatten)]
+        calendar: CalendarArgs,
     },
 
     /// Read records from a JSON export, a CSV file or a CRM's export; all or nothing
     #[command(
         after_help = "CSV columns: type,id,client,kind,text,at,due,status,done_at,tags,tier,cadence,\
-        num,snoozes,action,due_time (type and client are required; the others may be left out, \
+        num,snoozes,action,due_time,asked,story (type and client are required; the others may be left out, \
         in any order).\n\n\
         Examples:\n  extramile import tasks.csv --from hubspot\n  \
         extramile import visits.csv --map \"Company Name=client,Activity Date=at,Notes=text\""
@@ -219,10 +247,17 @@ pub enum Command {
     Demo,
 
     /// Print a shell completion script
-    #[command(after_help = "Install, for example:\n  \
-        bash: extramile completions bash > ~/.local/share/bash-completion/completions/extramile\n  \
-        zsh:  extramile completions zsh > ~/.zfunc/_extramile\n  \
-        fish: extramile completions fish > ~/.config/fish/completions/extramile.fish")]
+    #[command(
+        after_help = "Install for bash, zsh or fish (zsh also needs fpath=(~/.zfunc $fpath) \
+        before compinit in ~/.zshrc):\n  \
+        mkdir -p ~/.local/share/bash-completion/completions\n  \
+        extramile completions bash > ~/.local/share/bash-completion/completions/extramile\n  \
+        mkdir -p ~/.zfunc && extramile completions zsh > ~/.zfunc/_extramile\n  \
+        mkdir -p ~/.config/fish/completions\n  \
+        extramile completions fish > ~/.config/fish/completions/extramile.fish\n\n\
+        The script calls back into extramile (COMPLETE=bash extramile prints the same one): \
+        install it again after upgrading."
+    )]
     Completions {
         /// The shell
         #[arg(value_enum)]
@@ -264,7 +299,10 @@ pub enum Command {
     },
 
     /// Print the man page (roff)
-    #[command(after_help = "Install: extramile man > ~/.local/share/man/man1/extramile.1")]
+    #[command(after_help = "Install, to read it with man extramile:\n  \
+        mkdir -p ~/.local/share/man/man1\n  \
+        extramile man > ~/.local/share/man/man1/extramile.1\n  \
+        export MANPATH=\":$HOME/.local/share/man\"")]
     Man,
 }
 
@@ -303,7 +341,7 @@ fn parse_limit(text: &str) -> Result<usize, String> {
 #[derive(Debug, Args)]
 pub struct EditArgs {
     /// The action's or follow-up's number
-    #[arg(value_parser = parse_id)]
+    #[arg(value_parser = parse_id, add = ArgValueCompleter::new(recent_records))]
     pub id: u64,
     /// New text
     #[arg(long)]
@@ -315,19 +353,54 @@ pub struct EditArgs {
     #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
     pub at: Option<When>,
     /// Move it to another client
-    #[arg(long, value_name = "CLIENT")]
+    #[arg(long, value_name = "CLIENT", add = ArgValueCompleter::new(client_names))]
     pub client: Option<String>,
     /// Replace the tags (actions); repeat for more, or give "" to clear
     #[arg(long, short, value_name = "TAG")]
     pub tag: Option<Vec<String>>,
-    /// New due date, with a time of day or without (follow-ups)
+    /// New due date, with a time of day or without (follow-ups); a recurring one's
+    /// schedule then counts from it
     #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
     pub due: Option<When>,
+    /// Make a follow-up recur, e.g. 2w, 1m or quarter, counting from its due date; `none`
+    /// ends the series
+    #[arg(long, value_name = "PERIOD")]
+    pub every: Option<Every>,
+    /// The client asked for it (actions)
+    #[arg(long, conflicts_with = "unasked")]
+    pub asked: bool,
+    /// You did it unasked (actions)
+    #[arg(long)]
+    pub unasked: bool,
+    /// Mark it as a story worth telling (actions)
+    #[arg(long, conflicts_with = "no_story")]
+    pub story: bool,
+    /// No longer a story (actions)
+    #[arg(long)]
+    pub no_story: bool,
+}
+
+impl EditArgs {
+    /// Whether the action was asked for, when given.
+    pub fn asked(&self) -> Option<bool> {
+        flag(self.asked, self.unasked)
+    }
+
+    /// Whether the action is a story, when given.
+    pub fn story(&self) -> Option<bool> {
+        flag(self.story, self.no_story)
+    }
+}
+
+/// A pair of flags that set and clear one thing: which was given, if either.
+fn flag(set: bool, clear: bool) -> Option<bool> {
+    (set || clear).then_some(set)
 }
 
 #[derive(Debug, Args)]
 pub struct LogArgs {
     /// The client (case-insensitive; a unique prefix selects an existing one)
+    #[arg(add = ArgValueCompleter::new(client_names))]
     pub client: String,
     /// What you did
     #[arg(required = true, value_name = "TEXT")]
@@ -347,6 +420,15 @@ pub struct LogArgs {
     /// The follow-up's text [default: "Follow up: <what you did>"]
     #[arg(long, value_name = "TEXT", requires = "follow_up")]
     pub follow_up_text: Option<String>,
+    /// Make the follow-up recur: 7d, 2w, 1m, quarter (days, weeks, months, quarters)
+    #[arg(long, value_name = "PERIOD", requires = "follow_up")]
+    pub every: Option<Period>,
+    /// The client asked for it (reactive); without it, you went unasked
+    #[arg(long)]
+    pub asked: bool,
+    /// An extra-mile story worth telling: the weekly report lists it
+    #[arg(long)]
+    pub story: bool,
     /// Someone at the client it was with (matched like clients; a new name adds
     /// them); repeat for more
     #[arg(long, value_name = "NAME")]
@@ -359,6 +441,7 @@ pub struct LogArgs {
 #[derive(Debug, Args)]
 pub struct FollowUpArgs {
     /// The client (case-insensitive; a unique prefix selects an existing one)
+    #[arg(add = ArgValueCompleter::new(client_names))]
     pub client: String,
     /// What you promised
     #[arg(required = true, value_name = "TEXT")]
@@ -366,6 +449,10 @@ pub struct FollowUpArgs {
     /// When it is due: a day, and a time if you give one
     #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
     pub due: When,
+    /// Make it recur: 7d, 2w, 1m, quarter (days, weeks, months, quarters); `done` then
+    /// schedules the next one a period after this one's due date
+    #[arg(long, value_name = "PERIOD")]
+    pub every: Option<Period>,
     /// Someone at the client it was with (matched like clients; a new name adds
     /// them); repeat for more
     #[arg(long, value_name = "NAME")]
@@ -378,7 +465,7 @@ pub struct FollowUpArgs {
 #[derive(Debug, Args)]
 pub struct ActionsArgs {
     /// Only this client's
-    #[arg(long, value_name = "CLIENT")]
+    #[arg(long, value_name = "CLIENT", add = ArgValueCompleter::new(client_names))]
     pub client: Option<String>,
     /// Only this kind
     #[arg(long, short, value_enum, ignore_case = true)]
@@ -406,6 +493,7 @@ pub struct ActionsArgs {
 #[derive(Debug, Args)]
 pub struct ClientArgs {
     /// The client (case-insensitive; a unique prefix selects)
+    #[arg(add = ArgValueCompleter::new(client_names))]
     pub name: String,
     /// Set the tier, e.g. A, B, key; `none` clears it
     #[arg(long, value_name = "TIER")]
@@ -444,17 +532,111 @@ pub enum ReportCommand {
         #[arg(long, num_args = 1.., value_name = "FILE")]
         team: Vec<PathBuf>,
     },
+    /// The reps' week side by side, from their journals alone (read only; no store needed)
+    #[command(
+        after_help = "A DIR stands for every *.jsonl journal in it. Each rep is named \
+        after the journal's file (anna.jsonl is anna; anna/journal.jsonl too).\n\n\
+        Examples:\n  extramile report team reps/\n  \
+        extramile report team anna.jsonl ben.jsonl --last --format markdown"
+    )]
+    Team {
+        /// Each rep's journal, or a directory of them
+        #[arg(required = true, value_name = "FILE|DIR")]
+        journals: Vec<PathBuf>,
+        /// The ISO week, e.g. 2026-W47 [default: this week]
+        #[arg(long, value_name = "YYYY-Www", conflicts_with = "last")]
+        week: Option<Week>,
+        /// Last week
+        #[arg(long)]
+        last: bool,
+    },
     /// The same figures for a month, with a row per week
     Month {
         /// The month, e.g. 2026-11 [default: this month]
         #[arg(long, value_name = "YYYY-MM")]
         month: Option<Month>,
     },
+    /// A row of figures per week up to this one, with a sparkline of each
+    Trend {
+        /// How many weeks, ending with this one (1 to 520)
+        #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=520))]
+        weeks: u32,
+    },
+    /// A calendar of actions per day, with the current and longest streak
+    Year {
+        /// The year, e.g. 2026 [default: this year]
+        #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i32).range(1..=9999))]
+        year: Option<i32>,
+    },
     /// A client's card and timeline
     Client {
         /// The client (case-insensitive; a unique prefix selects)
+        #[arg(add = ArgValueCompleter::new(client_names))]
         name: String,
     },
+}
+
+/// How `export --format ics` writes its calendar.
+#[derive(Debug, Args)]
+pub struct CalendarArgs {
+    /// With --format ics: write to-dos (VTODO), done ones marked completed, instead of
+    /// events
+    #[arg(long)]
+    pub tasks: bool,
+    /// With --format ics: remind this long before, e.g. 30m, 2h, 1d, or none [default:
+    /// 15m before a due time, 09:00 on the day without one]
+    #[arg(long, value_name = "LEAD")]
+    pub alarm: Option<Alarm>,
+    /// With --format ics: keep follow-ups done, cancelled or deleted since WHEN, so
+    /// calendars take them out [default: 90 days ago]
+    #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
+    pub since: Option<When>,
+}
+
+/// How long before a follow-up is due its reminder goes off, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Alarm(pub Option<u32>);
+
+impl std::str::FromStr for Alarm {
+    type Err = String;
+
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        let text = input.trim().to_ascii_lowercase();
+        if text == "none" || text == "off" {
+            return Ok(Alarm(None));
+        }
+        let bad = || format!("can't read the alarm '{input}'; write it as 30m, 2h, 1d or none");
+        let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+        let (n, unit) = text.split_at(split);
+        let n: u32 = n.parse().map_err(|_| bad())?;
+        let minutes = match unit {
+            "m" | "min" | "mins" | "minutes" => Some(n),
+            "h" | "hour" | "hours" => n.checked_mul(60),
+            "d" | "day" | "days" => n.checked_mul(24 * 60),
+            _ => return Err(bad()),
+        };
+        match minutes {
+            Some(minutes) if minutes <= 28 * 24 * 60 => Ok(Alarm(Some(minutes))),
+            _ => Err(format!(
+                "an alarm '{input}' ahead makes no sense; use 0m to 28d, or none"
+            )),
+        }
+    }
+}
+
+/// How often a follow-up recurs, or `none` to end its series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Every(pub Option<Period>);
+
+impl std::str::FromStr for Every {
+    type Err = String;
+
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        match input.trim().to_ascii_lowercase().as_str() {
+            "none" | "off" => Ok(Every(None)),
+            _ => input.parse().map(|p| Every(Some(p))),
+        }
+    }
 }
 
 /// A stay-in-touch cadence in days, or none.

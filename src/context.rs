@@ -4,7 +4,7 @@
 
 use std::ffi::OsStr;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use chrono::{
@@ -28,16 +28,7 @@ pub struct Context {
 
 impl Context {
     pub fn from_cli(cli: &Cli) -> Result<Context> {
-        let path = match &cli.store {
-            Some(path) if path.as_os_str().is_empty() => {
-                return Err(UsageError::new(
-                    "--store (or EXTRAMILE_STORE) is empty; give a file path",
-                )
-                .into());
-            }
-            Some(path) => path.clone(),
-            None => default_store_path()?,
-        };
+        let path = store_path(cli.store.as_deref())?;
         let stdout_is_terminal = std::io::stdout().is_terminal();
         let color = use_color(
             cli.color,
@@ -88,6 +79,13 @@ impl Context {
         Ok(loaded.state)
     }
 
+    /// Reads every change, oldest first, and the state they fold to.
+    pub fn load_history(&self) -> Result<crate::store::Loaded> {
+        let loaded = self.store.load_history()?;
+        self.warn_torn(loaded.torn_bytes);
+        Ok(loaded)
+    }
+
     /// Reads the clients and the open follow-ups (other records may be there too).
     pub fn load_open(&self) -> Result<State> {
         let loaded = self.store.load_open()?;
@@ -132,7 +130,8 @@ impl Context {
     }
 
     pub fn print(&self, view: &View) -> Result<()> {
-        let mut out = std::io::stdout().lock();
+        // Buffered: stdout alone writes each line by itself, a system call per line.
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         crate::render::print(&mut out, view, self.format, self.style)?;
         out.flush()?;
         Ok(())
@@ -169,14 +168,25 @@ fn use_color(
     }
 }
 
-fn default_store_path() -> Result<PathBuf> {
-    let dirs = directories::ProjectDirs::from("", "", "extramile")
-        .context("could not find your data directory; pass --store PATH or set EXTRAMILE_STORE")?;
-    Ok(dirs.data_dir().join(crate::store::JOURNAL))
+/// The store's path: `given` (by `--store` or `EXTRAMILE_STORE`), else `journal.jsonl`
+/// in the platform's data directory.
+pub fn store_path(given: Option<&Path>) -> Result<PathBuf> {
+    match given {
+        Some(path) if path.as_os_str().is_empty() => {
+            Err(UsageError::new("--store (or EXTRAMILE_STORE) is empty; give a file path").into())
+        }
+        Some(path) => Ok(path.to_path_buf()),
+        None => {
+            let dirs = directories::ProjectDirs::from("", "", "extramile").context(
+                "could not find your data directory; pass --store PATH or set EXTRAMILE_STORE",
+            )?;
+            Ok(dirs.data_dir().join(crate::store::JOURNAL))
+        }
+    }
 }
 
 /// Now, from `EXTRAMILE_NOW` (RFC 3339 or `YYYY-MM-DD[ HH:MM]`, local) or the clock.
-fn now() -> Result<DateTime<FixedOffset>> {
+pub fn now() -> Result<DateTime<FixedOffset>> {
     match std::env::var("EXTRAMILE_NOW") {
         Ok(text) if !text.trim().is_empty() => parse_now(text.trim()).ok_or_else(|| {
             UsageError::new(format!(

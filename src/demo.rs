@@ -167,6 +167,11 @@ const ACTIONS: [(i64, usize, Kind, &str); 25] = [
     ),
 ];
 
+/// The actions (by place in `ACTIONS`) the client asked for; the rest went unasked.
+const ASKED: [usize; 3] = [2, 13, 22];
+/// The actions worth telling as stories.
+const STORIES: [usize; 2] = [11, 17];
+
 /// When a follow-up is due: on a day of the shown week's calendar, or days from today
 /// (for those still to come, so the upcoming list has some whatever the day).
 #[derive(Clone, Copy)]
@@ -284,6 +289,9 @@ pub fn records(now: DateTime<FixedOffset>) -> Vec<Record> {
             at,
             tags: Vec::new(),
             by: None,
+            follows_up: None,
+            asked: ASKED.contains(&n),
+            story: STORIES.contains(&n),
             with: Vec::new(),
         }));
     }
@@ -308,6 +316,8 @@ pub fn records(now: DateTime<FixedOffset>) -> Vec<Record> {
             snoozes: 0,
             action: None,
             by: None,
+            every: None,
+            every_from: None,
             with: Vec::new(),
         }));
     }

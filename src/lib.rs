@@ -17,4 +17,5 @@ pub mod report;
 pub mod state;
 pub mod store;
 pub mod transfer;
+pub mod trend;
 pub mod validate;

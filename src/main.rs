@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    extramile::commands::completion::complete_if_asked();
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if extramile::cli::format_given_twice(&args) {
         eprintln!("error: the argument '--format <FORMAT>' cannot be used multiple times");

@@ -452,6 +452,9 @@ mod tests {
             at: at(0),
             tags: vec![],
             by: None,
+            follows_up: None,
+            asked: false,
+            story: false,
             with: vec![],
         })
     }

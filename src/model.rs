@@ -5,7 +5,7 @@ use std::fmt;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
+use chrono::{DateTime, Days, FixedOffset, Months, NaiveDate, NaiveTime};
 use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
@@ -108,10 +108,23 @@ pub struct Action {
     /// The copy of the store that gave it its number (see `state::Numbering`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by: Option<String>,
+    /// The follow-up whose outcome it records, when logged with `done --log`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follows_up: Option<String>,
+    /// The client asked for it (reactive); left out when not, the usual extra mile.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub asked: bool,
+    /// An extra-mile story worth telling; left out when not.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub story: bool,
     /// The ids of the people at the client it was with; left out when none, so
     /// records without any read and write as before.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub with: Vec<String>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -157,6 +170,13 @@ pub struct FollowUp {
     /// The copy of the store that gave it its number (see `state::Numbering`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by: Option<String>,
+    /// How often it recurs, when it does: closing it schedules the next one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every: Option<Period>,
+    /// The due date its schedule counts from (set with `every`): occurrences fall
+    /// on this date plus whole periods, whatever snoozes moved one of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every_from: Option<NaiveDate>,
     /// The ids of the people at the client it is with (see `Action::with`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub with: Vec<String>,
@@ -215,6 +235,145 @@ impl FollowUp {
     /// Done on a later day than its due date (local time).
     pub fn done_late(&self) -> bool {
         self.status == Status::Done && self.closed_at.is_some_and(|at| local_date(at) > self.due)
+    }
+
+    /// The next occurrence of a recurring follow-up, once this one is closed: due on
+    /// the first date of its schedule after this one's due date that is not before
+    /// `today` (dates missed meanwhile are skipped). Its id comes from this one's, so
+    /// two copies of the store that close the same occurrence make the same record,
+    /// and a merge keeps one. `None` for a follow-up that does not recur.
+    pub fn next_occurrence(&self, today: NaiveDate) -> Option<FollowUp> {
+        let every = self.every?;
+        let from = self.every_from.unwrap_or(self.due);
+        let due = (1..)
+            .map_while(|k| every.after(from, k))
+            .find(|d| *d > self.due && *d >= today)?;
+        Some(FollowUp {
+            id: stable_id(&["next occurrence", &self.id]),
+            due,
+            status: Status::Open,
+            closed_at: None,
+            snoozes: 0,
+            every_from: Some(from),
+            ..self.clone()
+        })
+    }
+}
+
+/// How often a follow-up recurs: every `n` days, weeks, months or quarters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub n: u32,
+    pub unit: Unit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Day,
+    Week,
+    Month,
+    Quarter,
+}
+
+impl Period {
+    /// The most of any unit a period may hold.
+    const MAX: u32 = 1000;
+
+    /// `from` plus `k` periods; a month's day past its end is its last day (Jan 31
+    /// monthly falls on Feb 28, then Mar 31). `None` past the calendar's end.
+    pub fn after(self, from: NaiveDate, k: u32) -> Option<NaiveDate> {
+        let times = self.n.checked_mul(k)?;
+        match self.unit {
+            Unit::Day => from.checked_add_days(Days::new(u64::from(times))),
+            Unit::Week => from.checked_add_days(Days::new(u64::from(times) * 7)),
+            Unit::Month => from.checked_add_months(Months::new(times)),
+            Unit::Quarter => from.checked_add_months(Months::new(times.checked_mul(3)?)),
+        }
+    }
+
+    /// "every 2 weeks", "every month", "every quarter".
+    pub fn describe(self) -> String {
+        let unit = match self.unit {
+            Unit::Day => "day",
+            Unit::Week => "week",
+            Unit::Month => "month",
+            Unit::Quarter => "quarter",
+        };
+        match self.n {
+            1 => format!("every {unit}"),
+            n => format!("every {n} {unit}s"),
+        }
+    }
+}
+
+/// As stored and typed: `7d`, `2w`, `1m`, `quarter` (`2q` for more than one).
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.n, self.unit) {
+            (1, Unit::Quarter) => f.write_str("quarter"),
+            (n, Unit::Day) => write!(f, "{n}d"),
+            (n, Unit::Week) => write!(f, "{n}w"),
+            (n, Unit::Month) => write!(f, "{n}m"),
+            (n, Unit::Quarter) => write!(f, "{n}q"),
+        }
+    }
+}
+
+impl std::str::FromStr for Period {
+    type Err = String;
+
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        let text = input.trim().to_ascii_lowercase();
+        let bad = || {
+            format!(
+                "can't read the period '{input}'; write it as 7d, 2w, 1m or quarter \
+                 (days, weeks, months, quarters)"
+            )
+        };
+        let named = match text.as_str() {
+            "daily" => Some((1, Unit::Day)),
+            "weekly" => Some((1, Unit::Week)),
+            "monthly" => Some((1, Unit::Month)),
+            "quarter" | "quarterly" => Some((1, Unit::Quarter)),
+            _ => None,
+        };
+        let (n, unit) = match named {
+            Some(named) => named,
+            None => {
+                let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+                let (n, unit) = text.split_at(split);
+                let n: u32 = n.parse().map_err(|_| bad())?;
+                let unit = match unit.trim() {
+                    "d" | "day" | "days" => Unit::Day,
+                    "w" | "week" | "weeks" => Unit::Week,
+                    "m" | "month" | "months" => Unit::Month,
+                    "q" | "quarter" | "quarters" => Unit::Quarter,
+                    _ => return Err(bad()),
+                };
+                (n, unit)
+            }
+        };
+        if n == 0 || n > Period::MAX {
+            return Err(format!(
+                "a period of '{input}' makes no sense; give 1 to {} of a unit",
+                Period::MAX
+            ));
+        }
+        Ok(Period { n, unit })
+    }
+}
+
+impl Serialize for Period {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Period {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -281,6 +440,13 @@ impl<'de> Deserialize<'de> for Record {
             snoozes: u32,
             action: Option<String>,
             into: Option<String>,
+            follows_up: Option<String>,
+            every: Option<Period>,
+            every_from: Option<NaiveDate>,
+            #[serde(default)]
+            asked: bool,
+            #[serde(default)]
+            story: bool,
             role: Option<String>,
             email: Option<String>,
             #[serde(default)]
@@ -315,6 +481,9 @@ impl<'de> Deserialize<'de> for Record {
                 at: need(f.at, "at")?,
                 tags: f.tags,
                 by: f.by,
+                follows_up: f.follows_up,
+                asked: f.asked,
+                story: f.story,
                 with: f.with,
             }),
             Type::FollowUp => Record::FollowUp(FollowUp {
@@ -330,6 +499,8 @@ impl<'de> Deserialize<'de> for Record {
                 snoozes: f.snoozes,
                 action: f.action,
                 by: f.by,
+                every: f.every,
+                every_from: f.every_from,
                 with: f.with,
             }),
             Type::Deleted => Record::Deleted {
@@ -389,6 +560,26 @@ pub fn new_id() -> String {
     hasher.write_u32(std::process::id());
     hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
     format!("{:012x}{:016x}", nanos & 0xffff_ffff_ffff, hasher.finish())
+}
+
+/// An id made from content: the same parts give the same id on every machine, so
+/// records that two copies of the store make alike (an import of the same file, the
+/// next occurrence of the same follow-up) fold into one.
+pub fn stable_id(parts: &[&str]) -> String {
+    // FNV-1a, 64 bits, twice with different offsets: stable across builds and platforms.
+    let hash = |offset: u64| {
+        parts
+            .iter()
+            .flat_map(|p| p.bytes().chain([0x1f]))
+            .fold(offset, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
+            })
+    };
+    format!(
+        "{:012x}{:016x}",
+        hash(0xcbf29ce484222325) & 0xffff_ffff_ffff,
+        hash(0x84222325cbf29ce4)
+    )
 }
 
 /// Whether `c` must never be stored from what a user types, nor reach a terminal as
@@ -519,6 +710,8 @@ mod tests {
             snoozes: 2,
             action: None,
             by: None,
+            every: None,
+            every_from: None,
             with: vec!["p1".into()],
         });
         let json = serde_json::to_string(&record).unwrap();
@@ -568,6 +761,68 @@ mod tests {
         assert_eq!(serde_json::from_str::<Record>(&json).unwrap(), person);
         let nameless = json.replace(r#""name":"Dana Lee","#, "");
         assert!(serde_json::from_str::<Record>(&nameless).is_err());
+    }
+
+    #[test]
+    fn stable_ids_depend_only_on_content() {
+        assert_eq!(stable_id(&["a", "b"]), stable_id(&["a", "b"]));
+        assert_ne!(stable_id(&["a", "b"]), stable_id(&["ab", ""]));
+        assert_eq!(stable_id(&["x"]).len(), 28);
+    }
+
+    #[test]
+    fn periods_read_write_and_count_from_their_start() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        for (typed, stored, said) in [
+            ("7d", "7d", "every 7 days"),
+            ("2w", "2w", "every 2 weeks"),
+            ("1 month", "1m", "every month"),
+            ("Quarter", "quarter", "every quarter"),
+            ("2q", "2q", "every 2 quarters"),
+            ("weekly", "1w", "every week"),
+        ] {
+            let period: Period = typed.parse().unwrap();
+            assert_eq!(
+                (period.to_string(), period.describe()),
+                (stored.into(), said.into())
+            );
+            assert_eq!(stored.parse::<Period>(), Ok(period));
+        }
+        for bad in ["", "0d", "2", "fortnight", "1001w", "-1d"] {
+            assert!(bad.parse::<Period>().is_err(), "{bad}");
+        }
+        let monthly: Period = "1m".parse().unwrap();
+        let dates: Vec<_> = (1..=3)
+            .map(|k| monthly.after(day(2026, 1, 31), k).unwrap())
+            .collect();
+        assert_eq!(
+            dates,
+            [day(2026, 2, 28), day(2026, 3, 31), day(2026, 4, 30)]
+        );
+        let quarterly: Period = "quarter".parse().unwrap();
+        assert_eq!(
+            quarterly.after(day(2026, 11, 30), 1),
+            Some(day(2027, 2, 28))
+        );
+    }
+
+    #[test]
+    fn asked_and_story_are_written_only_when_set() {
+        let plain = r#"{"type":"action","id":"a1","num":1,"client":"c1","kind":"fix","text":"t","at":"2026-11-20T10:00:00+01:00"}"#;
+        let record: Record = serde_json::from_str(plain).unwrap();
+        assert_eq!(serde_json::to_string(&record).unwrap(), plain);
+        let Record::Action(action) = record else {
+            unreachable!()
+        };
+        assert!(!action.asked && !action.story);
+        let marked = Record::Action(Action {
+            asked: true,
+            story: true,
+            ..action
+        });
+        let json = serde_json::to_string(&marked).unwrap();
+        assert!(json.ends_with(r#","asked":true,"story":true}"#), "{json}");
+        assert_eq!(serde_json::from_str::<Record>(&json).unwrap(), marked);
     }
 
     #[test]

@@ -229,6 +229,9 @@ mod tests {
                 at: noon(on),
                 tags: vec![],
                 by: None,
+                follows_up: None,
+                asked: false,
+                story: false,
                 with: vec![],
             }));
             self
@@ -249,6 +252,8 @@ mod tests {
                 snoozes: 0,
                 action: None,
                 by: None,
+                every: None,
+                every_from: None,
                 with: vec![],
             }));
             self

@@ -11,7 +11,7 @@ use anyhow::Result;
 use comfy_table::{Attribute, Cell as TableCell, Color, ContentArrangement, presets};
 use serde_json::Value;
 use unicode_segmentation::UnicodeSegmentation;
-use unicode_width::UnicodeWidthStr;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::cli::Format;
 use crate::model::is_hostile;
@@ -140,6 +140,43 @@ pub enum Block {
     Line(Section, Cell),
     /// A table, in its section.
     Table(Section, Table),
+    /// Lines of text and shaded cells (a calendar heatmap), in its section: one row each
+    /// in CSV, in the `text` column, and a code block in Markdown.
+    Shades(Section, Vec<Vec<Shade>>),
+}
+
+/// A piece of a line of shades.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shade {
+    Text(String),
+    /// A cell shaded by level: 0 for none, then 1 to 4, ever busier.
+    Level(u8),
+}
+
+/// The cells of each level without colour: distinct characters.
+const SHADES: [char; 5] = ['·', '░', '▒', '▓', '█'];
+
+/// The cells of each level in colour (ANSI 256 colours): a grey dot for none, then ever
+/// brighter greens, as a code-hosting contribution graph.
+const GREENS: [u8; 5] = [240, 22, 28, 34, 46];
+
+/// A line of shades as text: in colour, each cell a green block, else its character.
+fn shades_line(pieces: &[Shade], color: bool) -> String {
+    let mut line = String::new();
+    for piece in pieces {
+        match piece {
+            Shade::Text(text) => line.push_str(&visible(text, false)),
+            Shade::Level(level) => {
+                let level = usize::from(*level).min(SHADES.len() - 1);
+                match (color, level) {
+                    (false, _) => line.push(SHADES[level]),
+                    (true, 0) => line.push_str(&format!("\x1b[38;5;{}m·\x1b[0m", GREENS[0])),
+                    (true, _) => line.push_str(&format!("\x1b[38;5;{}m█\x1b[0m", GREENS[level])),
+                }
+            }
+        }
+    }
+    line
 }
 
 /// What a command shows: blocks for people, a value for scripts.
@@ -164,9 +201,11 @@ pub const EXCERPT: usize = 300;
 /// `text` with every hostile character shown visibly (`\e`, `\t`, `\u{7}`); newlines
 /// are kept when `newlines` is set. Borrowed when there is nothing to show.
 pub fn visible(text: &str, newlines: bool) -> Cow<'_, str> {
-    if !text
-        .chars()
-        .any(|c| is_hostile(c) && !(newlines && c == '\n'))
+    // Printable ASCII, most text, is quickly seen to hold nothing to show.
+    if text.bytes().all(|b| matches!(b, b' '..=b'~'))
+        || !text
+            .chars()
+            .any(|c| is_hostile(c) && !(newlines && c == '\n'))
     {
         return Cow::Borrowed(text);
     }
@@ -183,6 +222,31 @@ pub fn visible(text: &str, newlines: bool) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// `text` cut to fit in `columns` terminal columns, with an ellipsis when cut. Wide
+/// characters (CJK, most emoji) take two columns, combining marks none.
+pub fn shorten(text: &str, columns: usize) -> Cow<'_, str> {
+    // No character takes more columns than it has bytes.
+    if text.len() <= columns {
+        return Cow::Borrowed(text);
+    }
+    let room = columns.saturating_sub(1);
+    let mut used = 0;
+    let mut cut = None;
+    for (at, c) in text.char_indices() {
+        used += c.width().unwrap_or(0);
+        if used > room && cut.is_none() {
+            cut = Some(at);
+        }
+        if used > columns {
+            break;
+        }
+    }
+    match cut {
+        Some(at) if used > columns => Cow::Owned(format!("{}…", text[..at].trim_end())),
+        _ => Cow::Borrowed(text),
+    }
 }
 
 /// A table cell's text: visible, and cut to `EXCERPT` characters with a marker saying
@@ -266,6 +330,11 @@ fn write_human(out: &mut impl Write, view: &View, style: Style) -> Result<()> {
                 write_text(out, &visible(&table.empty, false), Tone::Dim, style)?
             }
             Block::Table(_, table) => write_table(out, table, style)?,
+            Block::Shades(_, lines) => {
+                for pieces in lines {
+                    writeln!(out, "{}", shades_line(pieces, style.color))?;
+                }
+            }
         }
     }
     Ok(())
@@ -616,12 +685,23 @@ fn write_sections_csv(out: &mut impl Write, blocks: &[Block]) -> Result<()> {
         }
     };
     // Each row as (column, text) pairs, so the header is known before any is written.
-    let mut rows: Vec<Vec<(usize, &str)>> = Vec::new();
+    let mut rows: Vec<Vec<(usize, Cow<'_, str>)>> = Vec::new();
     for block in blocks {
         match block {
-            Block::Heading(text) => rows.push(vec![(0, TITLE), (column("text".into()), text)]),
-            Block::Line(section, cell) => {
-                rows.push(vec![(0, *section), (column("text".into()), &cell.text)])
+            Block::Heading(text) => rows.push(vec![
+                (0, TITLE.into()),
+                (column("text".into()), text.into()),
+            ]),
+            Block::Line(section, cell) => rows.push(vec![
+                (0, (*section).into()),
+                (column("text".into()), cell.text.as_str().into()),
+            ]),
+            Block::Shades(section, lines) => {
+                let at = column("text".into());
+                for pieces in lines {
+                    let line = shades_line(pieces, false).into();
+                    rows.push(vec![(0, (*section).into()), (at, line)]);
+                }
             }
             Block::Table(section, table) => {
                 let at: Vec<usize> = table
@@ -630,8 +710,15 @@ fn write_sections_csv(out: &mut impl Write, blocks: &[Block]) -> Result<()> {
                     .map(|h| column(csv_header(h)))
                     .collect();
                 for row in &table.rows {
-                    let cells = row.iter().zip(&at).map(|(c, at)| (*at, c.text.as_str()));
-                    rows.push(std::iter::once((0, *section)).chain(cells).collect());
+                    let cells = row
+                        .iter()
+                        .zip(&at)
+                        .map(|(c, at)| (*at, c.text.as_str().into()));
+                    rows.push(
+                        std::iter::once((0, (*section).into()))
+                            .chain(cells)
+                            .collect(),
+                    );
                 }
             }
         }
@@ -639,12 +726,12 @@ fn write_sections_csv(out: &mut impl Write, blocks: &[Block]) -> Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(&columns).map_err(csv_io)?;
     for row in rows {
-        let mut record = vec![""; columns.len()];
+        let mut record = vec![Cow::Borrowed(""); columns.len()];
         for (at, text) in row {
             record[at] = text;
         }
         writer
-            .write_record(csv_cells(record.into_iter()))
+            .write_record(csv_cells(record.iter().map(|t| t.as_ref())))
             .map_err(csv_io)?;
     }
     writer.flush()?;
@@ -668,8 +755,15 @@ fn write_markdown(out: &mut impl Write, view: &View) -> Result<()> {
                 writeln!(out, "### {}\n", markdown_escape(text))?;
             }
             Block::Line(_, cell) => writeln!(out, "{}  ", markdown_escape(&cell.text))?,
+            Block::Shades(_, lines) => {
+                writeln!(out, "```")?;
+                for pieces in lines {
+                    writeln!(out, "{}", shades_line(pieces, false))?;
+                }
+                writeln!(out, "```\n")?;
+            }
             Block::Table(_, table) if table.rows.is_empty() => {
-                writeln!(out, "_{}_", markdown_escape(&table.empty))?
+                writeln!(out, "_{}_\n", markdown_escape(&table.empty))?
             }
             Block::Table(_, table) => {
                 let cells = |row: Vec<String>| format!("| {} |", row.join(" | "));
@@ -870,6 +964,20 @@ mod tests {
         };
         print(&mut out, &view, Format::Table, style).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn shorten_cuts_to_columns_with_an_ellipsis() {
+        assert_eq!(shorten("short", 5), "short");
+        assert_eq!(shorten("a longer text", 8), "a longe…");
+        assert_eq!(
+            shorten("two words", 5),
+            "two…",
+            "no space before the ellipsis"
+        );
+        // Wide characters take two columns each.
+        assert_eq!(shorten("会議の資料を送る", 7), "会議の…");
+        assert_eq!(shorten("会議", 4), "会議");
     }
 
     #[test]

@@ -5,9 +5,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 use serde::Serialize;
+use serde::ser::SerializeStruct;
 
 use crate::dates::{Week, add_days};
-use crate::model::{Client, FollowUp, Kind, Status, hh_mm, local_date};
+use crate::model::{Action, Client, FollowUp, Kind, Status, hh_mm, local_date};
 use crate::state::State;
 
 /// Days ahead within which a cadence counts as falling due ("due in 2 days", not "ok").
@@ -175,27 +176,105 @@ fn done_within(f: &FollowUp, days: Days) -> bool {
     f.status == Status::Done && f.closed_at.is_some_and(|at| days.contains(at))
 }
 
+/// How many actions went unasked (the client did not ask: proactive) and how many the
+/// client asked for. Its JSON: `unasked`, `asked`, `unasked_share` (0 to 1, null with no
+/// actions) and `unasked_percent`, the share as the tables show it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Initiative {
+    pub unasked: usize,
+    pub asked: usize,
+}
+
+impl Initiative {
+    pub fn add(&mut self, action: &Action) {
+        if action.asked {
+            self.asked += 1;
+        } else {
+            self.unasked += 1;
+        }
+    }
+
+    pub fn of<'a>(actions: impl IntoIterator<Item = &'a Action>) -> Initiative {
+        let mut initiative = Initiative::default();
+        actions.into_iter().for_each(|a| initiative.add(a));
+        initiative
+    }
+
+    fn total(self) -> usize {
+        self.unasked + self.asked
+    }
+
+    /// The share of actions that went unasked; none without actions.
+    pub fn share(self) -> Option<f64> {
+        (self.total() > 0).then(|| self.unasked as f64 / self.total() as f64)
+    }
+
+    /// The share in whole percent, rounded half up.
+    pub fn percent(self) -> Option<usize> {
+        (self.total() > 0).then(|| (self.unasked * 200 + self.total()) / (self.total() * 2))
+    }
+
+    /// "6 of 7 (86%)", or "no actions".
+    pub fn describe(self) -> String {
+        match self.percent() {
+            Some(percent) => format!("{} of {} ({percent}%)", self.unasked, self.total()),
+            None => "no actions".into(),
+        }
+    }
+}
+
+impl Serialize for Initiative {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut out = s.serialize_struct("Initiative", 4)?;
+        out.serialize_field("unasked", &self.unasked)?;
+        out.serialize_field("asked", &self.asked)?;
+        out.serialize_field("unasked_share", &self.share())?;
+        out.serialize_field("unasked_percent", &self.percent())?;
+        out.end()
+    }
+}
+
 /// The headline figures of a span of days.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Totals {
     pub start: NaiveDate,
     pub end: NaiveDate,
     pub actions: usize,
+    #[serde(flatten)]
+    pub initiative: Initiative,
     pub clients_touched: usize,
     pub intros: usize,
     pub followups_new: usize,
     pub followups_done: usize,
     pub followups_done_on_time: usize,
     pub followups_done_late: usize,
+    /// Follow-ups done in the span with their outcome logged (`done --log`).
+    pub followups_with_outcome: usize,
     /// Overdue at the end of the span, or now when the span holds today.
     pub overdue: usize,
+}
+
+impl Totals {
+    /// Adds another's counts to these (the span stays this one's).
+    pub fn add(&mut self, other: &Totals) {
+        self.actions += other.actions;
+        self.initiative.unasked += other.initiative.unasked;
+        self.initiative.asked += other.initiative.asked;
+        self.clients_touched += other.clients_touched;
+        self.intros += other.intros;
+        self.followups_new += other.followups_new;
+        self.followups_done += other.followups_done;
+        self.followups_done_on_time += other.followups_done_on_time;
+        self.followups_done_late += other.followups_done_late;
+        self.overdue += other.overdue;
+    }
 }
 
 /// The figures for `start..=end`, judged as of `today` when the span runs past it.
 pub fn totals(state: &State, start: NaiveDate, end: NaiveDate, today: NaiveDate) -> Totals {
     let as_of = end.min(today);
     let (days, end_of_day) = (Days::new(start, end), start_of(add_days(as_of, 1)));
-    let mut touched = HashSet::new();
+    let (mut touched, mut outcomes) = (HashSet::new(), HashSet::new());
     let mut t = Totals {
         start,
         end,
@@ -203,8 +282,10 @@ pub fn totals(state: &State, start: NaiveDate, end: NaiveDate, today: NaiveDate)
     };
     for a in state.actions.values().filter(|a| days.contains(a.at)) {
         t.actions += 1;
+        t.initiative.add(a);
         t.intros += usize::from(a.kind == Kind::Intro);
         touched.insert(a.client.as_str());
+        outcomes.extend(a.follows_up.as_deref());
     }
     t.clients_touched = touched.len();
     for f in state.follow_ups.values() {
@@ -216,6 +297,7 @@ pub fn totals(state: &State, start: NaiveDate, end: NaiveDate, today: NaiveDate)
             } else {
                 t.followups_done_on_time += 1;
             }
+            t.followups_with_outcome += usize::from(outcomes.contains(f.id.as_str()));
         }
         t.overdue += usize::from(overdue_on(f, as_of, end_of_day));
     }
@@ -251,16 +333,53 @@ pub struct Slipped {
     pub days_late: i64,
 }
 
+/// An action marked as a story worth telling.
+#[derive(Debug, Clone, Serialize)]
+pub struct Story {
+    pub id: u64,
+    pub date: NaiveDate,
+    pub client: String,
+    pub kind: Kind,
+    pub text: String,
+}
+
+/// The stories among `actions` within `first..=last`, oldest first.
+pub fn stories<'a>(
+    state: &State,
+    actions: impl IntoIterator<Item = &'a Action>,
+    (first, last): (NaiveDate, NaiveDate),
+) -> Vec<Story> {
+    let days = Days::new(first, last);
+    let mut stories: Vec<(&Action, Story)> = actions
+        .into_iter()
+        .filter(|a| a.story && days.contains(a.at))
+        .map(|a| {
+            let story = Story {
+                id: a.num,
+                date: local_date(a.at),
+                client: state.client_name(&a.client).to_string(),
+                kind: a.kind,
+                text: a.text.clone(),
+            };
+            (a, story)
+        })
+        .collect();
+    stories.sort_by_key(|(a, _)| (a.at, a.num));
+    stories.into_iter().map(|(_, story)| story).collect()
+}
+
 /// A week or a month: totals, the span before it, and the detail tables. Its JSON is
 /// the reports' JSON: the totals' fields at the top, then the rest.
 #[derive(Debug, Clone, Serialize)]
 pub struct Period {
     #[serde(flatten)]
     pub totals: Totals,
-    pub streak_weeks: u32,
+    #[serde(flatten)]
+    pub streak: Streak,
     pub previous: Totals,
     pub by_client: Vec<ClientPeriod>,
     pub by_kind: BTreeMap<Kind, usize>,
+    pub stories: Vec<Story>,
     pub slipped: Vec<Slipped>,
     pub neglected: Vec<ClientSummary>,
 }
@@ -347,10 +466,11 @@ pub fn period(
         totals: totals(state, start, end, today),
         // The streak up to the reported week; a week still to come has its own (0 when
         // nothing is logged in it yet).
-        streak_weeks: streak_weeks(state, Week::of(as_of.max(start))),
+        streak: streak(state, Week::of(as_of.max(start))),
         previous: totals(state, previous.0, previous.1, today),
         by_client,
         by_kind,
+        stories: stories(state, state.actions.values(), (start, end)),
         slipped,
         neglected: neglected(&summaries).into_iter().cloned().collect(),
     }
@@ -368,19 +488,30 @@ fn slipped_row(state: &State, f: &FollowUp, how: &'static str, days_late: i64) -
     }
 }
 
-/// Consecutive weeks up to and including `week` that hold at least one action.
-pub fn streak_weeks(state: &State, week: Week) -> u32 {
-    let instants = state.action_instants();
-    let any_in = |week: Week| {
+/// The weeks in a row, up to and including a week, that hold at least one action, and
+/// how many of them hold a story.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Streak {
+    #[serde(rename = "streak_weeks")]
+    pub weeks: u32,
+    #[serde(rename = "streak_story_weeks")]
+    pub story_weeks: u32,
+}
+
+/// The streak of `week`: consecutive weeks up to and including it with an action.
+pub fn streak(state: &State, week: Week) -> Streak {
+    let (instants, stories) = (state.action_instants(), state.story_instants());
+    let any_in = |instants: &[i64], week: Week| {
         let from = start_of(week.start()).timestamp();
         let to = start_of(add_days(week.end(), 1)).timestamp();
         let first = instants.partition_point(|&at| at < from);
         instants.get(first).is_some_and(|&at| at < to)
     };
-    let mut streak = 0;
+    let mut streak = Streak::default();
     let mut current = week;
-    while any_in(current) {
-        streak += 1;
+    while any_in(&instants, current) {
+        streak.weeks += 1;
+        streak.story_weeks += u32::from(any_in(&stories, current));
         current = current.previous();
     }
     streak

@@ -40,6 +40,8 @@ pub struct ActionIndex {
     pub instants: Vec<i64>,
     /// Per client id, its actions' times, as Unix seconds, sorted.
     pub times: HashMap<String, Vec<i64>>,
+    /// The times of the actions that are stories, as Unix seconds, sorted.
+    pub stories: Vec<i64>,
 }
 
 impl ActionIndex {
@@ -50,6 +52,10 @@ impl ActionIndex {
         self.instants.insert(place, at);
         let times = self.times.entry(action.client.clone()).or_default();
         times.insert(times.partition_point(|&i| i <= at), at);
+        if action.story {
+            self.stories
+                .insert(self.stories.partition_point(|&i| i <= at), at);
+        }
     }
 
     /// Counts one action fewer.
@@ -62,6 +68,9 @@ impl ActionIndex {
             }
         };
         drop_one(&mut self.instants);
+        if action.story {
+            drop_one(&mut self.stories);
+        }
         if let Some(times) = self.times.get_mut(&action.client) {
             drop_one(times);
         }
@@ -409,13 +418,27 @@ impl State {
     pub fn action_instants(&self) -> Cow<'_, [i64]> {
         match &self.all_actions {
             Some(index) => Cow::Borrowed(&index.instants),
-            None => {
-                let mut instants: Vec<i64> =
-                    self.actions.values().map(|a| a.at.timestamp()).collect();
-                instants.sort_unstable();
-                Cow::Owned(instants)
-            }
+            None => self.instants_of(|_| true),
         }
+    }
+
+    /// The times of all the actions that are stories, as Unix seconds, sorted.
+    pub fn story_instants(&self) -> Cow<'_, [i64]> {
+        match &self.all_actions {
+            Some(index) => Cow::Borrowed(&index.stories),
+            None => self.instants_of(|a| a.story),
+        }
+    }
+
+    fn instants_of(&self, keep: impl Fn(&Action) -> bool) -> Cow<'_, [i64]> {
+        let mut instants: Vec<i64> = self
+            .actions
+            .values()
+            .filter(|a| keep(a))
+            .map(|a| a.at.timestamp())
+            .collect();
+        instants.sort_unstable();
+        Cow::Owned(instants)
     }
 
     /// The short number the next new action or follow-up gets.
@@ -703,6 +726,9 @@ mod tests {
             at,
             tags: vec![],
             by: None,
+            follows_up: None,
+            asked: false,
+            story: false,
             with: vec![],
         };
         state.apply(&Record::Action(action));

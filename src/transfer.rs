@@ -12,25 +12,50 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Utc};
 use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
-use crate::cli::Cadence;
+use crate::cli::{Alarm, Cadence};
 use crate::context::{local_instant, local_when};
 use crate::crm::Columns;
 use crate::dates::{Day, When};
 use crate::error::UsageError;
 use crate::model::{
-    Action, Client, FollowUp, Kind, Person, Record, Status, clean_name, clean_person_name,
-    clean_tags, clean_text, hh_mm,
+    Action, Client, FollowUp, Kind, Period, Person, Record, Status, clean_name, clean_person_name,
+    clean_tags, clean_text, hh_mm, stable_id,
 };
 use crate::state::State;
 
 /// The CSV columns: DESIGN's twelve, then what the store needs for a CSV export to
 /// import back unchanged (the short number, how often a follow-up was snoozed, the
-/// action it follows up on, and the time of day it is due), then the people: who an
-/// action or follow-up was with (names joined by `;`), and a `person` row's name, role
-/// and email. New columns go at the end, so files written before them still import.
-pub const CSV_HEADER: [&str; 20] = [
-    "type", "id", "client", "kind", "text", "at", "due", "status", "done_at", "tags", "tier",
-    "cadence", "num", "snoozes", "action", "due_time", "with", "name", "role", "email",
+/// action it follows up on, the time of day it is due, how often it recurs and the date
+/// its schedule counts from, the follow-up an action records the outcome of, and whether
+/// an action was asked for or is a story), then the people: who an action or follow-up
+/// was with (names joined by `;`), and a `person` row's name, role and email. New
+/// columns go at the end, so files written before them still import.
+pub const CSV_HEADER: [&str; 25] = [
+    "type",
+    "id",
+    "client",
+    "kind",
+    "text",
+    "at",
+    "due",
+    "status",
+    "done_at",
+    "tags",
+    "tier",
+    "cadence",
+    "num",
+    "snoozes",
+    "action",
+    "due_time",
+    "every",
+    "every_from",
+    "follows_up",
+    "asked",
+    "story",
+    "with",
+    "name",
+    "role",
+    "email",
 ];
 
 /// What `export --format json` writes and `import` reads back.
@@ -78,7 +103,7 @@ pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
         let at = c.created.to_rfc3339();
         csv.write_record([
             "client", &c.id, &c.name, "", "", &at, "", "", "", "", &tier, &cadence, "", "", "", "",
-            "", "", "", "",
+            "", "", "", "", "", "", "", "", "",
         ])?;
     }
     for p in &data.people {
@@ -88,8 +113,8 @@ pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
             p.email.as_deref().unwrap_or(""),
         );
         csv.write_record([
-            "person", &p.id, client, "", "", &at, "", "", "", "", "", "", "", "", "", "", "",
-            &p.name, role, email,
+            "person", &p.id, client, "", "", &at, "", "", "", "", "", "", "", "", "", "", "", "",
+            "", "", "", "", &p.name, role, email,
         ])?;
     }
     let with = |ids: &[String]| -> String {
@@ -119,6 +144,11 @@ pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
             "",
             "",
             "",
+            "",
+            "",
+            a.follows_up.as_deref().unwrap_or(""),
+            yes(a.asked),
+            yes(a.story),
             &with(&a.with),
             "",
             "",
@@ -134,6 +164,8 @@ pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
             .due_time
             .map(|t| t.format(hh_mm::FORMAT).to_string())
             .unwrap_or_default();
+        let every = f.every.map(|p| p.to_string()).unwrap_or_default();
+        let every_from = f.every_from.map(|d| d.to_string()).unwrap_or_default();
         csv.write_record([
             "follow-up",
             &f.id,
@@ -151,6 +183,11 @@ pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
             &snoozes,
             f.action.as_deref().unwrap_or(""),
             &due_time,
+            &every,
+            &every_from,
+            "",
+            "",
+            "",
             &with(&f.with),
             "",
             "",
@@ -159,6 +196,20 @@ pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
     }
     csv.flush()?;
     Ok(())
+}
+
+/// A yes-or-no column: `yes`, or empty for no.
+fn yes(flag: bool) -> &'static str {
+    if flag { "yes" } else { "" }
+}
+
+/// Reads a yes-or-no column: `yes`, `true` or `1`; `no`, `false`, `0` or empty.
+fn read_yes(f: &HashMap<&str, String>, column: &str) -> Result<bool> {
+    match f[column].trim().to_lowercase().as_str() {
+        "yes" | "true" | "1" => Ok(true),
+        "" | "no" | "false" | "0" => Ok(false),
+        text => bail!("'{column}' must be yes or no, not '{text}'"),
+    }
 }
 
 /// A CSV writer that neutralises formula-like cells.
@@ -181,13 +232,106 @@ impl<W: Write> NeutralCsv<W> {
     }
 }
 
-/// An iCalendar file with an entry per open follow-up: all day on its due date, or at
-/// its due time (the local time here, written in UTC so every calendar places it at
-/// that instant; an event without an end lasts no time, RFC 5545 3.6.1). The UID comes
-/// from the follow-up's unique id, so a calendar updates instead of duplicating.
-pub fn write_ics(state: &State, now: DateTime<FixedOffset>, mut out: impl Write) -> Result<()> {
+/// How far back, in days, the iCalendar feed keeps follow-ups done, cancelled or
+/// deleted, unless `--since` says otherwise.
+pub const CLOSED_DAYS: i64 = 90;
+
+/// What `export --format ics` writes.
+#[derive(Debug, Clone, Copy)]
+pub struct Feed {
+    /// To-dos (VTODO) instead of events.
+    pub tasks: bool,
+    /// How long before it is due a follow-up reminds; `None`: the defaults (see
+    /// `trigger`).
+    pub alarm: Option<Alarm>,
+    /// Follow-ups closed or deleted before this are left out.
+    pub since: DateTime<FixedOffset>,
+    pub now: DateTime<FixedOffset>,
+}
+
+/// A follow-up as the feed shows it: its newest version, the change that made it (or
+/// deleted it), and its client's name.
+struct Entry<'a> {
+    follow_up: &'a FollowUp,
+    client: &'a str,
+    change: &'a crate::store::Change,
+    deleted: bool,
+}
+
+/// Every follow-up the journal ever held, as its changes left it. A deleted one keeps
+/// the version it had when deleted: the one before in the walk or, once `compact` has
+/// dropped that, the deleting change's `was` (a follow-up deleted by a merge, or in a
+/// journal older than `was`, leaves nothing to show after a compaction, and is left
+/// out). Changes that take no effect (see `Change::applies`) are skipped, as when the
+/// state is folded.
+fn entries(changes: &[crate::store::Change]) -> Vec<Entry<'_>> {
+    let mut running = State::default();
+    let mut names: HashMap<&str, &str> = HashMap::new();
+    let mut found: HashMap<&str, (&FollowUp, &crate::store::Change, bool)> = HashMap::new();
+    for change in changes {
+        for record in &change.records {
+            if !change.applies(record, &running) {
+                continue;
+            }
+            match record {
+                Record::Client(c) => {
+                    names.insert(&c.id, &c.name);
+                }
+                Record::FollowUp(f) => {
+                    found.insert(&f.id, (f, change, false));
+                }
+                Record::Deleted { id, .. } => {
+                    let was = change.was.iter().flatten().find_map(|r| match r {
+                        Record::FollowUp(f) if f.id == *id => Some(f),
+                        _ => None,
+                    });
+                    if let Some(last) = found.get(id.as_str()).map(|e| e.0).or(was) {
+                        found.insert(&last.id, (last, change, true));
+                    }
+                }
+                Record::Person(_) | Record::Action(_) => {}
+            }
+            running.apply(record);
+        }
+    }
+    let mut entries: Vec<Entry> = found
+        .into_values()
+        .map(|(follow_up, change, deleted)| Entry {
+            follow_up,
+            client: names.get(follow_up.client.as_str()).copied().unwrap_or("?"),
+            change,
+            deleted,
+        })
+        .collect();
+    entries.sort_by_key(|e| {
+        let f = e.follow_up;
+        (f.due, f.due_time, f.num, &f.id)
+    });
+    entries
+}
+
+/// An iCalendar feed of follow-ups, so a calendar that imports each new export stays
+/// true. It holds every open follow-up, and those done, cancelled or deleted since
+/// `feed.since`: done ones as cancelled events (the event is no longer needed; with
+/// `tasks`, completed to-dos), cancelled and deleted ones cancelled. Each keeps its UID,
+/// made from the follow-up's unique id, so a calendar updates it instead of adding
+/// another.
+///
+/// SEQUENCE, which must grow with every change for a calendar to take the new version
+/// (RFC 5545 3.8.7.4), is the sequence number of the change that wrote the version shown
+/// (or deleted it): the journal's Lamport clock (see `Change::seq`), one more than any
+/// change before it, so each change to a follow-up (a snooze, done, an edit, a delete,
+/// an undo) raises it, whichever machine made it, with no state kept for it. `compact`
+/// keeps each newest version in its change, so it survives that too; only an `undo` of
+/// a `merge`, which takes the merged changes back out of the journal, can lower it. It
+/// stays far below 2^31, INTEGER's limit (and is capped there).
+///
+/// A follow-up with a due time is at that local time, written in UTC so every calendar
+/// places it at that instant (an event without an end lasts no time, RFC 5545 3.6.1);
+/// without one, all day on its due date. Open ones remind (see `trigger`).
+pub fn write_ics(changes: &[crate::store::Change], feed: &Feed, mut out: impl Write) -> Result<()> {
     let utc = |at: DateTime<FixedOffset>| at.with_timezone(&Utc).format("%Y%m%dT%H%M%SZ");
-    let stamp = utc(now).to_string();
+    let stamp = utc(feed.now).to_string();
     let mut lines = vec![
         "BEGIN:VCALENDAR".to_string(),
         "VERSION:2.0".to_string(),
@@ -195,40 +339,102 @@ pub fn write_ics(state: &State, now: DateTime<FixedOffset>, mut out: impl Write)
         "CALSCALE:GREGORIAN".to_string(),
         "X-WR-CALNAME:extramile follow-ups".to_string(),
     ];
-    for f in state.open_follow_ups() {
-        let client = state.client_name(&f.client);
-        lines.push("BEGIN:VEVENT".into());
+    let component = if feed.tasks { "VTODO" } else { "VEVENT" };
+    for entry in entries(changes) {
+        let f = entry.follow_up;
+        let closed = if entry.deleted {
+            Some(entry.change.at)
+        } else {
+            f.closed_at.filter(|_| f.status != Status::Open)
+        };
+        if closed.is_some_and(|at| at < feed.since) {
+            continue;
+        }
+        let status = match (entry.deleted, f.status, feed.tasks) {
+            (false, Status::Open, false) => "CONFIRMED",
+            (false, Status::Open, true) => "NEEDS-ACTION",
+            (false, Status::Done, true) => "COMPLETED",
+            _ => "CANCELLED",
+        };
+        lines.push(format!("BEGIN:{component}"));
         lines.push(format!("UID:{}@extramile", f.id));
         lines.push(format!("DTSTAMP:{stamp}"));
-        match f.due_time {
-            Some(time) => {
-                let at = crate::context::local_instant(f.due.and_time(time));
-                lines.push(format!("DTSTART:{}", utc(at)));
-            }
-            None => {
-                lines.push(format!("DTSTART;VALUE=DATE:{}", f.due.format("%Y%m%d")));
-                lines.push(format!(
-                    "DTEND;VALUE=DATE:{}",
-                    crate::dates::add_days(f.due, 1).format("%Y%m%d")
-                ));
+        lines.push(format!(
+            "SEQUENCE:{}",
+            entry.change.seq.min(i32::MAX as u64)
+        ));
+        let day = |date: NaiveDate| date.format("%Y%m%d");
+        let timed = f
+            .due_time
+            .map(|time| utc(local_instant(f.due.and_time(time))));
+        match (&timed, feed.tasks) {
+            (Some(at), false) => lines.push(format!("DTSTART:{at}")),
+            // A to-do's DUE must come after its DTSTART: a timed one has only DUE.
+            (Some(at), true) => lines.push(format!("DUE:{at}")),
+            (None, tasks) => {
+                lines.push(format!("DTSTART;VALUE=DATE:{}", day(f.due)));
+                let end = if tasks { "DUE" } else { "DTEND" };
+                let next = crate::dates::add_days(f.due, 1);
+                lines.push(format!("{end};VALUE=DATE:{}", day(next)));
             }
         }
-        lines.push(format!(
-            "SUMMARY:{}",
-            ics_text(&format!("Follow up with {client}: {}", f.text))
-        ));
+        let summary = ics_text(&format!("Follow up with {}: {}", entry.client, f.text));
+        lines.push(format!("SUMMARY:{summary}"));
         lines.push(format!(
             "DESCRIPTION:{}",
-            ics_text(&format!("extramile follow-up #{} for {client}", f.num))
+            ics_text(&format!(
+                "extramile follow-up #{} for {}",
+                f.num, entry.client
+            ))
         ));
-        lines.push("TRANSP:TRANSPARENT".into());
-        lines.push("END:VEVENT".into());
+        lines.push(format!("STATUS:{status}"));
+        if status == "COMPLETED"
+            && let Some(at) = closed
+        {
+            lines.push(format!("COMPLETED:{}", utc(at)));
+        }
+        if !feed.tasks {
+            lines.push("TRANSP:TRANSPARENT".into());
+        }
+        if matches!(status, "CONFIRMED" | "NEEDS-ACTION")
+            && let Some(trigger) = trigger(timed.is_some(), feed.tasks, feed.alarm)
+        {
+            lines.push("BEGIN:VALARM".into());
+            lines.push("ACTION:DISPLAY".into());
+            lines.push(format!("DESCRIPTION:{summary}"));
+            lines.push(trigger);
+            lines.push("END:VALARM".into());
+        }
+        lines.push(format!("END:{component}"));
     }
     lines.push("END:VCALENDAR".into());
     for line in lines {
         out.write_all(fold(&line).as_bytes())?;
     }
     Ok(())
+}
+
+/// The TRIGGER of a follow-up's reminder: `alarm` before its due time, 15 minutes by
+/// default; without a due time, `alarm` before 09:00 on its due day, 09:00 by default
+/// (`PT9H` after the start of the day). A timed to-do has no start: its trigger is
+/// relative to its DUE. `None` for `--alarm none`.
+fn trigger(timed: bool, tasks: bool, alarm: Option<Alarm>) -> Option<String> {
+    let default = if timed { 15 } else { 0 };
+    let lead = match alarm {
+        None => default,
+        Some(Alarm(lead)) => i64::from(lead?),
+    };
+    let minutes = if timed { -lead } else { 9 * 60 - lead };
+    let related = if timed && tasks { ";RELATED=END" } else { "" };
+    let sign = if minutes < 0 { "-" } else { "" };
+    let (hours, minutes) = (minutes.abs() / 60, minutes.abs() % 60);
+    let duration = match (hours, minutes) {
+        (0, 0) => "PT0S".to_string(),
+        (0, m) => format!("PT{m}M"),
+        (h, 0) => format!("PT{h}H"),
+        (h, m) => format!("PT{h}H{m}M"),
+    };
+    Some(format!("TRIGGER{related}:{sign}{duration}"))
 }
 
 /// Escapes a TEXT value (RFC 5545, 3.3.11).
@@ -249,17 +455,27 @@ fn ics_text(text: &str) -> String {
 }
 
 /// Folds a content line at 75 octets, never inside a character, and ends it with CRLF.
+/// Some readers trim each line they read, so a line is not left ending in spaces: they
+/// go to the start of the next one (after the space that marks it), when they fit.
 fn fold(line: &str) -> String {
     let mut out = String::with_capacity(line.len() + 8);
-    let mut width = 0;
+    let mut current = String::with_capacity(75);
     for c in line.chars() {
-        if width + c.len_utf8() > 75 {
-            out.push_str("\r\n ");
-            width = 1;
+        if current.len() + c.len_utf8() > 75 {
+            let kept = current.trim_end_matches([' ', '\t']).len();
+            let spaces = current.len() - kept;
+            let carried = if kept > 0 && 1 + spaces + c.len_utf8() <= 75 {
+                current.split_off(kept)
+            } else {
+                String::new()
+            };
+            out.push_str(&current);
+            out.push_str("\r\n");
+            current = format!(" {carried}");
         }
-        out.push(c);
-        width += c.len_utf8();
+        current.push(c);
     }
+    out.push_str(&current);
     out.push_str("\r\n");
     out
 }
@@ -649,6 +865,9 @@ fn read_row(f: &HashMap<&str, String>, now: DateTime<FixedOffset>) -> Result<Row
                 at,
                 tags: clean_tags(&tags)?,
                 by: None,
+                follows_up: Some(f["follows_up"].clone()).filter(|a| !a.is_empty()),
+                asked: read_yes(f, "asked")?,
+                story: read_yes(f, "story")?,
                 with,
             };
             Ok(Row::Action(action, client))
@@ -674,6 +893,19 @@ fn read_row(f: &HashMap<&str, String>, now: DateTime<FixedOffset>) -> Result<Row
             if status != Status::Open && closed_at.is_none() {
                 bail!("a {} follow-up needs 'done_at'", status.name());
             }
+            let every = match f["every"].as_str() {
+                "" => None,
+                text => Some(text.parse::<Period>().map_err(|e| anyhow!(e))?),
+            };
+            let every_from = match f["every_from"].as_str() {
+                "" => None,
+                text => Some(NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+                    anyhow!("'every_from' must be a date as YYYY-MM-DD, not '{text}'")
+                })?),
+            };
+            if every.is_some() != every_from.is_some() {
+                bail!("a recurring follow-up needs both 'every' and 'every_from'");
+            }
             let created = optional_instant("at", &f["at"])?.unwrap_or(now);
             let uid = id(&["follow-up", &client.to_lowercase(), &text, &due.to_string()]);
             let follow_up = FollowUp {
@@ -690,6 +922,8 @@ fn read_row(f: &HashMap<&str, String>, now: DateTime<FixedOffset>) -> Result<Row
                     .map_err(|_| anyhow!("'snoozes' is out of range"))?,
                 action: Some(f["action"].clone()).filter(|a| !a.is_empty()),
                 by: None,
+                every,
+                every_from,
                 with,
             };
             Ok(Row::FollowUp(follow_up, client))
@@ -748,24 +982,6 @@ pub(crate) fn read_instant(text: &str) -> Result<Option<DateTime<FixedOffset>>, 
         NaiveDate::parse_from_str(text, "%d.%m.%Y").map(|d| d.and_time(NaiveTime::MIN))
     });
     Ok(dotted.ok().map(local_instant))
-}
-
-/// An id made from a record's content, so a CSV without ids imports idempotently.
-fn stable_id(parts: &[&str]) -> String {
-    // FNV-1a, 64 bits, twice with different offsets: stable across builds and platforms.
-    let hash = |offset: u64| {
-        parts
-            .iter()
-            .flat_map(|p| p.bytes().chain([0x1f]))
-            .fold(offset, |h, b| {
-                (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
-            })
-    };
-    format!(
-        "{:012x}{:016x}",
-        hash(0xcbf29ce484222325) & 0xffff_ffff_ffff,
-        hash(0x84222325cbf29ce4)
-    )
 }
 
 /// Ids through `to` where it has them.
@@ -952,6 +1168,13 @@ mod tests {
             assert!(line.len() <= 75, "{} octets", line.len());
         }
         assert_eq!(folded.replace("\r\n ", "").trim_end(), long);
+        let spaced = format!("SUMMARY:{}", "ab ".repeat(60));
+        let folded = fold(&spaced);
+        let lines: Vec<&str> = folded.split("\r\n").filter(|l| !l.is_empty()).collect();
+        let (last, before) = lines.split_last().unwrap();
+        assert!(before.iter().all(|l| l.len() <= 75 && !l.ends_with(' ')));
+        assert!(last.len() <= 75 && before.len() >= 2);
+        assert_eq!(folded.replace("\r\n ", ""), format!("{spaced}\r\n"));
     }
 
     #[test]
@@ -998,12 +1221,5 @@ mod tests {
         for bad in ["11/03/2026", "2026-11-31", "tomorrow", "31.02.2026", ""] {
             assert_eq!(read_instant(bad), Ok(None), "{bad}");
         }
-    }
-
-    #[test]
-    fn stable_ids_depend_only_on_content() {
-        assert_eq!(stable_id(&["a", "b"]), stable_id(&["a", "b"]));
-        assert_ne!(stable_id(&["a", "b"]), stable_id(&["ab", ""]));
-        assert_eq!(stable_id(&["x"]).len(), 28);
     }
 }

@@ -78,6 +78,9 @@ pub fn fields(record: &Record) -> Result<(), UsageError> {
             if let Some(by) = &a.by {
                 reference("by", by)?;
             }
+            if let Some(follow_up) = &a.follows_up {
+                reference("follows_up", follow_up)?;
+            }
             for person in &a.with {
                 reference("with", person)?;
             }
@@ -401,6 +404,9 @@ mod tests {
             at: chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z").unwrap(),
             tags: vec![],
             by: None,
+            follows_up: None,
+            asked: false,
+            story: false,
             with: vec![],
         })
     }

@@ -5,14 +5,16 @@ use anyhow::Result;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde_json::{Value, json};
 
-use super::follow_ups::follow_up_view;
+use std::collections::HashMap;
+
+use super::follow_ups::{follow_up_view, with_period};
 use super::{action_json, follow_up_json, names, person_for_write, show_date};
 use crate::cli::{Cadence, ClientArgs};
 use crate::context::Context;
 use crate::error::UsageError;
-use crate::model::{Client, Record, Status, clean_name, local_date};
+use crate::model::{Action, Client, Record, Status, clean_name, local_date};
 use crate::render::{Block, Cell, Table, Tone, View};
-use crate::report::{ClientSummary, client_summaries};
+use crate::report::{ClientSummary, Initiative, client_summaries};
 use crate::state::State;
 use crate::store::Need;
 
@@ -297,6 +299,13 @@ pub fn card_view(state: &State, client: &Client, today: NaiveDate) -> View {
         .into_iter()
         .find(|s| s.client == client.name)
         .expect("every client has a summary");
+    let mut actions: Vec<_> = state
+        .actions
+        .values()
+        .filter(|a| a.client == client.id)
+        .collect();
+    actions.sort_by_key(|a| (a.at, a.num));
+    let initiative = Initiative::of(actions.iter().copied());
     let mut facts = vec![
         format!("Tier: {}", client.tier.as_deref().unwrap_or("none")),
         match client.cadence_days {
@@ -311,6 +320,7 @@ pub fn card_view(state: &State, client: &Client, today: NaiveDate) -> View {
             _ => "Last touch: never".into(),
         },
         format!("Actions: {}", summary.actions),
+        format!("Unasked: {}", initiative.describe()),
     ];
     facts.push(format!(
         "Open follow-ups: {} ({} overdue)",
@@ -346,7 +356,19 @@ pub fn card_view(state: &State, client: &Client, today: NaiveDate) -> View {
             ],
         ));
     }
+    // What came of each closed follow-up, when `done --log` said.
+    let outcomes: HashMap<&str, &Action> = state
+        .actions
+        .values()
+        .filter(|a| a.client == client.id)
+        .filter_map(|a| Some((a.follows_up.as_deref()?, a)))
+        .collect();
     for f in state.follow_ups.values().filter(|f| f.client == client.id) {
+        let text = match (f.status, outcomes.get(f.id.as_str())) {
+            (Status::Open, _) => with_period(f),
+            (_, Some(a)) => format!("{} → outcome #{}: {}", f.text, a.num, a.text),
+            (_, None) => f.text.clone(),
+        };
         let day = match f.status {
             Status::Open => f.due,
             _ => f.closed_at.map(local_date).unwrap_or(f.due),
@@ -368,7 +390,7 @@ pub fn card_view(state: &State, client: &Client, today: NaiveDate) -> View {
                 f.num.to_string().into(),
                 "follow-up".into(),
                 status,
-                f.text.as_str().into(),
+                text.into(),
             ],
         ));
     }
@@ -385,12 +407,6 @@ pub fn card_view(state: &State, client: &Client, today: NaiveDate) -> View {
         })
         .collect();
 
-    let mut actions: Vec<_> = state
-        .actions
-        .values()
-        .filter(|a| a.client == client.id)
-        .collect();
-    actions.sort_by_key(|a| (a.at, a.num));
     let mut follow_ups: Vec<_> = state
         .follow_ups
         .values()
@@ -409,11 +425,22 @@ pub fn card_view(state: &State, client: &Client, today: NaiveDate) -> View {
             })
         })
         .collect();
+    #[derive(serde::Serialize)]
+    struct Card<'a> {
+        #[serde(flatten)]
+        summary: &'a ClientSummary,
+        #[serde(flatten)]
+        initiative: Initiative,
+    }
     let json = json!({
-        "client": summary,
+        "client": Card { summary: &summary, initiative },
         "people": people,
         "actions": actions.iter().map(|a| action_json(&client.name, &names(state, &a.with), a)).collect::<Vec<_>>(),
-        "follow_ups": follow_ups.iter().map(|f| follow_up_json(&client.name, &names(state, &f.with), f, today)).collect::<Vec<_>>(),
+        "follow_ups": follow_ups.iter().map(|f| {
+            let mut json = follow_up_json(&client.name, &names(state, &f.with), f, today);
+            json["outcome"] = json!(outcomes.get(f.id.as_str()).map(|a| action_json(&client.name, &names(state, &a.with), a)));
+            json
+        }).collect::<Vec<_>>(),
     });
 
     let mut blocks = vec![Block::Heading(client.name.clone())];

@@ -6,44 +6,82 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result};
 use serde_json::json;
 
-use crate::cli::Format;
-use crate::context::Context;
+use chrono::NaiveTime;
+
+use crate::cli::{CalendarArgs, Format};
+use crate::context::{Context, local_when};
 use crate::crm::{Columns, Crm, MapEntry};
+use crate::dates::{Day, When};
 use crate::error::UsageError;
 use crate::store::Need;
-use crate::transfer::{ImportPlan, export, plan_import, write_csv, write_ics};
+use crate::transfer::{CLOSED_DAYS, Feed, ImportPlan, export, plan_import, write_csv, write_ics};
 
 /// Largest file `import` reads.
 const MAX_IMPORT: u64 = 512 * 1024 * 1024;
 
-pub fn export_to(ctx: &Context, output: Option<PathBuf>, to: Option<Crm>) -> Result<()> {
-    let state = ctx.load()?;
+pub fn export_to(
+    ctx: &Context,
+    output: Option<PathBuf>,
+    to: Option<Crm>,
+    calendar: CalendarArgs,
+) -> Result<()> {
+    let shaped = calendar.tasks || calendar.alarm.is_some() || calendar.since.is_some();
+    if ctx.format != Format::Ics && shaped {
+        return Err(UsageError::new(
+            "--tasks, --alarm and --since shape the iCalendar feed: use them with --format ics",
+        )
+        .into());
+    }
     let mut bytes = Vec::new();
     match (ctx.format, to) {
-        (Format::Table | Format::Csv, Some(crm)) => crate::crm::write_csv(crm, &state, &mut bytes)?,
+        (Format::Table | Format::Csv, Some(crm)) => {
+            crate::crm::write_csv(crm, &ctx.load()?, &mut bytes)?
+        }
         (_, Some(_)) => {
             return Err(UsageError::new("--to writes a CSV file: use it with --format csv").into());
         }
         (Format::Table | Format::Json, None) => {
-            serde_json::to_writer_pretty(&mut bytes, &export(&state))?;
+            serde_json::to_writer_pretty(&mut bytes, &export(&ctx.load()?))?;
             bytes.push(b'\n');
         }
-        (Format::Csv, None) => write_csv(&state, &mut bytes)?,
-        (Format::Ics, None) => write_ics(&state, ctx.now, &mut bytes)?,
+        (Format::Csv, None) => write_csv(&ctx.load()?, &mut bytes)?,
+        (Format::Ics, None) => {
+            let feed = feed(ctx, calendar)?;
+            write_ics(&ctx.load_history()?.changes, &feed, &mut bytes)?
+        }
         (Format::Markdown, None) => {
             return Err(
                 UsageError::new("export writes --format json, csv or ics, not markdown").into(),
             );
         }
     }
+    write_out(ctx, output, &bytes)
+}
+
+/// What `--tasks`, `--alarm` and `--since` ask of the iCalendar feed.
+fn feed(ctx: &Context, calendar: CalendarArgs) -> Result<Feed> {
+    let since = calendar.since.unwrap_or(When {
+        day: Day::Days(-CLOSED_DAYS),
+        time: None,
+    });
+    Ok(Feed {
+        tasks: calendar.tasks,
+        alarm: calendar.alarm,
+        since: local_when(since.resolve(ctx.today()), NaiveTime::MIN)?,
+        now: ctx.now,
+    })
+}
+
+/// Writes an export to standard output, or to `output` whole.
+fn write_out(ctx: &Context, output: Option<PathBuf>, bytes: &[u8]) -> Result<()> {
     match output {
         None => {
             let mut out = std::io::stdout().lock();
-            out.write_all(&bytes)?;
+            out.write_all(bytes)?;
             out.flush()?;
         }
         Some(path) => {
-            crate::store::write_atomically(&path, &bytes)
+            crate::store::write_atomically(&path, bytes)
                 .with_context(|| format!("could not write {}", path.display()))?;
             ctx.notice(&format!("Exported to {}.", path.display()));
         }

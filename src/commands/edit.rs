@@ -6,11 +6,11 @@ use anyhow::Result;
 use serde_json::json;
 
 use super::{client_for_write, show_at, show_due};
-use crate::cli::EditArgs;
+use crate::cli::{EditArgs, Every};
 use crate::context::Context;
 use crate::error::UsageError;
 use crate::merge::last_undoable;
-use crate::model::{Record, clean_tags, clean_text, local_date};
+use crate::model::{Record, Status, clean_tags, clean_text, local_date};
 use crate::state::Item;
 use crate::store::{Change, Draft, Need};
 
@@ -39,12 +39,15 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
         args.client.is_some(),
         tags.is_some(),
         due.is_some(),
+        args.every.is_some(),
+        args.asked().is_some(),
+        args.story().is_some(),
     ]
     .iter()
     .all(|given| !given)
     {
         return Err(UsageError::new(
-            "nothing to edit; give --text, --kind, --at, --client, --tag or --due",
+            "nothing to edit; give --text, --kind, --at, --client, --tag, --due, --every, --asked, --unasked, --story or --no-story",
         )
         .into());
     }
@@ -67,9 +70,9 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
                     args.id
                 ),
                 Some(Item::Action(a)) => {
-                    if due.is_some() {
+                    if due.is_some() || args.every.is_some() {
                         return Err(UsageError::new(format!(
-                            "#{} is an action; --due is for follow-ups",
+                            "#{} is an action; --due and --every are for follow-ups",
                             a.num
                         ))
                         .into());
@@ -113,14 +116,27 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
                         // The people it was with are at the client it leaves.
                         new.with.clear();
                     }
+                    if let Some(asked) = args.asked().filter(|asked| *asked != a.asked) {
+                        said.push(if asked { "unasked → asked" } else { "asked → unasked" }.into());
+                        new.asked = asked;
+                    }
+                    if let Some(story) = args.story().filter(|story| *story != a.story) {
+                        said.push(if story { "marked a story" } else { "no longer a story" }.into());
+                        new.story = story;
+                    }
                     if new != *a {
                         records.push(Record::Action(new));
                     }
                 }
                 Some(Item::FollowUp(f)) => {
-                    if args.kind.is_some() || at.is_some() || tags.is_some() {
+                    if args.kind.is_some()
+                        || at.is_some()
+                        || tags.is_some()
+                        || args.asked().is_some()
+                        || args.story().is_some()
+                    {
                         return Err(UsageError::new(format!(
-                        "#{} is a follow-up; --kind, --at and --tag are for actions (use --due)",
+                        "#{} is a follow-up; --kind, --at, --tag, --asked, --unasked, --story and --no-story are for actions (use --due)",
                         f.num
                     ))
                     .into());
@@ -138,6 +154,23 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
                             show_due(due.date, due.time)
                         ));
                         (new.due, new.due_time) = (due.date, due.time);
+                        // A recurring one's schedule moves with it.
+                        new.every_from = new.every.map(|_| due.date);
+                    }
+                    if let Some(Every(every)) = args.every.filter(|e| e.0 != f.every) {
+                        if f.status != Status::Open {
+                            crate::usage!(
+                                "follow-up #{} is already {}; --every is for open ones (nothing was changed)",
+                                f.num,
+                                f.status.name()
+                            );
+                        }
+                        said.push(match every {
+                            Some(p) => format!("repeats {}", p.describe()),
+                            None => "no longer repeats".into(),
+                        });
+                        new.every = every;
+                        new.every_from = every.map(|_| new.due);
                     }
                     if let Some(c) = client.as_ref().filter(|c| c.id != f.client) {
                         said.push(format!(

@@ -1,60 +1,108 @@
 //! `done`, `snooze`, `cancel`, `overdue` and `upcoming`: keeping the promises made.
 
 use anyhow::Result;
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use super::{follow_up_json, names, show_date, show_due, show_due_day};
+use super::{action_json, follow_up_json, names, repeats, show_date, show_due, show_due_day};
 use crate::context::Context;
 use crate::dates::{Resolved, When, add_days, humanize_due};
-use crate::model::{FollowUp, Record, Status};
+use crate::model::{Action, FollowUp, Kind, Record, Status, clean_text, new_id};
 use crate::render::{Cell, Section, Table, Tone, View};
 use crate::state::{Item, State};
 use crate::store::{Draft, Loaded, Need};
 
 /// What a command does to each open follow-up it is given.
 #[derive(Clone, Copy)]
-enum Close {
-    Done,
-    Cancel,
+enum Close<'a> {
+    /// Done, with what came of it to log as an action, when given.
+    Done(Option<(&'a str, Kind)>),
+    /// Cancelled; with `series`, a recurring one does not come back.
+    Cancel {
+        series: bool,
+    },
     Snooze(Resolved),
 }
 
-pub fn done(ctx: &Context, ids: &[u64]) -> Result<()> {
-    change_each(ctx, ids, Close::Done)
+pub fn done(ctx: &Context, ids: &[u64], log: Option<String>, kind: Option<Kind>) -> Result<()> {
+    let outcome = log
+        .map(|text| clean_text(std::slice::from_ref(&text)))
+        .transpose()?;
+    let kind = kind.unwrap_or(Kind::Other);
+    change_each(ctx, ids, Close::Done(outcome.as_deref().map(|t| (t, kind))))
 }
 
-pub fn cancel(ctx: &Context, ids: &[u64]) -> Result<()> {
-    change_each(ctx, ids, Close::Cancel)
+pub fn cancel(ctx: &Context, ids: &[u64], series: bool) -> Result<()> {
+    change_each(ctx, ids, Close::Cancel { series })
 }
 
 pub fn snooze(ctx: &Context, ids: &[u64], when: When) -> Result<()> {
     change_each(ctx, ids, Close::Snooze(ctx.due(when)?))
 }
 
+/// One follow-up a command changed, with what the same change made of it: the next
+/// occurrence of a recurring one, and the action logging its outcome.
+struct Changed {
+    follow_up: FollowUp,
+    client: String,
+    /// The names of the people it is with.
+    with: Vec<String>,
+    next: Option<FollowUp>,
+    outcome: Option<Action>,
+}
+
 /// Applies `how` to every follow-up in `ids` as one change, or to none when any is wrong.
 fn change_each(ctx: &Context, ids: &[u64], how: Close) -> Result<()> {
     let today = ctx.today();
     let command = match how {
-        Close::Done => "done",
-        Close::Cancel => "cancel",
+        Close::Done(_) => "done",
+        Close::Cancel { .. } => "cancel",
         Close::Snooze(_) => "snooze",
     };
     let make = |loaded: &Loaded| {
         let state = &loaded.state;
-        let mut changed: Vec<FollowUp> = Vec::new();
+        let by = state.machine().map(str::to_string);
+        let mut numbers = state.fresh_numbers();
+        let mut changed: Vec<Changed> = Vec::new();
         for &num in ids {
-            if changed.iter().any(|f| f.num == num) {
+            if changed.iter().any(|c| c.follow_up.num == num) {
                 continue;
             }
             let mut follow_up = open_follow_up(state, num)?.clone();
+            let (mut next, mut outcome) = (None, None);
             match how {
-                Close::Done | Close::Cancel => {
-                    follow_up.status = if matches!(how, Close::Done) {
+                Close::Done(_) | Close::Cancel { .. } => {
+                    follow_up.status = if matches!(how, Close::Done(_)) {
                         Status::Done
                     } else {
                         Status::Cancelled
                     };
                     follow_up.closed_at = Some(ctx.now);
+                    // A recurring one comes back in the same change, done or skipped.
+                    if !matches!(how, Close::Cancel { series: true }) {
+                        next = follow_up.next_occurrence(today).map(|n| FollowUp {
+                            num: numbers.next().unwrap_or(u64::MAX),
+                            created: ctx.now,
+                            by: by.clone(),
+                            ..n
+                        });
+                    }
+                    if let Close::Done(Some((text, kind))) = how {
+                        outcome = Some(Action {
+                            id: new_id(),
+                            num: numbers.next().unwrap_or(u64::MAX),
+                            client: follow_up.client.clone(),
+                            kind,
+                            text: text.to_string(),
+                            at: ctx.now,
+                            tags: Vec::new(),
+                            by: by.clone(),
+                            follows_up: Some(follow_up.id.clone()),
+                            asked: false,
+                            story: false,
+                            // What came of it was with the people it was with.
+                            with: follow_up.with.clone(),
+                        });
+                    }
                 }
                 // The new due replaces the old whole: a date alone clears its time.
                 Close::Snooze(due) => {
@@ -62,21 +110,24 @@ fn change_each(ctx: &Context, ids: &[u64], how: Close) -> Result<()> {
                     follow_up.snoozes += 1;
                 }
             }
-            changed.push(follow_up);
+            changed.push(Changed {
+                client: state.client_name(&follow_up.client).to_string(),
+                with: names(state, &follow_up.with)
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect(),
+                follow_up,
+                next,
+                outcome,
+            });
         }
-        let names: Vec<(String, Vec<String>)> = changed
-            .iter()
-            .map(|f| {
-                let with = names(state, &f.with).into_iter().map(str::to_string);
-                (state.client_name(&f.client).to_string(), with.collect())
-            })
-            .collect();
-        let records = changed
-            .iter()
-            .cloned()
-            .map(Record::FollowUp)
-            .collect::<Vec<_>>();
-        Ok((records.into(), (changed, names)))
+        let mut records = Vec::new();
+        for c in &changed {
+            records.push(Record::FollowUp(c.follow_up.clone()));
+            records.extend(c.next.clone().map(Record::FollowUp));
+            records.extend(c.outcome.clone().map(Record::Action));
+        }
+        Ok((records.into(), changed))
     };
     // The follow-ups themselves are all it takes (one looked up by its number, or all
     // the open ones), unless one of the numbers is not an open one: then the whole
@@ -95,15 +146,22 @@ fn change_each(ctx: &Context, ids: &[u64], how: Close) -> Result<()> {
         [num] => ctx.store.change(Need::Num(*num), command, ctx.now, open)?,
         _ => ctx.store.change(Need::Open, command, ctx.now, open)?,
     };
-    let (changed, names) = match quick {
+    let changed = match quick {
         Some(out) => out,
         None => ctx.store.change(Need::State, command, ctx.now, make)?,
     };
 
     let mut lines = Vec::new();
-    for (f, (client, _)) in changed.iter().zip(&names) {
-        lines.push(match how {
-            Close::Done if f.done_late() => {
+    for Changed {
+        follow_up: f,
+        client,
+        next,
+        outcome,
+        ..
+    } in &changed
+    {
+        let mut line = match how {
+            Close::Done(_) if f.done_late() => {
                 let late = (today - f.due).num_days();
                 format!(
                     "Done #{} for {client}: {} ({late} {} late).",
@@ -112,23 +170,46 @@ fn change_each(ctx: &Context, ids: &[u64], how: Close) -> Result<()> {
                     days(late)
                 )
             }
-            Close::Done => format!("Done #{} for {client}: {} (on time).", f.num, f.text),
-            Close::Cancel => format!("Cancelled #{} for {client}: {}.", f.num, f.text),
+            Close::Done(_) => format!("Done #{} for {client}: {} (on time).", f.num, f.text),
+            Close::Cancel { series: true } if f.every.is_some() => format!(
+                "Cancelled #{} for {client}: {}; the series ends.",
+                f.num, f.text
+            ),
+            Close::Cancel { .. } => format!("Cancelled #{} for {client}: {}.", f.num, f.text),
             Close::Snooze(_) => format!(
                 "Snoozed #{} for {client} to {}: {}.",
                 f.num,
                 show_due_day(f.due, f.due_time),
                 f.text
             ),
-        });
+        };
+        if let Some(n) = next {
+            line.push_str(&format!(
+                " Next: #{} due {}{}.",
+                n.num,
+                show_due_day(n.due, n.due_time),
+                repeats(n)
+            ));
+        }
+        if let Some(a) = outcome {
+            line.push_str(&format!(" Logged #{} ({}): {}.", a.num, a.kind, a.text));
+        }
+        lines.push(line);
     }
     let json = Value::Array(
         changed
             .iter()
-            .zip(&names)
-            .map(|(f, (c, with))| {
-                let with: Vec<&str> = with.iter().map(String::as_str).collect();
-                follow_up_json(c, &with, f, today)
+            .map(|c| {
+                let with: Vec<&str> = c.with.iter().map(String::as_str).collect();
+                let mut json = follow_up_json(&c.client, &with, &c.follow_up, today);
+                json["next"] = json!(
+                    c.next
+                        .as_ref()
+                        .map(|n| follow_up_json(&c.client, &with, n, today))
+                );
+                json["outcome"] =
+                    json!(c.outcome.as_ref().map(|a| action_json(&c.client, &with, a)));
+                json
             })
             .collect(),
     );
@@ -154,6 +235,14 @@ fn open_follow_up(state: &State, num: u64) -> Result<&FollowUp> {
                 .unwrap_or_default()
         ),
         Some(Item::FollowUp(f)) => Ok(f),
+    }
+}
+
+/// A follow-up's text, with how often it recurs when it does: "call (every 2 weeks)".
+pub fn with_period(f: &FollowUp) -> String {
+    match f.every {
+        Some(p) => format!("{} ({})", f.text, p.describe()),
+        None => f.text.clone(),
     }
 }
 
@@ -219,7 +308,7 @@ pub fn follow_up_view(
         table.row(vec![
             Cell::new(f.num.to_string(), row_tone),
             Cell::new(state.client_name(&f.client), row_tone),
-            Cell::new(f.text.as_str(), row_tone),
+            Cell::new(with_period(f), row_tone),
             Cell::new(show_due(f.due, f.due_time), row_tone),
             Cell::new(humanize_due(f.due, today), when_tone),
         ]);

@@ -4,13 +4,17 @@ use anyhow::Result;
 use serde_json::json;
 
 use super::{
-    action_json, client_for_write, follow_up_json, people_for_write, show_day, show_due_day,
+    action_json, client_for_write, follow_up_json, people_for_write, repeats, show_day,
+    show_due_day,
 };
 use crate::cli::{FollowUpArgs, LogArgs};
 use crate::context::Context;
 use crate::dates::Resolved;
 use crate::error::UsageError;
-use crate::model::{Action, FollowUp, Record, Status, clean_tags, clean_text, local_date, new_id};
+use crate::model::{
+    Action, FollowUp, Period, Record, Status, clean_tags, clean_text, local_date, new_id,
+};
+use crate::render::shorten;
 use crate::store::Need;
 
 pub fn log(ctx: &Context, args: LogArgs) -> Result<()> {
@@ -58,13 +62,16 @@ pub fn log(ctx: &Context, args: LogArgs) -> Result<()> {
                 at,
                 tags,
                 by: loaded.state.machine().map(str::to_string),
+                follows_up: None,
+                asked: args.asked,
+                story: args.story,
                 with: with.clone(),
             };
             let follow_up = due.map(|due| FollowUp {
                 action: Some(action.id.clone()),
                 by: action.by.clone(),
                 with,
-                ..new_follow_up(ctx, next, &client.id, follow_up_text, due)
+                ..new_follow_up(ctx, next, &client.id, follow_up_text, due, args.every)
             });
             let is_new = new_client.is_some();
             let mut records: Vec<Record> = new_client.into_iter().collect();
@@ -91,9 +98,10 @@ pub fn log(ctx: &Context, args: LogArgs) -> Result<()> {
     );
     if let Some(f) = &follow_up {
         line.push_str(&format!(
-            " Follow-up #{} due {}.",
+            " Follow-up #{} due {}{}.",
             f.num,
-            show_due_day(f.due, f.due_time)
+            show_due_day(f.due, f.due_time),
+            repeats(f)
         ));
     }
     let with: Vec<&str> = with.iter().map(String::as_str).collect();
@@ -118,7 +126,14 @@ pub fn follow_up(ctx: &Context, args: FollowUpArgs) -> Result<()> {
                 let follow_up = FollowUp {
                     by: loaded.state.machine().map(str::to_string),
                     with: people.iter().map(|p| p.id.clone()).collect(),
-                    ..new_follow_up(ctx, loaded.state.next_num(), &client.id, text, due)
+                    ..new_follow_up(
+                        ctx,
+                        loaded.state.next_num(),
+                        &client.id,
+                        text,
+                        due,
+                        args.every,
+                    )
                 };
                 let is_new = new_client.is_some();
                 let mut records: Vec<Record> = new_client.into_iter().collect();
@@ -133,10 +148,11 @@ pub fn follow_up(ctx: &Context, args: FollowUpArgs) -> Result<()> {
     note_new(ctx, &client.name, is_new, &new_people);
     note_if_overdue(ctx, &follow_up, today);
     let line = format!(
-        "Follow-up #{} for {} due {}.",
+        "Follow-up #{} for {} due {}{}.",
         follow_up.num,
         client.name,
-        show_due_day(follow_up.due, follow_up.due_time)
+        show_due_day(follow_up.due, follow_up.due_time),
+        repeats(&follow_up)
     );
     let with: Vec<&str> = with.iter().map(String::as_str).collect();
     ctx.confirm(
@@ -168,7 +184,14 @@ fn note_if_overdue(ctx: &Context, follow_up: &FollowUp, today: chrono::NaiveDate
     }
 }
 
-fn new_follow_up(ctx: &Context, num: u64, client: &str, text: String, due: Resolved) -> FollowUp {
+fn new_follow_up(
+    ctx: &Context,
+    num: u64,
+    client: &str,
+    text: String,
+    due: Resolved,
+    every: Option<Period>,
+) -> FollowUp {
     FollowUp {
         id: new_id(),
         num,
@@ -182,16 +205,8 @@ fn new_follow_up(ctx: &Context, num: u64, client: &str, text: String, due: Resol
         snoozes: 0,
         action: None,
         by: None,
+        every,
+        every_from: every.map(|_| due.date),
         with: Vec::new(),
-    }
-}
-
-/// `text` cut to `max` characters with an ellipsis.
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let cut: String = text.chars().take(max - 1).collect();
-        format!("{}…", cut.trim_end())
     }
 }

@@ -1,14 +1,10 @@
-//! `demo`, `completions` and `man`: commands about the tool rather than the user's data.
-
-use std::io::Write;
+//! `demo`: the main reports on built-in sample data.
 
 use anyhow::Result;
-use clap::CommandFactory;
 use serde_json::json;
 
 use super::follow_ups::follow_up_view;
 use super::report::week_view;
-use crate::cli::Cli;
 use crate::context::Context;
 use crate::dates::add_days;
 use crate::render::{Block, View};
@@ -63,18 +59,4 @@ pub fn demo(ctx: &Context) -> Result<()> {
         "upcoming": upcoming.json,
     });
     ctx.print(&View { blocks, json })
-}
-
-pub fn completions(shell: clap_complete::Shell) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    clap_complete::generate(shell, &mut Cli::command(), "extramile", &mut out);
-    out.flush()?;
-    Ok(())
-}
-
-pub fn man() -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    clap_mangen::Man::new(Cli::command()).render(&mut out)?;
-    out.flush()?;
-    Ok(())
 }

@@ -4,15 +4,19 @@
 mod actions;
 mod check;
 mod clients;
+pub mod completion;
 mod data;
 mod edit;
 mod follow_ups;
 mod log;
+mod man;
 mod meta;
 mod next;
+mod remind;
 mod report;
 mod sync;
 mod today;
+mod trend;
 
 use anyhow::Result;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
@@ -33,11 +37,12 @@ pub fn run(cli: Cli) -> Result<()> {
         None => today::run(&ctx),
         Some(Command::Log(args)) => log::log(&ctx, args),
         Some(Command::FollowUp(args)) => log::follow_up(&ctx, args),
-        Some(Command::Done { ids }) => follow_ups::done(&ctx, &ids),
+        Some(Command::Done { ids, log, kind }) => follow_ups::done(&ctx, &ids, log, kind),
         Some(Command::Snooze { ids, when }) => follow_ups::snooze(&ctx, &ids, when),
-        Some(Command::Cancel { ids }) => follow_ups::cancel(&ctx, &ids),
+        Some(Command::Cancel { ids, series }) => follow_ups::cancel(&ctx, &ids, series),
         Some(Command::Overdue { client }) => follow_ups::overdue(&ctx, client.as_deref()),
         Some(Command::Upcoming { days }) => follow_ups::upcoming(&ctx, days),
+        Some(Command::Remind { count }) => remind::run(&ctx, count),
         Some(Command::Actions(args)) => actions::run(&ctx, args),
         Some(Command::Clients) => clients::list(&ctx),
         Some(Command::Client(args)) => clients::client(&ctx, args),
@@ -46,11 +51,15 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Edit(args)) => edit::edit(&ctx, args),
         Some(Command::Delete { id }) => edit::delete(&ctx, id),
         Some(Command::Undo) => edit::undo(&ctx),
-        Some(Command::Export { output, to }) => data::export_to(&ctx, output, to),
+        Some(Command::Export {
+            output,
+            to,
+            calendar,
+        }) => data::export_to(&ctx, output, to, calendar),
         Some(Command::Import { file, from, map }) => data::import(&ctx, &file, from, map),
         Some(Command::Demo) => meta::demo(&ctx),
-        Some(Command::Completions { shell }) => meta::completions(shell),
-        Some(Command::Man) => meta::man(),
+        Some(Command::Completions { shell }) => completion::completions(shell),
+        Some(Command::Man) => man::run(&ctx),
         Some(Command::Check) => check::run(&ctx),
         Some(Command::Index) => check::index(&ctx),
         Some(Command::Compact) => check::compact(&ctx),
@@ -196,6 +205,14 @@ fn with_time(day: String, time: Option<NaiveTime>) -> String {
     }
 }
 
+/// ", every 2 weeks" for a recurring follow-up, else nothing: for confirmations.
+fn repeats(follow_up: &FollowUp) -> String {
+    follow_up
+        .every
+        .map(|p| format!(", {}", p.describe()))
+        .unwrap_or_default()
+}
+
 /// The names of the people with these ids.
 fn names<'a>(state: &'a State, ids: &[String]) -> Vec<&'a str> {
     ids.iter().map(|id| state.person_name(id)).collect()
@@ -220,6 +237,9 @@ fn action_json(client: &str, with: &[&str], action: &Action) -> Value {
             "text": action.text,
             "at": action.at.to_rfc3339(),
             "tags": action.tags,
+            "follows_up": action.follows_up,
+            "asked": action.asked,
+            "story": action.story,
         }),
         with,
     )
@@ -239,6 +259,8 @@ fn follow_up_json(client: &str, with: &[&str], follow_up: &FollowUp, today: Naiv
             "done_at": follow_up.closed_at.filter(|_| follow_up.status == crate::model::Status::Done).map(|at| at.to_rfc3339()),
             "done_late": follow_up.done_late(),
             "snoozes": follow_up.snoozes,
+            "every": follow_up.every.map(|p| p.to_string()),
+            "repeats": follow_up.every.map(|p| p.describe()),
             "created": follow_up.created.to_rfc3339(),
         }),
         with,

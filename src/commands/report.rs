@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde_json::{Value, json};
 
 use super::{show_date, show_due};
@@ -11,7 +11,9 @@ use crate::cli::ReportCommand;
 use crate::context::Context;
 use crate::dates::{Month, Week, add_days, days};
 use crate::render::{Block, Cell, Table, Tone, View};
-use crate::report::{Period, Totals, period, streak_weeks, totals, weeks_within};
+use crate::report::{
+    ClientSummary, Period, Slipped, Story, Streak, Totals, period, totals, weeks_within,
+};
 use crate::state::State;
 use crate::store::Store;
 
@@ -19,8 +21,7 @@ pub fn run(ctx: &Context, report: ReportCommand) -> Result<()> {
     let today = ctx.today();
     match report {
         ReportCommand::Week { week, last, team } => {
-            let this = Week::of(today);
-            let week = week.unwrap_or(if last { this.previous() } else { this });
+            let week = chosen_week(week, last, today);
             let state = ctx.load_window(week.previous().start(), add_days(week.end(), 1))?;
             let mut view = week_view(&state, week, today, "Week");
             if !team.is_empty() {
@@ -33,8 +34,34 @@ pub fn run(ctx: &Context, report: ReportCommand) -> Result<()> {
             let state = ctx.load_window(month.previous().start(), add_days(month.end(), 1))?;
             ctx.print(&month_view(&state, month, today))
         }
+        ReportCommand::Trend { weeks } => {
+            let weeks = crate::trend::weeks_ending(Week::of(today), weeks);
+            let state = ctx.load_window(weeks[0].start(), add_days(Week::of(today).end(), 1))?;
+            ctx.print(&super::trend::trend_view(&state, &weeks, today))
+        }
+        ReportCommand::Year { year } => {
+            let year = year.unwrap_or(today.year());
+            let (first, last) = crate::trend::year_bounds(year);
+            let state = ctx.load_window(first, add_days(last, 1))?;
+            ctx.print(&super::trend::year_view(&state, year, today))
+        }
+        ReportCommand::Team {
+            journals,
+            week,
+            last,
+        } => ctx.print(&team_view(
+            &journals,
+            chosen_week(week, last, today),
+            today,
+        )?),
         ReportCommand::Client { name } => super::clients::card(ctx, &name),
     }
+}
+
+/// The week `--week` names, last week with `--last`, else this week.
+fn chosen_week(week: Option<Week>, last: bool, today: NaiveDate) -> Week {
+    let this = Week::of(today);
+    week.unwrap_or(if last { this.previous() } else { this })
 }
 
 /// The weekly report: figures against the week before, by client, slipped, neglected.
@@ -110,69 +137,221 @@ fn month_view(state: &State, month: Month, today: NaiveDate) -> View {
     period_view(&title, &p, Some(&weeks), json)
 }
 
-/// Adds a table of each rep's week, read from their journals without writing anything.
-fn add_team(view: &mut View, files: &[PathBuf], week: Week, today: NaiveDate) -> Result<()> {
-    #[derive(serde::Serialize)]
-    struct Rep {
-        rep: String,
-        #[serde(flatten)]
-        totals: Totals,
-        streak_weeks: u32,
+/// One rep's week, read from their journal.
+struct RepWeek {
+    rep: String,
+    period: Period,
+}
+
+/// A rep's row: the week's figures, the streak, and how many stories.
+#[derive(serde::Serialize)]
+struct RepRow<'a> {
+    rep: &'a str,
+    #[serde(flatten)]
+    totals: &'a Totals,
+    /// Each rep's own; none for the team's total.
+    #[serde(flatten)]
+    streak: Option<Streak>,
+    stories: usize,
+}
+
+impl RepWeek {
+    fn row(&self) -> RepRow<'_> {
+        RepRow {
+            rep: &self.rep,
+            totals: &self.period.totals,
+            streak: Some(self.period.streak),
+            stories: self.period.stories.len(),
+        }
     }
+}
+
+/// Each rep's week, from their journals (files, or every `*.jsonl` in a directory),
+/// read without writing anything beside them: snapshots go to the user's cache.
+fn rep_weeks(paths: &[PathBuf], week: Week, today: NaiveDate) -> Result<Vec<RepWeek>> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|err| {
+                    anyhow::anyhow!("can't list the directory {}: {err}", path.display())
+                })?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "jsonl"))
+                .collect();
+            if found.is_empty() {
+                crate::usage!(
+                    "there is no journal (*.jsonl) in {}; give each rep's journal file or a directory of them",
+                    path.display()
+                );
+            }
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let prev = week.previous();
+    let (from, to) = (
+        crate::report::start_of(prev.start()),
+        crate::report::start_of(add_days(week.end(), 1)),
+    );
     let mut reps = Vec::new();
     for file in files {
-        let store = Store::open_read_only(file);
+        let store = Store::open_read_only(&file);
         if !store.exists() {
             crate::usage!(
-                "there is no journal at {}; --team takes each rep's journal file",
+                "there is no journal at {}; give each rep's journal file or a directory of them",
                 file.display()
             );
         }
-        let (from, to) = (
-            crate::report::start_of(week.start()),
-            crate::report::start_of(add_days(week.end(), 1)),
-        );
         let state = store
             .load_window(from.timestamp(), to.timestamp(), None)?
             .state;
-        reps.push(Rep {
+        reps.push(RepWeek {
             rep: rep_name(store.path()),
-            totals: totals(&state, week.start(), week.end(), today),
-            streak_weeks: streak_weeks(&state, week),
+            period: period(
+                &state,
+                (week.start(), week.end()),
+                (prev.start(), prev.end()),
+                today,
+            ),
         });
     }
+    Ok(reps)
+}
+
+/// The table of reps' weeks, with a team total row when given one.
+fn reps_table(rows: &[RepRow], total: Option<&RepRow>) -> Table {
     let headers = [
         "Rep",
         "Actions",
         "Clients",
+        "Unasked",
         "Done on time",
         "Done late",
         "Overdue",
         "Streak",
+        "Stories",
     ];
     let mut table = Table::new(&headers, "").names(&["Rep"]).dropping(&[
         "Clients",
+        "Stories",
         "Done late",
         "Done on time",
         "Streak",
+        "Unasked",
     ]);
-    for r in &reps {
-        let t = &r.totals;
+    for r in rows.iter().chain(total) {
+        let t = r.totals;
         table.row(vec![
-            r.rep.as_str().into(),
+            r.rep.into(),
             t.actions.to_string().into(),
             t.clients_touched.to_string().into(),
+            t.initiative
+                .percent()
+                .map(|p| format!("{p}%"))
+                .unwrap_or_default()
+                .into(),
             t.followups_done_on_time.to_string().into(),
             alert_count(t.followups_done_late),
             alert_count(t.overdue),
-            format!("{} wk", r.streak_weeks).into(),
+            r.streak
+                .map(|s| format!("{} wk", s.weeks))
+                .unwrap_or_default()
+                .into(),
+            count(r.stories),
         ]);
     }
+    table
+}
+
+/// Adds a table of each rep's week, read from their journals without writing anything.
+fn add_team(view: &mut View, files: &[PathBuf], week: Week, today: NaiveDate) -> Result<()> {
+    let reps = rep_weeks(files, week, today)?;
+    let rows: Vec<RepRow> = reps.iter().map(RepWeek::row).collect();
     view.blocks
         .push(Block::Heading(format!("Team ({} reps)", reps.len())));
-    view.blocks.push(Block::Table("team", table));
-    view.json["team"] = serde_json::to_value(&reps)?;
+    view.blocks
+        .push(Block::Table("team", reps_table(&rows, None)));
+    view.json["team"] = serde_json::to_value(&rows)?;
     Ok(())
+}
+
+/// `report team`: a sales leader's view of the reps' week, from their journals alone.
+fn team_view(files: &[PathBuf], week: Week, today: NaiveDate) -> Result<View> {
+    let reps = rep_weeks(files, week, today)?;
+    let rows: Vec<RepRow> = reps.iter().map(RepWeek::row).collect();
+    let mut sum = Totals {
+        start: week.start(),
+        end: week.end(),
+        ..Totals::default()
+    };
+    for r in &reps {
+        sum.add(&r.period.totals);
+    }
+    let total = RepRow {
+        rep: "Team",
+        totals: &sum,
+        streak: None,
+        stories: rows.iter().map(|r| r.stories).sum(),
+    };
+    let slipped: Vec<(&str, &Slipped)> = reps
+        .iter()
+        .flat_map(|r| r.period.slipped.iter().map(|s| (r.rep.as_str(), s)))
+        .collect();
+    let neglected: Vec<(&str, &ClientSummary)> = reps
+        .iter()
+        .flat_map(|r| r.period.neglected.iter().map(|n| (r.rep.as_str(), n)))
+        .collect();
+    let mut stories: Vec<(&str, &Story)> = reps
+        .iter()
+        .flat_map(|r| r.period.stories.iter().map(|s| (r.rep.as_str(), s)))
+        .collect();
+    stories.sort_by_key(|(rep, s)| (s.date, rep.to_lowercase()));
+
+    let title = format!(
+        "Team {week}: {} to {} ({} reps)",
+        show_date(week.start()),
+        show_date(week.end()),
+        reps.len()
+    );
+    let mut blocks = vec![Block::Heading(title)];
+    blocks.push(Block::Table("reps", reps_table(&rows, Some(&total))));
+    blocks.push(Block::Line(
+        "unasked",
+        format!("Unasked: {}", sum.initiative.describe()).into(),
+    ));
+    blocks.push(Block::Heading("Stories".into()));
+    blocks.push(Block::Table("stories", stories_table(&stories)));
+    blocks.push(Block::Heading("Slipped".into()));
+    blocks.push(Block::Table("slipped", slipped_table(&slipped)));
+    blocks.push(Block::Heading("Neglected".into()));
+    blocks.push(Block::Table("neglected", neglected_table(&neglected)));
+
+    #[derive(serde::Serialize)]
+    struct OfRep<'a, T> {
+        rep: &'a str,
+        #[serde(flatten)]
+        item: &'a T,
+    }
+    fn of_rep<'a, T>(items: &[(&'a str, &'a T)]) -> Vec<OfRep<'a, T>> {
+        items
+            .iter()
+            .map(|&(rep, item)| OfRep { rep, item })
+            .collect()
+    }
+    let json = json!({
+        "week": week.to_string(),
+        "start": week.start(),
+        "end": week.end(),
+        "reps": rows,
+        "total": total,
+        "stories": of_rep(&stories),
+        "slipped": of_rep(&slipped),
+        "neglected": of_rep(&neglected),
+    });
+    Ok(View { blocks, json })
 }
 
 /// A rep's name from their journal's path: `anna.jsonl` is anna, `anna/journal.jsonl` too.
@@ -221,6 +400,11 @@ fn period_view(title: &str, p: &Period, weeks: Option<&[(Week, Totals)]>, json: 
             t.followups_done_late,
             b.followups_done_late,
         ),
+        (
+            "Follow-ups with an outcome",
+            t.followups_with_outcome,
+            b.followups_with_outcome,
+        ),
         ("Overdue", t.overdue, b.overdue),
         ("New follow-ups", t.followups_new, b.followups_new),
     ];
@@ -237,11 +421,22 @@ fn period_view(title: &str, p: &Period, weeks: Option<&[(Week, Totals)]>, json: 
         ]);
     }
     blocks.push(Block::Table("figures", summary));
-    let streak = match p.streak_weeks {
+    blocks.push(Block::Line(
+        "unasked",
+        format!("Unasked: {}", t.initiative.describe()).into(),
+    ));
+    let stories = match p.streak.story_weeks {
+        0 => String::new(),
+        n => format!(", {n} with a story"),
+    };
+    let streak = match p.streak.weeks {
         0 => Cell::new("Streak: no action logged this week yet", Tone::Alert),
-        1 => Cell::new("Streak: 1 week with an extra mile", Tone::Good),
+        1 => Cell::new(
+            format!("Streak: 1 week with an extra mile{stories}"),
+            Tone::Good,
+        ),
         n => Cell::new(
-            format!("Streak: {n} weeks in a row with an extra mile"),
+            format!("Streak: {n} weeks in a row with an extra mile{stories}"),
             Tone::Good,
         ),
     };
@@ -249,30 +444,7 @@ fn period_view(title: &str, p: &Period, weeks: Option<&[(Week, Totals)]>, json: 
 
     if let Some(weeks) = weeks {
         blocks.push(Block::Heading("By week".into()));
-        let mut table = Table::new(
-            &[
-                "Week",
-                "Days",
-                "Actions",
-                "Clients",
-                "Done on time",
-                "Done late",
-                "Overdue",
-            ],
-            "",
-        )
-        .dropping(&["Days", "Clients", "Done on time", "Done late"]);
-        for (week, w) in weeks {
-            table.row(vec![
-                week.to_string().into(),
-                format!("{} to {}", w.start.format("%m-%d"), w.end.format("%m-%d")).into(),
-                w.actions.to_string().into(),
-                w.clients_touched.to_string().into(),
-                w.followups_done_on_time.to_string().into(),
-                w.followups_done_late.to_string().into(),
-                w.overdue.to_string().into(),
-            ]);
-        }
+        let table = super::trend::weeks_table(weeks);
         blocks.push(Block::Table("by_week", table));
     }
 
@@ -312,28 +484,13 @@ fn period_view(title: &str, p: &Period, weeks: Option<&[(Week, Totals)]>, json: 
         format!("By kind: {}", kinds.join(" · ")).into(),
     ));
 
+    blocks.push(Block::Heading("Stories".into()));
+    let stories: Vec<(&str, &Story)> = p.stories.iter().map(|s| ("", s)).collect();
+    blocks.push(Block::Table("stories", stories_table(&stories)));
+
     blocks.push(Block::Heading("Slipped".into()));
-    let mut slipped = Table::new(
-        &["#", "Client", "Follow-up", "Due", "Slipped"],
-        "Nothing slipped.",
-    )
-    .names(&["Client"])
-    .prose(&["Follow-up"])
-    .dropping(&["Due"]);
-    for s in p.slipped.iter().take(SLIPPED_SHOWN) {
-        let how = match s.how {
-            "done-late" => format!("done {} late", days(s.days_late)),
-            _ => format!("{} overdue", days(s.days_late)),
-        };
-        slipped.row(vec![
-            s.id.to_string().into(),
-            s.client.as_str().into(),
-            s.text.as_str().into(),
-            show_due(s.due, s.due_time).into(),
-            Cell::new(how, Tone::Alert),
-        ]);
-    }
-    blocks.push(Block::Table("slipped", slipped));
+    let slipped: Vec<(&str, &Slipped)> = p.slipped.iter().map(|s| ("", s)).collect();
+    blocks.push(Block::Table("slipped", slipped_table(&slipped)));
     if let Some(more) = p
         .slipped
         .len()
@@ -351,29 +508,106 @@ fn period_view(title: &str, p: &Period, weeks: Option<&[(Week, Totals)]>, json: 
     }
 
     blocks.push(Block::Heading("Neglected".into()));
-    let mut neglected = Table::new(
+    let neglected: Vec<(&str, &ClientSummary)> = p.neglected.iter().map(|n| ("", n)).collect();
+    blocks.push(Block::Table("neglected", neglected_table(&neglected)));
+    View { blocks, json }
+}
+
+/// A table whose rows may each belong to a rep: with a Rep column first when any does
+/// (the team view), without one when none does (one's own report).
+fn rep_table<T>(
+    rows: &[(&str, &T)],
+    headers: &[&str],
+    empty: &str,
+    cells: impl Fn(&T) -> Vec<Cell>,
+) -> Table {
+    let with_rep = rows.iter().any(|(rep, _)| !rep.is_empty());
+    let mut all: Vec<&str> = if with_rep { vec!["Rep"] } else { vec![] };
+    all.extend_from_slice(headers);
+    let mut table = Table::new(&all, empty);
+    for (rep, item) in rows {
+        let mut row: Vec<Cell> = if with_rep {
+            vec![(*rep).into()]
+        } else {
+            vec![]
+        };
+        row.extend(cells(item));
+        table.row(row);
+    }
+    if with_rep {
+        table.names(&["Rep"])
+    } else {
+        table
+    }
+}
+
+fn stories_table(rows: &[(&str, &Story)]) -> Table {
+    rep_table(
+        rows,
+        &["Date", "#", "Client", "Story"],
+        "No story marked; `extramile log … --story` marks one.",
+        |s| {
+            vec![
+                show_date(s.date).into(),
+                s.id.to_string().into(),
+                s.client.as_str().into(),
+                s.text.as_str().into(),
+            ]
+        },
+    )
+    .names(&["Client"])
+    .prose(&["Story"])
+    .dropping(&["#"])
+}
+
+fn slipped_table(rows: &[(&str, &Slipped)]) -> Table {
+    let shown = &rows[..rows.len().min(SLIPPED_SHOWN)];
+    rep_table(
+        shown,
+        &["#", "Client", "Follow-up", "Due", "Slipped"],
+        "Nothing slipped.",
+        |s| {
+            let how = match s.how {
+                "done-late" => format!("done {} late", days(s.days_late)),
+                _ => format!("{} overdue", days(s.days_late)),
+            };
+            vec![
+                s.id.to_string().into(),
+                s.client.as_str().into(),
+                s.text.as_str().into(),
+                show_due(s.due, s.due_time).into(),
+                Cell::new(how, Tone::Alert),
+            ]
+        },
+    )
+    .names(&["Client"])
+    .prose(&["Follow-up"])
+    .dropping(&["Due"])
+}
+
+fn neglected_table(rows: &[(&str, &ClientSummary)]) -> Table {
+    rep_table(
+        rows,
         &["Client", "Tier", "Cadence", "Last touch", "Status"],
         "No client is past its cadence.",
+        |n| {
+            vec![
+                n.client.as_str().into(),
+                n.tier.clone().unwrap_or_default().into(),
+                n.cadence_days
+                    .map(|d| format!("every {d} days"))
+                    .unwrap_or_default()
+                    .into(),
+                n.last_touch
+                    .map(show_date)
+                    .unwrap_or_else(|| "never".into())
+                    .into(),
+                Cell::new(n.cadence.describe(), Tone::Alert),
+            ]
+        },
     )
     .names(&["Client", "Tier"])
-    .dropping(&["Tier", "Cadence"]);
-    for n in &p.neglected {
-        neglected.row(vec![
-            n.client.as_str().into(),
-            n.tier.clone().unwrap_or_default().into(),
-            n.cadence_days
-                .map(|d| format!("every {d} days"))
-                .unwrap_or_default()
-                .into(),
-            n.last_touch
-                .map(show_date)
-                .unwrap_or_else(|| "never".into())
-                .into(),
-            Cell::new(n.cadence.describe(), Tone::Alert),
-        ]);
-    }
-    blocks.push(Block::Table("neglected", neglected));
-    View { blocks, json }
+    .dropping(&["Tier", "Cadence"])
 }
 
 /// A count, with zero dimmed so the non-zero figures stand out.

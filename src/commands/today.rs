@@ -9,7 +9,7 @@ use super::show_day;
 use crate::context::Context;
 use crate::dates::{Week, add_days};
 use crate::render::{Block, Cell, Tone, View};
-use crate::report::{client_summaries, neglected, streak_weeks, totals};
+use crate::report::{client_summaries, neglected, streak, totals};
 
 pub fn run(ctx: &Context) -> Result<()> {
     let today = ctx.today();
@@ -21,7 +21,7 @@ pub fn run(ctx: &Context) -> Result<()> {
         .filter(|f| f.due <= today)
         .collect();
     let this_week = totals(&state, week.start(), week.end(), today);
-    let streak = streak_weeks(&state, week);
+    let streak = streak(&state, week).weeks;
     let summaries = client_summaries(&state, today);
     let neglected = neglected(&summaries);
 

@@ -7,12 +7,12 @@
 //! file is left as it is. Reads go through a derived `snapshot` when it matches the
 //! journal; `rewrite` holds the operations that replace the journal whole.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 
 mod files;
 mod journal;
@@ -65,6 +65,9 @@ pub enum Need {
     /// Clients and the open follow-ups (what is due; `done`, `snooze`, `cancel`). The
     /// state may hold other records too: those changed since the snapshot.
     Open,
+    /// Clients and the open follow-ups due by this day (`remind`), and maybe others as
+    /// with `Open`.
+    Due(NaiveDate),
     /// Clients and the action or follow-up with this short number (`edit`, `delete`,
     /// and `done`, `snooze` or `cancel` of one follow-up).
     Num(u64),
@@ -240,6 +243,11 @@ impl Store {
         self.load_for(Need::State, None)
     }
 
+    /// Reads every change, oldest first, and the state they fold to.
+    pub fn load_history(&self) -> Result<Loaded> {
+        self.load_for(Need::History, None)
+    }
+
     /// Reads the clients, the follow-ups and the actions in a window of time (Unix
     /// seconds `from..to`), only `client`'s when given (an id); `State::all_actions`
     /// sums up every action. Falls back to reading everything when the snapshot can't.
@@ -256,8 +264,34 @@ impl Store {
             return Ok(Loaded::default());
         }
         let _lock = self.lock_shared();
-        let (loaded, source) = self.read_for(need, client)?;
-        self.refresh_snapshot(&loaded.state, &source);
+        let (loaded, source) = self.read_for(need, client, true)?;
+        self.refresh_snapshot(&loaded.state, &source, true);
+        Ok(loaded)
+    }
+
+    /// Reads the clients and the open follow-ups due by `day` (see `Need::Due`) for
+    /// `remind`, which runs from shell prompts and cron and must not hold them up: it
+    /// never waits for the lock, never writes (not even the snapshot's seal), and never
+    /// rebuilds the snapshot itself. While a change is being appended it may see it as
+    /// a cut-short last line, which is not counted (nor reported: it is no damage);
+    /// every rewrite replaces a file whole, so nothing else is ever seen half done. A
+    /// snapshot missing or far behind is left to the next command, or for a long
+    /// journal to an `extramile index` started in the background; until then the
+    /// journal itself is read.
+    pub fn peek_due(&self, day: NaiveDate) -> Result<Loaded> {
+        self.usable()?;
+        if !self.journal.exists() {
+            return Ok(Loaded::default());
+        }
+        let lock = self.lock_file();
+        let writing = lock
+            .as_ref()
+            .is_some_and(|f| matches!(f.try_lock_shared(), Err(TryLockError::WouldBlock)));
+        let (mut loaded, source) = self.read_for(Need::Due(day), None, false)?;
+        if writing {
+            loaded.torn_bytes = 0;
+        }
+        self.refresh_snapshot(&loaded.state, &source, false);
         Ok(loaded)
     }
 
@@ -275,7 +309,7 @@ impl Store {
             let mut file = File::open(&self.journal)?;
             let metadata = file.metadata()?;
             let (len, stamp) = (metadata.len(), snapshot::Stamp::of(&metadata));
-            if self.believe(&mut file, &snap, len, stamp)? {
+            if self.believe(&mut file, &snap, len, stamp, true)? {
                 let mut delta = Vec::new();
                 file.seek(SeekFrom::Start(snap.mark.covers))?;
                 file.read_to_end(&mut delta)?;
@@ -316,14 +350,37 @@ impl Store {
         self.read_bytes()
     }
 
+    /// Reads what `need` asks for, for shell completion: without waiting for the lock
+    /// (a prompt must never hang on a writer; a line a writer is halfway through reads
+    /// as cut short and is not counted) and without writing anything, not even a
+    /// snapshot or its seal (a keypress changes no file).
+    pub fn peek(&self, need: Need) -> Result<Loaded> {
+        self.usable()?;
+        if !self.journal.exists() {
+            return Ok(Loaded::default());
+        }
+        let _lock = self.lock_file().filter(|f| f.try_lock_shared().is_ok());
+        // Without a snapshot path of its own, a store writes no snapshot and no seal,
+        // and reads the one beside the journal.
+        let quiet = Store {
+            snapshot: None,
+            ..self.clone()
+        };
+        Ok(quiet.read(need)?.0)
+    }
+
     /// A shared lock when the lock file can be opened; a store we can only read (no
     /// lock file, read-only directory) is read without one.
     fn lock_shared(&self) -> Option<File> {
+        self.lock_file().filter(|f| f.lock_shared().is_ok())
+    }
+
+    /// The lock file, opened to read, when it exists (it is never followed).
+    fn lock_file(&self) -> Option<File> {
         files::no_follow(OpenOptions::new())
             .read(true)
             .open(&self.lock)
             .ok()
-            .filter(|f| f.lock_shared().is_ok())
     }
 
     /// Runs `make` on what `need` reads of the store, under the exclusive lock, and
@@ -408,7 +465,8 @@ impl Store {
         if after.whole {
             change.fold_into(&mut loaded.state);
         }
-        if !self.refresh_snapshot(&loaded.state, &after) && source.snapshot == Snapshot::Used {
+        if !self.refresh_snapshot(&loaded.state, &after, true) && source.snapshot == Snapshot::Used
+        {
             snapshot::write_seal(
                 &self.snapshot_path(),
                 snapshot::Seal {
@@ -500,7 +558,8 @@ impl Store {
         let (journal_len, stamp) = (metadata.len(), snapshot::Stamp::of(&metadata));
         let (from, crc) = match snapshot::read(&self.snapshot_path(), snapshot::Part::Head, None) {
             Some(snap)
-                if snap.mark.covers <= len && self.believe(file, &snap, journal_len, stamp)? =>
+                if snap.mark.covers <= len
+                    && self.believe(file, &snap, journal_len, stamp, true)? =>
             {
                 let crc = crc32fast::Hasher::new_with_initial_len(snap.mark.crc, snap.mark.covers);
                 (snap.mark.covers, crc)
@@ -604,11 +663,17 @@ impl Store {
     /// Reads what `need` asks for: from the snapshot and the journal after it when the
     /// snapshot matches the journal, else from the whole journal.
     fn read(&self, need: Need) -> Result<(Loaded, Source)> {
-        self.read_for(need, None)
+        self.read_for(need, None, true)
     }
 
-    /// `read`, where a window of actions may be only `client`'s (a client id).
-    fn read_for(&self, need: Need, client: Option<&str>) -> Result<(Loaded, Source)> {
+    /// `read`, where a window of actions may be only `client`'s (a client id), and a
+    /// snapshot believed after a check is sealed when `may_seal` (see `believe`).
+    fn read_for(
+        &self,
+        need: Need,
+        client: Option<&str>,
+        may_seal: bool,
+    ) -> Result<(Loaded, Source)> {
         let mut file = File::open(&self.journal)
             .with_context(|| format!("could not read the store {}", self.journal.display()))?;
         let metadata = file.metadata()?;
@@ -617,6 +682,7 @@ impl Store {
             Need::History => vec![],
             Need::Clients | Need::Num(_) => vec![snapshot::Part::Head],
             Need::Open => vec![snapshot::Part::Open],
+            Need::Due(day) => vec![snapshot::Part::Due(day)],
             Need::Window(from, to) => vec![snapshot::Part::Window(from, to), snapshot::Part::All],
             Need::State => vec![snapshot::Part::All],
         };
@@ -627,13 +693,18 @@ impl Store {
                 outcome = Snapshot::Rejected;
                 break;
             };
-            if believed != Some(snap.mark) && !self.believe(&mut file, &snap, journal_len, stamp)? {
+            if believed != Some(snap.mark)
+                && !self.believe(&mut file, &snap, journal_len, stamp, may_seal)?
+            {
                 outcome = Snapshot::Rejected;
                 break;
             }
             (outcome, believed) = (Snapshot::Passed, Some(snap.mark));
             let covers = snap.mark.covers;
-            let light = matches!(part, snapshot::Part::Head | snapshot::Part::Open);
+            let light = matches!(
+                part,
+                snapshot::Part::Head | snapshot::Part::Open | snapshot::Part::Due(_)
+            );
             if light && journal_len - covers > LIGHT_READ_LIMIT {
                 break;
             }
@@ -692,13 +763,14 @@ impl Store {
     /// Whether a snapshot was made from the bytes the journal still begins with. When
     /// the journal is as the last trusting writer sealed it (same length, times and
     /// inode), yes; else the bytes it covers are read and compared by checksum, and a
-    /// match is sealed so the next read need not do it again.
+    /// match is sealed (when `may_seal`) so the next read need not do it again.
     fn believe(
         &self,
         file: &mut File,
         snap: &snapshot::Contents,
         journal_len: u64,
         stamp: snapshot::Stamp,
+        may_seal: bool,
     ) -> Result<bool> {
         let covers = snap.mark.covers;
         if covers > journal_len {
@@ -712,7 +784,7 @@ impl Store {
             return Ok(true);
         }
         let same = self.crc_of(file, crc32fast::Hasher::new(), 0, covers)? == snap.mark.crc;
-        if same && self.snapshot.is_some() {
+        if same && may_seal && self.snapshot.is_some() {
             snapshot::write_seal(&self.snapshot_path(), seal);
         }
         Ok(same)
@@ -720,9 +792,10 @@ impl Store {
 
     /// Brings the snapshot up to date when the read found it missing, rejected or
     /// `REFRESH_AFTER` behind: from `state` when it is whole, else from the journal;
-    /// for a long journal, in the background. Whether a snapshot of `state` was
-    /// written. Best effort: a store in a read-only directory works without one.
-    fn refresh_snapshot(&self, state: &State, source: &Source) -> bool {
+    /// for a long journal, in the background (and only then unless `foreground`).
+    /// Whether a snapshot of `state` was written. Best effort: a store in a read-only
+    /// directory works without one.
+    fn refresh_snapshot(&self, state: &State, source: &Source, foreground: bool) -> bool {
         let due = source.snapshot == Snapshot::Rejected || source.parsed >= REFRESH_AFTER;
         if self.snapshot.is_none() || !due {
             return false;
@@ -730,6 +803,8 @@ impl Store {
         // Someone else's journal is snapshotted here and now: it is read, not written.
         if !self.read_only && source.complete_len >= FOREGROUND_INDEX {
             self.index_in_background();
+            false
+        } else if !foreground {
             false
         } else if source.whole {
             self.write_snapshot(
@@ -1020,6 +1095,9 @@ mod tests {
                     at: at(),
                     tags: vec![],
                     by: None,
+                    follows_up: None,
+                    asked: false,
+                    story: false,
                     with: vec![],
                 })
             };

@@ -13,7 +13,8 @@
 //! The format is a compact binary one: the prefix (magic, lengths, seal, checksums);
 //! a small head (the mark, clients and their people, the highest short number and change sequence
 //! number) that `log` reads alone; then the open follow-ups, which is all `overdue`,
-//! `upcoming`, `done`, `snooze` and `cancel` read besides; then the indexes: of the
+//! `upcoming`, `done`, `snooze` and `cancel` read besides (and `remind` decodes only
+//! those due by today); then the indexes: of the
 //! closed follow-ups (by when they closed, or were created if later) and of the actions
 //! (by their time), each entry a time and a byte offset, and each client's actions as
 //! places in that time order; then those records. A report reads the head, the open
@@ -30,7 +31,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Timelike};
 use crate::model::{Action, Client, FollowUp, Kind, Person, Record, Status};
 use crate::state::{ActionIndex, State};
 
-const MAGIC: &[u8; 8] = b"EXMSNAP5";
+const MAGIC: &[u8; 8] = b"EXMSNAP7";
 /// Where the seal starts: after the magic, the lengths of the head and of the open
 /// follow-ups, and where the records start.
 const SEAL_AT: usize = 32;
@@ -111,6 +112,8 @@ pub enum Part {
     Head,
     /// The head and the open follow-ups.
     Open,
+    /// The head and the open follow-ups due by this day.
+    Due(NaiveDate),
     /// The head, the follow-ups open or closed since `from`, the time of every action,
     /// and the actions whose time (Unix seconds) falls in `from..to`.
     Window(i64, i64),
@@ -229,6 +232,11 @@ pub fn encode(mark: Mark, seal: Option<Seal>, state: &State) -> Vec<u8> {
         for place in places {
             body.u32(place);
         }
+    }
+    let stories = state.story_instants();
+    body.u32(stories.len() as u32);
+    for &at in stories.iter() {
+        body.i64(at);
     }
 
     let records_at = PREFIX + head.0.len() + open.0.len() + body.0.len();
@@ -388,7 +396,7 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
     // to the records, then the records asked for.
     let wanted = match part {
         Part::Head => head_len,
-        Part::Open => open_end,
+        Part::Open | Part::Due(_) => open_end,
         _ => records_at.checked_sub(PREFIX)?,
     };
     if head_len > wanted || (part != Part::Head && open_end > wanted) {
@@ -405,8 +413,8 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
     if part != Part::Head && crc(&bytes[head_len..open_end]).to_le_bytes() != open_sum {
         return None;
     }
-    if !matches!(part, Part::Head | Part::Open) && crc(&bytes[open_end..]).to_le_bytes() != body_sum
-    {
+    let open_only = matches!(part, Part::Open | Part::Due(_));
+    if part != Part::Head && !open_only && crc(&bytes[open_end..]).to_le_bytes() != body_sum {
         return None;
     }
     let mut r = Reader {
@@ -463,19 +471,29 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
     if part == Part::Head {
         return Some(contents(state, file));
     }
-    for _ in 0..r.u32()? {
+    let due_by = match part {
+        Part::Due(day) => Some(day),
+        _ => None,
+    };
+    let open_count = r.u32()?;
+    if due_by.is_none() {
+        state.follow_ups.reserve(open_count as usize);
+    }
+    for _ in 0..open_count {
         let start = r.at;
-        let f = r.follow_up()?;
+        let f = r.follow_up_due_by(due_by)?;
         let end = r.at;
         if r.u32()?.to_le_bytes() != crc(&bytes[start..end]).to_le_bytes() {
             return None;
         }
-        state.follow_ups.insert(f.id.clone(), f);
+        if let Some(f) = f {
+            state.follow_ups.insert(f.id.clone(), f);
+        }
     }
     if r.at != open_end {
         return None;
     }
-    if part == Part::Open {
+    if open_only {
         return Some(contents(state, file));
     }
     let closed = r.timed()?;
@@ -499,6 +517,7 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
                 .insert(std::str::from_utf8(owner).ok()?.to_string(), times);
         }
     }
+    index.stories = (0..r.u32()?).map(|_| r.i64()).collect::<Option<Vec<_>>>()?;
     if r.at != bytes.len() {
         return None;
     }
@@ -735,6 +754,8 @@ impl Writer {
             self.str(tag);
         }
         self.opt_str(a.by.as_deref());
+        self.opt_str(a.follows_up.as_deref());
+        self.u8(u8::from(a.asked) | u8::from(a.story) << 1);
         self.strs(&a.with);
     }
 
@@ -759,6 +780,12 @@ impl Writer {
         self.u32(f.snoozes);
         self.opt_str(f.action.as_deref());
         self.opt_str(f.by.as_deref());
+        // How often it recurs, as typed ("2w"), and the date its schedule counts from.
+        let every = f.every.map(|p| p.to_string());
+        self.opt_str(every.as_deref());
+        self.i64(f.every_from.map_or(i64::MIN, |d| {
+            i64::from(chrono::Datelike::num_days_from_ce(&d))
+        }));
         self.strs(&f.with);
     }
 
@@ -803,6 +830,15 @@ impl Writer {
     }
 }
 
+/// UTF-8 bytes as a `String`.
+fn owned(bytes: &[u8]) -> Option<String> {
+    std::str::from_utf8(bytes).ok().map(str::to_string)
+}
+
+fn opt_owned(bytes: Option<&[u8]>) -> Option<Option<String>> {
+    bytes.map_or(Some(None), |b| owned(b).map(Some))
+}
+
 struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
@@ -827,6 +863,8 @@ impl<'a> Reader<'a> {
         let text = self.string()?;
         let tags = self.strings()?;
         let by = self.opt_string()?;
+        let follows_up = self.opt_string()?;
+        let flags = self.u8()?;
         let with = self.strings()?;
         Some(Action {
             id,
@@ -837,15 +875,24 @@ impl<'a> Reader<'a> {
             at,
             tags,
             by,
+            follows_up,
+            asked: flags & 1 != 0,
+            story: flags & 2 != 0,
             with,
         })
     }
 
     fn follow_up(&mut self) -> Option<FollowUp> {
-        let id = self.string()?;
+        self.follow_up_due_by(None).flatten()
+    }
+
+    /// The follow-up here, or `Some(None)` when it is due after `by`: then it is passed
+    /// over without copying any of its text.
+    fn follow_up_due_by(&mut self, by: Option<NaiveDate>) -> Option<Option<FollowUp>> {
+        let id = self.bytes()?;
         let num = self.u64()?;
-        let client = self.string()?;
-        let text = self.string()?;
+        let client = self.bytes()?;
+        let text = self.bytes()?;
         let due = NaiveDate::from_num_days_from_ce_opt(i32::try_from(self.i64()?).ok()?)?;
         let due_time = match self.u32()? {
             u32::MAX => None,
@@ -861,24 +908,41 @@ impl<'a> Reader<'a> {
             None
         };
         let snoozes = self.u32()?;
-        let action = self.opt_string()?;
-        let by = self.opt_string()?;
-        let with = self.strings()?;
-        Some(FollowUp {
-            id,
+        let action = self.opt_bytes()?;
+        let made_by = self.opt_bytes()?;
+        let every = match self.opt_bytes()? {
+            Some(text) => Some(std::str::from_utf8(text).ok()?.parse().ok()?),
+            None => None,
+        };
+        let every_from = match self.i64()? {
+            i64::MIN => None,
+            days => Some(NaiveDate::from_num_days_from_ce_opt(
+                i32::try_from(days).ok()?,
+            )?),
+        };
+        let with = (0..self.u32()?)
+            .map(|_| self.bytes())
+            .collect::<Option<Vec<_>>>()?;
+        if by.is_some_and(|by| due > by) {
+            return Some(None);
+        }
+        Some(Some(FollowUp {
+            id: owned(id)?,
             num,
-            client,
-            text,
+            client: owned(client)?,
+            text: owned(text)?,
             due,
             due_time,
             status,
             created,
             closed_at,
             snoozes,
-            action,
-            by,
-            with,
-        })
+            action: opt_owned(action)?,
+            by: opt_owned(made_by)?,
+            every,
+            every_from,
+            with: with.into_iter().map(owned).collect::<Option<_>>()?,
+        }))
     }
 
     fn take(&mut self, n: usize) -> Option<&'a [u8]> {
@@ -906,17 +970,20 @@ impl<'a> Reader<'a> {
         self.take(n)
     }
     fn string(&mut self) -> Option<String> {
-        std::str::from_utf8(self.bytes()?).ok().map(str::to_string)
+        owned(self.bytes()?)
     }
     fn strings(&mut self) -> Option<Vec<String>> {
         (0..self.u32()?).map(|_| self.string()).collect()
     }
-    fn opt_string(&mut self) -> Option<Option<String>> {
+    fn opt_bytes(&mut self) -> Option<Option<&'a [u8]>> {
         match self.u8()? {
             0 => Some(None),
-            1 => self.string().map(Some),
+            1 => self.bytes().map(Some),
             _ => None,
         }
+    }
+    fn opt_string(&mut self) -> Option<Option<String>> {
+        opt_owned(self.opt_bytes()?)
     }
     fn time(&mut self) -> Option<DateTime<FixedOffset>> {
         let (secs, nanos, offset) = (self.i64()?, self.u32()?, self.i64()?);
@@ -939,6 +1006,29 @@ mod tests {
             state.insert(record);
         }
         state.insert(Record::tombstone("demo-action-3", Some(3)));
+        // A recurring follow-up, open and closed, and an action recording an outcome;
+        // someone at a client, whom they are with.
+        let mut follow_ups = state.follow_ups.values().cloned().collect::<Vec<_>>();
+        follow_ups.sort_by_key(|f| f.num);
+        let mut action = state.actions.values().next().cloned().unwrap();
+        let person = Person {
+            id: "p1".into(),
+            client: action.client.clone(),
+            name: "Dana Lee".into(),
+            role: Some("CFO".into()),
+            email: None,
+            created: action.at,
+        };
+        for f in &mut follow_ups {
+            f.every = Some("2w".parse().unwrap());
+            f.every_from = Some(f.due);
+            f.with = vec![person.id.clone()];
+            action.follows_up = Some(f.id.clone());
+            state.insert(Record::FollowUp(f.clone()));
+        }
+        action.with = vec![person.id.clone()];
+        state.insert(Record::Person(person));
+        state.insert(Record::Action(action));
         let mark = Mark {
             covers: 1234,
             crc: 0xdead_beef,
@@ -962,6 +1052,7 @@ mod tests {
         } = read(&path, Part::All, None).unwrap();
         assert_eq!((read_mark, read_seal), (mark, Some(seal)));
         assert_eq!(read_state.clients, state.clients);
+        assert_eq!(read_state.people, state.people);
         assert_eq!(read_state.actions, state.actions);
         assert_eq!(read_state.follow_ups, state.follow_ups);
         assert_eq!(read_state.next_num(), state.next_num());
@@ -979,6 +1070,24 @@ mod tests {
                 .filter(|f| f.closed_at.is_none())
                 .count()
         );
+        // Only the open follow-ups due by a day, when asked for those.
+        let mut partial = false;
+        for day in state.follow_ups.values().map(|f| f.due) {
+            let due = read(&path, Part::Due(day), None).unwrap().state;
+            let mut nums: Vec<u64> = due.follow_ups.values().map(|f| f.num).collect();
+            let mut expected: Vec<u64> = open
+                .follow_ups
+                .values()
+                .filter(|f| f.due <= day)
+                .map(|f| f.num)
+                .collect();
+            nums.sort();
+            expected.sort();
+            assert_eq!(nums, expected, "due by {day}");
+            assert_eq!(due.clients, state.clients);
+            partial |= !nums.is_empty() && nums.len() < open.follow_ups.len();
+        }
+        assert!(partial, "some day has some open follow-ups due, not all");
         // Every action and follow-up is found by its number, and only those.
         let mut snap = read(&path, Part::Head, None).unwrap();
         let held: Vec<Record> = state

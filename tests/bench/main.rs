@@ -393,8 +393,10 @@ fn main() {
     );
 
     // Reads, on a store whose snapshot is fresh.
-    let reads: [(&str, &[&str]); 11] = [
+    let reads: [(&str, &[&str]); 13] = [
         ("overdue", &["overdue"]),
+        ("remind", &["remind"]),
+        ("remind --count", &["remind", "--count"]),
         ("upcoming", &["upcoming"]),
         ("(today's view)", &[]),
         ("report week", &["report", "week"]),

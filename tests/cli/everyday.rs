@@ -1,4 +1,4 @@
-//! Demo, completions, man page, export and import, edit, delete and undo.
+//! Demo, export and import, edit, delete and undo.
 
 use serde_json::Value;
 
@@ -65,30 +65,12 @@ fn demo_runs_without_a_store_and_touches_none() {
 }
 
 #[test]
-fn completions_for_every_shell_and_a_man_page() {
-    let env = Env::new();
-    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
-        let script = env.ok(&["completions", shell]);
-        assert!(script.contains("extramile"), "{shell}");
-        assert!(script.contains("follow-up"), "{shell}");
-    }
-    env.fails(2, &["completions", "tcsh"]);
-    let man = env.ok(&["man"]);
-    assert!(
-        man.starts_with(".ie") || man.starts_with(".TH"),
-        "{}",
-        &man[..40]
-    );
-    assert!(man.contains(".TH extramile 1"), "{man}");
-}
-
-#[test]
 fn csv_export_import_round_trips_every_record() {
     let env = Env::new();
     scenario(&env);
     let csv = env.ok(&["export", "--format", "csv"]);
     assert!(csv.starts_with(
-        "type,id,client,kind,text,at,due,status,done_at,tags,tier,cadence,num,snoozes,action,due_time,with,name,role,email\n"
+        "type,id,client,kind,text,at,due,status,done_at,tags,tier,cadence,num,snoozes,action,due_time,every,every_from,follows_up,asked,story,with,name,role,email\n"
     ));
     let file = env.dir.path().join("out.csv");
     std::fs::write(&file, &csv).unwrap();
@@ -222,7 +204,7 @@ fn a_bad_row_aborts_the_import_naming_it_and_writes_nothing() {
 }
 
 #[test]
-fn ics_has_an_entry_per_open_follow_up_with_stable_uids() {
+fn ics_has_an_entry_per_follow_up_with_stable_uids() {
     let env = Env::new();
     scenario(&env);
     let ics = env.ok(&["export", "--format", "ics"]);
@@ -232,8 +214,6 @@ fn ics_has_an_entry_per_open_follow_up_with_stable_uids() {
         .collect::<Result<_, _>>()
         .expect("a valid iCalendar file");
     assert_eq!(calendars.len(), 1);
-    let events = &calendars[0].events;
-    assert_eq!(events.len(), 2, "only the open follow-ups");
     let prop = |e: &ical::parser::ical::component::IcalEvent, name: &str| {
         e.properties
             .iter()
@@ -241,16 +221,23 @@ fn ics_has_an_entry_per_open_follow_up_with_stable_uids() {
             .and_then(|p| p.value.clone())
             .unwrap()
     };
+    let (events, closed): (Vec<_>, Vec<_>) = calendars[0]
+        .events
+        .iter()
+        .partition(|e| prop(e, "STATUS") == "CONFIRMED");
+    assert_eq!(events.len(), 2, "the open follow-ups");
+    assert_eq!(closed.len(), 2, "the done and the cancelled one, cancelled");
+    assert!(closed.iter().all(|e| prop(e, "STATUS") == "CANCELLED"));
     let uids: Vec<String> = events.iter().map(|e| prop(e, "UID")).collect();
     assert!(uids.iter().all(|u| u.ends_with("@extramile")));
-    assert_eq!(prop(&events[0], "DTSTART"), "20261110");
+    assert_eq!(prop(events[0], "DTSTART"), "20261110");
     assert_eq!(
-        prop(&events[0], "SUMMARY"),
+        prop(events[0], "SUMMARY"),
         "Follow up with Globex: Follow up: sent a book"
     );
-    assert_eq!(prop(&events[1], "DTSTART"), "20261124");
+    assert_eq!(prop(events[1], "DTSTART"), "20261124");
     assert_eq!(
-        prop(&events[1], "SUMMARY"),
+        prop(events[1], "SUMMARY"),
         "Follow up with Hooli: send photos"
     );
     let again = env.ok(&["export", "--format", "ics"]);

@@ -41,6 +41,7 @@ fn several_parts(env: &Env) -> Vec<Vec<String>> {
     [
         &["report", "week"][..],
         &["report", "week", "--team", &team],
+        &["report", "team", &team],
         &["report", "month"],
         &["report", "client", "acme"],
         &["client", "globex"],

@@ -19,7 +19,21 @@ fn log_then_list_round_trips_with_the_documented_json_shape() {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(keys, ["id", "uid", "client", "kind", "text", "at", "tags"]);
+    assert_eq!(
+        keys,
+        [
+            "id",
+            "uid",
+            "client",
+            "kind",
+            "text",
+            "at",
+            "tags",
+            "follows_up",
+            "asked",
+            "story"
+        ]
+    );
     assert_eq!(action["id"], 1);
     assert_eq!(action["client"], "Acme");
     assert_eq!(action["kind"], "fix");
@@ -276,6 +290,8 @@ fn help_is_snapshotted() {
     let env = Env::new();
     insta::assert_snapshot!("help", env.ok(&["--help"]));
     insta::assert_snapshot!("help_log", env.ok(&["log", "--help"]));
+    insta::assert_snapshot!("help_report", env.ok(&["report", "--help"]));
+    insta::assert_snapshot!("help_report_team", env.ok(&["report", "team", "--help"]));
 }
 
 #[test]

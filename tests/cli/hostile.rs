@@ -13,7 +13,7 @@ fn path(p: &Path) -> &str {
 }
 
 /// A journal written by hand (or by an older extramile) holding `records` in one change.
-fn plant(env: &Env, records: Value) {
+pub fn plant(env: &Env, records: Value) {
     let dir = env.store().parent().unwrap().to_path_buf();
     std::fs::create_dir_all(&dir).unwrap();
     let change =
@@ -25,7 +25,7 @@ fn plant(env: &Env, records: Value) {
     std::fs::write(env.store(), journal).unwrap();
 }
 
-fn client(id: &str, name: &str) -> Value {
+pub fn client(id: &str, name: &str) -> Value {
     json!({"type": "client", "id": id, "name": name, "created": "2026-11-01T09:00:00Z"})
 }
 
@@ -33,12 +33,12 @@ fn action(id: &str, num: u64, client: &str, text: &str) -> Value {
     json!({"type": "action", "id": id, "num": num, "client": client, "kind": "fix", "text": text, "at": "2026-11-19T09:00:00Z"})
 }
 
-fn follow_up(id: &str, num: u64, client: &str, text: &str) -> Value {
+pub fn follow_up(id: &str, num: u64, client: &str, text: &str) -> Value {
     json!({"type": "follow-up", "id": id, "num": num, "client": client, "text": text, "due": "2026-11-18", "status": "open", "created": "2026-11-17T09:00:00Z"})
 }
 
 /// No byte that a terminal would act on: control characters but newline.
-fn assert_inert(what: &str, bytes: &[u8]) {
+pub fn assert_inert(what: &str, bytes: &[u8]) {
     let text = String::from_utf8_lossy(bytes);
     let bad = text
         .chars()

@@ -1,23 +1,29 @@
 //! End-to-end tests: the real binary against a temp store, with a cleared environment
 //! and a fixed clock.
 
+mod calendar;
 mod crm;
 mod everyday;
 mod follow_ups;
 mod formats;
 mod foundation;
 mod hostile;
+mod insight;
 mod invariants;
 mod next;
 mod one_truth;
 mod people;
 mod readme;
+mod recurring;
 mod reliability;
+mod remind;
 mod reports;
+mod shells;
 mod snapshot;
 mod store;
 mod sync;
 mod sync_sim;
+mod trend;
 mod widths;
 
 use std::path::{Path, PathBuf};
@@ -63,6 +69,7 @@ impl Env {
             "EXTRAMILE_NOW",
             "RUST_BACKTRACE",
             "CLICOLOR_FORCE",
+            "COMPLETE",
         ] {
             cmd.env_remove(var);
         }
@@ -104,6 +111,18 @@ impl Env {
         let mut all = vec!["--format", "json"];
         all.extend_from_slice(args);
         serde_json::from_str(&self.ok(&all)).unwrap()
+    }
+
+    /// Writes `content` to `name` in the temp folder and imports it here, which must
+    /// change nothing (it came from this store); returns the file's path.
+    pub fn reimport_changes_nothing(&self, name: &str, content: &str) -> PathBuf {
+        let file = self.dir.path().join(name);
+        std::fs::write(&file, content).unwrap();
+        let before = self.store_bytes();
+        let same = self.ok(&["import", file.to_str().unwrap()]);
+        assert!(same.contains("0 new, 0 updated"), "{name}: {same}");
+        assert_eq!(self.store_bytes(), before, "{name}");
+        file
     }
 
     pub fn store_bytes(&self) -> Vec<u8> {

@@ -412,3 +412,69 @@ fn hostile_names_are_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn people_stay_with_recurrences_outcomes_and_reminders() {
+    let env = Env::new();
+    env.ok(&[
+        "fu",
+        "Acme",
+        "monthly review",
+        "--due",
+        "today",
+        "--every",
+        "1m",
+        "--with",
+        "Dana",
+    ]);
+    env.ok(&[
+        "log",
+        "Acme",
+        "fixed the export",
+        "--with",
+        "dana",
+        "--asked",
+        "--story",
+    ]);
+    let due = env.json(&["remind"]);
+    assert_eq!(due[0]["with"], serde_json::json!(["Dana"]), "{due}");
+
+    // What came of it, and the next occurrence, are with the people it was with.
+    let done = env.json(&["done", "1", "--log", "went through the numbers"]);
+    assert_eq!(done[0]["with"], serde_json::json!(["Dana"]), "{done}");
+    assert_eq!(
+        done[0]["next"]["with"],
+        serde_json::json!(["Dana"]),
+        "{done}"
+    );
+    assert_eq!(
+        done[0]["outcome"]["with"],
+        serde_json::json!(["Dana"]),
+        "{done}"
+    );
+    let outcome = done[0]["outcome"]["id"].as_u64().unwrap();
+    let with_dana = env.json(&["actions", "--with", "Dana"]);
+    assert_eq!(nums(&with_dana), [2, outcome]);
+    let fixed = &with_dana[0];
+    assert_eq!(
+        (&fixed["asked"], &fixed["story"]),
+        (&true.into(), &true.into())
+    );
+
+    // Exports carry people beside recurrence, outcomes and insight, and import back.
+    let export = env.json(&["export"]);
+    let csv = env.ok(&["export", "--format", "csv"]);
+    assert!(csv.contains(",1m,2026-11-20,,,,Dana,,,\n"), "{csv}");
+    assert!(csv.contains(",,yes,yes,Dana,,,\n"), "{csv}");
+    for (name, content) in [("out.json", export.to_string()), ("out.csv", csv.clone())] {
+        let file = env.reimport_changes_nothing(name, &content);
+        let other = Env::new();
+        other.ok(&["import", file.to_str().unwrap()]);
+        assert_eq!(
+            without_by(other.json(&["export"])),
+            without_by(export.clone()),
+            "{name}"
+        );
+        assert!(other.ok(&["check"]).contains("OK"), "{name}");
+    }
+}

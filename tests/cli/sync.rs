@@ -146,7 +146,7 @@ fn merge_refuses_a_damaged_journal_and_changes_nothing() {
 }
 
 /// Runs extramile against the journal in a clone.
-fn in_clone(clone: &Path, now: &str, args: &[&str]) -> String {
+pub(crate) fn in_clone(clone: &Path, now: &str, args: &[&str]) -> String {
     let env = Env::new();
     let mut cmd = env.command(args);
     cmd.env("EXTRAMILE_STORE", clone.join("journal.jsonl"))
@@ -156,7 +156,7 @@ fn in_clone(clone: &Path, now: &str, args: &[&str]) -> String {
 
 /// A bare origin and two clones of it, `a` and `b`, sharing a journal that `a` started
 /// with `first` (and .gitattributes naming the driver, which each clone configures).
-fn two_clones(root: &Path, first: &[&str]) -> (PathBuf, PathBuf) {
+pub(crate) fn two_clones(root: &Path, first: &[&str]) -> (PathBuf, PathBuf) {
     let (origin, a, b) = (root.join("origin.git"), root.join("a"), root.join("b"));
     git(root, &["init", "--bare", origin.to_str().unwrap()]);
     git(
@@ -177,7 +177,7 @@ fn two_clones(root: &Path, first: &[&str]) -> (PathBuf, PathBuf) {
 }
 
 /// The merge driver, as `git config merge.extramile.driver` takes it.
-fn driver() -> String {
+pub(crate) fn driver() -> String {
     format!("{} merge-driver %O %A %B", env!("CARGO_BIN_EXE_extramile"))
 }
 
@@ -199,7 +199,7 @@ fn texts_in(clone: &Path) -> Vec<String> {
 
 #[cfg(unix)]
 #[test]
-fn two_clones_sync_through_git_without_conflicts() {
+pub(crate) fn two_clones_sync_through_git_without_conflicts() {
     let root = tempfile::tempdir().unwrap();
     let (a, b) = two_clones(
         root.path(),
@@ -344,7 +344,8 @@ fn the_team_digest_counts_each_rep() {
     }
     let md = reps[0].ok(&[&["--format", "markdown"][..], &args].concat());
     assert!(
-        md.contains("### Team (3 reps)") && md.contains("| anna | 3 | 2 | 0 | 1 | 0 | 1 wk |"),
+        md.contains("### Team (3 reps)")
+            && md.contains("| anna | 3 | 2 | 100% | 0 | 1 | 0 | 1 wk | 0 |"),
         "{md}"
     );
     reps[0].fails(2, &["report", "week", "--team", "/no/such.jsonl"]);
