@@ -14,6 +14,7 @@ pub struct Health {
     pub bytes: usize,
     pub changes: usize,
     pub clients: usize,
+    pub people: usize,
     pub actions: usize,
     pub follow_ups: usize,
     pub open_follow_ups: usize,
@@ -24,7 +25,7 @@ pub struct Health {
 }
 
 /// Checks journal bytes: the format line, every change, unique ids and numbers, and
-/// that every action and follow-up points at a client that exists.
+/// that every person, action and follow-up points at a client (and people) that exist.
 pub fn check(bytes: &[u8]) -> Health {
     let mut health = Health {
         bytes: bytes.len(),
@@ -81,6 +82,7 @@ pub fn check(bytes: &[u8]) -> Health {
         for record in &change.records {
             let kind = match record {
                 Record::Client(_) => "client",
+                Record::Person(_) => "person",
                 Record::Action(_) => "action",
                 Record::FollowUp(_) => "follow-up",
                 Record::Deleted { .. } => {
@@ -118,6 +120,7 @@ pub fn check(bytes: &[u8]) -> Health {
         health.problems.push(problem);
     }
     health.clients = state.clients.len();
+    health.people = state.people.len();
     health.actions = state.actions.len();
     health.follow_ups = state.follow_ups.len();
     health.open_follow_ups = state.open_follow_ups().len();

@@ -429,7 +429,11 @@ pub struct LogArgs {
     /// An extra-mile story worth telling: the weekly report lists it
     #[arg(long)]
     pub story: bool,
-    /// Add a new client even though its name is close to an existing one's
+    /// Someone at the client it was with (matched like clients; a new name adds
+    /// them); repeat for more
+    #[arg(long, value_name = "NAME")]
+    pub with: Vec<String>,
+    /// Add a new client or person even though the name is close to an existing one's
     #[arg(long)]
     pub new: bool,
 }
@@ -449,7 +453,11 @@ pub struct FollowUpArgs {
     /// schedules the next one a period after this one's due date
     #[arg(long, value_name = "PERIOD")]
     pub every: Option<Period>,
-    /// Add a new client even though its name is close to an existing one's
+    /// Someone at the client it was with (matched like clients; a new name adds
+    /// them); repeat for more
+    #[arg(long, value_name = "NAME")]
+    pub with: Vec<String>,
+    /// Add a new client or person even though the name is close to an existing one's
     #[arg(long)]
     pub new: bool,
 }
@@ -474,6 +482,9 @@ pub struct ActionsArgs {
     /// Only actions whose text holds this (case-insensitive)
     #[arg(long, value_name = "TEXT")]
     pub grep: Option<String>,
+    /// Only actions with this person (matched like clients; at --client when given)
+    #[arg(long, value_name = "NAME")]
+    pub with: Option<String>,
     /// Only the newest N
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
@@ -493,6 +504,18 @@ pub struct ClientArgs {
     /// Rename the client, keeping its history
     #[arg(long, value_name = "NEW")]
     pub rename: Option<String>,
+    /// Add someone at the client, or pick one to update (matched like clients)
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["tier", "cadence", "rename"])]
+    pub person: Option<String>,
+    /// The person's role, e.g. CFO; `none` clears it
+    #[arg(long, value_name = "ROLE", requires = "person")]
+    pub role: Option<String>,
+    /// The person's email address; `none` clears it
+    #[arg(long, value_name = "EMAIL", requires = "person")]
+    pub email: Option<String>,
+    /// Add a new person even though the name is close to an existing one's
+    #[arg(long, requires = "person")]
+    pub new: bool,
 }
 
 #[derive(Debug, Subcommand)]

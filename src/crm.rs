@@ -9,8 +9,9 @@
 //! naming the column when a cell can't be read.
 //!
 //! The column names follow the CRMs' own documentation (see README, "CRM bridge"):
-//! HubSpot's default activity properties, and Salesforce's Task and Event fields as
-//! Data Loader writes them (API names) or a report shows them (field labels).
+//! HubSpot's default activity properties by label or internal name, and Salesforce's
+//! Task and Event fields as Data Loader writes them (API names) or a report shows them
+//! (field labels).
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -42,9 +43,10 @@ impl Crm {
     /// only one kind of activity has, that kind. Where several columns mean the same,
     /// the first one with a value in a row wins.
     fn columns(self) -> &'static [(&'static str, Slot, Option<&'static str>)] {
-        use Slot::{Body, Created, Ours};
+        use Slot::{Body, Created, Ours, Timestamp};
         match self {
-            // HubSpot's default activity properties, by their labels.
+            // HubSpot's default activity properties, by their labels, then by their
+            // internal names (as the API and exports with internal names write them).
             Crm::Hubspot => &[
                 ("Associated Company", Ours("client"), None),
                 ("Company name", Ours("client"), None),
@@ -60,7 +62,21 @@ impl Crm {
                 ("Activity date", Ours("at"), None),
                 ("Due date", Ours("due"), Some("task")),
                 ("Task status", Ours("status"), Some("task")),
+                ("Task type", Ours("kind"), Some("task")),
                 ("Create date", Created, None),
+                ("hs_task_subject", Ours("text"), Some("task")),
+                ("hs_call_title", Ours("text"), Some("call")),
+                ("hs_meeting_title", Ours("text"), Some("meeting")),
+                ("hs_email_subject", Ours("text"), Some("email")),
+                ("hs_note_body", Body, Some("note")),
+                ("hs_task_body", Body, Some("task")),
+                ("hs_call_body", Body, Some("call")),
+                ("hs_meeting_body", Body, Some("meeting")),
+                ("hs_email_text", Body, Some("email")),
+                ("hs_timestamp", Timestamp, None),
+                ("hs_task_status", Ours("status"), Some("task")),
+                ("hs_task_type", Ours("kind"), Some("task")),
+                ("hs_createdate", Created, None),
             ],
             // Salesforce's Task and Event fields: API names (Data Loader, with the
             // account's name through the Account or What relationship), then labels.
@@ -92,12 +108,14 @@ impl Crm {
 }
 
 /// What a column means here: one of our own CSV columns, or one a CRM has and ours
-/// has not (the body of a note, beside its title; when a task was created).
+/// has not (the body of a note, beside its title; when a task was created; HubSpot's
+/// `hs_timestamp`, which is a task's due date and any other activity's date).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Slot {
     Ours(&'static str),
     Body,
     Created,
+    Timestamp,
 }
 
 /// One `--map` entry: a column of the file, and the column of ours it stands for.
@@ -318,21 +336,22 @@ impl Reader {
     /// One row of the file (cells trimmed, formulas restored) as the row of our CSV it
     /// stands for. An error names the column.
     pub fn row(&self, cells: &[&str]) -> Result<HashMap<&'static str, String>> {
-        // A slot's value, from the first of its columns that holds one, and that column.
-        let cell = |slot: Slot| -> Option<(&str, &str)> {
+        // A value for any of the slots, from the first of their columns that holds one,
+        // and that column.
+        let cell = |slots: &[Slot]| -> Option<(&str, &str)> {
             self.sources
                 .iter()
-                .filter(|(s, ..)| *s == slot)
+                .filter(|(s, ..)| slots.contains(s))
                 .find_map(|(_, index, _)| {
                     let value = cells.get(*index).copied().unwrap_or("");
                     (!value.is_empty()).then(|| (value, self.headers[*index].as_str()))
                 })
         };
-        let names = |slot: Slot| -> String {
+        let names = |slots: &[Slot]| -> String {
             let names: Vec<String> = self
                 .sources
                 .iter()
-                .filter(|(s, ..)| *s == slot)
+                .filter(|(s, ..)| slots.contains(s))
                 .map(|(_, index, _)| format!("'{}'", self.headers[*index]))
                 .collect();
             match names.as_slice() {
@@ -341,8 +360,8 @@ impl Reader {
                 _ => format!("columns {} are empty", names.join(", ")),
             }
         };
-        let instant = |slot: Slot| -> Result<Option<DateTime<FixedOffset>>> {
-            let Some((value, column)) = cell(slot) else {
+        let instant = |slots: &[Slot]| -> Result<Option<DateTime<FixedOffset>>> {
+            let Some((value, column)) = cell(slots) else {
                 return Ok(None);
             };
             match read_instant(value) {
@@ -354,16 +373,19 @@ impl Reader {
         let mut out: HashMap<&'static str, String> =
             CSV_HEADER.iter().map(|h| (*h, String::new())).collect();
         for field in [
-            "type", "id", "tags", "tier", "cadence", "num", "snoozes", "action",
+            "type", "id", "tags", "tier", "cadence", "num", "snoozes", "action", "with",
         ] {
-            if let Some((value, _)) = cell(Slot::Ours(field)) {
+            if let Some((value, _)) = cell(&[Slot::Ours(field)]) {
                 out.insert(field, value.to_string());
             }
         }
-        let client = cell(Slot::Ours("client"))
-            .ok_or_else(|| anyhow!("{}; every row needs a client", names(Slot::Ours("client"))))?;
+        let client = cell(&[Slot::Ours("client")]).ok_or_else(|| {
+            anyhow!(
+                "{}; every row needs a client",
+                names(&[Slot::Ours("client")])
+            )
+        })?;
         out.insert("client", client.0.to_string());
-        let at = instant(Slot::Ours("at"))?;
         // What the row is: its type column, else its activity type, else the first
         // column that only one kind of activity has and that holds something here.
         let hint = self
@@ -373,11 +395,18 @@ impl Reader {
                 hint.is_some() && !cells.get(*index).copied().unwrap_or("").is_empty()
             })
             .and_then(|(.., hint)| *hint);
-        let kind = cell(Slot::Ours("kind"))
+        let kind = cell(&[Slot::Ours("kind")])
             .map(|k| k.0)
             .or(hint)
             .map_or(Activity::Plain(Kind::Other), activity);
-        let status = match cell(Slot::Ours("status")) {
+        // HubSpot's hs_timestamp: a task's due date, any other activity's date.
+        let [at_from, due_from]: [&[Slot]; 2] = if hint == Some("task") || kind == Activity::Task {
+            [&[Slot::Ours("at")], &[Slot::Ours("due"), Slot::Timestamp]]
+        } else {
+            [&[Slot::Ours("at"), Slot::Timestamp], &[Slot::Ours("due")]]
+        };
+        let at = instant(at_from)?;
+        let status = match cell(&[Slot::Ours("status")]) {
             None => None,
             Some((value, column)) => Some(status(value).ok_or_else(|| {
                 anyhow!(
@@ -386,7 +415,7 @@ impl Reader {
                 )
             })?),
         };
-        let due = match cell(Slot::Ours("due")) {
+        let due = match cell(due_from) {
             None => None,
             Some((value, column)) => {
                 Some(written_date(value).ok_or_else(|| not_a_date(column, value))?)
@@ -408,25 +437,25 @@ impl Reader {
             }
             return Ok(out);
         }
-        let title = cell(Slot::Ours("text"));
-        let body = cell(Slot::Body);
+        let title = cell(&[Slot::Ours("text")]);
+        let body = cell(&[Slot::Body]);
         if title.is_none() && body.is_none() {
-            let (title, body) = (names(Slot::Ours("text")), names(Slot::Body));
+            let (title, body) = (names(&[Slot::Ours("text")]), names(&[Slot::Body]));
             bail!("{title} and {body}; every row needs a text");
         }
         out.insert(
             "text",
             join_text(title.map_or("", |t| t.0), body.map_or("", |b| b.0)),
         );
-        let done_at = instant(Slot::Ours("done_at"))?;
-        let created = instant(Slot::Created)?;
+        let done_at = instant(&[Slot::Ours("done_at")])?;
+        let created = instant(&[Slot::Created])?;
         let midnight =
             |date: NaiveDate| crate::context::local_instant(date.and_time(NaiveTime::MIN));
         if what == "follow-up" {
             let due = due.ok_or_else(|| {
                 anyhow!(
                     "{}; a task becomes a follow-up, which needs a due date",
-                    names(Slot::Ours("due"))
+                    names(due_from)
                 )
             })?;
             let status = status.unwrap_or(Status::Open);
@@ -445,9 +474,7 @@ impl Reader {
                 .or(done_at)
                 .or(due.map(midnight))
                 .or(created)
-                .ok_or_else(|| {
-                    anyhow!("{}; an activity needs its date", names(Slot::Ours("at")))
-                })?;
+                .ok_or_else(|| anyhow!("{}; an activity needs its date", names(at_from)))?;
             out.insert("at", at.to_rfc3339());
             if let Activity::Logged(kind) | Activity::Plain(kind) = kind {
                 out.insert("kind", kind.name().to_string());
@@ -655,6 +682,74 @@ mod tests {
             "{}",
             row["at"]
         );
+    }
+
+    #[test]
+    fn hs_timestamp_is_a_tasks_due_date_and_any_other_activitys_date() {
+        let reader = hubspot()
+            .reader(&headers(&[
+                "Associated Company",
+                "hs_timestamp",
+                "hs_note_body",
+                "hs_task_subject",
+                "hs_task_status",
+            ]))
+            .unwrap();
+        assert!(reader.unused.is_empty(), "{:?}", reader.unused);
+        let note = reader
+            .row(&["Acme", "2026-11-02T09:15:00Z", "Lunch", "", ""])
+            .unwrap();
+        assert_eq!(note["type"], "action");
+        assert_eq!(note["due"], "");
+        assert!(
+            note["at"].starts_with("2026-11-02T09:15:00"),
+            "{}",
+            note["at"]
+        );
+        let task = reader
+            .row(&["Acme", "2026-11-27T17:00:00Z", "", "Send", "NOT_STARTED"])
+            .unwrap();
+        assert_eq!(task["type"], "follow-up");
+        assert_eq!(task["due"], "2026-11-27");
+        assert!(
+            task["at"].starts_with("2026-11-27T00:00:00"),
+            "{}",
+            task["at"]
+        );
+        let err = reader
+            .row(&["Acme", "", "", "Send", "NOT_STARTED"])
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("column 'hs_timestamp' is empty; a task becomes a follow-up"),
+            "{err}"
+        );
+        let err = reader.row(&["Acme", "", "Lunch", "", ""]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("column 'hs_timestamp' is empty; an activity needs its date"),
+            "{err}"
+        );
+        // A type column that says to-do makes a task as well as a task's own columns.
+        let mapped = Columns {
+            from: Some(Crm::Hubspot),
+            map: vec![
+                parse_map_entry("Type=kind").unwrap(),
+                parse_map_entry("Subject=text").unwrap(),
+            ],
+        }
+        .reader(&headers(&[
+            "Associated Company",
+            "Type",
+            "Subject",
+            "hs_timestamp",
+        ]))
+        .unwrap();
+        let to_do = mapped
+            .row(&["Acme", "TODO", "Call back", "2026-11-30T16:00:00Z"])
+            .unwrap();
+        assert_eq!(to_do["type"], "follow-up");
+        assert_eq!(to_do["due"], "2026-11-30");
     }
 
     #[test]

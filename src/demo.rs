@@ -292,6 +292,7 @@ pub fn records(now: DateTime<FixedOffset>) -> Vec<Record> {
             follows_up: None,
             asked: ASKED.contains(&n),
             story: STORIES.contains(&n),
+            with: Vec::new(),
         }));
     }
     for (n, (client, text, made, due, done)) in FOLLOW_UPS.iter().enumerate() {
@@ -317,6 +318,7 @@ pub fn records(now: DateTime<FixedOffset>) -> Vec<Record> {
             by: None,
             every: None,
             every_from: None,
+            with: Vec::new(),
         }));
     }
     records

@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::model::{Client, Record};
+use crate::model::{Action, Client, FollowUp, Person, Record};
 use crate::state::State;
 use crate::store::Change;
 
@@ -120,7 +120,8 @@ pub type Renumbered = Vec<(u64, u64, String)>;
 /// record this store already had (in `ours`) wins, so nothing here changes under the
 /// user; between incoming records, the smallest id (ids begin with their creation time):
 /// - clients both created under the same name (case aside) become one: the winner
-///   stays, the others' actions and follow-ups move to it, they are deleted;
+///   stays, the others' people, actions and follow-ups move to it, they are deleted;
+/// - people both added under the same name at one client become one the same way;
 /// - short numbers both gave to different records: the winner keeps the number, the
 ///   others get new ones, in id order.
 ///
@@ -159,23 +160,77 @@ pub fn settle(state: &State, ours: &State) -> (Vec<Record>, Renumbered) {
             changed.insert(keeper.to_string(), Record::Client(kept));
         }
     }
-    for a in state
-        .actions
-        .values()
-        .filter(|a| moved.contains_key(a.client.as_str()))
-    {
-        let mut a = a.clone();
-        a.client = moved[a.client.as_str()].to_string();
-        changed.insert(a.id.clone(), Record::Action(a));
+    // People move with their client; two people of one name at a client become one.
+    let mut twins: HashMap<(String, String), Vec<&str>> = HashMap::new();
+    for p in state.people.values() {
+        let client = moved.get(p.client.as_str()).copied().unwrap_or(&p.client);
+        if client != p.client {
+            let mut p = p.clone();
+            p.client = client.to_string();
+            changed.insert(p.id.clone(), Record::Person(p));
+        }
+        twins
+            .entry((client.to_string(), p.name.to_lowercase()))
+            .or_default()
+            .push(&p.id);
     }
-    for f in state
-        .follow_ups
-        .values()
-        .filter(|f| moved.contains_key(f.client.as_str()))
-    {
-        let mut f = f.clone();
-        f.client = moved[f.client.as_str()].to_string();
-        changed.insert(f.id.clone(), Record::FollowUp(f));
+    let mut moved_people: HashMap<&str, &str> = HashMap::new();
+    for mut ids in twins.into_values().filter(|ids| ids.len() > 1) {
+        ids.sort_by_key(|id| rank(id));
+        let keeper = ids[0];
+        let mut kept = match changed.get(keeper) {
+            Some(Record::Person(p)) => p.clone(),
+            _ => state.people[keeper].clone(),
+        };
+        for &other in &ids[1..] {
+            moved_people.insert(other, keeper);
+            let twin = &state.people[other];
+            kept.role = kept.role.or_else(|| twin.role.clone());
+            kept.email = kept.email.or_else(|| twin.email.clone());
+            changed.insert(
+                other.to_string(),
+                Record::Deleted {
+                    id: other.to_string(),
+                    num: None,
+                    into: Some(keeper.to_string()),
+                },
+            );
+        }
+        if kept != state.people[keeper] {
+            changed.insert(keeper.to_string(), Record::Person(kept));
+        }
+    }
+    // Where an action or follow-up's client and people lead now, when that moved.
+    let moves = |client: &str, with: &[String]| -> Option<(String, Vec<String>)> {
+        let to = moved.get(client).copied().unwrap_or(client);
+        let mut people: Vec<String> = Vec::new();
+        for id in with {
+            let id = moved_people.get(id.as_str()).copied().unwrap_or(id);
+            if !people.iter().any(|p| p == id) {
+                people.push(id.to_string());
+            }
+        }
+        (to != client || people != with).then(|| (to.to_string(), people))
+    };
+    for a in state.actions.values() {
+        if let Some((client, with)) = moves(&a.client, &a.with) {
+            let a = Action {
+                client,
+                with,
+                ..a.clone()
+            };
+            changed.insert(a.id.clone(), Record::Action(a));
+        }
+    }
+    for f in state.follow_ups.values() {
+        if let Some((client, with)) = moves(&f.client, &f.with) {
+            let f = FollowUp {
+                client,
+                with,
+                ..f.clone()
+            };
+            changed.insert(f.id.clone(), Record::FollowUp(f));
+        }
     }
 
     let mut by_num: HashMap<u64, Vec<&str>> = HashMap::new();
@@ -223,20 +278,24 @@ pub fn settle(state: &State, ours: &State) -> (Vec<Record>, Renumbered) {
     (records, mapping)
 }
 
-/// New versions of the records that point at a client the merged store no longer has:
-/// moved to the client that took its place (a tombstone's `into`, as `settle` leaves
-/// when it makes two clients one), else pointing at the client as it last was, brought
-/// back, since records still need it (one machine undid its creation while another
+/// New versions of the records that point at a client (or person) the merged store no
+/// longer has: moved to the one that took its place (a tombstone's `into`, as `settle`
+/// leaves when it makes two one), else pointing at it as it last was, brought back,
+/// since records still need it (one machine undid its creation while another
 /// logged for it). `history` holds changes not merged that may know the client (git's
 /// merge base: a cherry-picked record brings along the client an unpicked commit made).
 /// Sorted by id.
 pub fn adopt_orphans(changes: &[Change], history: &[Change], state: &State) -> Vec<Record> {
     let mut last: HashMap<&str, &Client> = HashMap::new();
+    let mut last_person: HashMap<&str, &Person> = HashMap::new();
     let mut into: HashMap<&str, &str> = HashMap::new();
     for record in history.iter().chain(changes).flat_map(|c| &c.records) {
         match record {
             Record::Client(c) => {
                 last.insert(&c.id, c);
+            }
+            Record::Person(p) => {
+                last_person.insert(&p.id, p);
             }
             Record::Deleted {
                 id, into: Some(to), ..
@@ -246,11 +305,12 @@ pub fn adopt_orphans(changes: &[Change], history: &[Change], state: &State) -> V
             _ => {}
         }
     }
-    // Where a client id leads now (chains are short; a cycle leads nowhere).
-    let resolve = |start: &str| -> Option<String> {
+    // Where an id leads now, among those that `exists` (chains are short; a cycle
+    // leads nowhere).
+    let resolve = |start: &str, exists: &dyn Fn(&str) -> bool| -> Option<String> {
         let mut id = start.to_string();
         for _ in 0..=into.len() {
-            if state.clients.contains_key(&id) {
+            if exists(&id) {
                 return Some(id);
             }
             id = into.get(id.as_str())?.to_string();
@@ -258,34 +318,76 @@ pub fn adopt_orphans(changes: &[Change], history: &[Change], state: &State) -> V
         None
     };
     let mut out: HashMap<String, Record> = HashMap::new();
-    let orphans = state
+    // The client that a record pointing at `client` goes to, brought back if need be.
+    let client_for = |client: &str, out: &mut HashMap<String, Record>| -> Option<String> {
+        resolve(client, &|id| state.clients.contains_key(id)).or_else(|| {
+            let was = last.get(client)?;
+            out.insert(was.id.clone(), Record::Client((*was).clone()));
+            Some(was.id.clone())
+        })
+    };
+    for p in state.people.values() {
+        if !state.clients.contains_key(&p.client)
+            && let Some(client) = client_for(&p.client, &mut out)
+        {
+            let p = Person {
+                client,
+                ..p.clone()
+            };
+            out.insert(p.id.clone(), Record::Person(p));
+        }
+    }
+    // The person a record names by `id`, brought back (and their client) if need be.
+    let person_for = |id: &str, out: &mut HashMap<String, Record>| -> Option<String> {
+        resolve(id, &|id| state.people.contains_key(id)).or_else(|| {
+            let was = last_person.get(id)?;
+            let client = match state.clients.contains_key(&was.client) {
+                true => was.client.clone(),
+                false => client_for(&was.client, out)?,
+            };
+            let was = Person {
+                client,
+                ..(*was).clone()
+            };
+            out.insert(was.id.clone(), Record::Person(was.clone()));
+            Some(was.id)
+        })
+    };
+    let records = state
         .actions
         .values()
-        .map(|a| (Record::Action(a.clone()), a.client.as_str()))
+        .map(|a| Record::Action(a.clone()))
         .chain(
             state
                 .follow_ups
                 .values()
-                .map(|f| (Record::FollowUp(f.clone()), f.client.as_str())),
-        )
-        .filter(|(_, client)| !state.clients.contains_key(*client));
-    for (mut record, client) in orphans {
-        let target = match resolve(client) {
-            Some(target) => target,
-            None => match last.get(client) {
-                Some(was) => {
-                    out.insert(was.id.clone(), Record::Client((*was).clone()));
-                    was.id.clone()
-                }
-                None => continue,
-            },
+                .map(|f| Record::FollowUp(f.clone())),
+        );
+    for mut record in records {
+        let (client, with) = match &mut record {
+            Record::Action(a) => (&mut a.client, &mut a.with),
+            Record::FollowUp(f) => (&mut f.client, &mut f.with),
+            _ => continue,
         };
-        match &mut record {
-            Record::Action(a) => a.client = target,
-            Record::FollowUp(f) => f.client = target,
-            _ => {}
+        let mut adopted = false;
+        if !state.clients.contains_key(client.as_str()) {
+            match client_for(client, &mut out) {
+                Some(target) => *client = target,
+                None => continue,
+            }
+            adopted = true;
         }
-        out.insert(record.id().to_string(), record);
+        if with.iter().any(|id| !state.people.contains_key(id)) {
+            let found: Vec<String> = with
+                .iter()
+                .filter_map(|id| person_for(id, &mut out))
+                .collect();
+            *with = found;
+            adopted = true;
+        }
+        if adopted {
+            out.insert(record.id().to_string(), record);
+        }
     }
     let mut records: Vec<Record> = out.into_values().collect();
     records.sort_by(|a, b| a.id().cmp(b.id()));
@@ -353,6 +455,7 @@ mod tests {
             follows_up: None,
             asked: false,
             story: false,
+            with: vec![],
         })
     }
 

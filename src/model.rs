@@ -78,6 +78,20 @@ pub struct Client {
     pub created: DateTime<FixedOffset>,
 }
 
+/// Someone at a client: the user works with them, and actions and follow-ups name them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub id: String,
+    /// The client's id.
+    pub client: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    pub created: DateTime<FixedOffset>,
+}
+
 /// One extra mile gone for a client.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Action {
@@ -103,6 +117,10 @@ pub struct Action {
     /// An extra-mile story worth telling; left out when not.
     #[serde(default, skip_serializing_if = "is_false")]
     pub story: bool,
+    /// The ids of the people at the client it was with; left out when none, so
+    /// records without any read and write as before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub with: Vec<String>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -159,6 +177,9 @@ pub struct FollowUp {
     /// on this date plus whole periods, whatever snoozes moved one of them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub every_from: Option<NaiveDate>,
+    /// The ids of the people at the client it is with (see `Action::with`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub with: Vec<String>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -361,6 +382,7 @@ impl<'de> Deserialize<'de> for Period {
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum Record {
     Client(Client),
+    Person(Person),
     Action(Action),
     FollowUp(FollowUp),
     /// A tombstone: the record with this id is gone. It keeps the record's short
@@ -387,6 +409,7 @@ impl<'de> Deserialize<'de> for Record {
         #[serde(rename_all = "kebab-case")]
         enum Type {
             Client,
+            Person,
             Action,
             FollowUp,
             Deleted,
@@ -424,6 +447,10 @@ impl<'de> Deserialize<'de> for Record {
             asked: bool,
             #[serde(default)]
             story: bool,
+            role: Option<String>,
+            email: Option<String>,
+            #[serde(default)]
+            with: Vec<String>,
         }
         fn need<T, E: Error>(value: Option<T>, field: &'static str) -> Result<T, E> {
             value.ok_or_else(|| E::missing_field(field))
@@ -435,6 +462,14 @@ impl<'de> Deserialize<'de> for Record {
                 name: need(f.name, "name")?,
                 tier: f.tier,
                 cadence_days: f.cadence_days,
+                created: need(f.created, "created")?,
+            }),
+            Type::Person => Record::Person(Person {
+                id: f.id,
+                client: need(f.client, "client")?,
+                name: need(f.name, "name")?,
+                role: f.role,
+                email: f.email,
                 created: need(f.created, "created")?,
             }),
             Type::Action => Record::Action(Action {
@@ -449,6 +484,7 @@ impl<'de> Deserialize<'de> for Record {
                 follows_up: f.follows_up,
                 asked: f.asked,
                 story: f.story,
+                with: f.with,
             }),
             Type::FollowUp => Record::FollowUp(FollowUp {
                 id: f.id,
@@ -465,6 +501,7 @@ impl<'de> Deserialize<'de> for Record {
                 by: f.by,
                 every: f.every,
                 every_from: f.every_from,
+                with: f.with,
             }),
             Type::Deleted => Record::Deleted {
                 id: f.id,
@@ -491,13 +528,14 @@ impl Record {
             Record::Action(a) => Some(a.num),
             Record::FollowUp(f) => Some(f.num),
             Record::Deleted { num, .. } => *num,
-            Record::Client(_) => None,
+            Record::Client(_) | Record::Person(_) => None,
         }
     }
 
     pub fn id(&self) -> &str {
         match self {
             Record::Client(c) => &c.id,
+            Record::Person(p) => &p.id,
             Record::Action(a) => &a.id,
             Record::FollowUp(f) => &f.id,
             Record::Deleted { id, .. } => id,
@@ -594,6 +632,18 @@ pub fn clean_name(what: &str, name: &str) -> Result<String, UsageError> {
     Ok(name.to_string())
 }
 
+/// A person's name, trimmed and checked: a name, without ';' (which separates the
+/// people of a CSV cell).
+pub fn clean_person_name(name: &str) -> Result<String, UsageError> {
+    let name = clean_name("person's name", name)?;
+    if name.contains(';') {
+        return Err(UsageError::new(format!(
+            "the person's name '{name}' holds ';'; type it without"
+        )));
+    }
+    Ok(name)
+}
+
 /// A note, from the words given on the command line, joined by spaces.
 pub fn clean_text(words: &[String]) -> Result<String, UsageError> {
     let text = words.join(" ").trim().to_string();
@@ -662,8 +712,10 @@ mod tests {
             by: None,
             every: None,
             every_from: None,
+            with: vec!["p1".into()],
         });
         let json = serde_json::to_string(&record).unwrap();
+        assert!(json.contains(r#""with":["p1"]"#), "{json}");
         assert!(json.starts_with(r#"{"type":"follow-up""#), "{json}");
         assert!(
             json.contains(r#""due":"2026-11-25","due_time":"15:30","#),
@@ -675,10 +727,12 @@ mod tests {
         };
         let untimed = Record::FollowUp(FollowUp {
             due_time: None,
+            with: vec![],
             ..timed
         });
         let json = serde_json::to_string(&untimed).unwrap();
         assert!(!json.contains("due_time"), "{json}");
+        assert!(!json.contains("with"), "none is left out: {json}");
         assert_eq!(serde_json::from_str::<Record>(&json).unwrap(), untimed);
         for bad in ["15:30:00", "9:30", "24:00", "", "3pm"] {
             let json = json.replace(
@@ -687,6 +741,26 @@ mod tests {
             );
             assert!(serde_json::from_str::<Record>(&json).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn people_round_trip_through_json() {
+        let person = Record::Person(Person {
+            id: "p1".into(),
+            client: "c1".into(),
+            name: "Dana Lee".into(),
+            role: Some("CFO".into()),
+            email: None,
+            created: DateTime::parse_from_rfc3339("2026-11-20T10:00:00+01:00").unwrap(),
+        });
+        let json = serde_json::to_string(&person).unwrap();
+        assert_eq!(
+            json,
+            r#"{"type":"person","id":"p1","client":"c1","name":"Dana Lee","role":"CFO","created":"2026-11-20T10:00:00+01:00"}"#
+        );
+        assert_eq!(serde_json::from_str::<Record>(&json).unwrap(), person);
+        let nameless = json.replace(r#""name":"Dana Lee","#, "");
+        assert!(serde_json::from_str::<Record>(&nameless).is_err());
     }
 
     #[test]

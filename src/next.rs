@@ -232,6 +232,7 @@ mod tests {
                 follows_up: None,
                 asked: false,
                 story: false,
+                with: vec![],
             }));
             self
         }
@@ -253,6 +254,7 @@ mod tests {
                 by: None,
                 every: None,
                 every_from: None,
+                with: vec![],
             }));
             self
         }

@@ -7,12 +7,14 @@ use chrono::{DateTime, FixedOffset};
 
 use crate::action_sums::{ActionSums, Days};
 use crate::error::UsageError;
-use crate::model::{Action, Client, FollowUp, Record, Status};
+use crate::model::{Action, Client, FollowUp, Person, Record, Status};
 
 /// The newest version of every record that has not been deleted.
 #[derive(Debug, Default, Clone)]
 pub struct State {
     pub clients: HashMap<String, Client>,
+    /// The people at the clients, by their own id.
+    pub people: HashMap<String, Person>,
     pub actions: HashMap<String, Action>,
     pub follow_ups: HashMap<String, FollowUp>,
     /// The highest short number ever given, deleted records included, so none is reused.
@@ -133,12 +135,97 @@ pub fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
     })
 }
 
-/// What a client name typed by the user points at.
+/// A record users find by its name, as they type it: a client, or a person at one.
+pub trait Named {
+    fn name(&self) -> &str;
+}
+
+impl Named for Client {
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Named for Person {
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// What a name typed by the user points at.
 #[derive(Debug, PartialEq, Eq)]
-pub enum ClientMatch<'a> {
-    Existing(&'a Client),
-    /// No client matches: the name, trimmed, for a new one.
+pub enum Match<'a, T> {
+    Existing(&'a T),
+    /// Nothing matches: the name, trimmed, for a new one.
     New(String),
+}
+
+pub type ClientMatch<'a> = Match<'a, Client>;
+
+/// Finds one of `items` the way users type names: case-insensitively; an exact name
+/// wins, else a unique prefix; two exact names or an ambiguous prefix is an error
+/// listing the candidates and ending with `hint`. `what` names the field ("client
+/// name"), `plural` the items ("clients").
+pub fn match_named<'a, T: Named>(
+    items: impl IntoIterator<Item = &'a T>,
+    typed: &str,
+    what: &str,
+    plural: &str,
+    hint: &str,
+) -> Result<Match<'a, T>, UsageError> {
+    let name = crate::model::clean_name(what, typed)?;
+    let wanted = name.to_lowercase();
+    let items: Vec<&T> = items.into_iter().collect();
+    let exact: Vec<&T> = items
+        .iter()
+        .copied()
+        .filter(|i| i.name().to_lowercase() == wanted)
+        .collect();
+    let mut candidates = if exact.is_empty() {
+        items
+            .into_iter()
+            .filter(|i| i.name().to_lowercase().starts_with(&wanted))
+            .collect()
+    } else {
+        exact
+    };
+    match candidates.len() {
+        0 => Ok(Match::New(name)),
+        1 => Ok(Match::Existing(candidates[0])),
+        _ => {
+            candidates.sort_by_cached_key(|i| i.name().to_lowercase());
+            let names: Vec<&str> = candidates.iter().map(|i| i.name()).collect();
+            Err(UsageError::new(format!(
+                "'{name}' matches several {plural}: {}; {hint}",
+                names.join(", ")
+            )))
+        }
+    }
+}
+
+/// The first of `items` (by name) whose name is close to `name` (which matches none):
+/// at most two edits away (one for short names), or the same once case, punctuation,
+/// spaces and company suffixes (Inc, Ltd, GmbH…) are set aside.
+pub fn close_among<'a, T: Named>(
+    items: impl IntoIterator<Item = &'a T>,
+    name: &str,
+) -> Option<&'a T> {
+    let (wanted, bare) = (name.to_lowercase(), bare_name(name));
+    let allowed = if wanted.chars().count() < 4 {
+        0
+    } else {
+        1 + usize::from(wanted.chars().count() >= 6)
+    };
+    let mut items: Vec<&T> = items.into_iter().collect();
+    items.sort_by_cached_key(|i| i.name().to_lowercase());
+    items.into_iter().find(|i| {
+        let theirs = i.name().to_lowercase();
+        // Names that differ in their numbers ("Store 12", "Store 13") are not typos.
+        let numbers = |n: &str| n.chars().filter(char::is_ascii_digit).collect::<String>();
+        (!bare.is_empty() && bare_name(i.name()) == bare)
+            || (numbers(&theirs) == numbers(&wanted)
+                && edit_distance(&theirs, &wanted, allowed) <= allowed)
+    })
 }
 
 /// An action or a follow-up, found by its short number.
@@ -162,6 +249,9 @@ impl State {
         match record {
             Record::Client(client) => {
                 self.clients.insert(client.id.clone(), client);
+            }
+            Record::Person(person) => {
+                self.people.insert(person.id.clone(), person);
             }
             Record::Action(action) => {
                 self.note_num(action.num);
@@ -187,6 +277,7 @@ impl State {
                     self.note_num(num);
                 }
                 self.clients.remove(&id);
+                self.people.remove(&id);
                 self.actions.remove(&id);
                 self.follow_ups.remove(&id);
             }
@@ -311,6 +402,7 @@ impl State {
     /// Whether a record with this id exists now.
     pub fn contains(&self, id: &str) -> bool {
         self.clients.contains_key(id)
+            || self.people.contains_key(id)
             || self.actions.contains_key(id)
             || self.follow_ups.contains_key(id)
     }
@@ -319,6 +411,9 @@ impl State {
     pub fn record(&self, id: &str) -> Option<Record> {
         if let Some(c) = self.clients.get(id) {
             return Some(Record::Client(c.clone()));
+        }
+        if let Some(p) = self.people.get(id) {
+            return Some(Record::Person(p.clone()));
         }
         if let Some(a) = self.actions.get(id) {
             return Some(Record::Action(a.clone()));
@@ -331,55 +426,71 @@ impl State {
         self.clients.get(id).map_or("?", |c| c.name.as_str())
     }
 
-    /// Finds a client the way users type them: case-insensitively; an exact name wins,
-    /// else a unique prefix; an ambiguous prefix is an error listing the candidates.
-    pub fn match_client(&self, typed: &str) -> Result<ClientMatch<'_>, UsageError> {
-        let name = crate::model::clean_name("client name", typed)?;
-        let wanted = name.to_lowercase();
-        if let Some(client) = self
-            .clients
-            .values()
-            .find(|c| c.name.to_lowercase() == wanted)
-        {
-            return Ok(ClientMatch::Existing(client));
-        }
-        let mut candidates: Vec<&Client> = self
-            .clients
-            .values()
-            .filter(|c| c.name.to_lowercase().starts_with(&wanted))
-            .collect();
-        match candidates.len() {
-            0 => Ok(ClientMatch::New(name)),
-            1 => Ok(ClientMatch::Existing(candidates[0])),
-            _ => {
-                candidates.sort_by_cached_key(|c| c.name.to_lowercase());
-                let names: Vec<&str> = candidates.iter().map(|c| c.name.as_str()).collect();
-                Err(UsageError::new(format!(
-                    "'{name}' matches several clients: {}; type more of the name",
-                    names.join(", ")
-                )))
-            }
-        }
+    /// The name of the person with this id ("?" for a dangling id, which `check` reports).
+    pub fn person_name(&self, id: &str) -> &str {
+        self.people.get(id).map_or("?", |p| p.name.as_str())
     }
 
-    /// An existing client whose name is close to `name` (which matches none): at most
-    /// two edits away (one for short names), or the same once case, punctuation,
-    /// spaces and company suffixes (Inc, Ltd, GmbH…) are set aside.
+    /// Finds a client the way users type them (see `match_named`).
+    pub fn match_client(&self, typed: &str) -> Result<ClientMatch<'_>, UsageError> {
+        match_named(
+            self.clients.values(),
+            typed,
+            "client name",
+            "clients",
+            "type more of the name",
+        )
+    }
+
+    /// An existing client whose name is close to `name` (see `close_among`).
     pub fn close_to(&self, name: &str) -> Option<&Client> {
-        let (wanted, bare) = (name.to_lowercase(), bare_name(name));
-        let allowed = if wanted.chars().count() < 4 {
-            0
-        } else {
-            1 + usize::from(wanted.chars().count() >= 6)
+        close_among(self.clients.values(), name)
+    }
+
+    /// The people at the client with this id, by name.
+    pub fn people_at(&self, client: &str) -> Vec<&Person> {
+        let mut people: Vec<&Person> = self
+            .people
+            .values()
+            .filter(|p| p.client == client)
+            .collect();
+        people.sort_by_cached_key(|p| (p.name.to_lowercase(), p.id.clone()));
+        people
+    }
+
+    /// Finds a person at the client with this id as clients are found.
+    pub fn match_person(&self, client: &str, typed: &str) -> Result<Match<'_, Person>, UsageError> {
+        match_named(
+            self.people_at(client),
+            typed,
+            "person's name",
+            "people",
+            "type more of the name",
+        )
+    }
+
+    /// An existing person at the client with this id whose name is close to `name`.
+    pub fn person_close_to(&self, client: &str, name: &str) -> Option<&Person> {
+        close_among(self.people_at(client), name)
+    }
+
+    /// Finds an existing person: at the client with this id, or at any client when
+    /// none is given; an unknown name is an error.
+    pub fn existing_person(&self, client: Option<&str>, typed: &str) -> anyhow::Result<&Person> {
+        let people = self
+            .people
+            .values()
+            .filter(|p| client.is_none_or(|c| p.client == c));
+        let hint = match client {
+            Some(_) => "type more of the name",
+            None => "type more of the name, or give --client",
         };
-        self.clients_by_name().into_iter().find(|c| {
-            let theirs = c.name.to_lowercase();
-            // Names that differ in their numbers ("Store 12", "Store 13") are not typos.
-            let numbers = |n: &str| n.chars().filter(char::is_ascii_digit).collect::<String>();
-            (!bare.is_empty() && bare_name(&c.name) == bare)
-                || (numbers(&theirs) == numbers(&wanted)
-                    && edit_distance(&theirs, &wanted, allowed) <= allowed)
-        })
+        match match_named(people, typed, "person's name", "people", hint)? {
+            Match::Existing(person) => Ok(person),
+            Match::New(name) => crate::usage!(
+                "no person is called '{name}'; `extramile client NAME` lists a client's people"
+            ),
+        }
     }
 
     /// Finds an existing client; an unknown name is an error.
@@ -566,6 +677,7 @@ mod tests {
             follows_up: None,
             asked: false,
             story: false,
+            with: vec![],
         };
         state.apply(&Record::Action(action));
         state.apply(&Record::tombstone("a1", None));

@@ -18,8 +18,8 @@ use crate::crm::Columns;
 use crate::dates::{Day, When};
 use crate::error::UsageError;
 use crate::model::{
-    Action, Client, FollowUp, Kind, Period, Record, Status, clean_name, clean_tags, clean_text,
-    hh_mm, stable_id,
+    Action, Client, FollowUp, Kind, Period, Person, Record, Status, clean_name, clean_person_name,
+    clean_tags, clean_text, hh_mm, stable_id,
 };
 use crate::state::State;
 
@@ -27,9 +27,10 @@ use crate::state::State;
 /// import back unchanged (the short number, how often a follow-up was snoozed, the
 /// action it follows up on, the time of day it is due, how often it recurs and the date
 /// its schedule counts from, the follow-up an action records the outcome of, and whether
-/// an action was asked for or is a story). New
+/// an action was asked for or is a story), then the people: who an action or follow-up
+/// was with (names joined by `;`), and a `person` row's name, role and email. New
 /// columns go at the end, so files written before them still import.
-pub const CSV_HEADER: [&str; 21] = [
+pub const CSV_HEADER: [&str; 25] = [
     "type",
     "id",
     "client",
@@ -51,6 +52,10 @@ pub const CSV_HEADER: [&str; 21] = [
     "follows_up",
     "asked",
     "story",
+    "with",
+    "name",
+    "role",
+    "email",
 ];
 
 /// What `export --format json` writes and `import` reads back.
@@ -59,19 +64,28 @@ pub struct Export {
     pub format: String,
     pub version: u32,
     pub clients: Vec<Client>,
+    /// Left out when there is none, so exports without people read and write as before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub people: Vec<Person>,
     pub actions: Vec<Action>,
     pub follow_ups: Vec<FollowUp>,
 }
 
-/// Every current record, in a stable order: clients by name, actions by time,
-/// follow-ups by due date.
+/// Every current record, in a stable order: clients by name, people by client and
+/// name, actions by time, follow-ups by due date.
 pub fn export(state: &State) -> Export {
     let mut follow_ups: Vec<FollowUp> = state.follow_ups.values().cloned().collect();
     follow_ups.sort_by_key(|f| (f.due, f.due_time, f.num));
+    let clients = state.clients_by_name();
     Export {
         format: "extramile-export".into(),
         version: 1,
-        clients: state.clients_by_name().into_iter().cloned().collect(),
+        people: clients
+            .iter()
+            .flat_map(|c| state.people_at(&c.id))
+            .cloned()
+            .collect(),
+        clients: clients.into_iter().cloned().collect(),
         actions: state.actions_by_time().into_iter().cloned().collect(),
         follow_ups,
     }
@@ -89,9 +103,26 @@ pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
         let at = c.created.to_rfc3339();
         csv.write_record([
             "client", &c.id, &c.name, "", "", &at, "", "", "", "", &tier, &cadence, "", "", "", "",
-            "", "", "", "", "",
+            "", "", "", "", "", "", "", "", "",
         ])?;
     }
+    for p in &data.people {
+        let (client, at) = (state.client_name(&p.client), p.created.to_rfc3339());
+        let (role, email) = (
+            p.role.as_deref().unwrap_or(""),
+            p.email.as_deref().unwrap_or(""),
+        );
+        csv.write_record([
+            "person", &p.id, client, "", "", &at, "", "", "", "", "", "", "", "", "", "", "", "",
+            "", "", "", "", &p.name, role, email,
+        ])?;
+    }
+    let with = |ids: &[String]| -> String {
+        ids.iter()
+            .map(|id| state.person_name(id))
+            .collect::<Vec<_>>()
+            .join(";")
+    };
     for a in &data.actions {
         let client = state.client_name(&a.client);
         let at = a.at.to_rfc3339();
@@ -118,6 +149,10 @@ pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
             a.follows_up.as_deref().unwrap_or(""),
             yes(a.asked),
             yes(a.story),
+            &with(&a.with),
+            "",
+            "",
+            "",
         ])?;
     }
     for f in &data.follow_ups {
@@ -150,6 +185,10 @@ pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
             &due_time,
             &every,
             &every_from,
+            "",
+            "",
+            "",
+            &with(&f.with),
             "",
             "",
             "",
@@ -250,7 +289,7 @@ fn entries(changes: &[crate::store::Change]) -> Vec<Entry<'_>> {
                         found.insert(&last.id, (last, change, true));
                     }
                 }
-                Record::Action(_) => {}
+                Record::Person(_) | Record::Action(_) => {}
             }
             running.apply(record);
         }
@@ -505,6 +544,7 @@ fn read_json(bytes: &[u8]) -> Result<Incoming> {
         );
     }
     let mut records: Vec<Record> = data.clients.into_iter().map(Record::Client).collect();
+    records.extend(data.people.into_iter().map(Record::Person));
     records.extend(data.actions.into_iter().map(Record::Action));
     records.extend(data.follow_ups.into_iter().map(Record::FollowUp));
     let known: std::collections::HashSet<String> = records
@@ -514,6 +554,7 @@ fn read_json(bytes: &[u8]) -> Result<Incoming> {
         .collect();
     for r in &records {
         let client = match r {
+            Record::Person(p) => &p.client,
             Record::Action(a) => &a.client,
             Record::FollowUp(f) => &f.client,
             _ => continue,
@@ -530,6 +571,7 @@ fn read_json(bytes: &[u8]) -> Result<Incoming> {
         .scan((String::new(), 0), |(list, index), r| {
             let name = match r {
                 Record::Client(_) => "clients",
+                Record::Person(_) => "people",
                 Record::Action(_) => "actions",
                 _ => "follow_ups",
             };
@@ -652,8 +694,46 @@ fn read_csv(
         });
         row.set_client(&client.id);
     }
+    // Rows name people by name: a `person` row's, or one made up with a stable id.
+    let mut people: HashMap<(String, String), (Person, String)> = HashMap::new();
+    let mut others = Vec::new();
+    for (row, place) in pending {
+        match row {
+            Row::Person(person, _) => {
+                let key = (person.client.clone(), person.name.to_lowercase());
+                people.insert(key, (person, place));
+            }
+            other => others.push((other, place)),
+        }
+    }
+    for (row, place) in &mut others {
+        let (client, with) = match row {
+            Row::Action(a, _) => (&a.client, &mut a.with),
+            Row::FollowUp(f, _) => (&f.client, &mut f.with),
+            _ => continue,
+        };
+        for name in with.iter_mut() {
+            let key = (client.clone(), name.to_lowercase());
+            let (person, _) = people.entry(key).or_insert_with(|| {
+                let id = stable_id(&["person", client, &name.to_lowercase()]);
+                by_name.insert(id.clone());
+                let person = Person {
+                    id,
+                    client: client.clone(),
+                    name: name.clone(),
+                    role: None,
+                    email: None,
+                    created: now,
+                };
+                (person, place.clone())
+            });
+            *name = person.id.clone();
+        }
+    }
     let mut clients: Vec<(Client, String)> = clients.into_values().collect();
     clients.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+    let mut people: Vec<(Person, String)> = people.into_values().collect();
+    people.sort_by(|a, b| a.0.id.cmp(&b.0.id));
     let mut incoming = Incoming {
         by_name,
         unused: mapped.map(|m| m.unused).unwrap_or_default(),
@@ -663,7 +743,12 @@ fn read_csv(
         .into_iter()
         .map(|(c, place)| (Record::Client(c), place))
         .chain(
-            pending
+            people
+                .into_iter()
+                .map(|(p, place)| (Record::Person(p), place)),
+        )
+        .chain(
+            others
                 .into_iter()
                 .map(|(row, place)| (row.into_record(), place)),
         );
@@ -674,8 +759,11 @@ fn read_csv(
     Ok(incoming)
 }
 
+/// A CSV row read, with the name of its client; an action's or follow-up's `with`
+/// holds names until they are matched to people.
 enum Row {
     Client(Client),
+    Person(Person, String),
     Action(Action, String),
     FollowUp(FollowUp, String),
 }
@@ -684,13 +772,14 @@ impl Row {
     fn client_name(&self) -> &str {
         match self {
             Row::Client(c) => &c.name,
-            Row::Action(_, name) | Row::FollowUp(_, name) => name,
+            Row::Person(_, name) | Row::Action(_, name) | Row::FollowUp(_, name) => name,
         }
     }
 
     fn set_client(&mut self, id: &str) {
         match self {
             Row::Client(_) => {}
+            Row::Person(p, _) => p.client = id.to_string(),
             Row::Action(a, _) => a.client = id.to_string(),
             Row::FollowUp(f, _) => f.client = id.to_string(),
         }
@@ -699,6 +788,7 @@ impl Row {
     fn into_record(self) -> Record {
         match self {
             Row::Client(c) => Record::Client(c),
+            Row::Person(p, _) => Record::Person(p),
             Row::Action(a, _) => Record::Action(a),
             Row::FollowUp(f, _) => Record::FollowUp(f),
         }
@@ -724,6 +814,14 @@ fn read_row(f: &HashMap<&str, String>, now: DateTime<FixedOffset>) -> Result<Row
             f["id"].clone()
         }
     };
+    // The people it was with, by name, each once.
+    let mut with: Vec<String> = Vec::new();
+    for name in f["with"].split(';').filter(|n| !n.trim().is_empty()) {
+        let name = clean_person_name(name)?;
+        if !with.iter().any(|w| w.to_lowercase() == name.to_lowercase()) {
+            with.push(name);
+        }
+    }
     match f["type"].to_lowercase().as_str() {
         "client" => {
             let cadence = match f["cadence"].as_str() {
@@ -770,6 +868,7 @@ fn read_row(f: &HashMap<&str, String>, now: DateTime<FixedOffset>) -> Result<Row
                 follows_up: Some(f["follows_up"].clone()).filter(|a| !a.is_empty()),
                 asked: read_yes(f, "asked")?,
                 story: read_yes(f, "story")?,
+                with,
             };
             Ok(Row::Action(action, client))
         }
@@ -825,11 +924,28 @@ fn read_row(f: &HashMap<&str, String>, now: DateTime<FixedOffset>) -> Result<Row
                 by: None,
                 every,
                 every_from,
+                with,
             };
             Ok(Row::FollowUp(follow_up, client))
         }
-        "" => bail!("the type is empty; use action, follow-up or client"),
-        other => bail!("unknown type '{other}'; use action, follow-up or client"),
+        "person" => {
+            let name = clean_person_name(&f["name"])
+                .map_err(|err| anyhow!("a person row needs 'name': {err}"))?;
+            let optional = |column: &str| Some(f[column].clone()).filter(|v| !v.is_empty());
+            Ok(Row::Person(
+                Person {
+                    id: id(&["person", &client.to_lowercase(), &name.to_lowercase()]),
+                    client: String::new(),
+                    name,
+                    role: optional("role"),
+                    email: optional("email"),
+                    created: optional_instant("at", &f["at"])?.unwrap_or(now),
+                },
+                client,
+            ))
+        }
+        "" => bail!("the type is empty; use action, follow-up, client or person"),
+        other => bail!("unknown type '{other}'; use action, follow-up, client or person"),
     }
 }
 
@@ -868,11 +984,18 @@ pub(crate) fn read_instant(text: &str) -> Result<Option<DateTime<FixedOffset>>, 
     Ok(dotted.ok().map(local_instant))
 }
 
+/// Ids through `to` where it has them.
+fn remap(to: &HashMap<String, String>, ids: Vec<String>) -> Vec<String> {
+    ids.into_iter()
+        .map(|id| to.get(&id).cloned().unwrap_or(id))
+        .collect()
+}
+
 /// Plans the records that bring `incoming` into `state`. Clients are matched as every
 /// command matches them: by id when the file gives one, else by their current name
 /// (case aside); an existing client keeps its name, and its tier and cadence unless
-/// the file gives others. Records already here keep their short numbers; new ones keep
-/// theirs when free, else get the next ones. Every record is checked as `log` checks
+/// the file gives others; people likewise, at their client. Records already here keep
+/// their short numbers; new ones keep theirs when free, else get the next ones. Every record is checked as `log` checks
 /// what it writes, and the store after the import must keep every invariant.
 fn fold_in(state: &State, incoming: Incoming) -> Result<ImportPlan> {
     let mut plan = ImportPlan::default();
@@ -901,6 +1024,7 @@ fn fold_in(state: &State, incoming: Incoming) -> Result<ImportPlan> {
             num
         };
     let mut client_ids: HashMap<String, String> = HashMap::new();
+    let mut person_ids: HashMap<String, String> = HashMap::new();
     // Each id once: where it is in the plan (none when unchanged), and where in the file.
     let mut seen: HashMap<String, (Option<usize>, &str)> = HashMap::new();
     for (record, place) in incoming.records.into_iter().zip(&incoming.places) {
@@ -948,8 +1072,35 @@ fn fold_in(state: &State, incoming: Incoming) -> Result<ImportPlan> {
                 client_ids.insert(std::mem::replace(&mut c.id, id.clone()), id);
                 Record::Client(c)
             }
+            Record::Person(mut p) => {
+                p.client = client_ids.get(&p.client).cloned().unwrap_or(p.client);
+                let by_id = Some(&p.id)
+                    .filter(|id| !incoming.by_name.contains(*id))
+                    .and_then(|id| state.people.get(id));
+                let wanted = p.name.to_lowercase();
+                let existing = by_id.or_else(|| {
+                    state
+                        .people_at(&p.client)
+                        .into_iter()
+                        .find(|e| e.name.to_lowercase() == wanted)
+                });
+                let id = match existing {
+                    Some(e) => {
+                        p.name = e.name.clone();
+                        p.created = e.created;
+                        p.role = p.role.or_else(|| e.role.clone());
+                        p.email = p.email.or_else(|| e.email.clone());
+                        e.id.clone()
+                    }
+                    None if state.contains(&p.id) => crate::model::new_id(),
+                    None => p.id.clone(),
+                };
+                person_ids.insert(std::mem::replace(&mut p.id, id.clone()), id);
+                Record::Person(p)
+            }
             Record::Action(mut a) => {
                 a.client = client_ids.get(&a.client).cloned().unwrap_or(a.client);
+                a.with = remap(&person_ids, a.with);
                 match state.actions.get(&a.id) {
                     Some(e) => (a.num, a.by) = (e.num, e.by.clone()),
                     None => a.num = number(a.num, &mut a.by, &mut used),
@@ -958,6 +1109,7 @@ fn fold_in(state: &State, incoming: Incoming) -> Result<ImportPlan> {
             }
             Record::FollowUp(mut f) => {
                 f.client = client_ids.get(&f.client).cloned().unwrap_or(f.client);
+                f.with = remap(&person_ids, f.with);
                 match state.follow_ups.get(&f.id) {
                     Some(e) => (f.num, f.by) = (e.num, e.by.clone()),
                     None => f.num = number(f.num, &mut f.by, &mut used),

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use crate::error::UsageError;
-use crate::model::{Client, MAX_NAME, MAX_TEXT, Record, hostile_in};
+use crate::model::{Client, MAX_NAME, MAX_TEXT, Person, Record, hostile_in};
 use crate::state::State;
 
 /// The highest short number a record may have: far beyond any real store, and small
@@ -61,6 +61,18 @@ pub fn fields(record: &Record) -> Result<(), UsageError> {
                 name(&what(), "tier", tier)?;
             }
         }
+        Record::Person(p) => {
+            reference("client", &p.client)?;
+            name(&what(), "name", &p.name)?;
+            if p.name.contains(';') {
+                return Err(UsageError::new(format!("{}: its name holds ';'", what())));
+            }
+            for (field, value) in [("role", &p.role), ("email", &p.email)] {
+                if let Some(value) = value {
+                    name(&what(), field, value)?;
+                }
+            }
+        }
         Record::Action(a) => {
             reference("client", &a.client)?;
             if let Some(by) = &a.by {
@@ -68,6 +80,9 @@ pub fn fields(record: &Record) -> Result<(), UsageError> {
             }
             if let Some(follow_up) = &a.follows_up {
                 reference("follows_up", follow_up)?;
+            }
+            for person in &a.with {
+                reference("with", person)?;
             }
             text(&what(), &a.text)?;
             for tag in &a.tags {
@@ -81,6 +96,9 @@ pub fn fields(record: &Record) -> Result<(), UsageError> {
             }
             if let Some(action) = &f.action {
                 reference("action", action)?;
+            }
+            for person in &f.with {
+                reference("with", person)?;
             }
             text(&what(), &f.text)?;
         }
@@ -128,7 +146,8 @@ pub struct Breach {
 }
 
 /// Every breach in a store's current records: an id used by two kinds of record, a
-/// short number used twice, a reference to a client or action that does not exist, and
+/// short number used twice, a reference to a client or action that does not exist, an
+/// action or follow-up with someone who is not a person at its client, and
 /// two clients of one name (case aside). Sorted, so the first is stable.
 pub fn state(state: &State) -> Vec<Breach> {
     let mut breaches = Vec::new();
@@ -137,6 +156,7 @@ pub fn state(state: &State) -> Vec<Breach> {
         .clients
         .keys()
         .map(|id| (id, "client"))
+        .chain(state.people.keys().map(|id| (id, "person")))
         .chain(state.actions.keys().map(|id| (id, "action")))
         .chain(state.follow_ups.keys().map(|id| (id, "follow-up")));
     for (id, kind) in ids {
@@ -148,20 +168,53 @@ pub fn state(state: &State) -> Vec<Breach> {
             });
         }
     }
-    let mut items: Vec<(u64, &str, &str, &'static str)> = state
+    let mut people: Vec<&Person> = state.people.values().collect();
+    people.sort_by(|a, b| a.id.cmp(&b.id));
+    for person in people {
+        if !state.clients.contains_key(&person.client) {
+            breaches.push(Breach {
+                message: format!(
+                    "person '{}' points at a client that does not exist",
+                    person.name
+                ),
+                id: person.id.clone(),
+                other: None,
+            });
+        }
+    }
+    let mut items: Vec<(u64, &str, &str, &'static str, &[String])> = state
         .actions
         .values()
-        .map(|a| (a.num, a.id.as_str(), a.client.as_str(), "action"))
-        .chain(
-            state
-                .follow_ups
-                .values()
-                .map(|f| (f.num, f.id.as_str(), f.client.as_str(), "follow-up")),
-        )
+        .map(|a| {
+            (
+                a.num,
+                a.id.as_str(),
+                a.client.as_str(),
+                "action",
+                &a.with[..],
+            )
+        })
+        .chain(state.follow_ups.values().map(|f| {
+            (
+                f.num,
+                f.id.as_str(),
+                f.client.as_str(),
+                "follow-up",
+                &f.with[..],
+            )
+        }))
         .collect();
     items.sort();
     let mut numbers: HashMap<u64, &str> = HashMap::new();
-    for (num, id, client, kind) in items {
+    for (num, id, client, kind, with) in items {
+        let client_of = |id: &str| state.people.get(id).map(|p| p.client.as_str());
+        if let Some(message) = stranger(client_of, kind, num, client, with) {
+            breaches.push(Breach {
+                message,
+                id: id.to_string(),
+                other: None,
+            });
+        }
         if let Some(other) = numbers.insert(num, id) {
             breaches.push(Breach {
                 message: format!("#{num} is used by two records"),
@@ -202,6 +255,20 @@ pub fn state(state: &State) -> Vec<Breach> {
     breaches
 }
 
+/// Says so when an action or follow-up is with someone who is not a person at its
+/// client.
+fn stranger<'a>(
+    client_of: impl Fn(&str) -> Option<&'a str>,
+    kind: &str,
+    num: u64,
+    client: &str,
+    with: &[String],
+) -> Option<String> {
+    with.iter()
+        .any(|id| client_of(id) != Some(client))
+        .then(|| format!("{kind} #{num} is with a person who is not at its client"))
+}
+
 /// `state`'s first breach as an error that names it and says nothing was changed.
 pub fn whole(state_after: &State, what: &str) -> Result<(), UsageError> {
     match state(state_after).into_iter().next() {
@@ -224,6 +291,7 @@ pub fn addition(state: &State, records: &[Record], what: &str) -> Result<(), Usa
     let new: HashMap<&str, &Record> = records.iter().map(|r| (r.id(), r)).collect();
     let kind = |r: &Record| match r {
         Record::Client(_) => "client",
+        Record::Person(_) => "person",
         Record::Action(_) => "action",
         Record::FollowUp(_) => "follow-up",
         Record::Deleted { .. } => "deleted",
@@ -232,6 +300,11 @@ pub fn addition(state: &State, records: &[Record], what: &str) -> Result<(), Usa
         .clients
         .iter()
         .map(|(id, c)| (id.as_str(), c))
+        .collect();
+    let mut people: HashMap<&str, &Person> = state
+        .people
+        .iter()
+        .map(|(id, p)| (id.as_str(), p))
         .collect();
     for record in records {
         let id = record.id();
@@ -250,8 +323,12 @@ pub fn addition(state: &State, records: &[Record], what: &str) -> Result<(), Usa
             Record::Client(c) => {
                 clients.insert(id, c);
             }
+            Record::Person(p) => {
+                people.insert(id, p);
+            }
             Record::Deleted { .. } => {
                 clients.remove(id);
+                people.remove(id);
             }
             _ => {}
         }
@@ -273,12 +350,27 @@ pub fn addition(state: &State, records: &[Record], what: &str) -> Result<(), Usa
         .chain(state.follow_ups.values().map(|f| (f.num, f.id.as_str())))
         .filter(|(_, id)| !new.contains_key(id));
     numbers.extend(kept);
+    for person in records.iter().filter_map(|r| match r {
+        Record::Person(p) => Some(p),
+        _ => None,
+    }) {
+        if !clients.contains_key(person.client.as_str()) {
+            return breach(format!(
+                "person '{}' points at a client that does not exist",
+                person.name
+            ));
+        }
+    }
     for record in records {
-        let (num, client) = match record {
-            Record::Action(a) => (a.num, &a.client),
-            Record::FollowUp(f) => (f.num, &f.client),
+        let (num, client, with) = match record {
+            Record::Action(a) => (a.num, &a.client, &a.with),
+            Record::FollowUp(f) => (f.num, &f.client, &f.with),
             _ => continue,
         };
+        let client_of = |id: &str| people.get(id).map(|p| p.client.as_str());
+        if let Some(message) = stranger(client_of, kind(record), num, client, with) {
+            return breach(message);
+        }
         if let Some(other) = numbers.insert(num, record.id())
             && other != record.id()
         {
@@ -315,6 +407,7 @@ mod tests {
             follows_up: None,
             asked: false,
             story: false,
+            with: vec![],
         })
     }
 

@@ -4,7 +4,7 @@ use anyhow::Result;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde_json::Value;
 
-use super::{action_json, show_at};
+use super::{action_json, names, show_at};
 use crate::cli::ActionsArgs;
 use crate::context::Context;
 use crate::dates::{When, add_days};
@@ -33,6 +33,11 @@ pub fn run(ctx: &Context, args: ActionsArgs) -> Result<()> {
         .as_deref()
         .map(|c| state.existing_client(c))
         .transpose()?;
+    let person = args
+        .with
+        .as_deref()
+        .map(|typed| state.existing_person(client.map(|c| c.id.as_str()), typed))
+        .transpose()?;
     let since = bound(ctx, args.since, today)?;
     let until = bound(ctx, args.until, today)?;
     let tag = args.tag.map(|t| t.trim().to_lowercase());
@@ -41,6 +46,7 @@ pub fn run(ctx: &Context, args: ActionsArgs) -> Result<()> {
     let matches = |a: &&Action| {
         let day = local_date(a.at);
         client.is_none_or(|c| a.client == c.id)
+            && person.is_none_or(|p| a.with.contains(&p.id))
             && args.kind.is_none_or(|k| a.kind == k)
             && tag.as_ref().is_none_or(|t| a.tags.contains(t))
             && since.is_none_or(|(from, at)| at.map_or(day >= from, |at| a.at >= at))
@@ -77,7 +83,7 @@ pub fn run(ctx: &Context, args: ActionsArgs) -> Result<()> {
     }
     let json = rows
         .iter()
-        .map(|a| action_json(state.client_name(&a.client), a))
+        .map(|a| action_json(state.client_name(&a.client), &names(&state, &a.with), a))
         .collect();
     ctx.print(&View::table("actions", table, Value::Array(json)))
 }

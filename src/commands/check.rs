@@ -74,9 +74,10 @@ pub fn run(ctx: &Context) -> Result<()> {
         Block::Line(
             "store",
             format!(
-                "{} changes: {} clients, {} actions, {} follow-ups ({} open)",
+                "{} changes: {} clients, {} people, {} actions, {} follow-ups ({} open)",
                 health.changes,
                 health.clients,
+                health.people,
                 health.actions,
                 health.follow_ups,
                 health.open_follow_ups

@@ -2,15 +2,16 @@
 //! and timeline, and setting a client's tier, cadence or name.
 
 use anyhow::Result;
-use chrono::NaiveDate;
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde_json::{Value, json};
 
 use std::collections::HashMap;
 
 use super::follow_ups::{follow_up_view, with_period};
-use super::{action_json, follow_up_json, show_date};
+use super::{action_json, follow_up_json, names, person_for_write, show_date};
 use crate::cli::{Cadence, ClientArgs};
 use crate::context::Context;
+use crate::error::UsageError;
 use crate::model::{Action, Client, Record, Status, clean_name, local_date};
 use crate::render::{Block, Cell, Table, Tone, View};
 use crate::report::{ClientSummary, Initiative, client_summaries};
@@ -87,6 +88,9 @@ fn cadence_cell(s: &ClientSummary) -> Cell {
 }
 
 pub fn client(ctx: &Context, args: ClientArgs) -> Result<()> {
+    if let Some(typed) = &args.person {
+        return person(ctx, &args, typed);
+    }
     if args.tier.is_none() && args.cadence.is_none() && args.rename.is_none() {
         return card(ctx, &args.name);
     }
@@ -135,6 +139,89 @@ pub fn client(ctx: &Context, args: ClientArgs) -> Result<()> {
     ctx.confirm(&line, client_json(&after))
 }
 
+/// `client NAME --person P [--role R] [--email E]`: adds someone at the client, or
+/// sets the role and email of someone there.
+fn person(ctx: &Context, args: &ClientArgs, typed: &str) -> Result<()> {
+    let role = args
+        .role
+        .as_deref()
+        .map(|r| clean_name("role", r))
+        .transpose()?;
+    let email = args.email.as_deref().map(clean_email).transpose()?;
+    let (client, is_new, before, after) =
+        ctx.store
+            .change(Need::Clients, "client", ctx.now, |loaded| {
+                let state = &loaded.state;
+                let client = state.existing_client(&args.name)?.clone();
+                let (before, new_person) =
+                    person_for_write(state, &client.id, typed, ctx.now, args.new)?;
+                let mut after = before.clone();
+                let unless_none = |v: &String| (!v.eq_ignore_ascii_case("none")).then(|| v.clone());
+                if let Some(role) = &role {
+                    after.role = unless_none(role);
+                }
+                if let Some(email) = &email {
+                    after.email = unless_none(email);
+                }
+                let is_new = new_person.is_some();
+                let records = if is_new || after != before {
+                    vec![Record::Person(after.clone())]
+                } else {
+                    vec![]
+                };
+                Ok((records.into(), (client, is_new, before, after)))
+            })?;
+    let mut changes = Vec::new();
+    if before.role != after.role || (is_new && after.role.is_some()) {
+        changes.push(match &after.role {
+            Some(role) => format!("role {role}"),
+            None => "role cleared".into(),
+        });
+    }
+    if before.email != after.email || (is_new && after.email.is_some()) {
+        changes.push(match &after.email {
+            Some(email) => format!("email {email}"),
+            None => "email cleared".into(),
+        });
+    }
+    let line = match (is_new, changes.is_empty()) {
+        (true, true) => format!("New person: {} at {}.", after.name, client.name),
+        (true, false) => format!(
+            "New person: {} at {} ({}).",
+            after.name,
+            client.name,
+            changes.join(", ")
+        ),
+        (false, true) => format!("{} at {}: nothing to change.", after.name, client.name),
+        (false, false) => format!("{} at {}: {}.", after.name, client.name, changes.join(", ")),
+    };
+    let json = json!({
+        "client": client.name,
+        "name": after.name,
+        "role": after.role,
+        "email": after.email,
+        "new": is_new,
+    });
+    ctx.confirm(&line, json)
+}
+
+/// An email address as typed: a name with one '@' between something and something,
+/// and no spaces; `none` as it is.
+fn clean_email(typed: &str) -> Result<String, UsageError> {
+    let email = clean_name("email", typed)?;
+    let well_formed = email
+        .split_once('@')
+        .is_some_and(|(user, host)| !user.is_empty() && !host.is_empty() && !host.contains('@'))
+        && !email.contains(char::is_whitespace);
+    if well_formed || email.eq_ignore_ascii_case("none") {
+        Ok(email)
+    } else {
+        Err(UsageError::new(format!(
+            "'{email}' is not an email address; give one like dana@example.com, or none to clear it"
+        )))
+    }
+}
+
 /// What changed on a client, in words.
 fn describe_change(before: &Client, after: &Client) -> String {
     let mut changes = Vec::new();
@@ -162,6 +249,35 @@ fn describe_change(before: &Client, after: &Client) -> String {
 
 fn client_json(client: &Client) -> Value {
     json!({ "name": client.name, "tier": client.tier, "cadence_days": client.cadence_days })
+}
+
+/// The people at a client, with the day each was last with an action.
+fn people_view(state: &State, client: &Client) -> Table {
+    let mut table = Table::new(&["Name", "Role", "Email", "Last touch"], "")
+        .names(&["Name", "Role", "Email"])
+        .dropping(&["Email", "Role"]);
+    for p in state.people_at(&client.id) {
+        table.row(vec![
+            p.name.as_str().into(),
+            p.role.clone().unwrap_or_default().into(),
+            p.email.clone().unwrap_or_default().into(),
+            last_touch(state, &p.id)
+                .map(|at| show_date(local_date(at)))
+                .unwrap_or_else(|| "never".into())
+                .into(),
+        ]);
+    }
+    table
+}
+
+/// When the latest action with the person of this id was.
+fn last_touch(state: &State, person: &str) -> Option<DateTime<FixedOffset>> {
+    state
+        .actions
+        .values()
+        .filter(|a| a.with.iter().any(|w| w == person))
+        .map(|a| a.at)
+        .max()
 }
 
 /// The client's card and timeline (`client NAME`, `report client NAME`).
@@ -297,6 +413,18 @@ pub fn card_view(state: &State, client: &Client, today: NaiveDate) -> View {
         .filter(|f| f.client == client.id)
         .collect();
     follow_ups.sort_by_key(|f| (f.due, f.due_time, f.num));
+    let people: Vec<Value> = state
+        .people_at(&client.id)
+        .into_iter()
+        .map(|p| {
+            json!({
+                "name": p.name,
+                "role": p.role,
+                "email": p.email,
+                "last_touch": last_touch(state, &p.id).map(|at| at.to_rfc3339()),
+            })
+        })
+        .collect();
     #[derive(serde::Serialize)]
     struct Card<'a> {
         #[serde(flatten)]
@@ -306,16 +434,22 @@ pub fn card_view(state: &State, client: &Client, today: NaiveDate) -> View {
     }
     let json = json!({
         "client": Card { summary: &summary, initiative },
-        "actions": actions.iter().map(|a| action_json(&client.name, a)).collect::<Vec<_>>(),
+        "people": people,
+        "actions": actions.iter().map(|a| action_json(&client.name, &names(state, &a.with), a)).collect::<Vec<_>>(),
         "follow_ups": follow_ups.iter().map(|f| {
-            let mut json = follow_up_json(&client.name, f, today);
-            json["outcome"] = json!(outcomes.get(f.id.as_str()).map(|a| action_json(&client.name, a)));
+            let mut json = follow_up_json(&client.name, &names(state, &f.with), f, today);
+            json["outcome"] = json!(outcomes.get(f.id.as_str()).map(|a| action_json(&client.name, &names(state, &a.with), a)));
             json
         }).collect::<Vec<_>>(),
     });
 
     let mut blocks = vec![Block::Heading(client.name.clone())];
     blocks.extend(facts.into_iter().map(|f| Block::Line("client", f.into())));
+    let people = people_view(state, client);
+    if !people.rows.is_empty() {
+        blocks.push(Block::Heading("People".into()));
+        blocks.push(Block::Table("people", people));
+    }
     blocks.push(Block::Heading("Timeline".into()));
     blocks.push(Block::Table("timeline", timeline));
     blocks.extend(in_full);

@@ -113,6 +113,8 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
                             c.name
                         ));
                         new.client = c.id.clone();
+                        // The people it was with are at the client it leaves.
+                        new.with.clear();
                     }
                     if let Some(asked) = args.asked().filter(|asked| *asked != a.asked) {
                         said.push(if asked { "unasked → asked" } else { "asked → unasked" }.into());
@@ -177,6 +179,8 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
                             c.name
                         ));
                         new.client = c.id.clone();
+                        // The people it was with are at the client it leaves.
+                        new.with.clear();
                     }
                     if new != *f {
                         records.push(Record::FollowUp(new));
@@ -367,6 +371,7 @@ fn describe_revert(record: &Record, previous: Option<&Record>) -> String {
 fn label(record: &Record) -> String {
     match record {
         Record::Client(c) => format!("client {}", c.name),
+        Record::Person(p) => format!("person {}", p.name),
         Record::Action(a) => format!("action #{}", a.num),
         Record::FollowUp(f) => format!("follow-up #{}", f.num),
         Record::Deleted { .. } => "a deleted record".into(),

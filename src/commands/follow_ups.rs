@@ -3,7 +3,7 @@
 use anyhow::Result;
 use serde_json::{Value, json};
 
-use super::{action_json, follow_up_json, repeats, show_date, show_due, show_due_day};
+use super::{action_json, follow_up_json, names, repeats, show_date, show_due, show_due_day};
 use crate::context::Context;
 use crate::dates::{Resolved, When, add_days, humanize_due};
 use crate::model::{Action, FollowUp, Kind, Record, Status, clean_text, new_id};
@@ -44,6 +44,8 @@ pub fn snooze(ctx: &Context, ids: &[u64], when: When) -> Result<()> {
 struct Changed {
     follow_up: FollowUp,
     client: String,
+    /// The names of the people it is with.
+    with: Vec<String>,
     next: Option<FollowUp>,
     outcome: Option<Action>,
 }
@@ -97,6 +99,8 @@ fn change_each(ctx: &Context, ids: &[u64], how: Close) -> Result<()> {
                             follows_up: Some(follow_up.id.clone()),
                             asked: false,
                             story: false,
+                            // What came of it was with the people it was with.
+                            with: follow_up.with.clone(),
                         });
                     }
                 }
@@ -108,6 +112,10 @@ fn change_each(ctx: &Context, ids: &[u64], how: Close) -> Result<()> {
             }
             changed.push(Changed {
                 client: state.client_name(&follow_up.client).to_string(),
+                with: names(state, &follow_up.with)
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect(),
                 follow_up,
                 next,
                 outcome,
@@ -149,6 +157,7 @@ fn change_each(ctx: &Context, ids: &[u64], how: Close) -> Result<()> {
         client,
         next,
         outcome,
+        ..
     } in &changed
     {
         let mut line = match how {
@@ -191,9 +200,15 @@ fn change_each(ctx: &Context, ids: &[u64], how: Close) -> Result<()> {
         changed
             .iter()
             .map(|c| {
-                let mut json = follow_up_json(&c.client, &c.follow_up, today);
-                json["next"] = json!(c.next.as_ref().map(|n| follow_up_json(&c.client, n, today)));
-                json["outcome"] = json!(c.outcome.as_ref().map(|a| action_json(&c.client, a)));
+                let with: Vec<&str> = c.with.iter().map(String::as_str).collect();
+                let mut json = follow_up_json(&c.client, &with, &c.follow_up, today);
+                json["next"] = json!(
+                    c.next
+                        .as_ref()
+                        .map(|n| follow_up_json(&c.client, &with, n, today))
+                );
+                json["outcome"] =
+                    json!(c.outcome.as_ref().map(|a| action_json(&c.client, &with, a)));
                 json
             })
             .collect(),
@@ -300,7 +315,14 @@ pub fn follow_up_view(
     }
     let json = rows
         .iter()
-        .map(|f| follow_up_json(state.client_name(&f.client), f, today))
+        .map(|f| {
+            follow_up_json(
+                state.client_name(&f.client),
+                &names(state, &f.with),
+                f,
+                today,
+            )
+        })
         .collect();
     View::table(section, table, Value::Array(json))
 }

@@ -3,7 +3,10 @@
 use anyhow::Result;
 use serde_json::json;
 
-use super::{action_json, client_for_write, follow_up_json, repeats, show_day, show_due_day};
+use super::{
+    action_json, client_for_write, follow_up_json, people_for_write, repeats, show_day,
+    show_due_day,
+};
 use crate::cli::{FollowUpArgs, LogArgs};
 use crate::context::Context;
 use crate::dates::Resolved;
@@ -38,10 +41,13 @@ pub fn log(ctx: &Context, args: LogArgs) -> Result<()> {
         None => format!("Follow up: {}", shorten(&text, 80)),
     };
 
-    let (client, is_new, action, follow_up) =
+    let (client, is_new, new_people, with, action, follow_up) =
         ctx.store.change(Need::Clients, "log", ctx.now, |loaded| {
             let (client, new_client) =
                 client_for_write(&loaded.state, &args.client, ctx.now, args.new)?;
+            let (people, new_people) =
+                people_for_write(&loaded.state, &client.id, &args.with, ctx.now, args.new)?;
+            let with: Vec<String> = people.iter().map(|p| p.id.clone()).collect();
             let mut numbers = loaded.state.fresh_numbers();
             let (num, next) = (
                 numbers.next().unwrap_or(u64::MAX),
@@ -59,22 +65,27 @@ pub fn log(ctx: &Context, args: LogArgs) -> Result<()> {
                 follows_up: None,
                 asked: args.asked,
                 story: args.story,
+                with: with.clone(),
             };
             let follow_up = due.map(|due| FollowUp {
                 action: Some(action.id.clone()),
                 by: action.by.clone(),
+                with,
                 ..new_follow_up(ctx, next, &client.id, follow_up_text, due, args.every)
             });
             let is_new = new_client.is_some();
             let mut records: Vec<Record> = new_client.into_iter().collect();
+            records.extend(new_people.iter().cloned());
             records.push(Record::Action(action.clone()));
             records.extend(follow_up.clone().map(Record::FollowUp));
-            Ok((records.into(), (client, is_new, action, follow_up)))
+            let with: Vec<String> = people.into_iter().map(|p| p.name).collect();
+            Ok((
+                records.into(),
+                (client, is_new, new_people, with, action, follow_up),
+            ))
         })?;
 
-    if is_new {
-        ctx.notice(&format!("New client: {}", client.name));
-    }
+    note_new(ctx, &client.name, is_new, &new_people);
     if let Some(f) = &follow_up {
         note_if_overdue(ctx, f, today);
     }
@@ -93,9 +104,10 @@ pub fn log(ctx: &Context, args: LogArgs) -> Result<()> {
             repeats(f)
         ));
     }
+    let with: Vec<&str> = with.iter().map(String::as_str).collect();
     let json = json!({
-        "action": action_json(&client.name, &action),
-        "follow_up": follow_up.as_ref().map(|f| follow_up_json(&client.name, f, today)),
+        "action": action_json(&client.name, &with, &action),
+        "follow_up": follow_up.as_ref().map(|f| follow_up_json(&client.name, &with, f, today)),
     });
     ctx.confirm(&line, json)
 }
@@ -104,13 +116,16 @@ pub fn follow_up(ctx: &Context, args: FollowUpArgs) -> Result<()> {
     let text = clean_text(&args.text)?;
     let today = ctx.today();
     let due = ctx.due(args.due)?;
-    let (client, is_new, follow_up) =
+    let (client, is_new, new_people, with, follow_up) =
         ctx.store
             .change(Need::Clients, "follow-up", ctx.now, |loaded| {
                 let (client, new_client) =
                     client_for_write(&loaded.state, &args.client, ctx.now, args.new)?;
+                let (people, new_people) =
+                    people_for_write(&loaded.state, &client.id, &args.with, ctx.now, args.new)?;
                 let follow_up = FollowUp {
                     by: loaded.state.machine().map(str::to_string),
+                    with: people.iter().map(|p| p.id.clone()).collect(),
                     ..new_follow_up(
                         ctx,
                         loaded.state.next_num(),
@@ -122,12 +137,15 @@ pub fn follow_up(ctx: &Context, args: FollowUpArgs) -> Result<()> {
                 };
                 let is_new = new_client.is_some();
                 let mut records: Vec<Record> = new_client.into_iter().collect();
+                records.extend(new_people.iter().cloned());
                 records.push(Record::FollowUp(follow_up.clone()));
-                Ok((records.into(), (client, is_new, follow_up)))
+                let with: Vec<String> = people.into_iter().map(|p| p.name).collect();
+                Ok((
+                    records.into(),
+                    (client, is_new, new_people, with, follow_up),
+                ))
             })?;
-    if is_new {
-        ctx.notice(&format!("New client: {}", client.name));
-    }
+    note_new(ctx, &client.name, is_new, &new_people);
     note_if_overdue(ctx, &follow_up, today);
     let line = format!(
         "Follow-up #{} for {} due {}{}.",
@@ -136,7 +154,23 @@ pub fn follow_up(ctx: &Context, args: FollowUpArgs) -> Result<()> {
         show_due_day(follow_up.due, follow_up.due_time),
         repeats(&follow_up)
     );
-    ctx.confirm(&line, follow_up_json(&client.name, &follow_up, today))
+    let with: Vec<&str> = with.iter().map(String::as_str).collect();
+    ctx.confirm(
+        &line,
+        follow_up_json(&client.name, &with, &follow_up, today),
+    )
+}
+
+/// Says so when a write added the client, or people at it.
+fn note_new(ctx: &Context, client: &str, is_new: bool, new_people: &[Record]) {
+    if is_new {
+        ctx.notice(&format!("New client: {client}"));
+    }
+    for record in new_people {
+        if let Record::Person(person) = record {
+            ctx.notice(&format!("New person: {} at {client}", person.name));
+        }
+    }
 }
 
 /// Says so when a follow-up just scheduled is due before today.
@@ -173,5 +207,6 @@ fn new_follow_up(
         by: None,
         every,
         every_from: every.map(|_| due.date),
+        with: Vec::new(),
     }
 }

@@ -25,8 +25,8 @@ use serde_json::{Value, json};
 use crate::cli::{Cli, Command, Format};
 use crate::context::Context;
 use crate::error::UsageError;
-use crate::model::{Action, Client, FollowUp, Record, new_id};
-use crate::state::{ClientMatch, State};
+use crate::model::{Action, Client, FollowUp, Person, Record, new_id};
+use crate::state::{Match, Named, State};
 
 pub fn run(cli: Cli) -> Result<()> {
     let ctx = Context::from_cli(&cli)?;
@@ -70,7 +70,6 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
-/// The client a new record is for, and the record that creates it when it is new.
 /// The client a write names, or a new one (with its record) for a name that matches
 /// none. A new name close to an existing client's is refused as a likely typo, unless
 /// `new` says it is meant.
@@ -80,26 +79,97 @@ fn client_for_write(
     now: DateTime<FixedOffset>,
     new: bool,
 ) -> Result<(Client, Option<Record>)> {
-    Ok(match state.match_client(typed)? {
-        ClientMatch::Existing(client) => (client.clone(), None),
-        ClientMatch::New(name) => {
-            if let Some(close) = state.close_to(&name).filter(|_| !new) {
+    let (client, created) = named_for_write(
+        state.match_client(typed)?,
+        |name| state.close_to(name),
+        "client",
+        new,
+        |name| Client {
+            id: new_id(),
+            name,
+            tier: None,
+            cadence_days: None,
+            created: now,
+        },
+    )?;
+    Ok((client.clone(), created.then_some(Record::Client(client))))
+}
+
+/// The person at `client` a write names, or a new one (with its record), as
+/// `client_for_write` finds clients.
+fn person_for_write(
+    state: &State,
+    client: &str,
+    typed: &str,
+    now: DateTime<FixedOffset>,
+    new: bool,
+) -> Result<(Person, Option<Record>)> {
+    let typed = crate::model::clean_person_name(typed)?;
+    let (person, created) = named_for_write(
+        state.match_person(client, &typed)?,
+        |name| state.person_close_to(client, name),
+        "person",
+        new,
+        |name| Person {
+            id: new_id(),
+            client: client.to_string(),
+            name,
+            role: None,
+            email: None,
+            created: now,
+        },
+    )?;
+    Ok((person.clone(), created.then_some(Record::Person(person))))
+}
+
+/// What a typed name found: the record, and whether it is new (made by `make`). A new
+/// name that `close` finds near an existing one is refused, unless `new` says it is meant.
+fn named_for_write<'a, T: Named + Clone + 'a>(
+    matched: Match<'a, T>,
+    close: impl FnOnce(&str) -> Option<&'a T>,
+    what: &str,
+    new: bool,
+    make: impl FnOnce(String) -> T,
+) -> Result<(T, bool)> {
+    Ok(match matched {
+        Match::Existing(found) => (found.clone(), false),
+        Match::New(name) => {
+            if let Some(near) = close(&name).filter(|_| !new) {
                 crate::usage!(
-                    "no client '{name}'; did you mean '{}'? To add a new client of that name, \
+                    "no {what} '{name}'; did you mean '{}'? To add a new {what} of that name, \
                      repeat with --new",
-                    close.name
+                    near.name()
                 );
             }
-            let client = Client {
-                id: new_id(),
-                name,
-                tier: None,
-                cadence_days: None,
-                created: now,
-            };
-            (client.clone(), Some(Record::Client(client)))
+            (make(name), true)
         }
     })
+}
+
+/// The people a write names with `--with` at `client` (each once, in the order
+/// given), and the records of those that are new.
+fn people_for_write(
+    state: &State,
+    client: &str,
+    typed: &[String],
+    now: DateTime<FixedOffset>,
+    new: bool,
+) -> Result<(Vec<Person>, Vec<Record>)> {
+    let mut people: Vec<Person> = Vec::new();
+    let mut created = Vec::new();
+    for name in typed {
+        let (person, record) = person_for_write(state, client, name, now, new)?;
+        // A name given twice, or two names for one new person, count once.
+        if people
+            .iter()
+            .any(|p| p.id == person.id || p.name.to_lowercase() == person.name.to_lowercase())
+        {
+            continue;
+        }
+        created.extend(record);
+        people.push(person);
+    }
+    Ok((people, created))
 }
 
 /// `2026-11-20 14:30`, in local time.
@@ -143,36 +213,56 @@ fn repeats(follow_up: &FollowUp) -> String {
         .unwrap_or_default()
 }
 
-fn action_json(client: &str, action: &Action) -> Value {
-    json!({
-        "id": action.num,
-        "uid": action.id,
-        "client": client,
-        "kind": action.kind,
-        "text": action.text,
-        "at": action.at.to_rfc3339(),
-        "tags": action.tags,
-        "follows_up": action.follows_up,
-        "asked": action.asked,
-        "story": action.story,
-    })
+/// The names of the people with these ids.
+fn names<'a>(state: &'a State, ids: &[String]) -> Vec<&'a str> {
+    ids.iter().map(|id| state.person_name(id)).collect()
 }
 
-fn follow_up_json(client: &str, follow_up: &FollowUp, today: NaiveDate) -> Value {
-    json!({
-        "id": follow_up.num,
-        "uid": follow_up.id,
-        "client": client,
-        "text": follow_up.text,
-        "due": show_date(follow_up.due),
-        "due_time": follow_up.due_time.map(|t| t.format(crate::model::hh_mm::FORMAT).to_string()),
-        "status": follow_up.status.name(),
-        "days_overdue": follow_up.days_overdue(today),
-        "done_at": follow_up.closed_at.filter(|_| follow_up.status == crate::model::Status::Done).map(|at| at.to_rfc3339()),
-        "done_late": follow_up.done_late(),
-        "snoozes": follow_up.snoozes,
-        "every": follow_up.every.map(|p| p.to_string()),
-        "repeats": follow_up.every.map(|p| p.describe()),
-        "created": follow_up.created.to_rfc3339(),
-    })
+/// `with`: the names of the people an action or follow-up was with, when any (left
+/// out when none, so output without people stays as it was).
+fn with_people(mut json: Value, with: &[&str]) -> Value {
+    if !with.is_empty() {
+        json["with"] = json!(with);
+    }
+    json
+}
+
+fn action_json(client: &str, with: &[&str], action: &Action) -> Value {
+    with_people(
+        json!({
+            "id": action.num,
+            "uid": action.id,
+            "client": client,
+            "kind": action.kind,
+            "text": action.text,
+            "at": action.at.to_rfc3339(),
+            "tags": action.tags,
+            "follows_up": action.follows_up,
+            "asked": action.asked,
+            "story": action.story,
+        }),
+        with,
+    )
+}
+
+fn follow_up_json(client: &str, with: &[&str], follow_up: &FollowUp, today: NaiveDate) -> Value {
+    with_people(
+        json!({
+            "id": follow_up.num,
+            "uid": follow_up.id,
+            "client": client,
+            "text": follow_up.text,
+            "due": show_date(follow_up.due),
+            "due_time": follow_up.due_time.map(|t| t.format(crate::model::hh_mm::FORMAT).to_string()),
+            "status": follow_up.status.name(),
+            "days_overdue": follow_up.days_overdue(today),
+            "done_at": follow_up.closed_at.filter(|_| follow_up.status == crate::model::Status::Done).map(|at| at.to_rfc3339()),
+            "done_late": follow_up.done_late(),
+            "snoozes": follow_up.snoozes,
+            "every": follow_up.every.map(|p| p.to_string()),
+            "repeats": follow_up.every.map(|p| p.describe()),
+            "created": follow_up.created.to_rfc3339(),
+        }),
+        with,
+    )
 }

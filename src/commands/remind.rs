@@ -8,7 +8,7 @@ use anyhow::Result;
 use chrono::NaiveDate;
 use serde_json::Value;
 
-use super::follow_up_json;
+use super::{follow_up_json, names};
 use crate::cli::Format;
 use crate::context::Context;
 use crate::dates::humanize_due;
@@ -48,7 +48,14 @@ pub fn run(ctx: &Context, count: bool) -> Result<()> {
         // The JSON is built only when it is printed: it costs more than the lines.
         let json = (ctx.format == Format::Json).then(|| {
             due.iter()
-                .map(|f| follow_up_json(state.client_name(&f.client), f, today))
+                .map(|f| {
+                    follow_up_json(
+                        state.client_name(&f.client),
+                        &names(state, &f.with),
+                        f,
+                        today,
+                    )
+                })
                 .collect()
         });
         View {

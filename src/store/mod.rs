@@ -1098,6 +1098,7 @@ mod tests {
                     follows_up: None,
                     asked: false,
                     story: false,
+                    with: vec![],
                 })
             };
             state.apply(&record);

@@ -11,7 +11,7 @@
 //!   replacement by git or a sync tool) they are read again and compared by checksum.
 //!
 //! The format is a compact binary one: the prefix (magic, lengths, seal, checksums);
-//! a small head (the mark, clients, the highest short number and change sequence
+//! a small head (the mark, clients and their people, the highest short number and change sequence
 //! number) that `log` reads alone; then the open follow-ups, which is all `overdue`,
 //! `upcoming`, `done`, `snooze` and `cancel` read besides (and `remind` decodes only
 //! those due by today); then the indexes: of the
@@ -29,10 +29,10 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Timelike};
 
 use crate::action_sums::{ActionSums, ClientTimes, Days, Span};
-use crate::model::{Action, Client, FollowUp, Kind, Record, Status};
+use crate::model::{Action, Client, FollowUp, Kind, Person, Record, Status};
 use crate::state::State;
 
-const MAGIC: &[u8; 8] = b"EXMSNAP7";
+const MAGIC: &[u8; 8] = b"EXMSNAP8";
 /// Where the seal starts: after the magic, the lengths of the head, of the open
 /// follow-ups and of the recent indexes, and where the records start.
 const SEAL_AT: usize = 40;
@@ -180,6 +180,18 @@ pub fn encode(mark: Mark, seal: Option<Seal>, state: &State) -> Vec<u8> {
         head.opt_str(c.tier.as_deref());
         head.u32(c.cadence_days.map_or(u32::MAX, |d| d));
         head.time(c.created);
+    }
+    // The people, with the clients: `log --with` reads the head alone.
+    let mut people: Vec<&Person> = state.people.values().collect();
+    people.sort_by(|a, b| a.id.cmp(&b.id));
+    head.u32(people.len() as u32);
+    for p in people {
+        head.str(&p.id);
+        head.str(&p.client);
+        head.str(&p.name);
+        head.opt_str(p.role.as_deref());
+        head.opt_str(p.email.as_deref());
+        head.time(p.created);
     }
 
     let mut open = Writer::default();
@@ -512,6 +524,17 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
             created: r.time()?,
         };
         state.clients.insert(client.id.clone(), client);
+    }
+    for _ in 0..r.u32()? {
+        let person = Person {
+            id: r.string()?,
+            client: r.string()?,
+            name: r.string()?,
+            role: r.opt_string()?,
+            email: r.opt_string()?,
+            created: r.time()?,
+        };
+        state.people.insert(person.id.clone(), person);
     }
     if r.at != head_len {
         return None;
@@ -907,6 +930,7 @@ impl Writer {
         self.opt_str(a.by.as_deref());
         self.opt_str(a.follows_up.as_deref());
         self.u8(u8::from(a.asked) | u8::from(a.story) << 1);
+        self.strs(&a.with);
     }
 
     fn follow_up(&mut self, f: &FollowUp) {
@@ -936,6 +960,7 @@ impl Writer {
         self.i64(f.every_from.map_or(i64::MIN, |d| {
             i64::from(chrono::Datelike::num_days_from_ce(&d))
         }));
+        self.strs(&f.with);
     }
 
     fn u8(&mut self, v: u8) {
@@ -956,6 +981,12 @@ impl Writer {
     }
     fn str(&mut self, v: &str) {
         self.bytes(v.as_bytes());
+    }
+    fn strs(&mut self, v: &[String]) {
+        self.u32(v.len() as u32);
+        for s in v {
+            self.str(s);
+        }
     }
     fn opt_str(&mut self, v: Option<&str>) {
         match v {
@@ -1028,12 +1059,11 @@ impl<'a> Reader<'a> {
         let kind = *Kind::ALL.get(usize::from(self.u8()?))?;
         let at = self.time()?;
         let text = self.string()?;
-        let tags = (0..self.u32()?)
-            .map(|_| self.string())
-            .collect::<Option<Vec<_>>>()?;
+        let tags = self.strings()?;
         let by = self.opt_string()?;
         let follows_up = self.opt_string()?;
         let flags = self.u8()?;
+        let with = self.strings()?;
         Some(Action {
             id,
             num,
@@ -1046,6 +1076,7 @@ impl<'a> Reader<'a> {
             follows_up,
             asked: flags & 1 != 0,
             story: flags & 2 != 0,
+            with,
         })
     }
 
@@ -1087,6 +1118,9 @@ impl<'a> Reader<'a> {
                 i32::try_from(days).ok()?,
             )?),
         };
+        let with = (0..self.u32()?)
+            .map(|_| self.bytes())
+            .collect::<Option<Vec<_>>>()?;
         if by.is_some_and(|by| due > by) {
             return Some(None);
         }
@@ -1105,6 +1139,7 @@ impl<'a> Reader<'a> {
             by: opt_owned(made_by)?,
             every,
             every_from,
+            with: with.into_iter().map(owned).collect::<Option<_>>()?,
         }))
     }
 
@@ -1134,6 +1169,9 @@ impl<'a> Reader<'a> {
     }
     fn string(&mut self) -> Option<String> {
         owned(self.bytes()?)
+    }
+    fn strings(&mut self) -> Option<Vec<String>> {
+        (0..self.u32()?).map(|_| self.string()).collect()
     }
     fn opt_bytes(&mut self) -> Option<Option<&'a [u8]>> {
         match self.u8()? {
@@ -1231,16 +1269,28 @@ mod tests {
             state.insert(record);
         }
         state.insert(Record::tombstone("demo-action-3", Some(3)));
-        // A recurring follow-up, open and closed, and an action recording an outcome.
+        // A recurring follow-up, open and closed, and an action recording an outcome;
+        // someone at a client, whom they are with.
         let mut follow_ups = state.follow_ups.values().cloned().collect::<Vec<_>>();
         follow_ups.sort_by_key(|f| f.num);
         let mut action = state.actions.values().next().cloned().unwrap();
+        let person = Person {
+            id: "p1".into(),
+            client: action.client.clone(),
+            name: "Dana Lee".into(),
+            role: Some("CFO".into()),
+            email: None,
+            created: action.at,
+        };
         for f in &mut follow_ups {
             f.every = Some("2w".parse().unwrap());
             f.every_from = Some(f.due);
+            f.with = vec![person.id.clone()];
             action.follows_up = Some(f.id.clone());
             state.insert(Record::FollowUp(f.clone()));
         }
+        action.with = vec![person.id.clone()];
+        state.insert(Record::Person(person));
         state.insert(Record::Action(action));
         let mark = Mark {
             covers: 1234,
@@ -1265,6 +1315,7 @@ mod tests {
         } = read(&path, Part::All, None).unwrap();
         assert_eq!((read_mark, read_seal), (mark, Some(seal)));
         assert_eq!(read_state.clients, state.clients);
+        assert_eq!(read_state.people, state.people);
         assert_eq!(read_state.actions, state.actions);
         assert_eq!(read_state.follow_ups, state.follow_ups);
         assert_eq!(read_state.next_num(), state.next_num());

@@ -15,6 +15,36 @@ Task ID,Associated Company,Activity date,Note body,Call title,Call notes,Task ti
 902,Globex,,,,,Confirm the kickoff date,,2026-11-12,COMPLETED,LOW,kim@example.com
 ";
 
+/// The same activities as `HUBSPOT`, as HubSpot's internal property names head the
+/// columns: `hs_timestamp` is the notes' and the call's date and the tasks' due date
+/// (the API's instants, a task's due at the end of its day).
+const HUBSPOT_INTERNAL: &str = "\
+hs_object_id,Associated Company,hs_timestamp,hs_note_body,hs_call_title,hs_call_body,hs_task_subject,hs_task_body,hs_task_status,hs_task_type,hs_task_priority,hubspot_owner_id
+,Acme,2026-11-02T09:15:00.000Z,Met their new CFO,,,,,,,,41
+,Acme,2026-11-03T14:00:00.000Z,,Renewal call,Walked through the new tiers,,,,,,41
+901,Globex,2026-11-27T17:00:00.000Z,,,,Send the revised quote,Include the SLA,NOT_STARTED,TODO,HIGH,41
+902,Globex,2026-11-12T17:00:00.000Z,,,,Confirm the kickoff date,,COMPLETED,TODO,LOW,41
+";
+
+/// A meeting, an email, a completed call task and an open to-do, by labels and by
+/// internal names.
+const HUBSPOT_TYPES: [&str; 2] = [
+    "\
+Associated Company,Activity date,Meeting name,Meeting description,Email subject,Email body,Task title,Due date,Task status,Task type,Create date
+Initech,2026-11-05 10:00,Quarterly review,Agenda sent,,,,,,,
+Initech,2026-11-06 08:30,,,Recap,Thanks for the time,,,,,
+Initech,,,,,,Call about the renewal,2026-11-10,COMPLETED,CALL,2026-11-01 09:00
+Initech,,,,,,Send the deck,2026-11-25,NOT_STARTED,TODO,2026-11-02 09:00
+",
+    "\
+Associated Company,hs_timestamp,hs_meeting_title,hs_meeting_body,hs_email_subject,hs_email_text,hs_task_subject,hs_task_status,hs_task_type,hs_createdate
+Initech,2026-11-05T10:00:00Z,Quarterly review,Agenda sent,,,,,,
+Initech,2026-11-06T08:30:00Z,,,Recap,Thanks for the time,,,,
+Initech,2026-11-10T16:00:00Z,,,,,Call about the renewal,COMPLETED,CALL,2026-11-01T09:00:00Z
+Initech,2026-11-25T16:00:00Z,,,,,Send the deck,NOT_STARTED,TODO,2026-11-02T09:00:00Z
+",
+];
+
 /// A Salesforce Data Loader export of Tasks and an Event, API names as headers (in
 /// Data Loader's capitals), dates as it writes them.
 const SALESFORCE: &str = "\
@@ -126,6 +156,107 @@ fn a_hubspot_export_imports_notes_and_calls_as_actions_and_tasks_as_follow_ups()
 }
 
 #[test]
+fn hubspot_internal_names_import_the_same_records_as_its_labels() {
+    for (labels, internal) in [
+        (HUBSPOT, HUBSPOT_INTERNAL),
+        (HUBSPOT_TYPES[0], HUBSPOT_TYPES[1]),
+    ] {
+        let (by_label, by_name) = (Env::new(), Env::new());
+        by_label.ok(&[
+            "import",
+            &write(&by_label, "labels.csv", labels),
+            "--from",
+            "hubspot",
+        ]);
+        let file = write(&by_name, "internal.csv", internal);
+        by_name.ok(&["import", &file, "--from", "hubspot"]);
+        let csv = by_label.ok(&["export", "--format", "csv"]);
+        assert!(csv.lines().count() > 4, "{csv}");
+        assert_eq!(by_name.ok(&["export", "--format", "csv"]), csv);
+        // The same ids too: one file after the other adds nothing.
+        let file = write(&by_label, "internal.csv", internal);
+        let again = by_label.ok(&["import", &file, "--from", "hubspot"]);
+        assert!(again.contains("0 new, 0 updated"), "{again}");
+    }
+}
+
+#[test]
+fn hs_timestamp_is_a_tasks_due_date_and_a_notes_date() {
+    let env = Env::new();
+    let file = write(&env, "hubspot.csv", HUBSPOT_INTERNAL);
+    let out = env.ok(&["import", &file, "--from", "hubspot"]);
+    assert!(out.contains("6 new"), "{out}");
+    assert!(
+        out.contains("Columns not read: hs_object_id, hs_task_priority, hubspot_owner_id."),
+        "{out}"
+    );
+    let actions = env.json(&["actions"]);
+    assert_eq!(actions[0]["text"], "Met their new CFO");
+    assert_eq!(actions[0]["kind"], "other", "a note");
+    assert_eq!(actions[0]["at"], "2026-11-02T09:15:00+00:00");
+    assert_eq!(actions[1]["kind"], "check-in", "a call");
+    assert_eq!(actions[1]["at"], "2026-11-03T14:00:00+00:00");
+    let upcoming = env.json(&["upcoming", "--days", "30"]);
+    assert_eq!(upcoming.as_array().unwrap().len(), 1, "{upcoming}");
+    assert_eq!(
+        upcoming[0]["text"],
+        "Send the revised quote — Include the SLA"
+    );
+    assert_eq!(upcoming[0]["due"], "2026-11-27", "the day, not the time");
+    assert_eq!(
+        follow_ups(&env)[0],
+        (
+            "Globex".into(),
+            "Confirm the kickoff date".into(),
+            "2026-11-12".into(),
+            "done".into(),
+            "2026-11-12T00:00:00Z".into()
+        )
+    );
+
+    // A task's type is its kind: a completed call task is a call made, an open to-do
+    // a follow-up created when hs_createdate says.
+    let env = Env::new();
+    let file = write(&env, "types.csv", HUBSPOT_TYPES[1]);
+    env.ok(&["import", &file, "--from", "hubspot"]);
+    let kinds: Vec<(String, String, String)> = env
+        .json(&["actions"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let field = |k: &str| a[k].as_str().unwrap().to_string();
+            (field("text"), field("kind"), field("at"))
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (
+                "Quarterly review — Agenda sent".into(),
+                "check-in".into(),
+                "2026-11-05T10:00:00+00:00".into()
+            ),
+            (
+                "Recap — Thanks for the time".into(),
+                "touch".into(),
+                "2026-11-06T08:30:00+00:00".into()
+            ),
+            (
+                "Call about the renewal".into(),
+                "check-in".into(),
+                "2026-11-10T00:00:00+00:00".into()
+            ),
+        ]
+    );
+    let open = env.json(&["upcoming", "--days", "30"]);
+    assert_eq!(open[0]["text"], "Send the deck");
+    assert_eq!(open[0]["due"], "2026-11-25");
+    let export: Value = serde_json::from_str(&env.ok(&["export"])).unwrap();
+    assert_eq!(export["follow_ups"][0]["created"], "2026-11-02T09:00:00Z");
+}
+
+#[test]
 fn a_salesforce_export_imports_logged_calls_events_and_tasks() {
     let env = Env::new();
     let file = write(&env, "tasks.csv", SALESFORCE);
@@ -180,6 +311,8 @@ fn importing_a_crm_file_twice_adds_nothing_even_on_another_day() {
     let env = Env::new();
     for (name, content, from) in [
         ("hubspot.csv", HUBSPOT, "hubspot"),
+        ("internal.csv", HUBSPOT_INTERNAL, "hubspot"),
+        ("types.csv", HUBSPOT_TYPES[1], "hubspot"),
         ("tasks.csv", SALESFORCE, "salesforce"),
     ] {
         let file = write(&env, name, content);

@@ -70,7 +70,7 @@ fn csv_export_import_round_trips_every_record() {
     scenario(&env);
     let csv = env.ok(&["export", "--format", "csv"]);
     assert!(csv.starts_with(
-        "type,id,client,kind,text,at,due,status,done_at,tags,tier,cadence,num,snoozes,action,due_time,every,every_from,follows_up,asked,story\n"
+        "type,id,client,kind,text,at,due,status,done_at,tags,tier,cadence,num,snoozes,action,due_time,every,every_from,follows_up,asked,story,with,name,role,email\n"
     ));
     let file = env.dir.path().join("out.csv");
     std::fs::write(&file, &csv).unwrap();

@@ -427,7 +427,7 @@ fn due_times_survive_export_and_import_and_older_files_still_import() {
     let json = env.ok(&["export"]);
     let csv = env.ok(&["export", "--format", "csv"]);
     assert!(
-        csv.contains(",2026-11-24,open,") && csv.contains(",15:30,,,,,\n"),
+        csv.contains(",2026-11-24,open,") && csv.contains(",15:30,,,,,,,,,\n"),
         "{csv}"
     );
     for (name, content) in [("out.json", &json), ("out.csv", &csv)] {
@@ -442,11 +442,11 @@ fn due_times_survive_export_and_import_and_older_files_still_import() {
         assert_eq!(other.json(&["upcoming"]), env.json(&["upcoming"]), "{name}");
     }
 
-    // A CSV written before the due_time column (and those after it) imports, its
-    // follow-ups without a time.
+    // A CSV written before the due_time column (and those after it: recurrence,
+    // outcomes, insight, people) imports, its follow-ups without a time.
     let old: String = csv
         .lines()
-        .map(|line| format!("{}\n", line.rsplitn(7, ',').last().unwrap()))
+        .map(|line| format!("{}\n", line.rsplitn(11, ',').last().unwrap()))
         .collect();
     assert!(old.starts_with(
         "type,id,client,kind,text,at,due,status,done_at,tags,tier,cadence,num,snoozes,action\n"

@@ -12,6 +12,7 @@ mod insight;
 mod invariants;
 mod next;
 mod one_truth;
+mod people;
 mod readme;
 mod recurring;
 mod reliability;

@@ -19,6 +19,8 @@ use crate::Env;
 
 const CLIENTS: [&str; 5] = ["Acme", "Globex", "Initech", "Umbrella Corp", "acme"];
 const NEW_NAMES: [&str; 2] = ["Hooli", "Pied Piper"];
+/// People some actions are with ("dana" is "Dana" typed otherwise).
+const PEOPLE: [&str; 3] = ["Dana", "Sam Roe", "dana"];
 
 #[derive(Debug, Clone)]
 enum Step {
@@ -143,6 +145,9 @@ fn command(env: &Env, step: &Step, now: &str) -> Option<Vec<String>> {
             };
             if let Some(back) = back {
                 args.extend(["--at".into(), format!("{} days ago", days_back(back))]);
+            }
+            if kind % 2 == 0 {
+                args.extend(["--with".into(), PEOPLE[kind / 2].into()]);
             }
             if let Some(days) = follow_up {
                 args.extend(["--follow-up".into(), format!("+{days}d")]);

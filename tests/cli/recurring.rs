@@ -398,7 +398,7 @@ fn periods_and_outcomes_survive_export_and_import_and_plain_records_are_unchange
     env.ok(&["done", "2", "--log", "went well"]);
     let json = env.ok(&["export"]);
     let csv = env.ok(&["export", "--format", "csv"]);
-    assert!(csv.contains(",1m,2026-11-30,,,\n"), "{csv}");
+    assert!(csv.contains(",1m,2026-11-30,,,,,,,\n"), "{csv}");
     for (name, content) in [("out.json", &json), ("out.csv", &csv)] {
         let file = env.reimport_changes_nothing(name, content);
         let other = Env::new();
