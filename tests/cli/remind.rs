@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use unicode_width::UnicodeWidthStr;
@@ -231,6 +232,13 @@ fn it_never_waits_for_the_lock_and_a_change_being_written_is_not_seen() {
     assert_eq!(env.store_bytes(), journal, "the line is left to its writer");
     // With the lock free, a cut-short line is no write under way: it is reported.
     drop(lock);
+    // A process another test is starting may still hold a copy of the lock's descriptor
+    // (between its fork and its exec): the lock is free once that exec closes it.
+    let freed = Instant::now() + Duration::from_secs(30);
+    while std::fs::File::open(&lock_path).unwrap().try_lock().is_err() {
+        assert!(Instant::now() < freed, "the lock was never let go");
+        std::thread::yield_now();
+    }
     let out = env.run(&["remind"]);
     assert_eq!(String::from_utf8_lossy(&out.stdout), DUE);
     let stderr = String::from_utf8_lossy(&out.stderr);
