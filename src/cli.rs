@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use clap_complete::ArgValueCompleter;
 
-use crate::commands::completion::{client_names, open_follow_ups, recent_records};
+use crate::commands::completion::{client_names, open_follow_ups, person_names, recent_records};
 use crate::crm::{Crm, MapEntry};
 use crate::dates::{Month, Week, When};
 use crate::model::{Kind, Period};
@@ -431,7 +431,7 @@ pub struct LogArgs {
     pub story: bool,
     /// Someone at the client it was with (matched like clients; a new name adds
     /// them); repeat for more
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", add = ArgValueCompleter::new(person_names))]
     pub with: Vec<String>,
     /// Add a new client or person even though the name is close to an existing one's
     #[arg(long)]
@@ -455,7 +455,7 @@ pub struct FollowUpArgs {
     pub every: Option<Period>,
     /// Someone at the client it was with (matched like clients; a new name adds
     /// them); repeat for more
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", add = ArgValueCompleter::new(person_names))]
     pub with: Vec<String>,
     /// Add a new client or person even though the name is close to an existing one's
     #[arg(long)]
@@ -483,7 +483,7 @@ pub struct ActionsArgs {
     #[arg(long, value_name = "TEXT")]
     pub grep: Option<String>,
     /// Only actions with this person (matched like clients; at --client when given)
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", add = ArgValueCompleter::new(person_names))]
     pub with: Option<String>,
     /// Only the newest N
     #[arg(long, value_name = "N")]
@@ -505,7 +505,12 @@ pub struct ClientArgs {
     #[arg(long, value_name = "NEW")]
     pub rename: Option<String>,
     /// Add someone at the client, or pick one to update (matched like clients)
-    #[arg(long, value_name = "NAME", conflicts_with_all = ["tier", "cadence", "rename"])]
+    #[arg(
+        long,
+        value_name = "NAME",
+        conflicts_with_all = ["tier", "cadence", "rename"],
+        add = ArgValueCompleter::new(person_names)
+    )]
     pub person: Option<String>,
     /// The person's role, e.g. CFO; `none` clears it
     #[arg(long, value_name = "ROLE", requires = "person")]

@@ -164,14 +164,15 @@ pub type ClientMatch<'a> = Match<'a, Client>;
 
 /// Finds one of `items` the way users type names: case-insensitively; an exact name
 /// wins, else a unique prefix; two exact names or an ambiguous prefix is an error
-/// listing the candidates and ending with `hint`. `what` names the field ("client
-/// name"), `plural` the items ("clients").
+/// listing the candidates (each as `label` puts it) and ending with `hint`. `what` names
+/// the field ("client name"), `plural` the items ("clients").
 pub fn match_named<'a, T: Named>(
     items: impl IntoIterator<Item = &'a T>,
     typed: &str,
     what: &str,
     plural: &str,
     hint: &str,
+    label: impl Fn(&T) -> String,
 ) -> Result<Match<'a, T>, UsageError> {
     let name = crate::model::clean_name(what, typed)?;
     let wanted = name.to_lowercase();
@@ -181,7 +182,7 @@ pub fn match_named<'a, T: Named>(
         .copied()
         .filter(|i| i.name().to_lowercase() == wanted)
         .collect();
-    let mut candidates = if exact.is_empty() {
+    let candidates = if exact.is_empty() {
         items
             .into_iter()
             .filter(|i| i.name().to_lowercase().starts_with(&wanted))
@@ -193,8 +194,8 @@ pub fn match_named<'a, T: Named>(
         0 => Ok(Match::New(name)),
         1 => Ok(Match::Existing(candidates[0])),
         _ => {
-            candidates.sort_by_cached_key(|i| i.name().to_lowercase());
-            let names: Vec<&str> = candidates.iter().map(|i| i.name()).collect();
+            let mut names: Vec<String> = candidates.into_iter().map(label).collect();
+            names.sort_by_cached_key(|n| n.to_lowercase());
             Err(UsageError::new(format!(
                 "'{name}' matches several {plural}: {}; {hint}",
                 names.join(", ")
@@ -439,6 +440,7 @@ impl State {
             "client name",
             "clients",
             "type more of the name",
+            |c| c.name.clone(),
         )
     }
 
@@ -458,39 +460,60 @@ impl State {
         people
     }
 
-    /// Finds a person at the client with this id as clients are found.
-    pub fn match_person(&self, client: &str, typed: &str) -> Result<Match<'_, Person>, UsageError> {
+    /// Finds a person at the client as clients are found.
+    pub fn match_person(
+        &self,
+        client: &Client,
+        typed: &str,
+    ) -> Result<Match<'_, Person>, UsageError> {
         match_named(
-            self.people_at(client),
+            self.people_at(&client.id),
             typed,
             "person's name",
-            "people",
+            &format!("people at {}", client.name),
             "type more of the name",
+            |p| p.name.clone(),
         )
     }
 
-    /// An existing person at the client with this id whose name is close to `name`.
-    pub fn person_close_to(&self, client: &str, name: &str) -> Option<&Person> {
-        close_among(self.people_at(client), name)
+    /// An existing person at the client whose name is close to `name`.
+    pub fn person_close_to(&self, client: &Client, name: &str) -> Option<&Person> {
+        close_among(self.people_at(&client.id), name)
     }
 
-    /// Finds an existing person: at the client with this id, or at any client when
-    /// none is given; an unknown name is an error.
-    pub fn existing_person(&self, client: Option<&str>, typed: &str) -> anyhow::Result<&Person> {
-        let people = self
-            .people
-            .values()
-            .filter(|p| client.is_none_or(|c| p.client == c));
-        let hint = match client {
-            Some(_) => "type more of the name",
-            None => "type more of the name, or give --client",
+    /// Finds an existing person: at the client, or at any client when
+    /// none is given (several of one name there are told apart by their clients); an
+    /// unknown name is an error, which suggests a close one.
+    pub fn existing_person(&self, client: Option<&Client>, typed: &str) -> anyhow::Result<&Person> {
+        let found = match client {
+            Some(client) => self.match_person(client, typed)?,
+            None => match_named(
+                self.people.values(),
+                typed,
+                "person's name",
+                "people",
+                "give --client, or type more of the name",
+                |p| format!("{} at {}", p.name, self.client_name(&p.client)),
+            )?,
         };
-        match match_named(people, typed, "person's name", "people", hint)? {
-            Match::Existing(person) => Ok(person),
-            Match::New(name) => crate::usage!(
-                "no person is called '{name}'; `extramile client NAME` lists a client's people"
+        let name = match found {
+            Match::Existing(person) => return Ok(person),
+            Match::New(name) => name,
+        };
+        let (at, close) = match client {
+            Some(client) => (
+                format!(" at {}", client.name),
+                self.person_close_to(client, &name),
             ),
-        }
+            None => (String::new(), close_among(self.people.values(), &name)),
+        };
+        let guess = close
+            .map(|p| format!(" did you mean '{}'?", p.name))
+            .unwrap_or_default();
+        crate::usage!(
+            "no person{at} is called '{name}';{guess} `extramile client NAME` lists a client's \
+             people"
+        )
     }
 
     /// Finds an existing client; an unknown name is an error.

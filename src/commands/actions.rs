@@ -36,7 +36,7 @@ pub fn run(ctx: &Context, args: ActionsArgs) -> Result<()> {
     let person = args
         .with
         .as_deref()
-        .map(|typed| state.existing_person(client.map(|c| c.id.as_str()), typed))
+        .map(|typed| state.existing_person(client, typed))
         .transpose()?;
     let since = bound(ctx, args.since, today)?;
     let until = bound(ctx, args.until, today)?;

@@ -2,7 +2,7 @@
 //! and timeline, and setting a client's tier, cadence or name.
 
 use anyhow::Result;
-use chrono::{DateTime, FixedOffset, NaiveDate};
+use chrono::NaiveDate;
 use serde_json::{Value, json};
 
 use std::collections::HashMap;
@@ -154,7 +154,7 @@ fn person(ctx: &Context, args: &ClientArgs, typed: &str) -> Result<()> {
                 let state = &loaded.state;
                 let client = state.existing_client(&args.name)?.clone();
                 let (before, new_person) =
-                    person_for_write(state, &client.id, typed, ctx.now, args.new)?;
+                    person_for_write(state, &client, typed, ctx.now, args.new)?;
                 let mut after = before.clone();
                 let unless_none = |v: &String| (!v.eq_ignore_ascii_case("none")).then(|| v.clone());
                 if let Some(role) = &role {
@@ -251,18 +251,19 @@ fn client_json(client: &Client) -> Value {
     json!({ "name": client.name, "tier": client.tier, "cadence_days": client.cadence_days })
 }
 
-/// The people at a client, with the day each was last with an action.
+/// The people at a client, with the day each was last with an action. Nothing is left
+/// out to fit a narrow terminal (the card is the one place their role and email show):
+/// there each person becomes a block.
 fn people_view(state: &State, client: &Client) -> Table {
-    let mut table = Table::new(&["Name", "Role", "Email", "Last touch"], "")
-        .names(&["Name", "Role", "Email"])
-        .dropping(&["Email", "Role"]);
+    let mut table =
+        Table::new(&["Name", "Role", "Email", "Last touch"], "").names(&["Name", "Role", "Email"]);
     for p in state.people_at(&client.id) {
         table.row(vec![
             p.name.as_str().into(),
             p.role.clone().unwrap_or_default().into(),
             p.email.clone().unwrap_or_default().into(),
             last_touch(state, &p.id)
-                .map(|at| show_date(local_date(at)))
+                .map(show_date)
                 .unwrap_or_else(|| "never".into())
                 .into(),
         ]);
@@ -270,14 +271,15 @@ fn people_view(state: &State, client: &Client) -> Table {
     table
 }
 
-/// When the latest action with the person of this id was.
-fn last_touch(state: &State, person: &str) -> Option<DateTime<FixedOffset>> {
+/// The day of the latest action with the person of this id.
+fn last_touch(state: &State, person: &str) -> Option<NaiveDate> {
     state
         .actions
         .values()
         .filter(|a| a.with.iter().any(|w| w == person))
         .map(|a| a.at)
         .max()
+        .map(local_date)
 }
 
 /// The client's card and timeline (`client NAME`, `report client NAME`).
@@ -421,7 +423,7 @@ pub fn card_view(state: &State, client: &Client, today: NaiveDate) -> View {
                 "name": p.name,
                 "role": p.role,
                 "email": p.email,
-                "last_touch": last_touch(state, &p.id).map(|at| at.to_rfc3339()),
+                "last_touch": last_touch(state, &p.id).map(show_date),
             })
         })
         .collect();

@@ -2,8 +2,8 @@
 //!
 //! Completion is dynamic: the script a shell loads calls back into the binary
 //! (`COMPLETE=bash extramile -- WORDS…`), which answers from the command-line model and,
-//! for client names and numbers, from a read of the store that writes nothing and waits
-//! for no lock. Any error there offers nothing.
+//! for the names of clients and people and for numbers, from a read of the store that
+//! writes nothing and waits for no lock. Any error there offers nothing.
 
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
@@ -16,7 +16,7 @@ use clap_complete::env::{EnvCompleter, Shells};
 
 use crate::cli::Cli;
 use crate::render::visible;
-use crate::state::State;
+use crate::state::{Match, State};
 use crate::store::{Need, Store};
 
 /// The variable that asks the binary to complete instead of run (clap's convention).
@@ -207,8 +207,48 @@ pub fn client_names(typed: &OsStr) -> Vec<CompletionCandidate> {
     state
         .clients_by_name()
         .into_iter()
-        .filter(|c| visible(&c.name, false) == c.name.as_str() && begins(&c.name, &typed))
+        .filter(|c| offered(&c.name, &typed))
         .map(|c| CompletionCandidate::new(&c.name))
+        .collect()
+}
+
+/// The names of people that begin with what is typed, case aside (`--with`,
+/// `--person`): those at the client named on the line, described by their role; else,
+/// when it names none (yet), everyone's, each name once, described by its clients.
+pub fn person_names(typed: &OsStr) -> Vec<CompletionCandidate> {
+    let Some(state) = peek(Need::Clients) else {
+        return Vec::new();
+    };
+    let typed = unquoted(typed);
+    let named = client_typed().and_then(|name| match state.match_client(&name) {
+        Ok(Match::Existing(client)) => Some(client),
+        _ => None,
+    });
+    if let Some(client) = named {
+        return state
+            .people_at(&client.id)
+            .into_iter()
+            .filter(|p| offered(&p.name, &typed))
+            .map(|p| candidate(&p.name, p.role.as_deref()))
+            .collect();
+    }
+    let mut people: Vec<_> = state
+        .people
+        .values()
+        .filter(|p| offered(&p.name, &typed))
+        .map(|p| (p.name.as_str(), state.client_name(&p.client)))
+        .collect();
+    people.sort_by_cached_key(|&(name, client)| (name.to_lowercase(), name, client.to_lowercase()));
+    let mut names: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (name, client) in people {
+        match names.last_mut() {
+            Some((last, clients)) if *last == name => clients.push(client),
+            _ => names.push((name, vec![client])),
+        }
+    }
+    names
+        .into_iter()
+        .map(|(name, clients)| candidate(name, Some(&clients.join(", "))))
         .collect()
 }
 
@@ -287,7 +327,12 @@ fn gist(text: &str) -> String {
 
 /// A number, with what it is about shown visibly beside it.
 fn number(num: u64, about: &str) -> CompletionCandidate {
-    CompletionCandidate::new(num.to_string()).help(Some(visible(about, false).into_owned().into()))
+    candidate(&num.to_string(), Some(about))
+}
+
+/// A value, with what it is about, if anything, shown visibly beside it.
+fn candidate(value: &str, about: Option<&str>) -> CompletionCandidate {
+    CompletionCandidate::new(value).help(about.map(|a| visible(a, false).into_owned().into()))
 }
 
 /// The store's current state as far as `need` goes, from the store the line being
@@ -302,26 +347,38 @@ fn peek(need: Need) -> Option<State> {
         .map(|loaded| loaded.state)
 }
 
-/// The last `--store` on the line being completed (the words after the completer's
-/// `--`), with a leading `~/` taken as the home folder, as the shell will take it.
-fn store_typed() -> Option<PathBuf> {
-    let words: Vec<OsString> = std::env::args_os()
+/// The words of the line being completed (those after the completer's `--`), with
+/// `--option=VALUE` whole again where bash split it into three words (`=` breaks words
+/// for it).
+fn line_words() -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    let mut args = std::env::args_os()
         .skip_while(|a| a != "--")
         .skip(1)
         .take_while(|a| a != "--")
-        .collect();
+        .map(|a| a.to_string_lossy().into_owned());
+    while let Some(word) = args.next() {
+        match words.last_mut() {
+            Some(option) if word == "=" && option.starts_with("--") && !option.contains('=') => {
+                option.push('=');
+                option.extend(args.next());
+            }
+            _ => words.push(word),
+        }
+    }
+    words
+}
+
+/// The last `--store` on the line being completed, with a leading `~/` taken as the
+/// home folder, as the shell will take it.
+fn store_typed() -> Option<PathBuf> {
+    let words = line_words();
     let mut typed = None;
     for (i, word) in words.iter().enumerate() {
-        let word = word.to_string_lossy();
         if word == "--store" {
-            // bash splits `--store=PATH` into three words.
-            typed = match words.get(i + 1) {
-                Some(next) if next == "=" => words.get(i + 2),
-                next => next,
-            }
-            .map(|w| w.to_string_lossy().into_owned());
+            typed = words.get(i + 1).map(String::as_str);
         } else if let Some(path) = word.strip_prefix("--store=") {
-            typed = Some(path.to_string());
+            typed = Some(path);
         }
     }
     let typed = unquoted(OsStr::new(&typed?));
@@ -331,11 +388,33 @@ fn store_typed() -> Option<PathBuf> {
     }
 }
 
-/// A word as typed, without the shell's quoting: an opening quote, and the backslash
-/// before an escaped character (shells hand some words over as typed).
+/// The client named on the line being completed: `log` and `follow-up`'s CLIENT,
+/// `client`'s NAME, `actions --client`; `None` when there is none yet.
+fn client_typed() -> Option<String> {
+    let words = line_words();
+    let line = Cli::command()
+        .ignore_errors(true)
+        .try_get_matches_from(&words)
+        .ok()?;
+    let (_, command) = line.subcommand()?;
+    let typed = ["client", "name"]
+        .into_iter()
+        .find_map(|id| command.try_get_one::<String>(id).ok().flatten())?;
+    Some(unquoted(OsStr::new(typed)))
+}
+
+/// A word as typed, without the shell's quoting: an opening quote (and the same quote
+/// closing the word), and the backslash before an escaped character (shells hand some
+/// words over as typed).
 fn unquoted(typed: &OsStr) -> String {
     let typed = typed.to_string_lossy();
-    let typed = typed.strip_prefix(['"', '\'']).unwrap_or(&typed);
+    let typed = match typed.chars().next() {
+        Some(quote @ ('"' | '\'')) => {
+            let inside = &typed[1..];
+            inside.strip_suffix(quote).unwrap_or(inside)
+        }
+        _ => &typed,
+    };
     let mut out = String::with_capacity(typed.len());
     let mut chars = typed.chars();
     while let Some(c) = chars.next() {
@@ -345,6 +424,12 @@ fn unquoted(typed: &OsStr) -> String {
         }
     }
     out
+}
+
+/// Whether a name is offered for what is typed: it begins with it, case aside, and
+/// holds nothing a terminal would not show as it is.
+fn offered(name: &str, typed: &str) -> bool {
+    visible(name, false) == name && begins(name, typed)
 }
 
 /// Whether `value` begins with `typed`, case aside.

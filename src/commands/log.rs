@@ -4,8 +4,8 @@ use anyhow::Result;
 use serde_json::json;
 
 use super::{
-    action_json, client_for_write, follow_up_json, people_for_write, repeats, show_day,
-    show_due_day,
+    action_json, client_for_write, follow_up_json, new_people_notes, people_for_write, repeats,
+    show_day, show_due_day,
 };
 use crate::cli::{FollowUpArgs, LogArgs};
 use crate::context::Context;
@@ -46,7 +46,7 @@ pub fn log(ctx: &Context, args: LogArgs) -> Result<()> {
             let (client, new_client) =
                 client_for_write(&loaded.state, &args.client, ctx.now, args.new)?;
             let (people, new_people) =
-                people_for_write(&loaded.state, &client.id, &args.with, ctx.now, args.new)?;
+                people_for_write(&loaded.state, &client, &args.with, ctx.now, args.new)?;
             let with: Vec<String> = people.iter().map(|p| p.id.clone()).collect();
             let mut numbers = loaded.state.fresh_numbers();
             let (num, next) = (
@@ -79,6 +79,7 @@ pub fn log(ctx: &Context, args: LogArgs) -> Result<()> {
             records.push(Record::Action(action.clone()));
             records.extend(follow_up.clone().map(Record::FollowUp));
             let with: Vec<String> = people.into_iter().map(|p| p.name).collect();
+            let new_people = new_people_notes(&loaded.state, &client.name, &new_people);
             Ok((
                 records.into(),
                 (client, is_new, new_people, with, action, follow_up),
@@ -122,7 +123,7 @@ pub fn follow_up(ctx: &Context, args: FollowUpArgs) -> Result<()> {
                 let (client, new_client) =
                     client_for_write(&loaded.state, &args.client, ctx.now, args.new)?;
                 let (people, new_people) =
-                    people_for_write(&loaded.state, &client.id, &args.with, ctx.now, args.new)?;
+                    people_for_write(&loaded.state, &client, &args.with, ctx.now, args.new)?;
                 let follow_up = FollowUp {
                     by: loaded.state.machine().map(str::to_string),
                     with: people.iter().map(|p| p.id.clone()).collect(),
@@ -140,6 +141,7 @@ pub fn follow_up(ctx: &Context, args: FollowUpArgs) -> Result<()> {
                 records.extend(new_people.iter().cloned());
                 records.push(Record::FollowUp(follow_up.clone()));
                 let with: Vec<String> = people.into_iter().map(|p| p.name).collect();
+                let new_people = new_people_notes(&loaded.state, &client.name, &new_people);
                 Ok((
                     records.into(),
                     (client, is_new, new_people, with, follow_up),
@@ -161,15 +163,13 @@ pub fn follow_up(ctx: &Context, args: FollowUpArgs) -> Result<()> {
     )
 }
 
-/// Says so when a write added the client, or people at it.
-fn note_new(ctx: &Context, client: &str, is_new: bool, new_people: &[Record]) {
+/// Says so when a write added the client, or people at it (`new_people_notes`).
+fn note_new(ctx: &Context, client: &str, is_new: bool, new_people: &[String]) {
     if is_new {
         ctx.notice(&format!("New client: {client}"));
     }
-    for record in new_people {
-        if let Record::Person(person) = record {
-            ctx.notice(&format!("New person: {} at {client}", person.name));
-        }
+    for line in new_people {
+        ctx.notice(line);
     }
 }
 

@@ -83,6 +83,7 @@ fn client_for_write(
         state.match_client(typed)?,
         |name| state.close_to(name),
         "client",
+        "",
         new,
         |name| Client {
             id: new_id(),
@@ -99,7 +100,7 @@ fn client_for_write(
 /// `client_for_write` finds clients.
 fn person_for_write(
     state: &State,
-    client: &str,
+    client: &Client,
     typed: &str,
     now: DateTime<FixedOffset>,
     new: bool,
@@ -109,10 +110,11 @@ fn person_for_write(
         state.match_person(client, &typed)?,
         |name| state.person_close_to(client, name),
         "person",
+        &format!(" at {}", client.name),
         new,
         |name| Person {
             id: new_id(),
-            client: client.to_string(),
+            client: client.id.clone(),
             name,
             role: None,
             email: None,
@@ -123,11 +125,13 @@ fn person_for_write(
 }
 
 /// What a typed name found: the record, and whether it is new (made by `make`). A new
-/// name that `close` finds near an existing one is refused, unless `new` says it is meant.
+/// name that `close` finds near an existing one is refused, unless `new` says it is meant;
+/// `what` names the record ("person") and `at` where it was looked for (" at Acme").
 fn named_for_write<'a, T: Named + Clone + 'a>(
     matched: Match<'a, T>,
     close: impl FnOnce(&str) -> Option<&'a T>,
     what: &str,
+    at: &str,
     new: bool,
     make: impl FnOnce(String) -> T,
 ) -> Result<(T, bool)> {
@@ -136,7 +140,7 @@ fn named_for_write<'a, T: Named + Clone + 'a>(
         Match::New(name) => {
             if let Some(near) = close(&name).filter(|_| !new) {
                 crate::usage!(
-                    "no {what} '{name}'; did you mean '{}'? To add a new {what} of that name, \
+                    "no {what} '{name}'{at}; did you mean '{}'? To add a new {what} of that name, \
                      repeat with --new",
                     near.name()
                 );
@@ -150,7 +154,7 @@ fn named_for_write<'a, T: Named + Clone + 'a>(
 /// given), and the records of those that are new.
 fn people_for_write(
     state: &State,
-    client: &str,
+    client: &Client,
     typed: &[String],
     now: DateTime<FixedOffset>,
     new: bool,
@@ -170,6 +174,37 @@ fn people_for_write(
         people.push(person);
     }
     Ok((people, created))
+}
+
+/// What to say of the people a write added at the client named `client`: "New person:
+/// NAME at CLIENT", and which people at other clients, named alike, they are not (each
+/// client has its own people, so a name is not looked for at the others).
+fn new_people_notes(state: &State, client: &str, created: &[Record]) -> Vec<String> {
+    created
+        .iter()
+        .filter_map(|record| match record {
+            Record::Person(person) => Some(person),
+            _ => None,
+        })
+        .map(|person| {
+            let name = person.name.to_lowercase();
+            let mut others: Vec<String> = state
+                .people
+                .values()
+                .filter(|p| p.client != person.client && p.name.to_lowercase().starts_with(&name))
+                .map(|p| format!("{} at {}", p.name, state.client_name(&p.client)))
+                .collect();
+            others.sort_by_cached_key(|o| o.to_lowercase());
+            let line = format!("New person: {} at {client}", person.name);
+            match others.is_empty() {
+                true => line,
+                false => format!(
+                    "{line} (people belong to one client: not {})",
+                    others.join(", ")
+                ),
+            }
+        })
+        .collect()
 }
 
 /// `2026-11-20 14:30`, in local time.

@@ -1,6 +1,8 @@
 //! People at a client: `client NAME --person`, `log`/`fu --with`, `actions --with`,
 //! the card, export and import, merge, undo and check.
 
+use std::collections::BTreeSet;
+
 use serde_json::Value;
 
 use crate::{Env, check_ok};
@@ -85,15 +87,15 @@ fn person_creates_updates_and_matches_like_clients() {
     let err = env.fails(2, &["client", "Acme", "--person", "Dana Lea"]);
     assert_eq!(
         err,
-        "extramile: no person 'Dana Lea'; did you mean 'Dana Lee'? To add a new person of that \
-         name, repeat with --new\n"
+        "extramile: no person 'Dana Lea' at Acme; did you mean 'Dana Lee'? To add a new person of \
+         that name, repeat with --new\n"
     );
     assert_eq!(env.store_bytes(), before, "nothing written");
     env.ok(&["client", "Acme", "--person", "Dana Lea", "--new"]);
     // Now "dana" is ambiguous; the candidates are listed.
     let err = env.fails(2, &["client", "Acme", "--person", "dana", "--role", "x"]);
     assert!(
-        err.contains("'dana' matches several people: Dana Lea, Dana Lee"),
+        err.contains("'dana' matches several people at Acme: Dana Lea, Dana Lee;"),
         "{err}"
     );
     // People belong to their client: another client's Dana is someone new.
@@ -181,7 +183,11 @@ fn with_on_log_and_follow_up_and_actions_with() {
     // The same name at two clients: --client tells them apart.
     env.ok(&["log", "Globex", "met", "--with", "Dana Lee"]);
     let err = env.fails(2, &["actions", "--with", "Dana Lee"]);
-    assert!(err.contains("or give --client"), "{err}");
+    assert_eq!(
+        err,
+        "extramile: 'Dana Lee' matches several people: Dana Lee at Acme, Dana Lee at Globex; \
+         give --client, or type more of the name\n"
+    );
     assert_eq!(
         nums(&env.json(&["actions", "--with", "Dana Lee", "--client", "Globex"])),
         [6]
@@ -197,13 +203,13 @@ fn with_on_log_and_follow_up_and_actions_with() {
                 "Dana Lee".to_string(),
                 Value::Null,
                 Value::Null,
-                Value::from("2026-11-20T10:00:00+00:00")
+                Value::from("2026-11-20")
             ),
             (
                 "Sam Roe".to_string(),
                 Value::Null,
                 Value::Null,
-                Value::from("2026-11-20T10:00:00+00:00")
+                Value::from("2026-11-20")
             ),
         ]
     );
@@ -229,6 +235,22 @@ fn the_card_shows_the_last_touch_with_each_person() {
     assert!(dana.contains("2026-11-09"), "{card}");
     let sam = card.lines().find(|l| l.contains("Sam")).unwrap();
     assert!(sam.contains("CTO") && sam.contains("never"), "{card}");
+    // JSON gives the same day, as the client's own `last_touch` does.
+    let touches: Vec<(String, Value)> = people(&env, "Acme")
+        .into_iter()
+        .map(|(name, _, _, last)| (name, last))
+        .collect();
+    assert_eq!(
+        touches,
+        [
+            ("Dana".to_string(), Value::from("2026-11-09")),
+            ("Sam".to_string(), Value::Null)
+        ]
+    );
+    assert_eq!(
+        env.json(&["client", "Acme"])["client"]["last_touch"],
+        "2026-11-12"
+    );
 }
 
 #[test]
@@ -477,4 +499,144 @@ fn people_stay_with_recurrences_outcomes_and_reminders() {
         );
         assert!(other.ok(&["check"]).contains("OK"), "{name}");
     }
+}
+
+#[test]
+fn names_typed_wrong_say_where_they_were_looked_for() {
+    let env = Env::new();
+    env.ok(&[
+        "log",
+        "Acme",
+        "a call",
+        "--with",
+        "Dana Lee",
+        "--with",
+        "Dan Brown",
+    ]);
+    env.ok(&[
+        "log", "Globex", "lunch", "--with", "Dana Lee", "--with", "Kim Park",
+    ]);
+    let before = env.store_bytes();
+
+    // At the client the write names.
+    let err = env.fails(2, &["fu", "Acme", "call", "--due", "fri", "--with", "Dan"]);
+    assert_eq!(
+        err,
+        "extramile: 'Dan' matches several people at Acme: Dan Brown, Dana Lee; type more of the \
+         name\n"
+    );
+    let err = env.fails(2, &["log", "Acme", "call", "--with", "Dana Lea"]);
+    assert!(
+        err.starts_with("extramile: no person 'Dana Lea' at Acme; did you mean 'Dana Lee'?"),
+        "{err}"
+    );
+    assert_eq!(env.store_bytes(), before, "nothing written");
+
+    // actions --with: everyone's people, told apart by their clients; a typo gets a guess.
+    let err = env.fails(2, &["actions", "--with", "dana"]);
+    assert_eq!(
+        err,
+        "extramile: 'dana' matches several people: Dana Lee at Acme, Dana Lee at Globex; give \
+         --client, or type more of the name\n"
+    );
+    let err = env.fails(2, &["actions", "--with", "Dana Lea"]);
+    assert_eq!(
+        err,
+        "extramile: no person is called 'Dana Lea'; did you mean 'Dana Lee'? `extramile client \
+         NAME` lists a client's people\n"
+    );
+    let err = env.fails(2, &["actions", "--with", "Zed"]);
+    assert_eq!(
+        err,
+        "extramile: no person is called 'Zed'; `extramile client NAME` lists a client's people\n"
+    );
+    // Someone at another client is not found at this one.
+    let err = env.fails(2, &["actions", "--with", "Kim", "--client", "acme"]);
+    assert_eq!(
+        err,
+        "extramile: no person at Acme is called 'Kim'; `extramile client NAME` lists a client's \
+         people\n"
+    );
+    assert_eq!(nums(&env.json(&["actions", "--with", "Kim"])), [2]);
+    let err = env.fails(2, &["actions", "--with", "Kim", "--client", "Initech"]);
+    assert!(
+        err.starts_with("extramile: no client is called 'Initech'"),
+        "{err}"
+    );
+
+    // A new person named like someone at another client is someone else, and told so.
+    let said = notices(
+        &env,
+        &["log", "Initech", "a demo", "--with", "Kim", "--with", "Sam"],
+    );
+    assert_eq!(
+        said,
+        "New client: Initech\nNew person: Kim at Initech (people belong to one client: not Kim \
+         Park at Globex)\nNew person: Sam at Initech\n"
+    );
+    let said = notices(
+        &env,
+        &[
+            "fu", "Hooli", "send it", "--due", "fri", "--with", "dana lee",
+        ],
+    );
+    assert_eq!(
+        said,
+        "New client: Hooli\nNew person: dana lee at Hooli (people belong to one client: not Dana \
+         Lee at Acme, Dana Lee at Globex)\n"
+    );
+}
+
+/// The fields of each `| field | type | meaning |` table in the README's People section.
+fn documented_fields() -> Vec<BTreeSet<String>> {
+    let readme = include_str!("../../README.md");
+    let section = readme.split_once("\n## People\n").unwrap().1;
+    let section = section.split_once("\n## ").map_or(section, |(s, _)| s);
+    let mut tables: Vec<BTreeSet<String>> = Vec::new();
+    let mut in_table = false;
+    for line in section.lines() {
+        let field = line
+            .strip_prefix("| `")
+            .and_then(|rest| rest.split_once('`'))
+            .map(|(field, _)| field.to_string());
+        match field {
+            Some(field) if in_table => {
+                tables.last_mut().unwrap().insert(field);
+            }
+            None if in_table && line.starts_with("| ---") => {}
+            _ => {
+                in_table = line == "| field | type | meaning |";
+                if in_table {
+                    tables.push(BTreeSet::new());
+                }
+            }
+        }
+    }
+    tables
+}
+
+fn keys(object: &Value) -> BTreeSet<String> {
+    object.as_object().unwrap().keys().cloned().collect()
+}
+
+#[test]
+fn the_readme_documents_the_json_of_people_as_printed() {
+    let env = Env::new();
+    env.ok(&["log", "Acme", "kickoff"]);
+    let plain = env.json(&["log", "Acme", "alone"]);
+    let added = env.json(&["client", "Acme", "--person", "Dana Lee", "--role", "CFO"]);
+    let logged = env.json(&["log", "Acme", "a call", "--with", "dana"]);
+    let card = env.json(&["client", "Acme"]);
+    let tables = documented_fields();
+    assert_eq!(tables.len(), 3, "{tables:?}");
+    // `with`: the one field people add to an action or follow-up.
+    let with: BTreeSet<String> = keys(&logged["action"])
+        .difference(&keys(&plain["action"]))
+        .cloned()
+        .collect();
+    assert_eq!(tables[0], with);
+    assert_eq!(logged["action"]["with"], serde_json::json!(["Dana Lee"]));
+    assert_eq!(tables[1], keys(&card["people"][0]));
+    assert_eq!(tables[2], keys(&added));
+    assert_eq!(added["new"], true);
 }

@@ -94,6 +94,138 @@ fn client_names_complete_wherever_a_client_is_typed() {
     }
 }
 
+/// Clients and follow-ups as above, with people: Dana Lee (CFO) and Dan Brown at Acme
+/// Corp, another Dana Lee and Kim Park at Globex.
+fn people_at_clients(env: &Env) {
+    clients_and_follow_ups(env);
+    env.ok(&[
+        "log",
+        "Acme Corp",
+        "a call",
+        "--with",
+        "Dana Lee",
+        "--with",
+        "Dan Brown",
+    ]);
+    env.ok(&["client", "Acme Corp", "--person", "dana", "--role", "CFO"]);
+    env.ok(&[
+        "log", "Globex", "lunch", "--with", "Kim Park", "--with", "Dana Lee",
+    ]);
+}
+
+#[test]
+fn people_complete_at_the_client_on_the_line_else_everyone() {
+    let env = Env::new();
+    people_at_clients(&env);
+    for shell in ["bash", "zsh", "fish"] {
+        // The client's people, whichever way its name was typed.
+        for line in [
+            &["extramile", "log", "\"Acme Corp\"", "x", "--with", ""][..],
+            &[
+                "extramile",
+                "log",
+                "Acme\\ Corp",
+                "x",
+                "--with",
+                "Dana Lee",
+                "--with",
+                "",
+            ],
+            &["extramile", "log", "acme", "x", "--with", ""],
+            &["extramile", "client", "'Acme Corp'", "--person", ""],
+            &[
+                "extramile",
+                "actions",
+                "--client",
+                "Acme Corp",
+                "--with",
+                "",
+            ],
+        ] {
+            let offered = offered(&env, shell, line);
+            assert_eq!(
+                values(&offered),
+                ["Dan Brown", "Dana Lee"],
+                "{shell} {line:?}"
+            );
+        }
+        for line in [
+            &[
+                "extramile",
+                "fu",
+                "Globex",
+                "x",
+                "--due",
+                "fri",
+                "--with",
+                "",
+            ][..],
+            &[
+                "extramile",
+                "follow-up",
+                "--due",
+                "fri",
+                "globex",
+                "x",
+                "--with",
+                "",
+            ],
+            &["extramile", "actions", "--client=Globex", "--with", ""],
+            // bash hands `--client=Globex` over as three words.
+            &[
+                "extramile",
+                "actions",
+                "--client",
+                "=",
+                "Globex",
+                "--with",
+                "",
+            ],
+        ] {
+            let offered = offered(&env, shell, line);
+            assert_eq!(
+                values(&offered),
+                ["Dana Lee", "Kim Park"],
+                "{shell} {line:?}"
+            );
+        }
+        // What is typed, case aside and with the shell's quoting still on the word.
+        for typed in ["dana", "\"Dana L", "Dana\\ L"] {
+            let line = ["extramile", "log", "Globex", "x", "--with", typed];
+            assert_eq!(
+                values(&offered(&env, shell, &line)),
+                ["Dana Lee"],
+                "{shell} {typed}"
+            );
+        }
+        // No client yet, or a new one: everyone's, once each.
+        for line in [
+            &["extramile", "actions", "--with", ""][..],
+            &["extramile", "log", "--with", ""],
+            &["extramile", "log", "Initech", "x", "--with", ""],
+        ] {
+            let offered = offered(&env, shell, line);
+            assert_eq!(
+                values(&offered),
+                ["Dan Brown", "Dana Lee", "Kim Park"],
+                "{shell} {line:?}"
+            );
+        }
+    }
+    // Described by their role at a client, by their clients when from everyone's.
+    let at_acme = offered(
+        &env,
+        "fish",
+        &["extramile", "log", "Acme Corp", "x", "--with", ""],
+    );
+    assert_eq!(at_acme, ["Dan Brown", "Dana Lee\tCFO"]);
+    let everyone = offered(&env, "zsh", &["extramile", "actions", "--with", "Da"]);
+    assert_eq!(
+        everyone,
+        ["Dan Brown:Acme Corp", "Dana Lee:Acme Corp, Globex"]
+    );
+}
+
 #[test]
 fn open_follow_ups_complete_with_their_text() {
     let env = Env::new();
@@ -373,6 +505,10 @@ fn bash_inserts_names_quoted_for_the_word_being_typed() {
     );
     let deck = number_of(&env, "send the pricing deck");
     assert!(complete("", &["extramile", "done", ""]).contains(&deck));
+    env.ok(&["log", "Acme Corp", "a call", "--with", "Dana Lee"]);
+    env.ok(&["log", "Globex", "a call", "--with", "Dave Kim"]);
+    let words = ["extramile", "log", "\"Acme Corp\"", "x", "--with", "D"];
+    assert_eq!(complete("D", &words), ["Dana\\ Lee"]);
 }
 
 #[test]
@@ -408,6 +544,10 @@ fn fish_completes_through_the_installed_script() {
         values(&kinds),
         ["fix", "idea", "check-in", "touch", "intro", "other"]
     );
+    env.ok(&["log", "Acme Corp", "a call", "--with", "Dana Lee"]);
+    env.ok(&["log", "Globex", "a call", "--with", "Dave Kim"]);
+    let with = complete("extramile fu 'Acme Corp' send it --due fri --with ");
+    assert_eq!(with, ["Dana Lee"]);
     let deck = number_of(&env, "send the pricing deck");
     let due = complete("extramile snooze ");
     assert!(

@@ -12,8 +12,8 @@ const WIDTHS: [usize; 4] = [40, 60, 80, 120];
 const LONG_NAME: &str = "Rosenthal & Partners Vermögensverwaltung GmbH";
 
 /// The sample `extramile demo` shows, dated around the harness's clock, imported into
-/// the store; then a client with a long name, long texts, an emoji with a skin-tone
-/// modifier and some CJK.
+/// the store; then a client with a long name, long texts, someone there with a long
+/// name, role and email, an emoji with a skin-tone modifier and some CJK.
 fn sample() -> Env {
     let env = Env::new();
     let now = chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00+00:00").unwrap();
@@ -40,6 +40,21 @@ fn sample() -> Env {
             "--follow-up-text",
             "Check the import mappings held through the month-end close and send the \
              controller a short summary of what changed",
+            "--with",
+            "Friederike Müller-Lüdenscheidt",
+        ],
+    );
+    env.ok_at(
+        "2026-11-12 09:01",
+        &[
+            "client",
+            LONG_NAME,
+            "--person",
+            "friederike",
+            "--role",
+            "Head of Group Finance",
+            "--email",
+            "friederike.mueller-luedenscheidt@rosenthal-partners.example",
         ],
     );
     env.ok_at(
