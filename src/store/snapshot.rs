@@ -1374,22 +1374,20 @@ mod tests {
         for client in state.clients.keys() {
             let window = read(&path, Part::Window(i64::MIN, i64::MAX), Some(client));
             let window = window.unwrap().state;
-            let actions = |s: &State| {
-                let mut ids: Vec<String> = (s.actions.values())
-                    .filter(|a| a.client == *client)
-                    .map(|a| a.id.clone())
+            // The ids of the client's records among (client, id) pairs, sorted.
+            let of_client = |pairs: Vec<(&String, &String)>| {
+                let mut ids: Vec<String> = pairs
+                    .into_iter()
+                    .filter(|(owner, _)| *owner == client)
+                    .map(|(_, id)| id.clone())
                     .collect();
                 ids.sort();
                 ids
             };
-            let follow_ups = |s: &State| {
-                let mut ids: Vec<String> = (s.follow_ups.values())
-                    .filter(|f| f.client == *client)
-                    .map(|f| f.id.clone())
-                    .collect();
-                ids.sort();
-                ids
-            };
+            let actions =
+                |s: &State| of_client(s.actions.values().map(|a| (&a.client, &a.id)).collect());
+            let follow_ups =
+                |s: &State| of_client(s.follow_ups.values().map(|f| (&f.client, &f.id)).collect());
             assert_eq!(actions(&window), actions(&state));
             assert_eq!(window.actions.len(), actions(&state).len());
             assert_eq!(follow_ups(&window), follow_ups(&state));
