@@ -98,11 +98,21 @@ fn nothing_at_all_is_printed_when_nothing_is_due() {
     env.ok(&["fu", "Initech", "introduce their CFO", "--due", "tomorrow"]);
     env.ok(&["fu", "Acme", "call back", "--due", "today"]);
     env.ok(&["done", "2"]);
-    for args in [
-        &["remind"][..],
-        &["remind", "--count"],
-        &["--color", "always", "remind"],
-    ] {
+    prints_nothing(
+        &env,
+        &[
+            &["remind"][..],
+            &["remind", "--count"],
+            &["--color", "always", "remind"],
+        ],
+    );
+    assert_eq!(env.json(&["remind"]), json!([]));
+    assert_eq!(env.json(&["remind", "--count"]), json!(0));
+}
+
+/// Each of `commands` succeeds and prints nothing at all, on stdout or stderr.
+fn prints_nothing(env: &Env, commands: &[&[&str]]) {
+    for args in commands {
         let out = env.run(args);
         assert!(out.status.success(), "{args:?}");
         assert_eq!(
@@ -111,8 +121,6 @@ fn nothing_at_all_is_printed_when_nothing_is_due() {
             "{args:?}"
         );
     }
-    assert_eq!(env.json(&["remind"]), json!([]));
-    assert_eq!(env.json(&["remind", "--count"]), json!(0));
 }
 
 #[test]
@@ -144,15 +152,7 @@ fn json_gives_each_follow_up_as_overdue_does() {
 #[test]
 fn without_a_store_it_prints_nothing_and_creates_nothing() {
     let env = Env::new();
-    for args in [&["remind"][..], &["remind", "--count"]] {
-        let out = env.run(args);
-        assert!(out.status.success(), "{args:?}");
-        assert_eq!(
-            (&out.stdout[..], &out.stderr[..]),
-            (&b""[..], &b""[..]),
-            "{args:?}"
-        );
-    }
+    prints_nothing(&env, &[&["remind"][..], &["remind", "--count"]]);
     assert_eq!(env.json(&["remind"]), json!([]));
     assert!(!env.store().parent().unwrap().exists());
 }
