@@ -12,6 +12,11 @@ pub const TEMP_PREFIX: &str = ".extramile-tmp-";
 /// Writes `bytes` to `path` through a temp file: fsync, rename, fsync of the directory.
 /// A failure removes the temp file and names only `path`.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_parts_atomically(path, &[bytes])
+}
+
+/// `write_atomically`, of `parts` one after the other.
+pub fn write_parts_atomically(path: &Path, parts: &[&[u8]]) -> Result<()> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -22,7 +27,9 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .create_new(true)
         .open(&temp)
         .and_then(|mut file| {
-            file.write_all(bytes)?;
+            for part in parts {
+                file.write_all(part)?;
+            }
             file.sync_all()
         })
         .and_then(|()| fs::rename(&temp, path));

@@ -63,9 +63,7 @@ impl Change {
     /// never brings back an action or follow-up that a change before it deleted: so a
     /// renumbering made on one machine cannot undo a delete or an undo made on another.
     pub fn applies(&self, record: &Record, state: &State) -> bool {
-        self.command != "merge"
-            || !matches!(record, Record::Action(_) | Record::FollowUp(_))
-            || !state.was_deleted(record.id())
+        takes_effect(self.command == "merge", record, state)
     }
 
     /// Folds this change's records into `state` (see `applies`).
@@ -88,6 +86,13 @@ impl Change {
             }
         }
     }
+}
+
+/// `Change::applies`, for a change that is a merge's own or not.
+pub(super) fn takes_effect(merge: bool, record: &Record, state: &State) -> bool {
+    !merge
+        || !matches!(record, Record::Action(_) | Record::FollowUp(_))
+        || !state.was_deleted(record.id())
 }
 
 fn is_zero(n: &u64) -> bool {

@@ -18,6 +18,7 @@ mod files;
 mod journal;
 mod rewrite;
 mod snapshot;
+mod stream;
 
 use files::{create_private_dir, private_options};
 pub use files::{stale_temp_files, write_atomically};
@@ -742,22 +743,56 @@ impl Store {
                 return Ok((loaded, source));
             }
         }
-        let mut bytes = Vec::with_capacity(journal_len as usize);
-        file.seek(SeekFrom::Start(0))
-            .and_then(|_| file.read_to_end(&mut bytes))
-            .with_context(|| format!("could not read the store {}", self.journal.display()))?;
-        let loaded = parse_journal(&self.journal, &bytes, need == Need::History)?;
-        let complete_len = bytes.len() - loaded.torn_bytes;
+        let (loaded, complete_len, crc) = if need == Need::History {
+            let bytes = self.read_whole(&file, journal_len)?;
+            let loaded = parse_journal(&self.journal, &bytes, true)?;
+            let complete_len = bytes.len() - loaded.torn_bytes;
+            let crc = crc32fast::hash(&bytes[..complete_len]);
+            (loaded, complete_len as u64, crc)
+        } else {
+            let folded = self.fold(&file, journal_len)?;
+            let loaded = Loaded {
+                state: folded.state,
+                torn_bytes: (journal_len - folded.complete_len) as usize,
+                changes: Vec::new(),
+            };
+            (loaded, folded.complete_len, folded.crc)
+        };
         let source = Source {
-            journal_len: bytes.len() as u64,
+            journal_len,
             stamp,
-            complete_len: complete_len as u64,
-            crc: crc32fast::hash(&bytes[..complete_len]),
-            parsed: complete_len as u64,
+            complete_len,
+            crc,
+            parsed: complete_len,
             whole: true,
             snapshot: outcome,
         };
         Ok((loaded, source))
+    }
+
+    /// The journal's first `len` bytes.
+    fn read_whole(&self, mut file: &File, len: u64) -> Result<Vec<u8>> {
+        let mut bytes = Vec::with_capacity(len as usize);
+        file.seek(SeekFrom::Start(0))
+            .and_then(|_| file.take(len).read_to_end(&mut bytes))
+            .with_context(|| format!("could not read the store {}", self.journal.display()))?;
+        Ok(bytes)
+    }
+
+    /// The state of the journal's complete lines (of its first `len` bytes), folded as
+    /// they are read; when that fails, read whole, to say exactly what is wrong.
+    fn fold(&self, file: &File, len: u64) -> Result<stream::Folded> {
+        if let Some(folded) = stream::fold(file, len) {
+            return Ok(folded);
+        }
+        let bytes = self.read_whole(file, len)?;
+        let loaded = parse_journal(&self.journal, &bytes, false)?;
+        let complete_len = bytes.len() - loaded.torn_bytes;
+        Ok(stream::Folded {
+            state: loaded.state,
+            complete_len: complete_len as u64,
+            crc: crc32fast::hash(&bytes[..complete_len]),
+        })
     }
 
     /// Whether a snapshot was made from the bytes the journal still begins with. When
@@ -826,35 +861,36 @@ impl Store {
     pub fn index(&self) -> Result<(usize, u64)> {
         self.usable()?;
         let lock = self.lock_shared();
-        let read = self.bytes_and_stamp()?;
+        let journal = self.open_journal()?;
         drop(lock);
-        self.index_bytes(read)
+        self.index_from(journal)
     }
 
     /// `index`, by a command that holds the lock already.
     fn write_index(&self) -> Result<(usize, u64)> {
-        self.index_bytes(self.bytes_and_stamp()?)
+        self.index_from(self.open_journal()?)
     }
 
-    fn bytes_and_stamp(&self) -> Result<(Vec<u8>, snapshot::Stamp)> {
-        let bytes = self.read_bytes()?;
-        Ok((bytes, snapshot::Stamp::of(&fs::metadata(&self.journal)?)))
+    /// The journal, opened, with its length and stamp as it was opened: what is read
+    /// from it is its first that many bytes, whatever is appended meanwhile.
+    fn open_journal(&self) -> Result<(File, u64, snapshot::Stamp)> {
+        let file = File::open(&self.journal)
+            .with_context(|| format!("could not read the store {}", self.journal.display()))?;
+        let metadata = file.metadata()?;
+        Ok((file, metadata.len(), snapshot::Stamp::of(&metadata)))
     }
 
-    fn index_bytes(&self, (bytes, stamp): (Vec<u8>, snapshot::Stamp)) -> Result<(usize, u64)> {
-        let bytes = bytes.as_slice();
-        let loaded = parse_journal(&self.journal, bytes, false)?;
-        let covers = bytes.len() - loaded.torn_bytes;
-        let state = &loaded.state;
-        let crc = crc32fast::hash(&bytes[..covers]);
-        if !self.write_snapshot(state, covers as u64, crc, bytes.len() as u64, stamp) {
+    fn index_from(&self, (file, len, stamp): (File, u64, snapshot::Stamp)) -> Result<(usize, u64)> {
+        let folded = self.fold(&file, len)?;
+        let state = &folded.state;
+        if !self.write_snapshot(state, folded.complete_len, folded.crc, len, stamp) {
             anyhow::bail!(
                 "could not write the snapshot {}",
                 self.snapshot_path().display()
             );
         }
         let records = state.clients.len() + state.actions.len() + state.follow_ups.len();
-        Ok((records, covers as u64))
+        Ok((records, folded.complete_len))
     }
 
     /// The lock an `extramile index` holds while it works, so one runs at a time and
@@ -939,7 +975,7 @@ impl Store {
             len: journal_len,
             stamp,
         });
-        write_atomically(&path, &snapshot::encode(mark, seal, state)).is_ok()
+        files::write_parts_atomically(&path, &snapshot::encode(mark, seal, state).parts()).is_ok()
     }
 
     fn read_bytes(&self) -> Result<Vec<u8>> {
@@ -1127,7 +1163,11 @@ mod tests {
             covers: bytes.len() as u64,
             crc: crc32fast::hash(bytes),
         };
-        std::fs::write(store.snapshot_path(), snapshot::encode(mark, None, state)).unwrap();
+        std::fs::write(
+            store.snapshot_path(),
+            snapshot::encode(mark, None, state).concat(),
+        )
+        .unwrap();
     }
 
     #[test]

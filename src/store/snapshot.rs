@@ -154,7 +154,7 @@ fn closed_key(f: &FollowUp) -> Option<i64> {
     Some(f.closed_at?.timestamp().max(f.created.timestamp()))
 }
 
-pub fn encode(mark: Mark, seal: Option<Seal>, state: &State) -> Vec<u8> {
+pub fn encode(mark: Mark, seal: Option<Seal>, state: &State) -> Encoded {
     let mut head = Writer::default();
     head.u64(mark.covers);
     head.u32(mark.crc);
@@ -357,27 +357,44 @@ pub fn encode(mark: Mark, seal: Option<Seal>, state: &State) -> Vec<u8> {
     let mut head_crc = crc32fast::Hasher::new();
     head_crc.update(&lengths);
     head_crc.update(&head.0);
-    let mut out = Vec::with_capacity(directory_at + directory.0.len());
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&lengths);
-    out.extend_from_slice(&encode_seal(seal));
-    out.extend_from_slice(&head_crc.finalize().to_le_bytes());
-    out.extend_from_slice(&crc(&open.0).to_le_bytes());
-    out.extend_from_slice(&crc(&recent.0).to_le_bytes());
-    out.extend_from_slice(&crc(&old.0).to_le_bytes());
-    out.extend_from_slice(&(directory_at as u64).to_le_bytes());
-    out.extend_from_slice(&(directory.0.len() as u64).to_le_bytes());
-    out.extend_from_slice(&crc(&directory.0).to_le_bytes());
-    out.extend(head.0);
-    out.extend(open.0);
-    out.extend(recent.0);
-    out.extend(old.0);
-    out.extend(closed);
-    out.extend(actions);
-    out.extend(listed.0);
-    out.extend(blocks.0);
-    out.extend(directory.0);
-    out
+    let mut prefix = Vec::with_capacity(PREFIX);
+    prefix.extend_from_slice(MAGIC);
+    prefix.extend_from_slice(&lengths);
+    prefix.extend_from_slice(&encode_seal(seal));
+    prefix.extend_from_slice(&head_crc.finalize().to_le_bytes());
+    prefix.extend_from_slice(&crc(&open.0).to_le_bytes());
+    prefix.extend_from_slice(&crc(&recent.0).to_le_bytes());
+    prefix.extend_from_slice(&crc(&old.0).to_le_bytes());
+    prefix.extend_from_slice(&(directory_at as u64).to_le_bytes());
+    prefix.extend_from_slice(&(directory.0.len() as u64).to_le_bytes());
+    prefix.extend_from_slice(&crc(&directory.0).to_le_bytes());
+    Encoded(vec![
+        prefix,
+        head.0,
+        open.0,
+        recent.0,
+        old.0,
+        closed,
+        actions,
+        listed.0,
+        blocks.0,
+        directory.0,
+    ])
+}
+
+/// A snapshot's bytes, in the parts it was made in, to be written one after the
+/// other rather than copied into one.
+pub struct Encoded(pub Vec<Vec<u8>>);
+
+impl Encoded {
+    pub fn parts(&self) -> Vec<&[u8]> {
+        self.0.iter().map(Vec::as_slice).collect()
+    }
+
+    #[cfg(test)]
+    pub fn concat(&self) -> Vec<u8> {
+        self.0.concat()
+    }
 }
 
 /// A seal's bytes; all zeros (which never checks out) for none.
@@ -1223,7 +1240,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("snap");
         let mark = Mark { covers: 0, crc: 0 };
-        std::fs::write(&path, encode(mark, None, &state)).unwrap();
+        std::fs::write(&path, encode(mark, None, &state).concat()).unwrap();
         let at = |days_ago: i64| (now - chrono::Duration::days(days_ago)).timestamp();
         // A recent window (the recent index alone) and an older one (both).
         for (from, to) in [(at(7), at(0)), (at(900), at(893))] {
@@ -1305,7 +1322,7 @@ mod tests {
         };
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("snap");
-        let bytes = encode(mark, Some(seal), &state);
+        let bytes = encode(mark, Some(seal), &state).concat();
         std::fs::write(&path, &bytes).unwrap();
         let Contents {
             mark: read_mark,
