@@ -79,6 +79,14 @@ impl Context {
         Ok(loaded.state)
     }
 
+    /// Reads every current record, the bulk of them to be gone through once (see
+    /// `Everything`).
+    pub fn load_everything(&self) -> Result<crate::store::Everything> {
+        let all = self.store.load_everything()?;
+        self.warn_torn(all.torn_bytes);
+        Ok(all)
+    }
+
     /// Reads every change, oldest first, and the state they fold to.
     pub fn load_history(&self) -> Result<crate::store::Loaded> {
         let loaded = self.store.load_history()?;

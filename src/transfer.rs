@@ -22,6 +22,7 @@ use crate::model::{
     clean_tags, clean_text, hh_mm, stable_id,
 };
 use crate::state::State;
+use crate::store::Everything;
 
 /// The CSV columns: DESIGN's twelve, then what the store needs for a CSV export to
 /// import back unchanged (the short number, how often a follow-up was snoozed, the
@@ -91,13 +92,76 @@ pub fn export(state: &State) -> Export {
     }
 }
 
+/// Writes every record as `export --format json` does: `Export`, pretty-printed,
+/// written a record at a time.
+pub fn write_json(all: &mut Everything, mut out: impl Write) -> Result<()> {
+    let state = &all.state;
+    let clients = state.clients_by_name();
+    let people: Vec<&Person> = clients
+        .iter()
+        .flat_map(|c| state.people_at(&c.id))
+        .collect();
+    write!(
+        out,
+        "{{\n  \"format\": \"extramile-export\",\n  \"version\": 1,\n  \"clients\": "
+    )?;
+    let mut list = PrettyList::default();
+    clients.iter().try_for_each(|c| list.item(&mut out, c))?;
+    list.end(&mut out)?;
+    if !people.is_empty() {
+        write!(out, ",\n  \"people\": ")?;
+        let mut list = PrettyList::default();
+        people.iter().try_for_each(|p| list.item(&mut out, p))?;
+        list.end(&mut out)?;
+    }
+    write!(out, ",\n  \"actions\": ")?;
+    let mut list = PrettyList::default();
+    all.each_action(|_, a| list.item(&mut out, a))?;
+    list.end(&mut out)?;
+    write!(out, ",\n  \"follow_ups\": ")?;
+    let mut list = PrettyList::default();
+    all.each_follow_up(|_, f| list.item(&mut out, f))?;
+    list.end(&mut out)?;
+    writeln!(out, "\n}}")?;
+    Ok(())
+}
+
+/// A list inside `Export`, written as `serde_json::to_writer_pretty` writes it, one
+/// item at a time.
+#[derive(Default)]
+struct PrettyList {
+    items: usize,
+}
+
+impl PrettyList {
+    fn item(&mut self, out: &mut impl Write, item: &impl Serialize) -> Result<()> {
+        out.write_all(if self.items == 0 { b"[\n" } else { b",\n" })?;
+        self.items += 1;
+        // Strings escape their line breaks: each line of the item is a line here.
+        let pretty = serde_json::to_string_pretty(item)?;
+        for (i, line) in pretty.lines().enumerate() {
+            if i > 0 {
+                out.write_all(b"\n")?;
+            }
+            write!(out, "    {line}")?;
+        }
+        Ok(())
+    }
+
+    fn end(self, out: &mut impl Write) -> Result<()> {
+        out.write_all(if self.items == 0 { b"[]" } else { b"\n  ]" })?;
+        Ok(())
+    }
+}
+
 /// Writes every record as CSV. Cells a spreadsheet would run as a formula are
 /// neutralised (see `render::csv_neutral`); `import` restores them.
-pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
-    let data = export(state);
+pub fn write_csv(all: &mut Everything, out: impl Write) -> Result<()> {
     let mut csv = NeutralCsv(csv::Writer::from_writer(out));
     csv.write_record(CSV_HEADER)?;
-    for c in &data.clients {
+    let state = &all.state;
+    let clients = state.clients_by_name();
+    for c in &clients {
         let cadence = c.cadence_days.map(|d| format!("{d}d")).unwrap_or_default();
         let tier = c.tier.clone().unwrap_or_default();
         let at = c.created.to_rfc3339();
@@ -106,7 +170,7 @@ pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
             "", "", "", "", "", "", "", "", "",
         ])?;
     }
-    for p in &data.people {
+    for p in clients.iter().flat_map(|c| state.people_at(&c.id)) {
         let (client, at) = (state.client_name(&p.client), p.created.to_rfc3339());
         let (role, email) = (
             p.role.as_deref().unwrap_or(""),
@@ -117,13 +181,13 @@ pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
             "", "", "", "", &p.name, role, email,
         ])?;
     }
-    let with = |ids: &[String]| -> String {
+    let with = |state: &State, ids: &[String]| -> String {
         ids.iter()
             .map(|id| state.person_name(id))
             .collect::<Vec<_>>()
             .join(";")
     };
-    for a in &data.actions {
+    all.each_action(|state, a| {
         let client = state.client_name(&a.client);
         let at = a.at.to_rfc3339();
         let (tags, num) = (a.tags.join(";"), a.num.to_string());
@@ -149,13 +213,14 @@ pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
             a.follows_up.as_deref().unwrap_or(""),
             yes(a.asked),
             yes(a.story),
-            &with(&a.with),
+            &with(state, &a.with),
             "",
             "",
             "",
         ])?;
-    }
-    for f in &data.follow_ups {
+        Ok(())
+    })?;
+    all.each_follow_up(|state, f| {
         let client = state.client_name(&f.client);
         let (at, due) = (f.created.to_rfc3339(), f.due.to_string());
         let closed = f.closed_at.map(|at| at.to_rfc3339()).unwrap_or_default();
@@ -188,12 +253,13 @@ pub fn write_csv(state: &State, out: impl Write) -> Result<()> {
             "",
             "",
             "",
-            &with(&f.with),
+            &with(state, &f.with),
             "",
             "",
             "",
         ])?;
-    }
+        Ok(())
+    })?;
     csv.flush()?;
     Ok(())
 }

@@ -14,7 +14,9 @@ use crate::crm::{Columns, Crm, MapEntry};
 use crate::dates::{Day, When};
 use crate::error::UsageError;
 use crate::store::Need;
-use crate::transfer::{CLOSED_DAYS, Feed, ImportPlan, export, plan_import, write_csv, write_ics};
+use crate::transfer::{
+    CLOSED_DAYS, Feed, ImportPlan, plan_import, write_csv, write_ics, write_json,
+};
 
 /// Largest file `import` reads.
 const MAX_IMPORT: u64 = 512 * 1024 * 1024;
@@ -32,30 +34,31 @@ pub fn export_to(
         )
         .into());
     }
-    let mut bytes = Vec::new();
     match (ctx.format, to) {
         (Format::Table | Format::Csv, Some(crm)) => {
-            crate::crm::write_csv(crm, &ctx.load()?, &mut bytes)?
+            let state = ctx.load()?;
+            write_out(ctx, output, |out| crate::crm::write_csv(crm, &state, out))
         }
         (_, Some(_)) => {
-            return Err(UsageError::new("--to writes a CSV file: use it with --format csv").into());
+            Err(UsageError::new("--to writes a CSV file: use it with --format csv").into())
         }
         (Format::Table | Format::Json, None) => {
-            serde_json::to_writer_pretty(&mut bytes, &export(&ctx.load()?))?;
-            bytes.push(b'\n');
+            let mut all = ctx.load_everything()?;
+            write_out(ctx, output, |out| write_json(&mut all, out))
         }
-        (Format::Csv, None) => write_csv(&ctx.load()?, &mut bytes)?,
+        (Format::Csv, None) => {
+            let mut all = ctx.load_everything()?;
+            write_out(ctx, output, |out| write_csv(&mut all, out))
+        }
         (Format::Ics, None) => {
             let feed = feed(ctx, calendar)?;
-            write_ics(&ctx.load_history()?.changes, &feed, &mut bytes)?
+            let changes = ctx.load_history()?.changes;
+            write_out(ctx, output, |out| write_ics(&changes, &feed, out))
         }
         (Format::Markdown, None) => {
-            return Err(
-                UsageError::new("export writes --format json, csv or ics, not markdown").into(),
-            );
+            Err(UsageError::new("export writes --format json, csv or ics, not markdown").into())
         }
     }
-    write_out(ctx, output, &bytes)
 }
 
 /// What `--tasks`, `--alarm` and `--since` ask of the iCalendar feed.
@@ -72,17 +75,21 @@ fn feed(ctx: &Context, calendar: CalendarArgs) -> Result<Feed> {
     })
 }
 
-/// Writes an export to standard output, or to `output` whole.
-fn write_out(ctx: &Context, output: Option<PathBuf>, bytes: &[u8]) -> Result<()> {
+/// Writes an export to standard output as it is made, or to `output` whole: through a
+/// temp file that replaces it only once everything is written.
+fn write_out(
+    ctx: &Context,
+    output: Option<PathBuf>,
+    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
     match output {
         None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(bytes)?;
+            let mut out = std::io::BufWriter::with_capacity(256 * 1024, std::io::stdout().lock());
+            write(&mut out)?;
             out.flush()?;
         }
         Some(path) => {
-            crate::store::write_atomically(&path, bytes)
-                .with_context(|| format!("could not write {}", path.display()))?;
+            crate::store::write_atomically_with(&path, write)?;
             ctx.notice(&format!("Exported to {}.", path.display()));
         }
     }

@@ -17,6 +17,18 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// `write_atomically`, of `parts` one after the other.
 pub fn write_parts_atomically(path: &Path, parts: &[&[u8]]) -> Result<()> {
+    write_atomically_with(path, |file| {
+        parts.iter().try_for_each(|part| file.write_all(part))?;
+        Ok(())
+    })
+}
+
+/// `write_atomically`, of what `write` writes (buffered); an error it returns leaves
+/// `path` as it was.
+pub fn write_atomically_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -26,13 +38,15 @@ pub fn write_parts_atomically(path: &Path, parts: &[&[u8]]) -> Result<()> {
         .write(true)
         .create_new(true)
         .open(&temp)
-        .and_then(|mut file| {
-            for part in parts {
-                file.write_all(part)?;
-            }
-            file.sync_all()
-        })
-        .and_then(|()| fs::rename(&temp, path));
+        .map_err(anyhow::Error::from)
+        .and_then(|file| {
+            let mut out = std::io::BufWriter::with_capacity(256 * 1024, file);
+            write(&mut out)?;
+            let file = out.into_inner().map_err(|err| err.into_error())?;
+            file.sync_all()?;
+            fs::rename(&temp, path)?;
+            Ok(())
+        });
     if let Err(err) = written {
         let _ = fs::remove_file(&temp);
         return Err(err).with_context(|| format!("could not write {}", path.display()));

@@ -107,6 +107,8 @@ pub struct Loaded {
     pub torn_bytes: usize,
     /// Every change, oldest first, when asked for (undo, check).
     pub changes: Vec<Change>,
+    /// The snapshot whose records are still to be read, for `Need::Everything`.
+    pub(super) indexed: Option<super::snapshot::Indexed>,
 }
 
 /// Reads journal bytes into state. `path` is only for messages.
@@ -202,7 +204,7 @@ pub(super) fn parse_changes(
     Some(Loaded {
         state,
         torn_bytes: bytes.len() - complete,
-        changes: Vec::new(),
+        ..Loaded::default()
     })
 }
 

@@ -14,14 +14,16 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
+mod everything;
 mod files;
 mod journal;
 mod rewrite;
 mod snapshot;
 mod stream;
 
+pub use everything::Everything;
 use files::{create_private_dir, private_options};
-pub use files::{stale_temp_files, write_atomically};
+pub use files::{stale_temp_files, write_atomically, write_atomically_with};
 pub use journal::{
     Change, FORMAT, Loaded, VERSION, check_header, is_conflict_marker, journal_header,
     parse_journal,
@@ -77,6 +79,9 @@ pub enum Need {
     Window(i64, i64),
     /// Every current record.
     State,
+    /// Every current record, the actions and closed follow-ups read from the snapshot
+    /// a slice at a time when it matches (see `Everything`).
+    Everything,
     /// Every current record and every change (undo).
     History,
 }
@@ -686,6 +691,7 @@ impl Store {
             Need::Due(day) => vec![snapshot::Part::Due(day)],
             Need::Window(from, to) => vec![snapshot::Part::Window(from, to), snapshot::Part::All],
             Need::State => vec![snapshot::Part::All],
+            Need::Everything => vec![snapshot::Part::Indexes],
         };
         let mut outcome = Snapshot::NotAsked;
         let mut believed = None;
@@ -727,9 +733,12 @@ impl Store {
             let window = matches!(part, snapshot::Part::Window(..));
             let earlier: Option<&mut dyn FnMut(u64) -> Option<Option<Record>>> =
                 window.then_some(&mut earlier);
-            if let Some(loaded) = parse_changes(state, &delta, earlier) {
+            if let Some(mut loaded) = parse_changes(state, &delta, earlier) {
                 let parsed = delta.len() - loaded.torn_bytes;
                 let mut crc = crc32fast::Hasher::new_with_initial_len(snap.mark.crc, covers);
+                if part == snapshot::Part::Indexes {
+                    loaded.indexed = Some(snapshot::Indexed(snap));
+                }
                 crc.update(&delta[..parsed]);
                 let source = Source {
                     journal_len,
@@ -754,7 +763,7 @@ impl Store {
             let loaded = Loaded {
                 state: folded.state,
                 torn_bytes: (journal_len - folded.complete_len) as usize,
-                changes: Vec::new(),
+                ..Loaded::default()
             };
             (loaded, folded.complete_len, folded.crc)
         };

@@ -128,6 +128,9 @@ pub enum Part {
     Window(i64, i64),
     /// Everything.
     All,
+    /// The head and the open follow-ups, and the indexes of the closed follow-ups and
+    /// the actions, whose records `Contents::closed` and `Contents::actions` then read a slice at a time.
+    Indexes,
 }
 
 /// What a snapshot file holds, as far as it was read: every part checked against its
@@ -141,6 +144,18 @@ pub struct Contents {
     file: File,
     /// Where the directory of the number index is, how long, and its checksum.
     directory: (u64, u64, u32),
+    /// Read for `Part::Indexes`: the closed follow-ups' and the actions' indexes, and
+    /// where their records start.
+    indexes: Option<Box<(Timed, usize, Timed, usize)>>,
+}
+
+/// A snapshot read for `Part::Indexes`, its records still to be read.
+pub struct Indexed(pub Contents);
+
+impl std::fmt::Debug for Indexed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Indexed{:?}", self.0.indexed())
+    }
 }
 
 fn crc(bytes: &[u8]) -> u32 {
@@ -562,6 +577,7 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
         state,
         file,
         directory,
+        indexes: None,
     };
     if part == Part::Head {
         return Some(contents(state, file));
@@ -644,7 +660,7 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
             .unwrap_or_default()
             .into_iter()
             .chain(recent);
-        if part != Part::All {
+        if matches!(part, Part::Window(..)) {
             let mut times = Vec::with_capacity(places.size_hint().0 + 1);
             if !whole && latest_older != i64::MIN {
                 times.push(latest_older);
@@ -661,6 +677,7 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
     // still open at its end) and the actions in it.
     let (closed_range, action_range) = match part {
         Part::Window(from, to) => (closed.select(from, i64::MAX), actions.select(from, to)),
+        Part::Indexes => (0..0, 0..0),
         _ => (0..closed.len(), 0..actions.len()),
     };
     if let (Some(list), Part::Window(from, to)) = (listed, part) {
@@ -698,13 +715,40 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
     if actions_at.checked_add(actions.bytes())? as u64 > directory.0 {
         return None;
     }
-    if part != Part::All {
+    if matches!(part, Part::Window(..)) {
         state.all_actions = Some(sums);
     }
-    Some(contents(state, file))
+    let mut contents = contents(state, file);
+    if part == Part::Indexes {
+        contents.indexes = Some(Box::new((closed, records_at, actions, actions_at)));
+    }
+    Some(contents)
 }
 
 impl Contents {
+    /// How many closed follow-ups and actions a `Part::Indexes` read found indexed.
+    pub fn indexed(&self) -> (usize, usize) {
+        self.indexes
+            .as_deref()
+            .map_or((0, 0), |(closed, _, actions, _)| {
+                (closed.len(), actions.len())
+            })
+    }
+
+    /// The closed follow-ups (by the time they are indexed by) at `range` of them,
+    /// after a `Part::Indexes` read; `None` when a record fails its checksum.
+    pub fn closed(&mut self, range: std::ops::Range<usize>) -> Option<Vec<FollowUp>> {
+        let (closed, at, _, _) = self.indexes.as_deref()?;
+        closed.read(&mut self.file, *at, range, |r| r.follow_up())
+    }
+
+    /// The actions (by time, then number) at `range` of them, after a `Part::Indexes`
+    /// read.
+    pub fn actions(&mut self, range: std::ops::Range<usize>) -> Option<Vec<Action>> {
+        let (_, _, actions, at) = self.indexes.as_deref()?;
+        actions.read(&mut self.file, *at, range, |r| r.action())
+    }
+
     /// The follow-ups and actions numbered `nums` as this snapshot holds them, found
     /// through the number index. A number it does not hold is left out; `None` when a
     /// part read fails its checksum.
