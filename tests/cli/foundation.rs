@@ -307,9 +307,17 @@ fn output_into_a_closed_pipe_ends_quietly() {
     let file = env.dir.path().join("many.csv");
     std::fs::write(&file, csv).unwrap();
     env.ok(&["import", file.to_str().unwrap()]);
-    for format in ["table", "csv", "json", "markdown"] {
+    for args in [
+        &["actions", "--format", "table"][..],
+        &["actions", "--format", "csv"],
+        &["actions", "--format", "json"],
+        &["actions", "--format", "markdown"],
+        &["export", "--format", "csv"],
+        &["export", "--format", "json"],
+    ] {
+        let format = args.join(" ");
         let mut child = env
-            .command(&["actions", "--format", format])
+            .command(args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
