@@ -12,15 +12,7 @@ pub const TEMP_PREFIX: &str = ".extramile-tmp-";
 /// Writes `bytes` to `path` through a temp file: fsync, rename, fsync of the directory.
 /// A failure removes the temp file and names only `path`.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_parts_atomically(path, &[bytes])
-}
-
-/// `write_atomically`, of `parts` one after the other.
-pub fn write_parts_atomically(path: &Path, parts: &[&[u8]]) -> Result<()> {
-    write_atomically_with(path, |file| {
-        parts.iter().try_for_each(|part| file.write_all(part))?;
-        Ok(())
-    })
+    write_atomically_with(path, |file| Ok(file.write_all(bytes)?))
 }
 
 /// `write_atomically`, of what `write` writes (buffered); an error it returns leaves

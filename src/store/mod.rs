@@ -984,7 +984,11 @@ impl Store {
             len: journal_len,
             stamp,
         });
-        files::write_parts_atomically(&path, &snapshot::encode(mark, seal, state).parts()).is_ok()
+        let parts = snapshot::encode(mark, seal, state).0;
+        files::write_atomically_with(&path, |file| {
+            Ok(parts.iter().try_for_each(|part| file.write_all(part))?)
+        })
+        .is_ok()
     }
 
     fn read_bytes(&self) -> Result<Vec<u8>> {

@@ -402,10 +402,6 @@ pub fn encode(mark: Mark, seal: Option<Seal>, state: &State) -> Encoded {
 pub struct Encoded(pub Vec<Vec<u8>>);
 
 impl Encoded {
-    pub fn parts(&self) -> Vec<&[u8]> {
-        self.0.iter().map(Vec::as_slice).collect()
-    }
-
     #[cfg(test)]
     pub fn concat(&self) -> Vec<u8> {
         self.0.concat()
