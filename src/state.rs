@@ -247,6 +247,7 @@ impl State {
         if !matches!(record, Record::Deleted { .. }) && !self.deleted.is_empty() {
             self.deleted.remove(record.id());
         }
+        self.note_numbers(&record);
         match record {
             Record::Client(client) => {
                 self.clients.insert(client.id.clone(), client);
@@ -255,10 +256,6 @@ impl State {
                 self.people.insert(person.id.clone(), person);
             }
             Record::Action(action) => {
-                self.note_num(action.num);
-                if let Some(by) = &action.by {
-                    self.numbering.note_owner(action.num, by);
-                }
                 // A windowed state takes only new actions (the store sees to it).
                 if let Some(sums) = &mut self.all_actions {
                     sums.add(&action);
@@ -266,22 +263,30 @@ impl State {
                 self.actions.insert(action.id.clone(), action);
             }
             Record::FollowUp(follow_up) => {
-                self.note_num(follow_up.num);
-                if let Some(by) = &follow_up.by {
-                    self.numbering.note_owner(follow_up.num, by);
-                }
                 self.follow_ups.insert(follow_up.id.clone(), follow_up);
             }
-            Record::Deleted { id, num, .. } => {
+            Record::Deleted { id, .. } => {
                 self.deleted.insert(id.clone());
-                if let Some(num) = num {
-                    self.note_num(num);
-                }
                 self.clients.remove(&id);
                 self.people.remove(&id);
                 self.actions.remove(&id);
                 self.follow_ups.remove(&id);
             }
+        }
+    }
+
+    /// Notes the short number a record taking effect has, and which copy gave it: all
+    /// a state keeps of it that the record's next version does not replace.
+    pub fn note_numbers(&mut self, record: &Record) {
+        let (num, by) = match record {
+            Record::Action(a) => (a.num, a.by.as_deref()),
+            Record::FollowUp(f) => (f.num, f.by.as_deref()),
+            Record::Deleted { num: Some(num), .. } => (*num, None),
+            _ => return,
+        };
+        self.note_num(num);
+        if let Some(by) = by {
+            self.numbering.note_owner(num, by);
         }
     }
 

@@ -2,7 +2,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
@@ -21,11 +21,18 @@ pub fn write_atomically_with(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> Result<()>,
 ) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let temp = dir.join(format!("{TEMP_PREFIX}{}", crate::model::new_id()));
+    let temp = write_temp(path, write)?;
+    put_in_place(&temp, path)
+}
+
+/// Writes what `write` writes (buffered) to a new temp file beside `path`, synced, and
+/// returns its path, for `put_in_place` once it is checked. A failure removes it and
+/// names only `path`.
+pub(super) fn write_temp(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<PathBuf> {
+    let temp = dir_of(path).join(format!("{TEMP_PREFIX}{}", crate::model::new_id()));
     let written = private_options()
         .write(true)
         .create_new(true)
@@ -35,15 +42,28 @@ pub fn write_atomically_with(
             let mut out = std::io::BufWriter::with_capacity(256 * 1024, file);
             write(&mut out)?;
             let file = out.into_inner().map_err(|err| err.into_error())?;
-            file.sync_all()?;
-            fs::rename(&temp, path)?;
-            Ok(())
+            Ok(file.sync_all()?)
         });
     if let Err(err) = written {
         let _ = fs::remove_file(&temp);
         return Err(err).with_context(|| format!("could not write {}", path.display()));
     }
-    sync_dir(dir)
+    Ok(temp)
+}
+
+/// Renames the temp file `temp` to `path` and syncs the folder; a failure removes it.
+pub(super) fn put_in_place(temp: &Path, path: &Path) -> Result<()> {
+    if let Err(err) = fs::rename(temp, path) {
+        let _ = fs::remove_file(temp);
+        return Err(err).with_context(|| format!("could not write {}", path.display()));
+    }
+    sync_dir(dir_of(path))
+}
+
+fn dir_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
 }
 
 /// Temp files in `dir` older than an hour: left by a process that was killed

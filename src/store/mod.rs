@@ -14,9 +14,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
+mod compact;
 mod everything;
 mod files;
 mod journal;
+mod newest;
 mod rewrite;
 mod snapshot;
 mod stream;
@@ -713,6 +715,10 @@ impl Store {
                 snapshot::Part::Head | snapshot::Part::Open | snapshot::Part::Due(_)
             );
             if light && journal_len - covers > LIGHT_READ_LIMIT {
+                break;
+            }
+            if part == snapshot::Part::Indexes && !snap.verify() {
+                outcome = Snapshot::Rejected;
                 break;
             }
             let mut state = std::mem::take(&mut snap.state);

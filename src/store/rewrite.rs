@@ -2,11 +2,10 @@
 //! timestamped backup, checks the new one by reading it back, and replaces the old one
 //! through a temp file, fsync, rename and fsync of the directory.
 
-use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use chrono::{DateTime, FixedOffset};
 
 use super::files::write_atomically;
@@ -141,119 +140,6 @@ pub fn merged_journal(
 }
 
 impl Store {
-    /// Rewrites the journal to the newest version of each record (and a tombstone for
-    /// each deleted one, so merging an older copy does not bring it back). Each record
-    /// stays in the change that wrote its newest version, with that change's id, time
-    /// and sequence number, so a copy compacted elsewhere merges with this one as
-    /// before; changes left with nothing are dropped, and a last `compact` change marks
-    /// where undo stops. The old journal is kept as a timestamped backup beside it; the
-    /// new one is read back and must hold exactly the same records before it replaces
-    /// the old, through a temp file, fsync, rename and fsync of the directory.
-    pub fn compact(&self, at: DateTime<FixedOffset>) -> Result<Compacted> {
-        let _lock = self.lock_exclusive()?;
-        if !self.journal.exists() {
-            crate::usage!(
-                "there is no store at {} yet; nothing to compact",
-                self.journal.display()
-            );
-        }
-        let bytes = self.read_bytes()?;
-        let old = parse_journal(&self.journal, &bytes, true)?;
-        // Where each record's newest version is, and the last number each one had.
-        // (Versions that took no effect, see `Change::applies`, are not kept.)
-        let mut newest: HashMap<&str, usize> = HashMap::new();
-        let mut nums: HashMap<&str, u64> = HashMap::new();
-        let mut running = State::default();
-        for (index, change) in old.changes.iter().enumerate() {
-            for record in &change.records {
-                if !change.applies(record, &running) {
-                    continue;
-                }
-                running.apply(record);
-                newest.insert(record.id(), index);
-                if let Some(num) = record.num() {
-                    nums.insert(record.id(), num);
-                }
-            }
-        }
-        let header_end = bytes.iter().position(|&b| b == b'\n').map_or(0, |i| i + 1);
-        let mut new = bytes[..header_end].to_vec();
-        let mut kept = 0;
-        for (index, change) in old.changes.iter().enumerate() {
-            let records: Vec<Record> = change
-                .records
-                .iter()
-                .filter(|r| newest.get(r.id()) == Some(&index))
-                .map(|r| match r {
-                    Record::Deleted {
-                        id,
-                        num: None,
-                        into,
-                    } => Record::Deleted {
-                        id: id.clone(),
-                        num: nums.get(id.as_str()).copied(),
-                        into: into.clone(),
-                    },
-                    other => other.clone(),
-                })
-                .collect();
-            if records.is_empty() {
-                continue;
-            }
-            let change = Change {
-                records,
-                // What they point at may be gone; undo stops at the compaction anyway.
-                undoes: None,
-                merged: Vec::new(),
-                ..change.clone()
-            };
-            new.extend(serde_json::to_vec(&change)?);
-            new.push(b'\n');
-            kept += 1;
-        }
-        let marker = Change {
-            at,
-            seq: old.state.next_seq(),
-            command: "compact".into(),
-            records: Vec::new(),
-            undoes: None,
-            merged: Vec::new(),
-            was: None,
-            follows: None,
-            by: Some(self.machine()?),
-            id: crate::model::new_id(),
-        };
-        new.extend(serde_json::to_vec(&marker)?);
-        new.push(b'\n');
-        let check = parse_journal(&self.journal, &new, false)?;
-        let same = check.state.clients == old.state.clients
-            && check.state.actions == old.state.actions
-            && check.state.follow_ups == old.state.follow_ups
-            && check.state.next_num() == old.state.next_num();
-        if !same {
-            bail!(
-                "the compacted journal did not hold the same records; {} was left as it was",
-                self.journal.display()
-            );
-        }
-
-        let backup = self.replace(&bytes, &new, &check.state, at)?;
-        // Temp files a killed rewrite left behind hold nothing the journal needs.
-        if let Some(dir) = self.journal.parent() {
-            for stale in super::stale_temp_files(dir) {
-                let _ = fs::remove_file(stale);
-            }
-        }
-        let covers = new.len() as u64;
-        Ok(Compacted {
-            before: bytes.len() as u64,
-            after: covers,
-            changes_before: old.changes.len(),
-            changes_after: kept + 1,
-            backup,
-        })
-    }
-
     /// Replaces the journal's `old` bytes with `new` ones holding `state`: the old
     /// journal is kept as a timestamped backup first (never removed by a later one), the
     /// new one goes through a temp file, fsync, rename and fsync of the directory, and
@@ -409,7 +295,7 @@ impl Store {
     }
 
     /// `journal.jsonl.backup-20261120T100000`, or with `-2`, `-3`… when taken.
-    fn backup_path(&self, at: DateTime<FixedOffset>) -> PathBuf {
+    pub(super) fn backup_path(&self, at: DateTime<FixedOffset>) -> PathBuf {
         let stamp = at.format("%Y%m%dT%H%M%S").to_string();
         (1..)
             .map(|n| {

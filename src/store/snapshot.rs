@@ -470,6 +470,65 @@ pub fn write_seal(path: &Path, seal: Seal) {
         .and_then(|_| file.write_all(&encode_seal(Some(seal))));
 }
 
+/// The snapshot at `path`, made from journal bytes marked `from` whose highest change
+/// sequence number is `from_seq`, made anew for other bytes (`to`, whose highest is
+/// `to_seq`) that hold the same records: its head takes the new mark and number and
+/// its checksum, every other byte is copied. `false` when it was not made from `from`
+/// (or does not read), and then nothing is written.
+pub fn remark(
+    path: &Path,
+    (from, from_seq): (Mark, u64),
+    (to, to_seq): (Mark, u64),
+    seal: Option<Seal>,
+) -> bool {
+    let Some(mut file) = File::open(path).ok() else {
+        return false;
+    };
+    let mut start = [0u8; PREFIX];
+    if file.read_exact(&mut start).is_err() || &start[..8] != MAGIC {
+        return false;
+    }
+    let Some(head_len) = usize::try_from(u64::from_le_bytes(
+        start[8..16].try_into().unwrap_or_default(),
+    ))
+    .ok()
+    .filter(|&len| (28..1 << 30).contains(&len)) else {
+        return false;
+    };
+    let mut head = vec![0; head_len];
+    let head_sum = |start: &[u8], head: &[u8]| {
+        let mut sum = crc32fast::Hasher::new();
+        sum.update(&start[8..SEAL_AT]);
+        sum.update(head);
+        sum.finalize().to_le_bytes()
+    };
+    let at = SEAL_AT + SEAL_LEN;
+    if file.read_exact(&mut head).is_err() || head_sum(&start, &head) != start[at..at + 4] {
+        return false;
+    }
+    let mut r = Reader {
+        bytes: &head,
+        at: 0,
+    };
+    let (covers, sum, _, seq) = (r.u64(), r.u32(), r.u64(), r.u64());
+    if (covers, sum, seq) != (Some(from.covers), Some(from.crc), Some(from_seq)) {
+        return false;
+    }
+    head[..8].copy_from_slice(&to.covers.to_le_bytes());
+    head[8..12].copy_from_slice(&to.crc.to_le_bytes());
+    head[20..28].copy_from_slice(&to_seq.to_le_bytes());
+    let sum = head_sum(&start, &head);
+    start[at..at + 4].copy_from_slice(&sum);
+    start[SEAL_AT..SEAL_AT + SEAL_LEN].copy_from_slice(&encode_seal(seal));
+    super::files::write_atomically_with(path, |out| {
+        out.write_all(&start)?;
+        out.write_all(&head)?;
+        std::io::copy(&mut file, out)?;
+        Ok(())
+    })
+    .is_ok()
+}
+
 /// Reads a snapshot file, as much as `part` asks for, checking each part read against
 /// its checksum. `None` for a missing, foreign or damaged file.
 pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
@@ -738,6 +797,15 @@ impl Contents {
         closed.read(&mut self.file, *at, range, |r| r.follow_up())
     }
 
+    /// Whether every closed follow-up and action checks against its checksum, after a
+    /// `Part::Indexes` read: what is streamed from it cannot fail halfway.
+    pub fn verify(&mut self) -> bool {
+        let Some((closed, closed_at, actions, actions_at)) = self.indexes.as_deref() else {
+            return false;
+        };
+        closed.verify(&mut self.file, *closed_at) && actions.verify(&mut self.file, *actions_at)
+    }
+
     /// The actions (by time, then number) at `range` of them, after a `Part::Indexes`
     /// read.
     pub fn actions(&mut self, range: std::ops::Range<usize>) -> Option<Vec<Action>> {
@@ -902,34 +970,49 @@ impl Timed {
         range: std::ops::Range<usize>,
         decode: impl Fn(&mut Reader<'_>) -> Option<T>,
     ) -> Option<Vec<T>> {
+        let mut out = Vec::with_capacity(range.len());
+        self.bodies(file, at, range, |body| {
+            let mut r = Reader { bytes: body, at: 0 };
+            out.push(decode(&mut r)?);
+            (r.at == body.len()).then_some(())
+        })?;
+        Some(out)
+    }
+
+    /// Whether every record checks against its checksum, read a slice at a time.
+    fn verify(&self, file: &mut File, at: usize) -> bool {
+        const SLICE: usize = 4096;
+        (0..self.len()).step_by(SLICE).all(|start| {
+            let range = start..(start + SLICE).min(self.len());
+            self.bodies(file, at, range, |_| Some(())).is_some()
+        })
+    }
+
+    /// Hands `each` the bytes of each record in `range` of the section starting at
+    /// `at`, once they check against their checksum.
+    fn bodies(
+        &self,
+        file: &mut File,
+        at: usize,
+        range: std::ops::Range<usize>,
+        mut each: impl FnMut(&[u8]) -> Option<()>,
+    ) -> Option<()> {
         let (from, to) = (*self.places.get(range.start)?, *self.places.get(range.end)?);
         let mut bytes = vec![0; to.checked_sub(from)?.min(1 << 30)];
         file.seek(SeekFrom::Start(at.checked_add(from)? as u64))
             .ok()?;
         file.read_exact(&mut bytes).ok()?;
-        let mut r = Reader {
-            bytes: &bytes,
-            at: 0,
-        };
-        let mut out = Vec::with_capacity(range.len());
         for pair in self.places[range.start..=range.end].windows(2) {
-            let (start, end) = (pair[0] - from, pair[1].checked_sub(from)?);
+            let (start, end) = (pair[0].checked_sub(from)?, pair[1].checked_sub(from)?);
             // Each record ends with the checksum of its bytes.
             let body_end = end.checked_sub(4)?;
-            let record = bytes.get(start..body_end)?;
-            if crc(record).to_le_bytes() != bytes[body_end..end] {
+            let body = bytes.get(start..body_end)?;
+            if crc(body).to_le_bytes() != bytes[body_end..end] {
                 return None;
             }
-            if r.at != start {
-                return None;
-            }
-            out.push(decode(&mut r)?);
-            if r.at != body_end {
-                return None;
-            }
-            r.at = end;
+            each(body)?;
         }
-        (r.at == bytes.len()).then_some(out)
+        Some(())
     }
 }
 

@@ -1,12 +1,15 @@
-//! Folding a journal file into state as it is read: neither the file nor a line is
-//! ever held whole (one `import` of a million records is one line), so a whole read
-//! costs the state it builds, not the journal's length on top.
+//! Reading a journal file change by change as it is read: neither the file nor a line
+//! is ever held whole (one `import` of a million records is one line). A `Sink` is
+//! handed each change's fields and records in the order of the line; folding into
+//! state is one sink, `newest` and `compact` have others.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 
 use chrono::{DateTime, FixedOffset};
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use serde::{Deserialize, Deserializer};
 
 use crate::model::Record;
@@ -26,6 +29,50 @@ pub struct Folded {
 /// conflict markers, no format line): the caller reads it whole instead, which says
 /// exactly what is wrong.
 pub fn fold(file: &File, len: u64) -> Option<Folded> {
+    let mut sink = FoldSink::default();
+    let (complete_len, crc) = read(file, len, &mut sink)?;
+    Some(Folded {
+        state: sink.state,
+        complete_len,
+        crc,
+    })
+}
+
+/// A field of a change other than its records, as read (the same types as `Change`;
+/// what no sink needs is checked and left out).
+pub enum Field {
+    At(DateTime<FixedOffset>),
+    Seq(u64),
+    Command(String),
+    Undoes,
+    Merged,
+    Was(Option<Vec<Record>>),
+    Follows(Option<(u64, u32)>),
+    By(Option<String>),
+    Id(String),
+}
+
+/// What a streaming read hands each change to, in the order of its line. An error
+/// stops the read.
+pub trait Sink {
+    /// How each record is read.
+    type Record: DeserializeOwned;
+    fn field(&mut self, field: Field) -> Result<(), String>;
+    fn records_begin(&mut self) -> Result<(), String> {
+        Ok(())
+    }
+    fn record(&mut self, record: Self::Record) -> Result<(), String>;
+    fn records_end(&mut self) -> Result<(), String> {
+        Ok(())
+    }
+    /// The change was read whole and has every field it must have.
+    fn end(&mut self) -> Result<(), String>;
+}
+
+/// Hands the complete lines of the journal `file`, `len` bytes long, to `sink`, and
+/// returns how many bytes that was and their CRC-32. `None` when it does not read as a
+/// journal (see `fold`) or the sink stopped it.
+pub fn read(file: &File, len: u64, sink: &mut impl Sink) -> Option<(u64, u32)> {
     let complete_len = complete_len(file, len).ok()?;
     (&*file).seek(SeekFrom::Start(0)).ok()?;
     let (mut crc, mut read) = (crc32fast::Hasher::new(), 0);
@@ -47,23 +94,17 @@ pub fn fold(file: &File, len: u64) -> Option<Folded> {
     {
         return None;
     }
-    let mut state = State::default();
     // By value: `io::Bytes` reads a `BufReader` a byte at a time without a call each.
     let mut de = serde_json::Deserializer::from_reader(reader);
     while de.end().is_err() {
-        FoldChange { state: &mut state }.deserialize(&mut de).ok()?;
+        ReadChange { sink: &mut *sink }.deserialize(&mut de).ok()?;
     }
     drop(de);
     // Every byte up to `complete_len`, and no fewer (a file cut short meanwhile).
     if read != complete_len {
         return None;
     }
-    let crc = crc.finalize();
-    Some(Folded {
-        state,
-        complete_len,
-        crc,
-    })
+    Some((complete_len, crc.finalize()))
 }
 
 /// Where the journal's last complete line ends: after its last newline.
@@ -100,14 +141,14 @@ impl<R: Read> Read for Crc<'_, R> {
 }
 
 /// One line of the journal, read as `Change` reads it (the same fields, types and
-/// errors) but with its records folded into the state one by one as they are read.
-struct FoldChange<'s> {
-    state: &'s mut State,
+/// errors), handed to the sink as it is read.
+struct ReadChange<'s, S> {
+    sink: &'s mut S,
 }
 
 #[derive(Deserialize)]
 #[serde(field_identifier, rename_all = "lowercase")]
-enum Field {
+enum Name {
     At,
     Seq,
     Command,
@@ -122,7 +163,7 @@ enum Field {
     Other,
 }
 
-impl<'de> DeserializeSeed<'de> for FoldChange<'_> {
+impl<'de, S: Sink> DeserializeSeed<'de> for ReadChange<'_, S> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -130,7 +171,7 @@ impl<'de> DeserializeSeed<'de> for FoldChange<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for FoldChange<'_> {
+impl<'de, S: Sink> Visitor<'de> for ReadChange<'_, S> {
     type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -139,73 +180,67 @@ impl<'de> Visitor<'de> for FoldChange<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut seen = [false; 10];
-        let mut command: Option<String> = None;
-        // Records read before the command (a line whose fields were reordered by
-        // hand) wait for it, as whether they take effect depends on it.
-        let mut waiting: Option<Vec<Record>> = None;
-        while let Some(field) = map.next_key::<Field>()? {
-            let (index, name) = match field {
-                Field::At => (0, "at"),
-                Field::Seq => (1, "seq"),
-                Field::Command => (2, "command"),
-                Field::Records => (3, "records"),
-                Field::Undoes => (4, "undoes"),
-                Field::Merged => (5, "merged"),
-                Field::Was => (6, "was"),
-                Field::Follows => (7, "follows"),
-                Field::By => (8, "by"),
-                Field::Id => (9, "id"),
-                Field::Other => {
+        while let Some(name) = map.next_key::<Name>()? {
+            let (index, text) = match name {
+                Name::At => (0, "at"),
+                Name::Seq => (1, "seq"),
+                Name::Command => (2, "command"),
+                Name::Records => (3, "records"),
+                Name::Undoes => (4, "undoes"),
+                Name::Merged => (5, "merged"),
+                Name::Was => (6, "was"),
+                Name::Follows => (7, "follows"),
+                Name::By => (8, "by"),
+                Name::Id => (9, "id"),
+                Name::Other => {
                     map.next_value::<IgnoredAny>()?;
                     continue;
                 }
             };
             if std::mem::replace(&mut seen[index], true) {
-                return Err(de::Error::duplicate_field(name));
+                return Err(de::Error::duplicate_field(text));
             }
-            match field {
-                Field::At => drop(map.next_value::<DateTime<FixedOffset>>()?),
-                Field::Seq => self.state.note_seq(map.next_value()?),
-                Field::Command => command = Some(map.next_value()?),
-                Field::Records => match &command {
-                    Some(command) => {
-                        map.next_value_seed(FoldRecords {
-                            state: self.state,
-                            merge: command == "merge",
-                        })?;
-                    }
-                    None => waiting = Some(map.next_value()?),
-                },
-                Field::Undoes | Field::By => drop(map.next_value::<Option<String>>()?),
-                Field::Merged => drop(map.next_value::<Vec<String>>()?),
-                Field::Was => drop(map.next_value::<Option<Vec<Record>>>()?),
-                Field::Follows => drop(map.next_value::<Option<(u64, u32)>>()?),
-                Field::Id => drop(map.next_value::<String>()?),
-                Field::Other => unreachable!(),
-            }
+            let field = match name {
+                Name::At => Field::At(map.next_value()?),
+                Name::Seq => Field::Seq(map.next_value()?),
+                Name::Command => Field::Command(map.next_value()?),
+                Name::Records => {
+                    map.next_value_seed(ReadRecords {
+                        sink: &mut *self.sink,
+                    })?;
+                    continue;
+                }
+                Name::Undoes => {
+                    map.next_value::<Option<String>>()?;
+                    Field::Undoes
+                }
+                Name::Merged => {
+                    map.next_value::<Vec<String>>()?;
+                    Field::Merged
+                }
+                Name::Was => Field::Was(map.next_value()?),
+                Name::Follows => Field::Follows(map.next_value()?),
+                Name::By => Field::By(map.next_value()?),
+                Name::Id => Field::Id(map.next_value()?),
+                Name::Other => unreachable!(),
+            };
+            self.sink.field(field).map_err(de::Error::custom)?;
         }
-        for (index, name) in [(0, "at"), (2, "command"), (3, "records"), (9, "id")] {
+        for (index, text) in [(0, "at"), (2, "command"), (3, "records"), (9, "id")] {
             if !seen[index] {
-                return Err(de::Error::missing_field(name));
+                return Err(de::Error::missing_field(text));
             }
         }
-        if let (Some(records), Some(command)) = (waiting, command) {
-            let merge = command == "merge";
-            for record in records {
-                fold_record(self.state, merge, record);
-            }
-        }
-        Ok(())
+        self.sink.end().map_err(de::Error::custom)
     }
 }
 
-/// A change's records, each folded in as soon as it is read.
-struct FoldRecords<'s> {
-    state: &'s mut State,
-    merge: bool,
+/// A change's records, each handed on as soon as it is read.
+struct ReadRecords<'s, S> {
+    sink: &'s mut S,
 }
 
-impl<'de> DeserializeSeed<'de> for FoldRecords<'_> {
+impl<'de, S: Sink> DeserializeSeed<'de> for ReadRecords<'_, S> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -213,7 +248,7 @@ impl<'de> DeserializeSeed<'de> for FoldRecords<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for FoldRecords<'_> {
+impl<'de, S: Sink> Visitor<'de> for ReadRecords<'_, S> {
     type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -221,8 +256,48 @@ impl<'de> Visitor<'de> for FoldRecords<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(record) = seq.next_element::<Record>()? {
-            fold_record(self.state, self.merge, record);
+        self.sink.records_begin().map_err(de::Error::custom)?;
+        while let Some(record) = seq.next_element::<S::Record>()? {
+            self.sink.record(record).map_err(de::Error::custom)?;
+        }
+        self.sink.records_end().map_err(de::Error::custom)
+    }
+}
+
+/// Folds each record into the state as it is read. Records read before the command (a
+/// line whose fields were reordered by hand) wait for it, as whether they take effect
+/// depends on it.
+#[derive(Default)]
+struct FoldSink {
+    state: State,
+    merge: Option<bool>,
+    waiting: Vec<Record>,
+}
+
+impl Sink for FoldSink {
+    type Record = Record;
+
+    fn field(&mut self, field: Field) -> Result<(), String> {
+        match field {
+            Field::Seq(seq) => self.state.note_seq(seq),
+            Field::Command(command) => self.merge = Some(command == "merge"),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn record(&mut self, record: Record) -> Result<(), String> {
+        match self.merge {
+            Some(merge) => fold_record(&mut self.state, merge, record),
+            None => self.waiting.push(record),
+        }
+        Ok(())
+    }
+
+    fn end(&mut self) -> Result<(), String> {
+        let merge = self.merge.take() == Some(true);
+        for record in std::mem::take(&mut self.waiting) {
+            fold_record(&mut self.state, merge, record);
         }
         Ok(())
     }

@@ -1,0 +1,303 @@
+//! Which version of each record is its newest, found by reading the journal as a
+//! stream and keeping no record: for each occurrence of a record in the journal (its
+//! place in the order of reading), a key of its id, its number and three flags. Once
+//! sorted by key, each id's occurrences are replayed as `State::insert` would take
+//! them (a merge's own change does not bring back a deleted action or follow-up, see
+//! `Change::applies`), which gives each id's newest version that took effect.
+//!
+//! This costs 32 bytes an occurrence while it is read and about as much an id after,
+//! whatever the records hold, so `compact` and `check` rewrite or verify a journal of a
+//! million records in a few tens of megabytes.
+
+use std::fs::File;
+use std::hash::{Hash, Hasher};
+
+use serde::Deserialize;
+
+use super::stream::{self, Field, Sink};
+
+/// A record id as 128 bits: up to 30 hexadecimal digits (every id extramile makes)
+/// exactly, with their count in the top byte; any other id by a 120-bit hash, with
+/// 0xFF in the top byte.
+pub fn key(id: &str) -> [u64; 2] {
+    let bytes = id.as_bytes();
+    let digit = |b: u8| match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        _ => None,
+    };
+    if bytes.len() <= 30 && bytes.iter().all(|&b| digit(b).is_some()) {
+        let digits = bytes
+            .iter()
+            .fold(0u128, |v, &b| v << 4 | u128::from(digit(b).unwrap_or(0)));
+        let value = u128::from(bytes.len() as u8) << 120 | digits;
+        return [(value >> 64) as u64, value as u64];
+    }
+    let half = |seed: u64| {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        seed.hash(&mut hasher);
+        id.hash(&mut hasher);
+        hasher.finish()
+    };
+    [half(1) | 0xFF << 56, half(2)]
+}
+
+/// No number (a client's or a person's, or a tombstone without one).
+const NO_NUM: u64 = u64::MAX;
+/// The change is a merge's own.
+const MERGE: u8 = 1;
+/// An action or a follow-up: what a merge's own change does not bring back.
+const NUMBERED: u8 = 2;
+/// A tombstone.
+const DELETED: u8 = 4;
+
+#[derive(Clone, Copy)]
+struct Entry {
+    key: [u64; 2],
+    /// Its number; for a winner, the last number the record had.
+    num: u64,
+    occurrence: u32,
+    flags: u8,
+}
+
+/// Each id's newest version, and which occurrences took effect.
+pub struct Newest {
+    /// One an id, sorted by key: the occurrence of its newest version that took effect.
+    winners: Vec<Entry>,
+    /// A bit an occurrence: whether it took effect.
+    effective: Vec<u64>,
+    /// The highest change sequence number.
+    pub max_seq: u64,
+    /// How many changes the journal holds.
+    pub changes: usize,
+    /// How many bytes were read (the complete lines), and their CRC-32.
+    pub complete_len: u64,
+    pub crc: u32,
+}
+
+impl Newest {
+    /// Reads the complete lines of the journal `file`, `len` bytes long. `None` when a
+    /// line does not read (see `stream::read`).
+    pub fn scan(file: &File, len: u64) -> Option<Newest> {
+        let mut sink = Scan::default();
+        let (complete_len, crc) = stream::read(file, len, &mut sink)?;
+        let Scan {
+            mut entries,
+            max_seq,
+            changes,
+            ..
+        } = sink;
+        let occurrences = entries.len();
+        entries.sort_unstable_by_key(|e| (e.key, e.occurrence));
+        let mut effective = vec![0u64; occurrences.div_ceil(64)];
+        // Replays each id's occurrences, leaving its winner in place of the first.
+        let mut winners = 0;
+        let mut at = 0;
+        while at < entries.len() {
+            let key = entries[at].key;
+            let (mut deleted, mut winner, mut num) = (false, None, NO_NUM);
+            while at < entries.len() && entries[at].key == key {
+                let e = entries[at];
+                at += 1;
+                if e.flags & MERGE != 0 && e.flags & NUMBERED != 0 && deleted {
+                    continue;
+                }
+                effective[e.occurrence as usize / 64] |= 1 << (e.occurrence % 64);
+                deleted = e.flags & DELETED != 0;
+                if e.num != NO_NUM {
+                    num = e.num;
+                }
+                winner = Some(e);
+            }
+            if let Some(winner) = winner {
+                entries[winners] = Entry { num, ..winner };
+                winners += 1;
+            }
+        }
+        entries.truncate(winners);
+        entries.shrink_to_fit();
+        Some(Newest {
+            winners: entries,
+            effective,
+            max_seq,
+            changes,
+            complete_len,
+            crc,
+        })
+    }
+
+    /// Whether the occurrence took effect.
+    pub fn took_effect(&self, occurrence: u32) -> bool {
+        let at = occurrence as usize;
+        self.effective
+            .get(at / 64)
+            .is_some_and(|bits| bits & (1 << (at % 64)) != 0)
+    }
+
+    /// The newest version of the record with this id that took effect: its occurrence,
+    /// and the last number the record had.
+    pub fn of(&self, id: &str) -> Option<(u32, Option<u64>)> {
+        let key = key(id);
+        let at = self.winners.binary_search_by_key(&key, |e| e.key).ok()?;
+        let winner = self.winners[at];
+        Some((
+            winner.occurrence,
+            (winner.num != NO_NUM).then_some(winner.num),
+        ))
+    }
+
+    /// Whether this occurrence of the record with this id is its newest version.
+    pub fn is_newest(&self, id: &str, occurrence: u32) -> bool {
+        self.of(id).is_some_and(|(at, _)| at == occurrence)
+    }
+}
+
+/// The little of a record the scan reads.
+#[derive(Deserialize)]
+struct Light {
+    #[serde(rename = "type")]
+    of: Type,
+    id: String,
+    num: Option<u64>,
+}
+
+#[derive(Deserialize, PartialEq)]
+#[serde(rename_all = "kebab-case")]
+enum Type {
+    Client,
+    Person,
+    Action,
+    FollowUp,
+    Deleted,
+}
+
+#[derive(Default)]
+struct Scan {
+    entries: Vec<Entry>,
+    /// Where this change's entries begin: they learn whether it is a merge's at its end.
+    line_start: usize,
+    merge: bool,
+    max_seq: u64,
+    changes: usize,
+}
+
+impl Sink for Scan {
+    type Record = Light;
+
+    fn field(&mut self, field: Field) -> Result<(), String> {
+        match field {
+            Field::Seq(seq) => self.max_seq = self.max_seq.max(seq),
+            Field::Command(command) => self.merge = command == "merge",
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn record(&mut self, record: Light) -> Result<(), String> {
+        let occurrence = u32::try_from(self.entries.len())
+            .map_err(|_| "more than 4 billion records".to_string())?;
+        let flags = match record.of {
+            Type::Action | Type::FollowUp => NUMBERED,
+            Type::Deleted => DELETED,
+            Type::Client | Type::Person => 0,
+        };
+        let num = match record.of {
+            Type::Client | Type::Person => NO_NUM,
+            _ => record.num.unwrap_or(NO_NUM),
+        };
+        self.entries.push(Entry {
+            key: key(&record.id),
+            num,
+            occurrence,
+            flags,
+        });
+        Ok(())
+    }
+
+    fn end(&mut self) -> Result<(), String> {
+        if std::mem::take(&mut self.merge) {
+            for entry in &mut self.entries[self.line_start..] {
+                entry.flags |= MERGE;
+            }
+        }
+        self.line_start = self.entries.len();
+        self.changes += 1;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn keys_tell_every_id_apart_whatever_its_form() {
+        let ids = [
+            "",
+            "0",
+            "00",
+            "a",
+            "0a",
+            "a0",
+            "f",
+            "F",
+            "g",
+            "af4527f97def14658975812edfb",
+            "0af4527f97def14658975812edfb",
+            "c1",
+            "client one",
+            "ffffffffffffffffffffffffffffff",
+            "ffffffffffffffffffffffffffffff0",
+        ];
+        let keys: std::collections::HashSet<[u64; 2]> = ids.iter().map(|id| key(id)).collect();
+        assert_eq!(keys.len(), ids.len());
+        assert_eq!(key("c1"), key("c1"));
+    }
+
+    fn newest(journal: &str) -> Newest {
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(journal.as_bytes()).unwrap();
+        Newest::scan(&file, journal.len() as u64).unwrap()
+    }
+
+    #[test]
+    fn the_newest_version_is_the_last_that_took_effect() {
+        let action = |id: &str, num: u64| {
+            format!(
+                r#"{{"type":"action","id":"{id}","num":{num},"client":"c","kind":"fix","text":"t","at":"2026-01-01T00:00:00Z"}}"#
+            )
+        };
+        let change = |command: &str, records: &[String]| {
+            format!(
+                r#"{{"at":"2026-01-01T00:00:00Z","seq":4,"command":"{command}","records":[{}],"id":"x"}}"#,
+                records.join(",")
+            ) + "\n"
+        };
+        let journal = [
+            "{\"format\":\"extramile-journal\",\"version\":1}\n".to_string(),
+            change("log", &[action("a", 1), action("b", 2)]),
+            change("edit", &[action("a", 1)]),
+            change("delete", &[r#"{"type":"deleted","id":"b"}"#.into()]),
+            // A merge's own change does not bring back what was deleted.
+            change("merge", &[action("b", 7), action("a", 5)]),
+            // Its records before its command, as a hand edit may leave them.
+            r#"{"records":[{"type":"deleted","id":"c"}],"command":"merge","at":"2026-01-01T00:00:00Z","id":"y"}"#.to_string() + "\n",
+        ]
+        .concat();
+        let newest = newest(&journal);
+        // Occurrences: a1 b2 | a1 | b- | b7 a5 | c-
+        assert_eq!(newest.of("a"), Some((5, Some(5))));
+        assert_eq!(
+            newest.of("b"),
+            Some((3, Some(2))),
+            "the tombstone, with b's number"
+        );
+        assert!(!newest.took_effect(4), "b7 came after b was deleted");
+        assert!(newest.took_effect(5) && newest.took_effect(6));
+        assert_eq!(newest.of("c"), Some((6, None)));
+        assert_eq!(newest.of("d"), None);
+        assert!(newest.is_newest("a", 5) && !newest.is_newest("a", 2));
+        assert_eq!((newest.max_seq, newest.changes), (4, 5));
+    }
+}
