@@ -72,6 +72,10 @@ impl Store {
             out.write_all(b"\n")?;
             Ok(())
         })?;
+        // What is kept of the old journal: the newest versions go before the new
+        // journal's are found.
+        let (old_mark, changes_before) = (mark(&newest), newest.changes);
+        drop(newest);
         let checked = File::open(&temp)
             .ok()
             .and_then(|file| Tally::of(&file, file.metadata().ok()?.len()));
@@ -106,7 +110,7 @@ impl Store {
         })?;
         // The old snapshot holds the new journal's state unless the numbering changed.
         if tally.numbers.numbering == written.numbers.numbering {
-            self.remark_snapshot(&newest, &new);
+            self.remark_snapshot(old_mark, mark(&new));
         } else {
             let _ = fs::remove_file(self.snapshot_path());
         }
@@ -119,7 +123,7 @@ impl Store {
         Ok(Compacted {
             before: len,
             after: new.complete_len,
-            changes_before: newest.changes,
+            changes_before,
             changes_after: new.changes,
             backup,
         })
@@ -139,23 +143,26 @@ impl Store {
     /// The snapshot of the old journal made the snapshot of the new one, which holds the
     /// same state: when it was made from the whole old journal, only its mark changes;
     /// else it goes, and the next read makes one.
-    fn remark_snapshot(&self, old: &Newest, new: &Newest) {
+    fn remark_snapshot(&self, old: (snapshot::Mark, u64), new: (snapshot::Mark, u64)) {
         let path = self.snapshot_path();
         let seal = fs::metadata(&self.journal)
             .ok()
-            .filter(|metadata| metadata.len() == new.complete_len)
+            .filter(|metadata| metadata.len() == new.0.covers)
             .map(|metadata| snapshot::Seal {
-                len: new.complete_len,
+                len: metadata.len(),
                 stamp: snapshot::Stamp::of(&metadata),
             });
-        let mark = |n: &Newest| {
-            let covers = n.complete_len;
-            (snapshot::Mark { covers, crc: n.crc }, n.max_seq)
-        };
-        if !snapshot::remark(&path, mark(old), mark(new), seal) {
+        if !snapshot::remark(&path, old, new, seal) {
             let _ = fs::remove_file(path);
         }
     }
+}
+
+/// The bytes a journal's newest versions were read from, and its highest change
+/// sequence number: what a snapshot of it is marked with.
+fn mark(newest: &Newest) -> (snapshot::Mark, u64) {
+    let (covers, crc) = (newest.complete_len, newest.crc);
+    (snapshot::Mark { covers, crc }, newest.max_seq)
 }
 
 /// What a journal holds, summed up to compare two journals without holding either:
@@ -187,7 +194,8 @@ impl Tally {
             occurrence: 0,
         };
         stream::read(file, len, &mut sink)?;
-        Some((sink.tally, newest))
+        let tally = sink.tally;
+        Some((tally, newest.summary()))
     }
 
     /// Counts the `occurrence`th record read.

@@ -126,6 +126,15 @@ impl Newest {
         })
     }
 
+    /// This, without what it knows of each record.
+    pub fn summary(self) -> Newest {
+        Newest {
+            winners: Vec::new(),
+            effective: Vec::new(),
+            ..self
+        }
+    }
+
     /// Whether the occurrence took effect.
     pub fn took_effect(&self, occurrence: u32) -> bool {
         let at = occurrence as usize;
