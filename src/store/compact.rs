@@ -1,8 +1,8 @@
 //! `compact`: the journal rewritten to each record's newest version, as a stream. One
 //! pass finds the newest versions (`Newest`), a second writes them out change by
 //! change, and the new journal is then read the same two ways and must hold the same
-//! records, numbers and numbering before it replaces the old one. No record is held
-//! in memory, so this costs what `Newest` keeps (about 32 bytes a record).
+//! records and highest number before it replaces the old one. No record is held in
+//! memory, so this costs what `Newest` keeps (about 32 bytes a record).
 
 use std::fs::{self, File};
 use std::hash::{Hash, Hasher};
@@ -66,7 +66,9 @@ impl Store {
             if let Some(err) = rewrite.error.take() {
                 return Err(err.into());
             }
-            read.context("the journal changed while it was read")?;
+            if read.is_none() {
+                return Err(self.unreadable(&old, len));
+            }
             written = rewrite.tally;
             serde_json::to_writer(&mut *out, &marker)?;
             out.write_all(b"\n")?;
@@ -132,12 +134,18 @@ impl Store {
     /// The newest versions in the journal `file`; when a line does not read, the error
     /// the whole read gives, which names it.
     fn newest(&self, file: &File, len: u64) -> Result<Newest> {
-        if let Some(newest) = Newest::scan(file, len) {
-            return Ok(newest);
+        Newest::scan(file, len).ok_or_else(|| self.unreadable(file, len))
+    }
+
+    /// Why the journal `file` did not read as a stream: what the whole read says.
+    fn unreadable(&self, file: &File, len: u64) -> anyhow::Error {
+        match self
+            .read_whole(file, len)
+            .and_then(|bytes| parse_journal(&self.journal, &bytes, false))
+        {
+            Err(err) => err,
+            Ok(_) => anyhow::anyhow!("{} changed while it was read", self.journal.display()),
         }
-        let bytes = self.read_whole(file, len)?;
-        parse_journal(&self.journal, &bytes, false)?;
-        bail!("{} changed while it was read", self.journal.display())
     }
 
     /// The snapshot of the old journal made the snapshot of the new one, which holds the
@@ -225,17 +233,9 @@ struct Tallying<'a> {
 impl Sink for Tallying<'_> {
     type Record = Record;
 
-    fn field(&mut self, _: Field) -> Result<(), String> {
-        Ok(())
-    }
-
     fn record(&mut self, record: Record) -> Result<(), String> {
         self.tally.see(self.newest, self.occurrence, &record);
         self.occurrence += 1;
-        Ok(())
-    }
-
-    fn end(&mut self) -> Result<(), String> {
         Ok(())
     }
 }

@@ -6,8 +6,8 @@
 //! `Change::applies`), which gives each id's newest version that took effect.
 //!
 //! This costs 32 bytes an occurrence while it is read and about as much an id after,
-//! whatever the records hold, so `compact` and `check` rewrite or verify a journal of a
-//! million records in a few tens of megabytes.
+//! whatever the records hold, so `compact` rewrites a journal of a million records in a
+//! few tens of megabytes.
 
 use std::fs::File;
 use std::hash::{Hash, Hasher};
