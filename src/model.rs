@@ -398,6 +398,17 @@ pub enum Record {
     },
 }
 
+/// The kinds of record, as a record's `type` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Type {
+    Client,
+    Person,
+    Action,
+    FollowUp,
+    Deleted,
+}
+
 /// Reads a record in one pass: serde's own reading of an internally tagged enum
 /// buffers every record before it looks at the tag, which made reading a long
 /// journal twice as slow. Same shape, same errors for a missing field or type.
@@ -405,15 +416,6 @@ impl<'de> Deserialize<'de> for Record {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use serde::de::Error;
 
-        #[derive(Deserialize)]
-        #[serde(rename_all = "kebab-case")]
-        enum Type {
-            Client,
-            Person,
-            Action,
-            FollowUp,
-            Deleted,
-        }
         #[derive(Deserialize)]
         struct Fields {
             #[serde(rename = "type")]

@@ -15,6 +15,7 @@ use std::hash::{Hash, Hasher};
 use serde::Deserialize;
 
 use super::stream::{self, Field, Sink};
+use crate::model::Type;
 
 /// A record id as 128 bits: up to 30 hexadecimal digits (every id extramile makes)
 /// exactly, with their count in the top byte; any other id by a 120-bit hash, with
@@ -168,16 +169,6 @@ struct Light {
     of: Type,
     id: String,
     num: Option<u64>,
-}
-
-#[derive(Deserialize, PartialEq)]
-#[serde(rename_all = "kebab-case")]
-enum Type {
-    Client,
-    Person,
-    Action,
-    FollowUp,
-    Deleted,
 }
 
 #[derive(Default)]
