@@ -89,7 +89,7 @@ fn write_out(
             out.flush()?;
         }
         Some(path) => {
-            crate::store::write_atomically_with(&path, write)?;
+            crate::store::write_atomically_with(&path, |out| write(out))?;
             ctx.notice(&format!("Exported to {}.", path.display()));
         }
     }

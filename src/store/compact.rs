@@ -138,7 +138,7 @@ impl Store {
     }
 
     /// Why the journal `file` did not read as a stream: what the whole read says.
-    fn unreadable(&self, file: &File, len: u64) -> anyhow::Error {
+    pub(super) fn unreadable(&self, file: &File, len: u64) -> anyhow::Error {
         match self
             .read_whole(file, len)
             .and_then(|bytes| parse_journal(&self.journal, &bytes, false))

@@ -1,7 +1,7 @@
 //! Creating files safely: atomically replaced, private to the user.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -19,7 +19,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 /// `path` as it was.
 pub fn write_atomically_with(
     path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+    write: impl FnOnce(&mut BufWriter<File>) -> Result<()>,
 ) -> Result<()> {
     let temp = write_temp(path, write)?;
     put_in_place(&temp, path)
@@ -30,7 +30,7 @@ pub fn write_atomically_with(
 /// names only `path`.
 pub(super) fn write_temp(
     path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+    write: impl FnOnce(&mut BufWriter<File>) -> Result<()>,
 ) -> Result<PathBuf> {
     let temp = dir_of(path).join(format!("{TEMP_PREFIX}{}", crate::model::new_id()));
     let written = private_options()
@@ -39,7 +39,7 @@ pub(super) fn write_temp(
         .open(&temp)
         .map_err(anyhow::Error::from)
         .and_then(|file| {
-            let mut out = std::io::BufWriter::with_capacity(256 * 1024, file);
+            let mut out = BufWriter::with_capacity(256 * 1024, file);
             write(&mut out)?;
             let file = out.into_inner().map_err(|err| err.into_error())?;
             Ok(file.sync_all()?)

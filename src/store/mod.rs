@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
+mod build;
 mod compact;
 mod everything;
 mod files;
@@ -126,8 +127,9 @@ const REFRESH_AFTER: u64 = 64 * 1024;
 /// milliseconds; a longer one by an `extramile index` started in the background, so no
 /// command waits for it (see `index_in_background`).
 const FOREGROUND_INDEX: u64 = 1024 * 1024;
-/// Journal bytes past the snapshot that `log`, `done` and what is due still read
-/// themselves; past that they read everything once and write a new snapshot.
+/// Journal bytes past the snapshot that a read still takes from the journal; past that
+/// the snapshot is rebuilt first (see `read_for`), or when the read may not write, the
+/// light ones (`log`, `done`, what is due) read the whole journal instead.
 const LIGHT_READ_LIMIT: u64 = 1024 * 1024;
 
 /// A journal file and its lock.
@@ -675,12 +677,27 @@ impl Store {
     }
 
     /// `read`, where a window of actions may be only `client`'s (a client id), and a
-    /// snapshot believed after a check is sealed when `may_seal` (see `believe`).
+    /// snapshot believed after a check is sealed when `may_seal` (see `believe`). When
+    /// that would read more than `FOREGROUND_INDEX` bytes of the journal (no snapshot,
+    /// a rejected one, or one far behind), the snapshot is rebuilt first, as a stream
+    /// (unless `!may_seal`: such a read writes nothing), and read instead: a command
+    /// never holds a long history in memory.
     fn read_for(
         &self,
         need: Need,
         client: Option<&str>,
         may_seal: bool,
+    ) -> Result<(Loaded, Source)> {
+        self.read_once(need, client, may_seal, may_seal)
+    }
+
+    /// `read_for`, rebuilding the snapshot only when `may_index`.
+    fn read_once(
+        &self,
+        need: Need,
+        client: Option<&str>,
+        may_seal: bool,
+        may_index: bool,
     ) -> Result<(Loaded, Source)> {
         let mut file = File::open(&self.journal)
             .with_context(|| format!("could not read the store {}", self.journal.display()))?;
@@ -697,6 +714,7 @@ impl Store {
         };
         let mut outcome = Snapshot::NotAsked;
         let mut believed = None;
+        let mut unread = journal_len;
         for part in parts {
             let Some(mut snap) = snapshot::read(&self.snapshot_path(), part, client) else {
                 outcome = Snapshot::Rejected;
@@ -710,11 +728,14 @@ impl Store {
             }
             (outcome, believed) = (Snapshot::Passed, Some(snap.mark));
             let covers = snap.mark.covers;
+            unread = journal_len - covers;
             let light = matches!(
                 part,
                 snapshot::Part::Head | snapshot::Part::Open | snapshot::Part::Due(_)
             );
-            if light && journal_len - covers > LIGHT_READ_LIMIT {
+            // Far behind: rebuilt first (see `read_for`), or for a light read that may
+            // not, the journal is read instead.
+            if (light || may_index) && unread > LIGHT_READ_LIMIT {
                 break;
             }
             if part == snapshot::Part::Indexes && !snap.verify() {
@@ -757,6 +778,14 @@ impl Store {
                 };
                 return Ok((loaded, source));
             }
+        }
+        if may_index
+            && need != Need::History
+            && self.snapshot.is_some()
+            && unread > LIGHT_READ_LIMIT
+            && self.write_index().is_ok()
+        {
+            return self.read_once(need, client, may_seal, false);
         }
         let (loaded, complete_len, crc) = if need == Need::History {
             let bytes = self.read_whole(&file, journal_len)?;
@@ -895,17 +924,29 @@ impl Store {
         Ok((file, metadata.len(), snapshot::Stamp::of(&metadata)))
     }
 
+    /// Rebuilds the snapshot from the journal read as a stream (see `build`), in
+    /// memory that does not grow with what the records hold.
     fn index_from(&self, (file, len, stamp): (File, u64, snapshot::Stamp)) -> Result<(usize, u64)> {
-        let folded = self.fold(&file, len)?;
-        let state = &folded.state;
-        if !self.write_snapshot(state, folded.complete_len, folded.crc, len, stamp) {
-            anyhow::bail!(
-                "could not write the snapshot {}",
-                self.snapshot_path().display()
-            );
+        let path = self.snapshot_path();
+        if self.read_only
+            && let Some(dir) = path.parent()
+        {
+            create_private_dir(dir)?;
         }
-        let records = state.clients.len() + state.actions.len() + state.follow_ups.len();
-        Ok((records, folded.complete_len))
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let built = build::from_journal(&file, len, dir)
+            .with_context(|| format!("could not write the snapshot {}", path.display()))?;
+        let Some((state, bulk, complete_len, crc)) = built else {
+            return Err(self.unreadable(&file, len));
+        };
+        let records = state.clients.len() + state.follow_ups.len() + bulk.len();
+        if !self.write_built(&state, bulk, complete_len, crc, len, stamp) {
+            anyhow::bail!("could not write the snapshot {}", path.display());
+        }
+        Ok((records, complete_len))
     }
 
     /// The lock an `extramile index` holds while it works, so one runs at a time and
@@ -978,6 +1019,21 @@ impl Store {
         journal_len: u64,
         stamp: snapshot::Stamp,
     ) -> bool {
+        build::Bulk::of(state)
+            .is_ok_and(|bulk| self.write_built(state, bulk, covers, crc, journal_len, stamp))
+    }
+
+    /// `write_snapshot` of `state`'s clients, people and open follow-ups and `bulk`'s
+    /// records.
+    fn write_built(
+        &self,
+        state: &State,
+        bulk: build::Bulk,
+        covers: u64,
+        crc: u32,
+        journal_len: u64,
+        stamp: snapshot::Stamp,
+    ) -> bool {
         let path = self.snapshot_path();
         if self.read_only
             && let Some(dir) = path.parent()
@@ -990,9 +1046,8 @@ impl Store {
             len: journal_len,
             stamp,
         });
-        let parts = snapshot::encode(mark, seal, state).0;
         files::write_atomically_with(&path, |file| {
-            Ok(parts.iter().try_for_each(|part| file.write_all(part))?)
+            Ok(build::write(file, mark, seal, state, bulk)?)
         })
         .is_ok()
     }
@@ -1182,11 +1237,7 @@ mod tests {
             covers: bytes.len() as u64,
             crc: crc32fast::hash(bytes),
         };
-        std::fs::write(
-            store.snapshot_path(),
-            snapshot::encode(mark, None, state).concat(),
-        )
-        .unwrap();
+        std::fs::write(store.snapshot_path(), build::bytes_of(mark, None, state)).unwrap();
     }
 
     #[test]

@@ -138,10 +138,20 @@ impl Newest {
 
     /// Whether the occurrence took effect.
     pub fn took_effect(&self, occurrence: u32) -> bool {
-        let at = occurrence as usize;
-        self.effective
-            .get(at / 64)
-            .is_some_and(|bits| bits & (1 << (at % 64)) != 0)
+        bit(&self.effective, occurrence)
+    }
+
+    /// This, as a bit an occurrence: all a second reading of the journal in order needs.
+    pub fn marks(self) -> Marks {
+        let mut newest = vec![0u64; self.effective.len()];
+        for winner in &self.winners {
+            let at = winner.occurrence as usize;
+            newest[at / 64] |= 1 << (at % 64);
+        }
+        Marks {
+            effective: self.effective,
+            newest,
+        }
     }
 
     /// The newest version of the record with this id that took effect: its occurrence,
@@ -160,6 +170,33 @@ impl Newest {
     pub fn is_newest(&self, id: &str, occurrence: u32) -> bool {
         self.of(id).is_some_and(|(at, _)| at == occurrence)
     }
+}
+
+/// Which occurrences took effect, and which are their record's newest version.
+pub struct Marks {
+    effective: Vec<u64>,
+    newest: Vec<u64>,
+}
+
+impl Marks {
+    pub fn took_effect(&self, occurrence: u32) -> bool {
+        bit(&self.effective, occurrence)
+    }
+
+    pub fn is_newest(&self, occurrence: u32) -> bool {
+        bit(&self.newest, occurrence)
+    }
+
+    /// How many records have a newest version (deleted ones included).
+    pub fn records(&self) -> usize {
+        self.newest.iter().map(|w| w.count_ones() as usize).sum()
+    }
+}
+
+fn bit(bits: &[u64], at: u32) -> bool {
+    let at = at as usize;
+    bits.get(at / 64)
+        .is_some_and(|word| word & (1 << (at % 64)) != 0)
 }
 
 /// The little of a record the scan reads.

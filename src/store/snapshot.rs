@@ -23,7 +23,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Timelike};
@@ -32,7 +32,7 @@ use crate::action_sums::{ActionSums, ClientTimes, Days, Span};
 use crate::model::{Action, Client, FollowUp, Kind, Person, Record, Status};
 use crate::state::State;
 
-const MAGIC: &[u8; 8] = b"EXMSNAP8";
+pub(super) const MAGIC: &[u8; 8] = b"EXMSNAP8";
 /// Where the seal starts: after the magic, the lengths of the head, of the open
 /// follow-ups and of the recent indexes, and where the records start.
 const SEAL_AT: usize = 40;
@@ -41,15 +41,15 @@ const SEAL_LEN: usize = 8 + Stamp::LEN + 4;
 /// The magic, the four lengths, the seal, the checksums of the head, of the open
 /// follow-ups, of the recent and of the older indexes, and where the directory of the
 /// number index is, how long, and its checksum.
-const PREFIX: usize = SEAL_AT + SEAL_LEN + 16 + 20;
+pub(super) const PREFIX: usize = SEAL_AT + SEAL_LEN + 16 + 20;
 /// Records timed more than this before the latest action (Unix seconds; a little
 /// over a year) are indexed in the older part, which a window of the last year never
 /// reads: what a report reads stays the same as the history grows.
-const RECENT: i64 = 400 * DAY;
-const DAY: i64 = 86_400;
+pub(super) const RECENT: i64 = 400 * DAY;
+pub(super) const DAY: i64 = 86_400;
 /// Entries in one block of the number index: a number, whether it is an action, and
 /// where its record is and how long.
-const BLOCK: usize = 128;
+pub(super) const BLOCK: usize = 128;
 const ENTRY: usize = 8 + 1 + 8 + 4;
 /// An entry of a client's list: a time, whether an action, where its record is and how
 /// long.
@@ -158,258 +158,18 @@ impl std::fmt::Debug for Indexed {
     }
 }
 
-fn crc(bytes: &[u8]) -> u32 {
+pub(super) fn crc(bytes: &[u8]) -> u32 {
     crc32fast::hash(bytes)
 }
 
 /// The time a closed follow-up is indexed by: when it closed, or when it was created
 /// if that is later (imported or merged records can be closed before they arrived),
 /// so a window finds every follow-up created or closed in it.
-fn closed_key(f: &FollowUp) -> Option<i64> {
+pub(super) fn closed_key(f: &FollowUp) -> Option<i64> {
     Some(f.closed_at?.timestamp().max(f.created.timestamp()))
 }
 
-pub fn encode(mark: Mark, seal: Option<Seal>, state: &State) -> Encoded {
-    let mut head = Writer::default();
-    head.u64(mark.covers);
-    head.u32(mark.crc);
-    head.u64(state.max_num());
-    head.u64(state.next_seq() - 1);
-    let numbering = &state.numbering;
-    head.u64(numbering.home_max);
-    head.u32(numbering.home.len() as u32);
-    for copy in &numbering.home {
-        head.str(copy);
-    }
-    head.u32(numbering.blocks.len() as u32);
-    for (block, (max, owner)) in &numbering.blocks {
-        head.u64(*block);
-        head.u64(*max);
-        head.opt_str(owner.as_deref());
-    }
-    let clients = state.clients_by_name();
-    head.u32(clients.len() as u32);
-    for c in &clients {
-        head.str(&c.id);
-        head.str(&c.name);
-        head.opt_str(c.tier.as_deref());
-        head.u32(c.cadence_days.map_or(u32::MAX, |d| d));
-        head.time(c.created);
-    }
-    // The people, with the clients: `log --with` reads the head alone.
-    let mut people: Vec<&Person> = state.people.values().collect();
-    people.sort_by(|a, b| a.id.cmp(&b.id));
-    head.u32(people.len() as u32);
-    for p in people {
-        head.str(&p.id);
-        head.str(&p.client);
-        head.str(&p.name);
-        head.opt_str(p.role.as_deref());
-        head.opt_str(p.email.as_deref());
-        head.time(p.created);
-    }
-
-    let mut open = Writer::default();
-    let mut open_ones: Vec<&FollowUp> = state
-        .follow_ups
-        .values()
-        .filter(|f| f.closed_at.is_none())
-        .collect();
-    open_ones.sort_by_key(|f| f.num);
-    open.u32(open_ones.len() as u32);
-    // Each open follow-up with its own checksum, so the number index can point at it.
-    let mut open_places = Vec::with_capacity(open_ones.len());
-    for f in open_ones {
-        let start = open.0.len();
-        open.follow_up(f);
-        let sum = crc(&open.0[start..]);
-        open.u32(sum);
-        open_places.push((f.num, start, open.0.len() - start));
-    }
-    // The indexes, split at `since`: the recent part, which every window reads, and
-    // the older one.
-    let since = state
-        .actions
-        .values()
-        .map(|a| a.at.timestamp())
-        .max()
-        .map_or(i64::MIN, |last| (last - RECENT).div_euclid(DAY) * DAY);
-    let (mut recent, mut old) = (Writer::default(), Writer::default());
-    recent.i64(since);
-    let mut closed: Vec<(i64, &FollowUp)> = state
-        .follow_ups
-        .values()
-        .filter_map(|f| Some((closed_key(f)?, f)))
-        .collect();
-    closed.sort_by_key(|(at, f)| (*at, f.num));
-    let closed_nums: Vec<u64> = closed.iter().map(|(_, f)| f.num).collect();
-    let closed_of: Vec<(i64, &str)> = closed
-        .iter()
-        .map(|(at, f)| (*at, f.client.as_str()))
-        .collect();
-    let (closed, closed_places) =
-        Writer::timed(&mut old, &mut recent, since, &closed, Writer::follow_up);
-    let mut actions: Vec<(i64, &Action)> = state
-        .actions
-        .values()
-        .map(|a| (a.at.timestamp(), a))
-        .collect();
-    actions.sort_by_key(|(at, a)| (*at, a.num));
-    let action_nums: Vec<u64> = actions.iter().map(|(_, a)| a.num).collect();
-    let places_in_time: Vec<(i64, &str)> = actions
-        .iter()
-        .map(|(at, a)| (*at, a.client.as_str()))
-        .collect();
-    let (actions, action_places) =
-        Writer::timed(&mut old, &mut recent, since, &actions, Writer::action);
-    // Each client's actions, as places in that time order (so one client's card reads
-    // only its own records): the older ones, and the recent ones after the count and
-    // the latest older time, which the sums of a recent window need.
-    let mut places: BTreeMap<&str, Vec<(u32, i64)>> = BTreeMap::new();
-    for (place, &(at, client)) in places_in_time.iter().enumerate() {
-        places.entry(client).or_default().push((place as u32, at));
-    }
-    old.u32(places.len() as u32);
-    recent.u32(places.len() as u32);
-    for (client, places) in places {
-        let split = places.partition_point(|(_, at)| *at < since);
-        for (part, places) in [
-            (&mut old, &places[..split]),
-            (&mut recent, &places[split..]),
-        ] {
-            part.str(client);
-            part.u32(places.len() as u32);
-            for (place, _) in places {
-                part.u32(*place);
-            }
-        }
-        recent.u32(places.len() as u32);
-        recent.i64(places[..split].last().map_or(i64::MIN, |(_, at)| *at));
-    }
-    for days in [state.action_days(false), state.action_days(true)] {
-        recent.u32(days.0.len() as u32);
-        for (day, span) in &days.0 {
-            recent.i64(*day);
-            recent.i64(span.first);
-            recent.i64(span.last);
-            recent.u32(span.count);
-        }
-    }
-
-    let records_at = PREFIX + head.0.len() + open.0.len() + recent.0.len() + old.0.len();
-    // The number index: where each closed follow-up's and action's record is, sorted by
-    // number, in checksummed blocks, and a directory of the blocks' first numbers.
-    let actions_at = records_at + closed.len();
-    let open_at = PREFIX + head.0.len();
-    let mut entries: Vec<(u64, bool, usize, usize)> = closed_nums
-        .iter()
-        .zip(closed_places.windows(2))
-        .map(|(&num, w)| (num, false, records_at + w[0], w[1] - w[0]))
-        .chain(
-            open_places
-                .iter()
-                .map(|&(num, at, len)| (num, false, open_at + at, len)),
-        )
-        .chain(
-            action_nums
-                .iter()
-                .zip(action_places.windows(2))
-                .map(|(&num, w)| (num, true, actions_at + w[0], w[1] - w[0])),
-        )
-        .collect();
-    entries.sort_unstable_by_key(|e| e.0);
-    let mut blocks = Writer::default();
-    let mut directory = Writer::default();
-    directory.u32(entries.len() as u32);
-    for block in entries.chunks(BLOCK) {
-        let start = blocks.0.len();
-        for &(num, action, at, len) in block {
-            blocks.u64(num);
-            blocks.u8(u8::from(action));
-            blocks.u64(at as u64);
-            blocks.u32(len as u32);
-        }
-        directory.u64(block[0].0);
-        directory.u32(crc(&blocks.0[start..]));
-    }
-    // Each client's closed follow-ups and actions (the time each is indexed by,
-    // whether an action, where and how long), in a checksummed list per client after
-    // the records, and after the number index's directory, a directory of those lists:
-    // a client's card reads only its own.
-    let mut lists: BTreeMap<&str, Vec<(i64, bool, usize, usize)>> = BTreeMap::new();
-    for (&(at, client), w) in closed_of.iter().zip(closed_places.windows(2)) {
-        let entry = (at, false, records_at + w[0], w[1] - w[0]);
-        lists.entry(client).or_default().push(entry);
-    }
-    for (&(at, client), w) in places_in_time.iter().zip(action_places.windows(2)) {
-        let entry = (at, true, actions_at + w[0], w[1] - w[0]);
-        lists.entry(client).or_default().push(entry);
-    }
-    let lists_at = actions_at + actions.len();
-    let mut listed = Writer::default();
-    directory.u32(lists.len() as u32);
-    for (client, list) in lists {
-        let start = listed.0.len();
-        for (at, action, place, len) in &list {
-            listed.i64(*at);
-            listed.u8(u8::from(*action));
-            listed.u64(*place as u64);
-            listed.u32(*len as u32);
-        }
-        directory.str(client);
-        directory.u64((lists_at + start) as u64);
-        directory.u32(list.len() as u32);
-        directory.u32(crc(&listed.0[start..]));
-    }
-    let blocks_at = lists_at + listed.0.len();
-    let directory_at = blocks_at + blocks.0.len();
-
-    let mut lengths = Vec::with_capacity(32);
-    lengths.extend_from_slice(&(head.0.len() as u64).to_le_bytes());
-    lengths.extend_from_slice(&(open.0.len() as u64).to_le_bytes());
-    lengths.extend_from_slice(&(recent.0.len() as u64).to_le_bytes());
-    lengths.extend_from_slice(&(records_at as u64).to_le_bytes());
-    let mut head_crc = crc32fast::Hasher::new();
-    head_crc.update(&lengths);
-    head_crc.update(&head.0);
-    let mut prefix = Vec::with_capacity(PREFIX);
-    prefix.extend_from_slice(MAGIC);
-    prefix.extend_from_slice(&lengths);
-    prefix.extend_from_slice(&encode_seal(seal));
-    prefix.extend_from_slice(&head_crc.finalize().to_le_bytes());
-    prefix.extend_from_slice(&crc(&open.0).to_le_bytes());
-    prefix.extend_from_slice(&crc(&recent.0).to_le_bytes());
-    prefix.extend_from_slice(&crc(&old.0).to_le_bytes());
-    prefix.extend_from_slice(&(directory_at as u64).to_le_bytes());
-    prefix.extend_from_slice(&(directory.0.len() as u64).to_le_bytes());
-    prefix.extend_from_slice(&crc(&directory.0).to_le_bytes());
-    Encoded(vec![
-        prefix,
-        head.0,
-        open.0,
-        recent.0,
-        old.0,
-        closed,
-        actions,
-        listed.0,
-        blocks.0,
-        directory.0,
-    ])
-}
-
-/// A snapshot's bytes, in the parts it was made in, to be written one after the
-/// other rather than copied into one.
-pub struct Encoded(pub Vec<Vec<u8>>);
-
-impl Encoded {
-    #[cfg(test)]
-    pub fn concat(&self) -> Vec<u8> {
-        self.0.concat()
-    }
-}
-
-/// A seal's bytes; all zeros (which never checks out) for none.
-fn encode_seal(seal: Option<Seal>) -> [u8; SEAL_LEN] {
+pub(super) fn encode_seal(seal: Option<Seal>) -> [u8; SEAL_LEN] {
     let mut out = [0; SEAL_LEN];
     let Some(seal) = seal else {
         return out;
@@ -1017,46 +777,10 @@ impl Timed {
 }
 
 #[derive(Default)]
-struct Writer(Vec<u8>);
+pub(super) struct Writer(pub(super) Vec<u8>);
 
 impl Writer {
-    /// Writes the index of `records` (sorted by their time): of those timed before
-    /// `since` into `old`, of the others into `recent`; each part the count, the times
-    /// and where each record starts (and, last, where the part's records end). Returns
-    /// the records themselves, encoded, to be placed after all indexes, and where each
-    /// starts in them (and, last, where they end).
-    fn timed<T>(
-        old: &mut Writer,
-        recent: &mut Writer,
-        since: i64,
-        records: &[(i64, &T)],
-        encode: impl Fn(&mut Writer, &T),
-    ) -> (Vec<u8>, Vec<usize>) {
-        let mut out = Writer::default();
-        let mut places = Vec::with_capacity(records.len() + 1);
-        for (_, record) in records {
-            places.push(out.0.len());
-            let start = out.0.len();
-            encode(&mut out, record);
-            let sum = crc(&out.0[start..]);
-            out.u32(sum);
-        }
-        places.push(out.0.len());
-        let split = records.partition_point(|(at, _)| *at < since);
-        for (part, range) in [(old, 0..split), (recent, split..records.len())] {
-            part.u32(range.start as u32);
-            part.u32(range.len() as u32);
-            for (at, _) in &records[range.clone()] {
-                part.i64(*at);
-            }
-            for place in &places[range.start..=range.end] {
-                part.u64(*place as u64);
-            }
-        }
-        (out.0, places)
-    }
-
-    fn action(&mut self, a: &Action) {
+    pub(super) fn action(&mut self, a: &Action) {
         self.str(&a.id);
         self.u64(a.num);
         self.str(&a.client);
@@ -1073,7 +797,7 @@ impl Writer {
         self.strs(&a.with);
     }
 
-    fn follow_up(&mut self, f: &FollowUp) {
+    pub(super) fn follow_up(&mut self, f: &FollowUp) {
         self.str(&f.id);
         self.u64(f.num);
         self.str(&f.client);
@@ -1103,32 +827,32 @@ impl Writer {
         self.strs(&f.with);
     }
 
-    fn u8(&mut self, v: u8) {
+    pub(super) fn u8(&mut self, v: u8) {
         self.0.push(v);
     }
-    fn u32(&mut self, v: u32) {
+    pub(super) fn u32(&mut self, v: u32) {
         self.0.extend_from_slice(&v.to_le_bytes());
     }
-    fn u64(&mut self, v: u64) {
+    pub(super) fn u64(&mut self, v: u64) {
         self.0.extend_from_slice(&v.to_le_bytes());
     }
-    fn i64(&mut self, v: i64) {
+    pub(super) fn i64(&mut self, v: i64) {
         self.0.extend_from_slice(&v.to_le_bytes());
     }
-    fn bytes(&mut self, v: &[u8]) {
+    pub(super) fn bytes(&mut self, v: &[u8]) {
         self.u32(v.len() as u32);
         self.0.extend_from_slice(v);
     }
-    fn str(&mut self, v: &str) {
+    pub(super) fn str(&mut self, v: &str) {
         self.bytes(v.as_bytes());
     }
-    fn strs(&mut self, v: &[String]) {
+    pub(super) fn strs(&mut self, v: &[String]) {
         self.u32(v.len() as u32);
         for s in v {
             self.str(s);
         }
     }
-    fn opt_str(&mut self, v: Option<&str>) {
+    pub(super) fn opt_str(&mut self, v: Option<&str>) {
         match v {
             Some(v) => {
                 self.u8(1);
@@ -1137,7 +861,7 @@ impl Writer {
             None => self.u8(0),
         }
     }
-    fn time(&mut self, at: DateTime<FixedOffset>) {
+    pub(super) fn time(&mut self, at: DateTime<FixedOffset>) {
         self.i64(at.timestamp());
         self.u32(at.timestamp_subsec_nanos());
         self.i64(i64::from(at.offset().local_minus_utc()));
@@ -1363,7 +1087,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("snap");
         let mark = Mark { covers: 0, crc: 0 };
-        std::fs::write(&path, encode(mark, None, &state).concat()).unwrap();
+        std::fs::write(&path, super::super::build::bytes_of(mark, None, &state)).unwrap();
         let at = |days_ago: i64| (now - chrono::Duration::days(days_ago)).timestamp();
         // A recent window (the recent index alone) and an older one (both).
         for (from, to) in [(at(7), at(0)), (at(900), at(893))] {
@@ -1445,7 +1169,7 @@ mod tests {
         };
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("snap");
-        let bytes = encode(mark, Some(seal), &state).concat();
+        let bytes = super::super::build::bytes_of(mark, Some(seal), &state);
         std::fs::write(&path, &bytes).unwrap();
         let Contents {
             mark: read_mark,

@@ -1,8 +1,8 @@
 //! One truth, as a property: random sequences of every command that changes the store,
 //! under a clock that crosses weeks, months and the year (ISO week 53 of 2026
 //! included). After every step, `check` passes; every read command prints the same JSON
-//! with the snapshot as it is, deleted, or rebuilt; and the step followed by `undo`
-//! gives back exactly the export from before it.
+//! with the snapshot as it is, deleted, rebuilt by `check` or streamed by `index`; and
+//! the step followed by `undo` gives back exactly the export from before it.
 //!
 //! The sequences come from a fixed seed, so `cargo test` runs the same ones every time;
 //! `EXTRAMILE_PROPTEST_CASES` raises their number and `EXTRAMILE_PROPTEST_SEED` picks
@@ -367,11 +367,18 @@ fn run_steps(steps: &[Step]) -> Result<(), TestCaseError> {
         let _ = std::fs::remove_file(snapshot(&without.store()));
         let rebuilt = copy(&without);
         rebuilt.ok_at(&now, &["check"]);
+        let indexed = copy(&without);
+        indexed.ok_at(&now, &["index"]);
         // A folder where the snapshot would be: every read of `without` goes through the
         // journal (the first would otherwise write a snapshot for the rest).
         std::fs::create_dir(snapshot(&without.store())).unwrap();
         let expected = reads(&as_is, &now);
-        for (name, other) in [("without the snapshot", &without), ("rebuilt", &rebuilt)] {
+        let others = [
+            ("without the snapshot", &without),
+            ("rebuilt", &rebuilt),
+            ("indexed", &indexed),
+        ];
+        for (name, other) in others {
             for ((command, want), (_, got)) in expected.iter().zip(reads(other, &now)) {
                 prop_assert!(
                     *want == got,
