@@ -41,9 +41,8 @@ impl Context {
             .and_then(|c| c.trim().parse().ok())
             .filter(|&c: &u16| c > 0)
             .or_else(|| {
-                stdout_is_terminal
-                    .then(|| comfy_table::Table::new().width())
-                    .flatten()
+                let size = stdout_is_terminal.then(crossterm::terminal::size);
+                size.and_then(Result::ok).map(|(columns, _)| columns)
             });
         Ok(Context {
             store: Store::open(&path),
