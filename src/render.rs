@@ -352,16 +352,16 @@ pub fn shorten(text: &str, columns: usize) -> Cow<'_, str> {
 
 /// A table cell's text: visible, and cut to `EXCERPT` characters with a marker saying
 /// how much was left out. Linear in the excerpt, whatever the text's length.
-fn excerpt(text: &str) -> String {
+fn excerpt(text: &str) -> Cow<'_, str> {
     let cut = text.char_indices().nth(EXCERPT).map(|(at, _)| at);
     match cut {
-        None => visible(text, true).into_owned(),
+        None => visible(text, true),
         Some(at) => {
             let rest = text[at..].chars().count();
-            format!(
+            Cow::Owned(format!(
                 "{}… [cut: {rest} more characters; --format json shows all]",
                 visible(&text[..at], true)
-            )
+            ))
         }
     }
 }
@@ -573,7 +573,7 @@ impl Measured {
 }
 
 /// The text of each cell of a row under a header, as a table cell shows it (see `excerpt`).
-fn excerpts(columns: &Columns, row: &[Cell]) -> Vec<String> {
+fn excerpts<'a>(columns: &Columns, row: &'a [Cell]) -> Vec<Cow<'a, str>> {
     let cells = row.iter().take(columns.headers.len());
     cells.map(|cell| excerpt(&cell.text)).collect()
 }
@@ -584,8 +584,8 @@ fn tone(row: &[Cell], column: usize) -> Tone {
 }
 
 /// A cell's lines in a column `width` wide: as they are when they fit, else wrapped.
-fn cell_lines(texts: &[String], column: usize, width: usize) -> Vec<String> {
-    let text = texts.get(column).map_or("", String::as_str);
+fn cell_lines(texts: &[Cow<'_, str>], column: usize, width: usize) -> Vec<String> {
+    let text = texts.get(column).map_or("", |text| text);
     match text_width(text) > width {
         true => wrap(text, width),
         false => text.split('\n').map(str::to_string).collect(),
@@ -776,7 +776,7 @@ fn write_block(
     let number_column = headers.iter().position(|h| h == "#");
     let title = (0..headers.len()).find(|&c| Some(c) != number_column);
     let (first, rest) = (width.saturating_sub(2), width.saturating_sub(4));
-    let text = |c: usize| texts.get(c).map_or("", String::as_str);
+    let text = |c: usize| texts.get(c).map_or("", |text| text);
     let number = number_column.map(|c| format!("#{}", text(c)));
     let heading = number.iter().map(String::as_str).chain(title.map(text));
     let heading_tone = match title.map_or(Tone::Plain, |c| tone(row, c)) {
@@ -1313,7 +1313,11 @@ mod as_comfy_table_drew {
         let cells: Vec<Vec<String>> = table
             .rows
             .iter()
-            .map(|row| row.iter().map(|cell| excerpt(&cell.text)).collect())
+            .map(|row| {
+                row.iter()
+                    .map(|cell| excerpt(&cell.text).into_owned())
+                    .collect()
+            })
             .collect();
         let columns = match style.width.map(usize::from) {
             None => (0..table.columns.headers.len())
