@@ -3,7 +3,7 @@
 //! the clock or the environment.
 
 use std::ffi::OsStr;
-use std::io::{IsTerminal, Write};
+use std::io::{BufWriter, IsTerminal, StdoutLock, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
@@ -15,7 +15,7 @@ use chrono::{
 use crate::cli::{Cli, ColorChoice, Format};
 use crate::dates::{Resolved, When};
 use crate::error::UsageError;
-use crate::render::{Style, View};
+use crate::render::{Columns, Rows, Style, Values, View};
 use crate::state::State;
 use crate::store::Store;
 
@@ -41,9 +41,8 @@ impl Context {
             .and_then(|c| c.trim().parse().ok())
             .filter(|&c: &u16| c > 0)
             .or_else(|| {
-                stdout_is_terminal
-                    .then(|| comfy_table::Table::new().width())
-                    .flatten()
+                let size = stdout_is_terminal.then(crossterm::terminal::size);
+                size.and_then(Result::ok).map(|(columns, _)| columns)
             });
         Ok(Context {
             store: Store::open(&path),
@@ -138,9 +137,21 @@ impl Context {
     }
 
     pub fn print(&self, view: &View) -> Result<()> {
+        self.to_stdout(|out| crate::render::print(out, view, self.format, self.style))
+    }
+
+    /// Prints a table read a row at a time (see `render::print_rows`).
+    pub fn print_rows(&self, columns: &Columns, rows: &mut (impl Rows + Values)) -> Result<()> {
+        self.to_stdout(|out| crate::render::print_rows(out, columns, rows, self.format, self.style))
+    }
+
+    fn to_stdout(
+        &self,
+        print: impl FnOnce(&mut BufWriter<StdoutLock>) -> Result<()>,
+    ) -> Result<()> {
         // Buffered: stdout alone writes each line by itself, a system call per line.
-        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        crate::render::print(&mut out, view, self.format, self.style)?;
+        let mut out = BufWriter::new(std::io::stdout().lock());
+        print(&mut out)?;
         out.flush()?;
         Ok(())
     }

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::io::Write;
 
 use anyhow::Result;
-use comfy_table::{Attribute, Cell as TableCell, Color, ContentArrangement, presets};
+use serde::Serialize;
 use serde_json::Value;
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
@@ -54,10 +54,12 @@ impl<T: Into<String>> From<T> for Cell {
     }
 }
 
+/// A table's columns: their headers, how they give way in a narrow terminal, and what
+/// shows instead of no rows. With the rows, a `Table`; without, the frame of rows read
+/// one at a time (see `Rows`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Table {
+pub struct Columns {
     pub headers: Vec<String>,
-    pub rows: Vec<Vec<Cell>>,
     /// Shown to people instead of a table with no rows.
     pub empty: String,
     /// Columns of free text (by position), which may wrap at spaces to fit a terminal,
@@ -69,28 +71,28 @@ pub struct Table {
     dropping: Vec<usize>,
 }
 
-impl Table {
-    pub fn new(headers: &[&str], empty: &str) -> Table {
-        Table {
+impl Columns {
+    pub fn new(headers: &[&str], empty: &str) -> Columns {
+        Columns {
             headers: headers.iter().map(|h| h.to_string()).collect(),
             empty: empty.into(),
-            ..Table::default()
+            ..Columns::default()
         }
     }
 
     /// Names the columns of names and short free text (tags, a tier), which may wrap at
     /// spaces in a narrow terminal, down to `NAMES_MIN` columns.
-    pub fn names(self, headers: &[&str]) -> Table {
+    pub fn names(self, headers: &[&str]) -> Columns {
         self.wrapping(headers, NAMES_MIN)
     }
 
     /// Names the columns of sentences people wrote, which may wrap at spaces in a narrow
     /// terminal, down to `PROSE_MIN` columns.
-    pub fn prose(self, headers: &[&str]) -> Table {
+    pub fn prose(self, headers: &[&str]) -> Columns {
         self.wrapping(headers, PROSE_MIN)
     }
 
-    fn wrapping(mut self, headers: &[&str], least: usize) -> Table {
+    fn wrapping(mut self, headers: &[&str], least: usize) -> Columns {
         let columns = self.positions(headers).into_iter().map(|c| (c, least));
         self.wrapping.extend(columns);
         self
@@ -104,7 +106,7 @@ impl Table {
     }
 
     /// Names the columns a narrow terminal may leave out, the least useful first.
-    pub fn dropping(mut self, headers: &[&str]) -> Table {
+    pub fn dropping(mut self, headers: &[&str]) -> Columns {
         self.dropping = self.positions(headers);
         self
     }
@@ -119,9 +121,108 @@ impl Table {
             })
             .collect()
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Table {
+    pub columns: Columns,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+impl Table {
+    pub fn new(headers: &[&str], empty: &str) -> Table {
+        Table::from(Columns::new(headers, empty))
+    }
+
+    /// See `Columns::names`.
+    pub fn names(self, headers: &[&str]) -> Table {
+        self.with_columns(|columns| columns.names(headers))
+    }
+
+    /// See `Columns::prose`.
+    pub fn prose(self, headers: &[&str]) -> Table {
+        self.with_columns(|columns| columns.prose(headers))
+    }
+
+    /// See `Columns::dropping`.
+    pub fn dropping(self, headers: &[&str]) -> Table {
+        self.with_columns(|columns| columns.dropping(headers))
+    }
+
+    fn with_columns(self, change: impl FnOnce(Columns) -> Columns) -> Table {
+        Table {
+            columns: change(self.columns),
+            ..self
+        }
+    }
 
     pub fn row(&mut self, cells: Vec<Cell>) {
         self.rows.push(cells);
+    }
+}
+
+impl From<Columns> for Table {
+    fn from(columns: Columns) -> Table {
+        Table {
+            columns,
+            rows: Vec::new(),
+        }
+    }
+}
+
+/// A table's rows, handed over once for each pass a format makes over them, in the same
+/// order every time: a table too long to hold is read again rather than kept.
+pub trait Rows {
+    /// Hands `row` the cells of every row.
+    fn each(&mut self, row: &mut dyn FnMut(&[Cell]) -> Result<()>) -> Result<()>;
+}
+
+impl Rows for &[Vec<Cell>] {
+    fn each(&mut self, row: &mut dyn FnMut(&[Cell]) -> Result<()>) -> Result<()> {
+        self.iter().try_for_each(|cells| row(cells))
+    }
+}
+
+/// Rows that are also values for scripts, one each: `--format json` prints them as an
+/// array, as `print` prints a view's JSON.
+pub trait Values {
+    /// Hands `value` the value of every row, in the order of `Rows::each`.
+    fn each_value(&mut self, value: &mut dyn FnMut(&Value) -> Result<()>) -> Result<()>;
+}
+
+/// A JSON array written as `serde_json::to_writer_pretty` writes it, one item at a time:
+/// the whole document at depth 0, the value of an object's field at depth 1.
+pub struct PrettyList {
+    depth: usize,
+    items: usize,
+}
+
+impl PrettyList {
+    pub fn new(depth: usize) -> PrettyList {
+        PrettyList { depth, items: 0 }
+    }
+
+    pub fn item(&mut self, out: &mut impl Write, item: &impl Serialize) -> Result<()> {
+        out.write_all(if self.items == 0 { b"[\n" } else { b",\n" })?;
+        self.items += 1;
+        let indent = "  ".repeat(self.depth + 1);
+        // Strings escape their line breaks: each line of the item is a line here.
+        let pretty = serde_json::to_string_pretty(item)?;
+        for (i, line) in pretty.lines().enumerate() {
+            if i > 0 {
+                out.write_all(b"\n")?;
+            }
+            write!(out, "{indent}{line}")?;
+        }
+        Ok(())
+    }
+
+    pub fn end(self, out: &mut impl Write) -> Result<()> {
+        match self.items {
+            0 => out.write_all(b"[]")?,
+            _ => write!(out, "\n{}]", "  ".repeat(self.depth))?,
+        }
+        Ok(())
     }
 }
 
@@ -251,16 +352,16 @@ pub fn shorten(text: &str, columns: usize) -> Cow<'_, str> {
 
 /// A table cell's text: visible, and cut to `EXCERPT` characters with a marker saying
 /// how much was left out. Linear in the excerpt, whatever the text's length.
-fn excerpt(text: &str) -> String {
+fn excerpt(text: &str) -> Cow<'_, str> {
     let cut = text.char_indices().nth(EXCERPT).map(|(at, _)| at);
     match cut {
-        None => visible(text, true).into_owned(),
+        None => visible(text, true),
         Some(at) => {
             let rest = text[at..].chars().count();
-            format!(
+            Cow::Owned(format!(
                 "{}… [cut: {rest} more characters; --format json shows all]",
                 visible(&text[..at], true)
-            )
+            ))
         }
     }
 }
@@ -306,12 +407,35 @@ pub fn print(out: &mut impl Write, view: &View, format: Format, style: Style) ->
             writeln!(out)?;
         }
         Format::Csv => match view.blocks.as_slice() {
-            [Block::Table(_, table)] => write_csv(out, table)?,
+            [Block::Table(_, table)] => write_csv(out, &table.columns, &mut table.rows.as_slice())?,
             blocks => write_sections_csv(out, blocks)?,
         },
         Format::Markdown => write_markdown(out, view)?,
         // `ics` is refused before any command runs but `export`, which does not print a view.
         Format::Table | Format::Ics => write_human(out, view, style)?,
+    }
+    Ok(())
+}
+
+/// Prints a table read a row at a time (see `Rows`) as `print` prints a view of that
+/// table alone, whose JSON is the array of its rows' values.
+pub fn print_rows(
+    out: &mut impl Write,
+    columns: &Columns,
+    rows: &mut (impl Rows + Values),
+    format: Format,
+    style: Style,
+) -> Result<()> {
+    match format {
+        Format::Json => {
+            let mut list = PrettyList::new(0);
+            rows.each_value(&mut |value| list.item(out, value))?;
+            list.end(out)?;
+            writeln!(out)?;
+        }
+        Format::Csv => write_csv(out, columns, rows)?,
+        Format::Markdown => write_markdown_table(out, columns, rows)?,
+        Format::Table | Format::Ics => write_table(out, columns, rows, style)?,
     }
     Ok(())
 }
@@ -326,10 +450,9 @@ fn write_human(out: &mut impl Write, view: &View, style: Style) -> Result<()> {
                 write_text(out, &visible(text, false), Tone::Bold, style)?;
             }
             Block::Line(_, cell) => write_text(out, &visible(&cell.text, true), cell.tone, style)?,
-            Block::Table(_, table) if table.rows.is_empty() => {
-                write_text(out, &visible(&table.empty, false), Tone::Dim, style)?
+            Block::Table(_, table) => {
+                write_table(out, &table.columns, &mut table.rows.as_slice(), style)?
             }
-            Block::Table(_, table) => write_table(out, table, style)?,
             Block::Shades(_, lines) => {
                 for pieces in lines {
                     writeln!(out, "{}", shades_line(pieces, style.color))?;
@@ -359,14 +482,16 @@ pub const NAMES_MIN: usize = 12;
 /// The same for sentences: narrower, they take too many lines to read well.
 pub const PROSE_MIN: usize = 20;
 
-/// A table for people. With no width known (output piped), every column is as wide as
-/// its widest cell and nothing wraps, so piped output is stable. Given a width:
+/// A table for people, or its `empty` line (dimmed) when it has no rows. With no width
+/// known (output piped), every column is as wide as its widest cell and nothing wraps,
+/// so piped output is stable. Given a width:
 ///
 /// 1. The table is drawn at its natural width if that fits.
-/// 2. Otherwise the columns of free text (`Table::names`, `Table::prose`) are narrowed,
-///    down to `NAMES_MIN` or `PROSE_MIN`, and their text wraps at spaces (a word wider
-///    than the column is broken, nothing else). Other columns and headers never wrap.
-/// 3. If even that is too wide, the columns named in `Table::dropping` are left out,
+/// 2. Otherwise the columns of free text (`Columns::names`, `Columns::prose`) are
+///    narrowed, down to `NAMES_MIN` or `PROSE_MIN`, and their text wraps at spaces (a
+///    word wider than the column is broken, nothing else). Other columns and headers
+///    never wrap.
+/// 3. If even that is too wide, the columns named in `Columns::dropping` are left out,
 ///    in that order, until the table fits; space left over goes to the text columns.
 /// 4. If the essential columns still do not fit, each row becomes a block: a title line
 ///    (`#12` when the table has a `#` column, then the first other column), and one
@@ -374,21 +499,132 @@ pub const PROSE_MIN: usize = 20;
 ///    the width with further lines indented by four.
 ///
 /// Leaving columns out is for the human table only: JSON, CSV and Markdown show all.
-fn write_table(out: &mut impl Write, table: &Table, style: Style) -> Result<()> {
-    let cells: Vec<Vec<String>> = table
-        .rows
-        .iter()
-        .map(|row| row.iter().map(|cell| excerpt(&cell.text)).collect())
-        .collect();
-    let columns = match style.width.map(usize::from) {
-        None => (0..table.headers.len()).map(|c| (c, usize::MAX)).collect(),
-        Some(width) => match fit(table, &cells, width) {
-            Some(columns) => columns,
-            None => return write_blocks(out, table, &cells, width, style.color),
+///
+/// The rows are gone through two or three times, and never held: once to measure them,
+/// once more to measure the lines of the columns that wrap, when some do (a column is
+/// as wide as its widest line, which may be narrower than the room it was given), and
+/// once to draw them.
+fn write_table(
+    out: &mut impl Write,
+    columns: &Columns,
+    rows: &mut impl Rows,
+    style: Style,
+) -> Result<()> {
+    let measured = Measured::of(columns, rows)?;
+    if measured.rows == 0 {
+        return write_text(out, &visible(&columns.empty, false), Tone::Dim, style);
+    }
+    let shown = match style.width.map(usize::from) {
+        None => (0..columns.headers.len())
+            .map(|c| (c, usize::MAX))
+            .collect(),
+        Some(width) => match fit(columns, &measured, width) {
+            Some(shown) => shown,
+            None => {
+                return rows.each(&mut |row| write_block(out, columns, row, width, style.color));
+            }
         },
     };
-    writeln!(out, "{}", comfy(table, cells, &columns, style.color))?;
-    Ok(())
+    let widths = drawn_widths(columns, rows, &measured, &shown)?;
+    rule(out, TOP, &widths)?;
+    let headers = shown
+        .iter()
+        .map(|&(c, _)| (vec![columns.headers[c].clone()], Tone::Bold));
+    draw_row(out, headers.collect(), &widths, style.color)?;
+    rule(out, UNDER_HEADERS, &widths)?;
+    rows.each(&mut |row| {
+        let texts = excerpts(columns, row);
+        let cells = shown
+            .iter()
+            .map(|&(c, width)| (cell_lines(&texts, c, width), tone(row, c)));
+        draw_row(out, cells.collect(), &widths, style.color)
+    })?;
+    rule(out, BOTTOM, &widths)
+}
+
+/// What `fit` needs to know of a table's rows, measured in one pass over them.
+struct Measured {
+    rows: usize,
+    /// Each column's widest line, or its header when wider.
+    natural: Vec<usize>,
+    /// Each column's longest word, or its header when longer.
+    longest_word: Vec<usize>,
+}
+
+impl Measured {
+    fn of(columns: &Columns, rows: &mut impl Rows) -> Result<Measured> {
+        let headers: Vec<usize> = columns.headers.iter().map(|h| h.width()).collect();
+        let mut measured = Measured {
+            rows: 0,
+            natural: headers.clone(),
+            longest_word: headers,
+        };
+        rows.each(&mut |row| {
+            measured.rows += 1;
+            for (c, text) in excerpts(columns, row).iter().enumerate() {
+                let longest_word = text.split_whitespace().map(str::width).max();
+                measured.natural[c] = measured.natural[c].max(text_width(text));
+                measured.longest_word[c] = measured.longest_word[c].max(longest_word.unwrap_or(0));
+            }
+            Ok(())
+        })?;
+        Ok(measured)
+    }
+}
+
+/// The text of each cell of a row under a header, as a table cell shows it (see `excerpt`).
+fn excerpts<'a>(columns: &Columns, row: &'a [Cell]) -> Vec<Cow<'a, str>> {
+    let cells = row.iter().take(columns.headers.len());
+    cells.map(|cell| excerpt(&cell.text)).collect()
+}
+
+/// A cell's tone; a row short of this column has a plain, empty cell there.
+fn tone(row: &[Cell], column: usize) -> Tone {
+    row.get(column).map_or(Tone::Plain, |cell| cell.tone)
+}
+
+/// A cell's lines in a column `width` wide: as they are when they fit, else wrapped.
+fn cell_lines(texts: &[Cow<'_, str>], column: usize, width: usize) -> Vec<String> {
+    let text = texts.get(column).map_or("", |text| text);
+    match text_width(text) > width {
+        true => wrap(text, width),
+        false => text.split('\n').map(str::to_string).collect(),
+    }
+}
+
+/// How wide each shown column is drawn: its widest line once wrapped to the width it
+/// was given, or its header when wider; one at least. Only when a column wraps are the
+/// rows gone through again to find it.
+fn drawn_widths(
+    columns: &Columns,
+    rows: &mut impl Rows,
+    measured: &Measured,
+    shown: &[(usize, usize)],
+) -> Result<Vec<usize>> {
+    let mut widths: Vec<usize> = shown
+        .iter()
+        .map(|&(c, width)| match width < measured.natural[c] {
+            true => columns.headers[c].width(),
+            false => measured.natural[c],
+        })
+        .collect();
+    let wrapped: Vec<(usize, (usize, usize))> = shown
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|&(_, (c, width))| width < measured.natural[c])
+        .collect();
+    if !wrapped.is_empty() {
+        rows.each(&mut |row| {
+            let texts = excerpts(columns, row);
+            for &(at, (c, width)) in &wrapped {
+                let widest = cell_lines(&texts, c, width).iter().map(|l| l.width()).max();
+                widths[at] = widths[at].max(widest.unwrap_or(0));
+            }
+            Ok(())
+        })?;
+    }
+    Ok(widths.into_iter().map(|w| w.max(1)).collect())
 }
 
 /// Display columns the text takes: its widest line.
@@ -406,24 +642,18 @@ fn frame(columns: usize) -> usize {
 
 /// The columns to show and the width of each (rules 1 to 3 of `write_table`), or
 /// `None` when the table must become blocks.
-fn fit(table: &Table, cells: &[Vec<String>], width: usize) -> Option<Vec<(usize, usize)>> {
-    let widest = |c: usize, measure: &dyn Fn(&str) -> usize| {
-        let cells = cells.iter().filter_map(|row| row.get(c));
-        cells
-            .map(|text| measure(text))
-            .fold(table.headers[c].width(), usize::max)
-    };
-    let columns = 0..table.headers.len();
-    let natural: Vec<usize> = columns.clone().map(|c| widest(c, &text_width)).collect();
-    let least: Vec<usize> = columns
+fn fit(columns: &Columns, measured: &Measured, width: usize) -> Option<Vec<(usize, usize)>> {
+    let natural = &measured.natural;
+    let all = 0..columns.headers.len();
+    let least: Vec<usize> = all
         .clone()
-        .map(|c| match table.least(c) {
-            Some(least) => natural[c].min(table.headers[c].width().max(least)),
+        .map(|c| match columns.least(c) {
+            Some(least) => natural[c].min(columns.headers[c].width().max(least)),
             None => natural[c],
         })
         .collect();
-    let mut shown: Vec<usize> = columns.collect();
-    let mut dropping = table.dropping.iter();
+    let mut shown: Vec<usize> = all.collect();
+    let mut dropping = columns.dropping.iter();
     let needs =
         |shown: &[usize]| frame(shown.len()) + shown.iter().map(|&c| least[c]).sum::<usize>();
     while needs(&shown) > width {
@@ -434,10 +664,9 @@ fn fit(table: &Table, cells: &[Vec<String>], width: usize) -> Option<Vec<(usize,
     // be broken, then on towards their natural width.
     let mut widths: Vec<usize> = shown.iter().map(|&c| least[c]).collect();
     let mut spare = width - needs(&shown);
-    let longest_word = |text: &str| text.split_whitespace().map(str::width).max().unwrap_or(0);
     let words: Vec<usize> = shown
         .iter()
-        .map(|&c| widest(c, &longest_word).min(natural[c]))
+        .map(|&c| measured.longest_word[c].min(natural[c]))
         .collect();
     share(&mut widths, &words, &mut spare);
     let natural: Vec<usize> = shown.iter().map(|&c| natural[c]).collect();
@@ -463,98 +692,129 @@ fn share(widths: &mut [usize], targets: &[usize], spare: &mut usize) {
     }
 }
 
-/// The table with these columns, each at most this wide (text wider than its column is
-/// wrapped first, so comfy-table only draws).
-fn comfy(
-    table: &Table,
-    cells: Vec<Vec<String>>,
-    columns: &[(usize, usize)],
-    color: bool,
-) -> comfy_table::Table {
-    let mut t = comfy_table::Table::new();
-    t.load_style(presets::UTF8_FULL_CONDENSED.with_rounded_corners());
-    if color {
-        t.enforce_styling();
-    } else {
-        t.force_no_tty();
+/// A line of the frame: its left end, fill, junction between columns, and right end.
+/// The frame is comfy-table's `UTF8_FULL_CONDENSED` with rounded corners, which drew
+/// these tables first.
+type Rule = [char; 4];
+
+const TOP: Rule = ['╭', '─', '┬', '╮'];
+const UNDER_HEADERS: Rule = ['╞', '═', '╪', '╡'];
+const BOTTOM: Rule = ['╰', '─', '┴', '╯'];
+
+/// A line of the frame across columns of these widths (each with a space either side).
+fn rule(out: &mut impl Write, [left, fill, junction, right]: Rule, widths: &[usize]) -> Result<()> {
+    let mut line = String::from(left);
+    for (i, &width) in widths.iter().enumerate() {
+        if i > 0 {
+            line.push(junction);
+        }
+        line.extend(std::iter::repeat_n(fill, width + 2));
     }
-    t.set_content_arrangement(ContentArrangement::Disabled);
-    t.set_header(
-        columns
-            .iter()
-            .map(|&(c, _)| TableCell::new(&table.headers[c]).add_attribute(Attribute::Bold)),
-    );
-    for (row, mut texts) in table.rows.iter().zip(cells) {
-        t.add_row(columns.iter().map(|&(c, width)| {
-            let (Some(cell), Some(text)) = (row.get(c), texts.get_mut(c)) else {
-                return TableCell::new("");
-            };
-            let text = match text_width(text) > width {
-                true => wrap(text, width).join("\n"),
-                false => std::mem::take(text),
-            };
-            let shown = TableCell::new(text);
-            match cell.tone {
-                Tone::Plain => shown,
-                Tone::Alert => shown.fg(Color::Red),
-                Tone::Good => shown.fg(Color::Green),
-                Tone::Dim => shown.fg(Color::DarkGrey),
-                Tone::Bold => shown.add_attribute(Attribute::Bold),
-            }
-        }));
-    }
-    t
+    line.push(right);
+    writeln!(out, "{line}")?;
+    Ok(())
 }
 
-/// Each row as a block (rule 4 of `write_table`).
-fn write_blocks(
+/// One row of the table: each cell's lines, in columns of these widths, `│ a ┆ b │`, as
+/// many lines as its tallest cell. A cell's colour covers its padding too; the blank
+/// below a shorter cell is not coloured.
+fn draw_row(
     out: &mut impl Write,
-    table: &Table,
-    cells: &[Vec<String>],
+    cells: Vec<(Vec<String>, Tone)>,
+    widths: &[usize],
+    color: bool,
+) -> Result<()> {
+    let height = cells
+        .iter()
+        .map(|(lines, _)| lines.len())
+        .max()
+        .unwrap_or(0);
+    for i in 0..height {
+        let mut line = String::from('│');
+        for (c, ((lines, tone), &width)) in cells.iter().zip(widths).enumerate() {
+            if c > 0 {
+                line.push('┆');
+            }
+            match lines.get(i) {
+                Some(text) => {
+                    let pad = " ".repeat(width.saturating_sub(text.width()));
+                    line.push_str(&paint_cell(format!(" {text}{pad} "), *tone, color));
+                }
+                None => line.extend(std::iter::repeat_n(' ', width + 2)),
+            }
+        }
+        line.push('│');
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+/// A table cell's line in colour when `color` is on, in the codes tables have always
+/// used (256-colour red, green and grey; bold ended by a full reset).
+fn paint_cell(line: String, tone: Tone, color: bool) -> String {
+    let (start, end) = match tone {
+        _ if !color => return line,
+        Tone::Plain => return line,
+        Tone::Alert => ("38;5;9", "39"),
+        Tone::Good => ("38;5;10", "39"),
+        Tone::Dim => ("38;5;8", "39"),
+        Tone::Bold => ("1", "0"),
+    };
+    format!("\x1b[{start}m{line}\x1b[{end}m")
+}
+
+/// A row as a block (rule 4 of `write_table`).
+fn write_block(
+    out: &mut impl Write,
+    columns: &Columns,
+    row: &[Cell],
     width: usize,
     color: bool,
 ) -> Result<()> {
-    let number_column = table.headers.iter().position(|h| h == "#");
-    let title = (0..table.headers.len()).find(|&c| Some(c) != number_column);
+    let texts = excerpts(columns, row);
+    let headers = &columns.headers;
+    let number_column = headers.iter().position(|h| h == "#");
+    let title = (0..headers.len()).find(|&c| Some(c) != number_column);
     let (first, rest) = (width.saturating_sub(2), width.saturating_sub(4));
-    for (row, texts) in table.rows.iter().zip(cells) {
-        let text = |c: usize| texts.get(c).map_or("", String::as_str);
-        let tone = |c: usize| row.get(c).map_or(Tone::Plain, |cell| cell.tone);
-        let number = number_column.map(|c| format!("#{}", text(c)));
-        let heading = number.iter().map(String::as_str).chain(title.map(text));
-        let heading_tone = match title.map_or(Tone::Plain, tone) {
-            Tone::Plain => Tone::Bold,
-            alert => alert,
+    let text = |c: usize| texts.get(c).map_or("", |text| text);
+    let number = number_column.map(|c| format!("#{}", text(c)));
+    let heading = number.iter().map(String::as_str).chain(title.map(text));
+    let heading_tone = match title.map_or(Tone::Plain, |c| tone(row, c)) {
+        Tone::Plain => Tone::Bold,
+        alert => alert,
+    };
+    let words = heading.flat_map(str::split_whitespace);
+    for (i, line) in fill(words, width, rest).into_iter().enumerate() {
+        let indent = if i == 0 { "" } else { "    " };
+        writeln!(
+            out,
+            "{indent}{}",
+            paint(&Cell::new(line, heading_tone), color)
+        )?;
+    }
+    for (c, header) in headers.iter().enumerate() {
+        let value = text(c);
+        if Some(c) == number_column || Some(c) == title || value.trim().is_empty() {
+            continue;
+        }
+        let label = format!("{header}:");
+        let words: Vec<&str> = match columns.least(c).is_some() {
+            true => value.split_whitespace().collect(),
+            false => value.split('\n').collect(),
         };
-        let words = heading.flat_map(str::split_whitespace);
-        for (i, line) in fill(words, width, rest).into_iter().enumerate() {
-            let indent = if i == 0 { "" } else { "    " };
+        let lines = fill(std::iter::once(label.as_str()).chain(words), first, rest);
+        for (i, line) in lines.into_iter().enumerate() {
+            let (indent, line) = match (i, line.strip_prefix(&label)) {
+                (0, Some("")) => (format!("  {label}"), String::new()),
+                (0, Some(value)) => (format!("  {label} "), value.trim_start().to_string()),
+                (0, None) => ("  ".to_string(), line),
+                _ => ("    ".to_string(), line),
+            };
             writeln!(
                 out,
                 "{indent}{}",
-                paint(&Cell::new(line, heading_tone), color)
+                paint(&Cell::new(line, tone(row, c)), color)
             )?;
-        }
-        for (c, header) in table.headers.iter().enumerate() {
-            let value = text(c);
-            if Some(c) == number_column || Some(c) == title || value.trim().is_empty() {
-                continue;
-            }
-            let label = format!("{header}:");
-            let words: Vec<&str> = match table.least(c).is_some() {
-                true => value.split_whitespace().collect(),
-                false => value.split('\n').collect(),
-            };
-            let lines = fill(std::iter::once(label.as_str()).chain(words), first, rest);
-            for (i, line) in lines.into_iter().enumerate() {
-                let (indent, line) = match (i, line.strip_prefix(&label)) {
-                    (0, Some("")) => (format!("  {label}"), String::new()),
-                    (0, Some(value)) => (format!("  {label} "), value.trim_start().to_string()),
-                    (0, None) => ("  ".to_string(), line),
-                    _ => ("    ".to_string(), line),
-                };
-                writeln!(out, "{indent}{}", paint(&Cell::new(line, tone(c)), color))?;
-            }
         }
     }
     Ok(())
@@ -655,18 +915,19 @@ fn csv_cells<'a>(cells: impl Iterator<Item = &'a str>) -> Vec<String> {
         .collect()
 }
 
-fn write_csv(out: &mut impl Write, table: &Table) -> Result<()> {
+fn write_csv(out: &mut impl Write, columns: &Columns, rows: &mut impl Rows) -> Result<()> {
     let mut writer = csv::Writer::from_writer(out);
-    if !table.headers.is_empty() {
+    if !columns.headers.is_empty() {
         writer
-            .write_record(table.headers.iter().map(|h| csv_header(h)))
+            .write_record(columns.headers.iter().map(|h| csv_header(h)))
             .map_err(csv_io)?;
     }
-    for row in &table.rows {
+    rows.each(&mut |row| {
         writer
             .write_record(csv_cells(row.iter().map(|c| c.text.as_str())))
             .map_err(csv_io)?;
-    }
+        Ok(())
+    })?;
     writer.flush()?;
     Ok(())
 }
@@ -705,6 +966,7 @@ fn write_sections_csv(out: &mut impl Write, blocks: &[Block]) -> Result<()> {
             }
             Block::Table(section, table) => {
                 let at: Vec<usize> = table
+                    .columns
                     .headers
                     .iter()
                     .map(|h| column(csv_header(h)))
@@ -762,31 +1024,38 @@ fn write_markdown(out: &mut impl Write, view: &View) -> Result<()> {
                 }
                 writeln!(out, "```\n")?;
             }
-            Block::Table(_, table) if table.rows.is_empty() => {
-                writeln!(out, "_{}_\n", markdown_escape(&table.empty))?
-            }
             Block::Table(_, table) => {
-                let cells = |row: Vec<String>| format!("| {} |", row.join(" | "));
-                writeln!(
-                    out,
-                    "{}",
-                    cells(table.headers.iter().map(|h| markdown_escape(h)).collect())
-                )?;
-                writeln!(
-                    out,
-                    "{}",
-                    cells(table.headers.iter().map(|_| "---".to_string()).collect())
-                )?;
-                for row in &table.rows {
-                    writeln!(
-                        out,
-                        "{}",
-                        cells(row.iter().map(|c| markdown_escape(&c.text)).collect())
-                    )?;
-                }
-                writeln!(out)?;
+                write_markdown_table(out, &table.columns, &mut table.rows.as_slice())?
             }
         }
+    }
+    Ok(())
+}
+
+/// A table in Markdown, or its `empty` line in italics when it has no rows; a blank
+/// line after either.
+fn write_markdown_table(
+    out: &mut impl Write,
+    columns: &Columns,
+    rows: &mut impl Rows,
+) -> Result<()> {
+    let line = |cells: Vec<String>| format!("| {} |", cells.join(" | "));
+    let mut any = false;
+    rows.each(&mut |row| {
+        if !any {
+            let headers = columns.headers.iter().map(|h| markdown_escape(h));
+            writeln!(out, "{}", line(headers.collect()))?;
+            let rules = columns.headers.iter().map(|_| "---".to_string());
+            writeln!(out, "{}", line(rules.collect()))?;
+            any = true;
+        }
+        let cells = row.iter().map(|c| markdown_escape(&c.text));
+        writeln!(out, "{}", line(cells.collect()))?;
+        Ok(())
+    })?;
+    match any {
+        true => writeln!(out)?,
+        false => writeln!(out, "_{}_\n", markdown_escape(&columns.empty))?,
     }
     Ok(())
 }
@@ -980,9 +1249,285 @@ mod tests {
         assert_eq!(shorten("会議", 4), "会議");
     }
 
+    proptest::proptest! {
+        #[test]
+        fn a_pretty_list_is_what_serde_json_writes_whole(
+            items in proptest::collection::vec(
+                (proptest::prelude::any::<String>(), proptest::collection::vec(0u64..1000, 0..3)),
+                0..5,
+            ),
+            depth in 0usize..3,
+        ) {
+            let values: Vec<Value> = items
+                .iter()
+                .map(|(text, tags)| serde_json::json!({"text": text, "tags": tags, "with": {}}))
+                .collect();
+            let mut streamed = Vec::new();
+            let mut list = PrettyList::new(depth);
+            for value in &values {
+                list.item(&mut streamed, value).unwrap();
+            }
+            list.end(&mut streamed).unwrap();
+            // The list as the value of a field `depth` objects deep.
+            let mut whole = Value::Array(values);
+            for _ in 0..depth {
+                whole = serde_json::json!({ "list": whole });
+            }
+            let pretty = serde_json::to_string_pretty(&whole).unwrap();
+            let start = pretty.find(['[']).unwrap();
+            let end = pretty.rfind(']').unwrap() + 1;
+            proptest::prop_assert_eq!(String::from_utf8(streamed).unwrap(), &pretty[start..end]);
+        }
+    }
+
     #[test]
     fn colour_only_when_asked() {
         assert!(!printed(Format::Table, false).contains('\x1b'));
         assert!(printed(Format::Table, true).contains("\x1b["));
+    }
+}
+
+/// Tables drawn row by row are byte for byte what comfy-table drew from the whole table
+/// in memory, as this program did before (that drawing is kept here to compare with).
+#[cfg(test)]
+mod as_comfy_table_drew {
+    use comfy_table::{Attribute, Cell as TableCell, Color, ContentArrangement, presets};
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// How tables were printed: the whole table in memory, laid out by the same rules,
+    /// drawn by comfy-table.
+    fn drawn_by_comfy(table: &Table, style: Style) -> String {
+        let mut out = Vec::new();
+        if table.rows.is_empty() {
+            write_text(
+                &mut out,
+                &visible(&table.columns.empty, false),
+                Tone::Dim,
+                style,
+            )
+            .unwrap();
+            return String::from_utf8(out).unwrap();
+        }
+        let cells: Vec<Vec<String>> = table
+            .rows
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .map(|cell| excerpt(&cell.text).into_owned())
+                    .collect()
+            })
+            .collect();
+        let columns = match style.width.map(usize::from) {
+            None => (0..table.columns.headers.len())
+                .map(|c| (c, usize::MAX))
+                .collect(),
+            Some(width) => match fit_in_memory(table, &cells, width) {
+                Some(columns) => columns,
+                None => {
+                    for row in &table.rows {
+                        write_block(&mut out, &table.columns, row, width, style.color).unwrap();
+                    }
+                    return String::from_utf8(out).unwrap();
+                }
+            },
+        };
+        // Whatever `NO_COLOR` says, as `--color always` asks.
+        crossterm::style::Colored::set_ansi_color_disabled(false);
+        writeln!(out, "{}", comfy(table, cells, &columns, style.color)).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn fit_in_memory(
+        table: &Table,
+        cells: &[Vec<String>],
+        width: usize,
+    ) -> Option<Vec<(usize, usize)>> {
+        let headers = &table.columns.headers;
+        let widest = |c: usize, measure: &dyn Fn(&str) -> usize| {
+            let cells = cells.iter().filter_map(|row| row.get(c));
+            cells
+                .map(|text| measure(text))
+                .fold(headers[c].width(), usize::max)
+        };
+        let columns = 0..headers.len();
+        let natural: Vec<usize> = columns.clone().map(|c| widest(c, &text_width)).collect();
+        let least: Vec<usize> = columns
+            .clone()
+            .map(|c| match table.columns.least(c) {
+                Some(least) => natural[c].min(headers[c].width().max(least)),
+                None => natural[c],
+            })
+            .collect();
+        let mut shown: Vec<usize> = columns.collect();
+        let mut dropping = table.columns.dropping.iter();
+        let needs =
+            |shown: &[usize]| frame(shown.len()) + shown.iter().map(|&c| least[c]).sum::<usize>();
+        while needs(&shown) > width {
+            let gone = dropping.next()?;
+            shown.retain(|c| c != gone);
+        }
+        let mut widths: Vec<usize> = shown.iter().map(|&c| least[c]).collect();
+        let mut spare = width - needs(&shown);
+        let longest_word = |text: &str| text.split_whitespace().map(str::width).max().unwrap_or(0);
+        let words: Vec<usize> = shown
+            .iter()
+            .map(|&c| widest(c, &longest_word).min(natural[c]))
+            .collect();
+        share(&mut widths, &words, &mut spare);
+        let natural: Vec<usize> = shown.iter().map(|&c| natural[c]).collect();
+        share(&mut widths, &natural, &mut spare);
+        Some(shown.into_iter().zip(widths).collect())
+    }
+
+    fn comfy(
+        table: &Table,
+        cells: Vec<Vec<String>>,
+        columns: &[(usize, usize)],
+        color: bool,
+    ) -> comfy_table::Table {
+        let mut t = comfy_table::Table::new();
+        t.load_style(presets::UTF8_FULL_CONDENSED.with_rounded_corners());
+        if color {
+            t.enforce_styling();
+        } else {
+            t.force_no_tty();
+        }
+        t.set_content_arrangement(ContentArrangement::Disabled);
+        t.set_header(columns.iter().map(|&(c, _)| {
+            TableCell::new(&table.columns.headers[c]).add_attribute(Attribute::Bold)
+        }));
+        for (row, mut texts) in table.rows.iter().zip(cells) {
+            t.add_row(columns.iter().map(|&(c, width)| {
+                let (Some(cell), Some(text)) = (row.get(c), texts.get_mut(c)) else {
+                    return TableCell::new("");
+                };
+                let text = match text_width(text) > width {
+                    true => wrap(text, width).join("\n"),
+                    false => std::mem::take(text),
+                };
+                let shown = TableCell::new(text);
+                match cell.tone {
+                    Tone::Plain => shown,
+                    Tone::Alert => shown.fg(Color::Red),
+                    Tone::Good => shown.fg(Color::Green),
+                    Tone::Dim => shown.fg(Color::DarkGrey),
+                    Tone::Bold => shown.add_attribute(Attribute::Bold),
+                }
+            }));
+        }
+        t
+    }
+
+    fn drawn_by_rows(table: &Table, style: Style) -> String {
+        let mut out = Vec::new();
+        write_table(&mut out, &table.columns, &mut table.rows.as_slice(), style).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    const HEADERS: [&str; 9] = [
+        "#",
+        "When",
+        "Client",
+        "Kind",
+        "Action",
+        "Tags",
+        "Follow-up",
+        "Ünïcode",
+        "会議",
+    ];
+
+    /// Pieces of cell text: words, long words, wide and combining characters, emoji,
+    /// runs of spaces, line breaks, and characters shown escaped.
+    const PIECES: [&str; 18] = [
+        "send",
+        "the",
+        "renewal",
+        "proposal",
+        "to their new buyer",
+        " ",
+        "  ",
+        "\n",
+        "unbreakablewordthatislongerthananycolumn",
+        "会議の資料を送る",
+        "👍🏽",
+        "👩‍💻",
+        "e\u{301}",
+        "ｗｉｄｅ",
+        "\t",
+        "\u{1b}[31m",
+        "-",
+        "2026-11-20 10:00",
+    ];
+
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            8 => proptest::collection::vec(proptest::sample::select(&PIECES[..]), 0..10)
+                .prop_map(|pieces| pieces.concat()),
+            1 => (1usize..400).prop_map(|n| "word ".repeat(n / 5) + &"x".repeat(n % 5)),
+        ]
+    }
+
+    fn tone() -> impl Strategy<Value = Tone> {
+        proptest::sample::select(vec![
+            Tone::Plain,
+            Tone::Alert,
+            Tone::Good,
+            Tone::Dim,
+            Tone::Bold,
+        ])
+    }
+
+    fn table() -> impl Strategy<Value = Table> {
+        proptest::sample::subsequence(&HEADERS[..], 1..=6)
+            .prop_flat_map(|headers| {
+                let n = headers.len();
+                (
+                    Just(headers.clone()),
+                    proptest::collection::vec(0u8..3, n),
+                    proptest::sample::subsequence(headers, 0..=n).prop_shuffle(),
+                    proptest::collection::vec(
+                        proptest::collection::vec((text(), tone()), 0..=n + 1),
+                        0..6,
+                    ),
+                )
+            })
+            .prop_map(|(headers, wrapping, dropping, rows)| {
+                let names: Vec<&str> = (0..headers.len())
+                    .filter(|&i| wrapping[i] == 1)
+                    .map(|i| headers[i])
+                    .collect();
+                let prose: Vec<&str> = (0..headers.len())
+                    .filter(|&i| wrapping[i] == 2)
+                    .map(|i| headers[i])
+                    .collect();
+                let mut table = Table::new(&headers, "Nothing\tmatches.")
+                    .names(&names)
+                    .prose(&prose)
+                    .dropping(&dropping);
+                for row in rows {
+                    table.row(
+                        row.into_iter()
+                            .map(|(t, tone)| Cell::new(t, tone))
+                            .collect(),
+                    );
+                }
+                table
+            })
+    }
+
+    fn style() -> impl Strategy<Value = Style> {
+        let width = prop_oneof![Just(None), (1u16..200).prop_map(Some)];
+        (any::<bool>(), width).prop_map(|(color, width)| Style { color, width })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+
+        #[test]
+        fn a_table_drawn_row_by_row_is_what_comfy_table_drew(table in table(), style in style()) {
+            prop_assert_eq!(drawn_by_rows(&table, style), drawn_by_comfy(&table, style));
+        }
     }
 }

@@ -21,6 +21,7 @@ use crate::model::{
     Action, Client, FollowUp, Kind, Period, Person, Record, Status, clean_name, clean_person_name,
     clean_tags, clean_text, hh_mm, stable_id,
 };
+use crate::render::PrettyList;
 use crate::state::State;
 use crate::store::Everything;
 
@@ -105,53 +106,25 @@ pub fn write_json(all: &mut Everything, mut out: impl Write) -> Result<()> {
         out,
         "{{\n  \"format\": \"extramile-export\",\n  \"version\": 1,\n  \"clients\": "
     )?;
-    let mut list = PrettyList::default();
+    let mut list = PrettyList::new(1);
     clients.iter().try_for_each(|c| list.item(&mut out, c))?;
     list.end(&mut out)?;
     if !people.is_empty() {
         write!(out, ",\n  \"people\": ")?;
-        let mut list = PrettyList::default();
+        let mut list = PrettyList::new(1);
         people.iter().try_for_each(|p| list.item(&mut out, p))?;
         list.end(&mut out)?;
     }
     write!(out, ",\n  \"actions\": ")?;
-    let mut list = PrettyList::default();
+    let mut list = PrettyList::new(1);
     all.each_action(|_, a| list.item(&mut out, a))?;
     list.end(&mut out)?;
     write!(out, ",\n  \"follow_ups\": ")?;
-    let mut list = PrettyList::default();
+    let mut list = PrettyList::new(1);
     all.each_follow_up(|_, f| list.item(&mut out, f))?;
     list.end(&mut out)?;
     writeln!(out, "\n}}")?;
     Ok(())
-}
-
-/// A list inside `Export`, written as `serde_json::to_writer_pretty` writes it, one
-/// item at a time.
-#[derive(Default)]
-struct PrettyList {
-    items: usize,
-}
-
-impl PrettyList {
-    fn item(&mut self, out: &mut impl Write, item: &impl Serialize) -> Result<()> {
-        out.write_all(if self.items == 0 { b"[\n" } else { b",\n" })?;
-        self.items += 1;
-        // Strings escape their line breaks: each line of the item is a line here.
-        let pretty = serde_json::to_string_pretty(item)?;
-        for (i, line) in pretty.lines().enumerate() {
-            if i > 0 {
-                out.write_all(b"\n")?;
-            }
-            write!(out, "    {line}")?;
-        }
-        Ok(())
-    }
-
-    fn end(self, out: &mut impl Write) -> Result<()> {
-        out.write_all(if self.items == 0 { b"[]" } else { b"\n  ]" })?;
-        Ok(())
-    }
 }
 
 /// Writes every record as CSV. Cells a spreadsheet would run as a formula are

@@ -3,6 +3,7 @@
 
 mod calendar;
 mod crm;
+mod every_action;
 mod everyday;
 mod follow_ups;
 mod formats;
