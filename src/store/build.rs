@@ -742,25 +742,8 @@ mod tests {
 
     use super::*;
     use crate::model::Status;
-    use crate::store::{Change, FORMAT, VERSION};
-
-    fn line(seq: u64, command: &str, records: Vec<Record>) -> Vec<u8> {
-        let change = Change {
-            id: format!("k{seq}"),
-            at: DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z").unwrap(),
-            seq,
-            by: None,
-            command: command.into(),
-            records,
-            undoes: None,
-            merged: Vec::new(),
-            was: None,
-            follows: None,
-        };
-        let mut bytes = serde_json::to_vec(&change).unwrap();
-        bytes.push(b'\n');
-        bytes
-    }
+    use crate::store::journal::test_line;
+    use crate::store::{FORMAT, VERSION};
 
     /// A journal of the demo's records, hundreds of actions out of time order, and
     /// edits, deletions, a merge that may not bring a deleted action back, follow-ups
@@ -783,7 +766,7 @@ mod tests {
             })
             .unwrap();
         let mut bytes = format!("{{\"format\":\"{FORMAT}\",\"version\":{VERSION}}}\n").into_bytes();
-        bytes.extend(line(1, "import", demo.clone()));
+        bytes.extend(test_line(1, "import", demo.clone()));
         let many = |i: u64| {
             let mut a = action.clone();
             (a.id, a.num) = (format!("b{i}"), 1000 + i);
@@ -792,30 +775,34 @@ mod tests {
             a.story = i.is_multiple_of(5);
             Record::Action(a)
         };
-        bytes.extend(line(2, "import", (0..400).map(many).collect()));
+        bytes.extend(test_line(2, "import", (0..400).map(many).collect()));
         let mut edited = match many(5) {
             Record::Action(a) => a,
             _ => unreachable!(),
         };
         edited.text = "edited".into();
         edited.at = now - Duration::days(2000);
-        bytes.extend(line(3, "edit", vec![Record::Action(edited)]));
-        bytes.extend(line(4, "delete", vec![Record::tombstone("b7", Some(1007))]));
-        bytes.extend(line(5, "merge", vec![many(7), many(400)]));
+        bytes.extend(test_line(3, "edit", vec![Record::Action(edited)]));
+        bytes.extend(test_line(
+            4,
+            "delete",
+            vec![Record::tombstone("b7", Some(1007))],
+        ));
+        bytes.extend(test_line(5, "merge", vec![many(7), many(400)]));
         let mut closed = follow_up.clone();
         (closed.id, closed.num) = ("g1".into(), 5000);
         closed.status = Status::Done;
         closed.closed_at = Some(now - Duration::days(30));
         let mut reopened = closed.clone();
         (reopened.id, reopened.num) = ("g2".into(), 5001);
-        bytes.extend(line(
+        bytes.extend(test_line(
             6,
             "fu",
             vec![Record::FollowUp(closed), Record::FollowUp(reopened.clone())],
         ));
         reopened.status = Status::Open;
         reopened.closed_at = None;
-        bytes.extend(line(7, "undo", vec![Record::FollowUp(reopened)]));
+        bytes.extend(test_line(7, "undo", vec![Record::FollowUp(reopened)]));
         bytes
     }
 

@@ -148,26 +148,12 @@ mod tests {
 
     use super::*;
     use crate::model::{Client, Kind, Record, Status};
-    use crate::store::{Change, FORMAT, VERSION, parse_journal};
+    use crate::store::journal::test_line;
+    use crate::store::{FORMAT, VERSION, parse_journal};
     use crate::transfer::{export, write_csv, write_json};
 
     fn line(seq: u64, records: Vec<Record>) -> Vec<u8> {
-        let at = DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z").unwrap();
-        let change = Change {
-            id: format!("k{seq}"),
-            at,
-            seq,
-            by: None,
-            command: "log".into(),
-            records,
-            undoes: None,
-            merged: Vec::new(),
-            was: None,
-            follows: None,
-        };
-        let mut bytes = serde_json::to_vec(&change).unwrap();
-        bytes.push(b'\n');
-        bytes
+        test_line(seq, "log", records)
     }
 
     fn action(num: u64, at: DateTime<FixedOffset>) -> Record {

@@ -295,3 +295,23 @@ pub fn journal_header(bytes: &[u8]) -> &[u8] {
         .position(|&b| b == b'\n')
         .map_or(bytes.len(), |i| i + 1)]
 }
+
+/// A journal line of a change made by `command` with these records, for tests.
+#[cfg(test)]
+pub(super) fn test_line(seq: u64, command: &str, records: Vec<Record>) -> Vec<u8> {
+    let change = Change {
+        id: format!("k{seq}"),
+        at: DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z").unwrap(),
+        seq,
+        by: None,
+        command: command.into(),
+        records,
+        undoes: None,
+        merged: Vec::new(),
+        was: None,
+        follows: None,
+    };
+    let mut bytes = serde_json::to_vec(&change).unwrap();
+    bytes.push(b'\n');
+    bytes
+}
