@@ -1,15 +1,18 @@
 //! `check`: verifying a journal like `git fsck`. Reads every line, keeps going past
-//! problems, and says what it found; never writes.
+//! problems, and says what it found; never writes. `check` here reads journal bytes
+//! whole; the store reads a journal whose every line reads as a stream instead (see
+//! `Store::check`), which finds the same, said the same way (the messages are here).
 
 use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::model::Record;
+use crate::model::Type;
 use crate::state::State;
 use crate::store::Change;
+use crate::validate::Breach;
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, PartialEq, Serialize)]
 pub struct Health {
     pub bytes: usize,
     pub changes: usize,
@@ -32,12 +35,7 @@ pub fn check(bytes: &[u8]) -> Health {
         ..Health::default()
     };
     let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    if complete < bytes.len() {
-        health.warnings.push(format!(
-            "the last line was cut short ({} bytes, an interrupted write); it is not counted and the next change sets it aside",
-            bytes.len() - complete
-        ));
-    }
+    health.torn(bytes.len() - complete);
     let mut lines = bytes[..complete].split(|&b| b == b'\n');
     if let Err(err) = crate::store::check_header(std::path::Path::new("the journal"), lines.next())
     {
@@ -46,7 +44,7 @@ pub fn check(bytes: &[u8]) -> Health {
     }
     let mut state = State::default();
     let mut change_lines: HashMap<String, usize> = HashMap::new();
-    let mut record_lines: HashMap<String, (usize, &'static str)> = HashMap::new();
+    let mut record_lines: HashMap<String, (usize, Type)> = HashMap::new();
     let mut undo_targets = Vec::new();
     for (index, line) in lines.enumerate() {
         let number = index + 2;
@@ -71,60 +69,85 @@ pub fn check(bytes: &[u8]) -> Health {
         };
         health.changes += 1;
         if let Some(first) = change_lines.insert(change.id.clone(), number) {
-            health.problems.push(format!(
-                "line {number}: change {} repeats line {first}",
-                change.id
-            ));
+            health.problems.push(repeats(number, &change.id, first));
         }
         if let Some(target) = &change.undoes {
             undo_targets.push((number, target.clone()));
         }
         for record in &change.records {
-            let kind = match record {
-                Record::Client(_) => "client",
-                Record::Person(_) => "person",
-                Record::Action(_) => "action",
-                Record::FollowUp(_) => "follow-up",
-                Record::Deleted { .. } => {
-                    state.apply(record);
-                    continue;
-                }
-            };
+            let kind = record.of();
+            if kind == Type::Deleted {
+                state.apply(record);
+                continue;
+            }
             if !change.applies(record, &state) {
                 continue;
             }
             if let Some((first, was)) = record_lines.insert(record.id().to_string(), (number, kind))
                 && was != kind
             {
-                health.problems.push(format!(
-                    "line {number}: id {} was a {was} on line {first}, now a {kind}",
-                    record.id()
-                ));
+                let problem = changes_kind(number, record.id(), (was, first), kind);
+                health.problems.push(problem);
             }
             state.apply(record);
         }
     }
     for (number, target) in undo_targets {
         if !change_lines.contains_key(&target) {
-            health.warnings.push(format!(
-                "line {number}: undoes change {target}, which is not in this journal"
-            ));
+            health.undoes_missing(number, &target);
         }
     }
     let line_of = |id: &str| record_lines.get(id).map_or(0, |(line, _)| *line);
-    for breach in crate::validate::state(&state) {
-        let mut problem = format!("line {}: {}", line_of(&breach.id), breach.message);
-        if let Some(other) = &breach.other {
-            problem += &format!(" (the other is on line {})", line_of(other));
-        }
-        health.problems.push(problem);
-    }
+    health.breaches(crate::validate::state(&state), line_of);
     health.clients = state.clients.len();
     health.people = state.people.len();
     health.actions = state.actions.len();
     health.follow_ups = state.follow_ups.len();
     health.open_follow_ups = state.open_follow_ups().len();
     health
+}
+
+impl Health {
+    /// Notes a last line cut short, `torn` bytes long (if any).
+    pub fn torn(&mut self, torn: usize) {
+        if torn > 0 {
+            self.warnings.push(format!(
+                "the last line was cut short ({torn} bytes, an interrupted write); it is not counted and the next change sets it aside"
+            ));
+        }
+    }
+
+    /// Notes the change on line `number`, which undoes one the journal does not hold.
+    pub fn undoes_missing(&mut self, number: usize, target: &str) {
+        self.warnings.push(format!(
+            "line {number}: undoes change {target}, which is not in this journal"
+        ));
+    }
+
+    /// Adds each breach of the store's invariants as a problem on the line of the
+    /// record at fault (and names the line of the other), as `line_of` finds them: the
+    /// last line that wrote a record with that id.
+    pub fn breaches(&mut self, breaches: Vec<Breach>, line_of: impl Fn(&str) -> usize) {
+        for breach in breaches {
+            let mut problem = format!("line {}: {}", line_of(&breach.id), breach.message);
+            if let Some(other) = &breach.other {
+                problem += &format!(" (the other is on line {})", line_of(other));
+            }
+            self.problems.push(problem);
+        }
+    }
+}
+
+/// The problem of a change on line `number` whose id the change on line `first` has.
+pub fn repeats(number: usize, id: &str, first: usize) -> String {
+    format!("line {number}: change {id} repeats line {first}")
+}
+
+/// The problem of a record on line `number` whose id was another kind of record, last
+/// written on line `first`.
+pub fn changes_kind(number: usize, id: &str, (was, first): (Type, usize), now: Type) -> String {
+    let (was, now) = (was.name(), now.name());
+    format!("line {number}: id {id} was a {was} on line {first}, now a {now}")
 }
 
 #[cfg(test)]

@@ -398,8 +398,9 @@ pub enum Record {
     },
 }
 
-/// The kinds of record, as a record's `type` names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// The kinds of record, as a record's `type` names them, in the order a store's checks
+/// go through them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Type {
     Client,
@@ -407,6 +408,19 @@ pub enum Type {
     Action,
     FollowUp,
     Deleted,
+}
+
+impl Type {
+    /// Its name, as a record's `type` and messages say it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Type::Client => "client",
+            Type::Person => "person",
+            Type::Action => "action",
+            Type::FollowUp => "follow-up",
+            Type::Deleted => "deleted",
+        }
+    }
 }
 
 /// Reads a record in one pass: serde's own reading of an internally tagged enum
@@ -531,6 +545,17 @@ impl Record {
             Record::FollowUp(f) => Some(f.num),
             Record::Deleted { num, .. } => *num,
             Record::Client(_) | Record::Person(_) => None,
+        }
+    }
+
+    /// Which kind of record it is.
+    pub fn of(&self) -> Type {
+        match self {
+            Record::Client(_) => Type::Client,
+            Record::Person(_) => Type::Person,
+            Record::Action(_) => Type::Action,
+            Record::FollowUp(_) => Type::FollowUp,
+            Record::Deleted { .. } => Type::Deleted,
         }
     }
 

@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 
 use crate::error::UsageError;
-use crate::model::{Client, MAX_NAME, MAX_TEXT, Person, Record, hostile_in};
+use crate::model::{
+    Action, Client, FollowUp, MAX_NAME, MAX_TEXT, Person, Record, Type, hostile_in,
+};
 use crate::state::State;
 
 /// The highest short number a record may have: far beyond any real store, and small
@@ -150,109 +152,189 @@ pub struct Breach {
 /// action or follow-up with someone who is not a person at its client, and
 /// two clients of one name (case aside). Sorted, so the first is stable.
 pub fn state(state: &State) -> Vec<Breach> {
-    let mut breaches = Vec::new();
-    let mut kinds: HashMap<&str, &'static str> = HashMap::new();
-    let ids = state
-        .clients
-        .keys()
-        .map(|id| (id, "client"))
-        .chain(state.people.keys().map(|id| (id, "person")))
-        .chain(state.actions.keys().map(|id| (id, "action")))
-        .chain(state.follow_ups.keys().map(|id| (id, "follow-up")));
-    for (id, kind) in ids {
-        if let Some(was) = kinds.insert(id, kind) {
-            breaches.push(Breach {
-                message: format!("id {id} is both a {was} and a {kind}"),
-                id: id.clone(),
-                other: None,
-            });
+    let mut checker = Checker::new(&state.clients, &state.people);
+    let kinds = |id: &str| {
+        [
+            state.clients.contains_key(id),
+            state.people.contains_key(id),
+            state.actions.contains_key(id),
+            state.follow_ups.contains_key(id),
+        ]
+        .into_iter()
+        .filter(|&held| held)
+        .count()
+    };
+    let ids = (state.clients.keys().map(|id| (Type::Client, id)))
+        .chain(state.people.keys().map(|id| (Type::Person, id)))
+        .chain(state.actions.keys().map(|id| (Type::Action, id)))
+        .chain(state.follow_ups.keys().map(|id| (Type::FollowUp, id)));
+    for (of, id) in ids.filter(|(_, id)| kinds(id) > 1) {
+        checker.twin(of, id);
+    }
+    for action in state.actions.values() {
+        checker.item(Numbered::action(action));
+    }
+    for follow_up in state.follow_ups.values() {
+        checker.item(Numbered::follow_up(follow_up));
+    }
+    checker.finish()
+}
+
+/// An action or a follow-up, as the checks of a whole store see it; they go through
+/// them by number, then id, client, kind and whom they are with.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Numbered<'a> {
+    pub num: u64,
+    pub id: &'a str,
+    pub client: &'a str,
+    pub of: Type,
+    pub with: &'a [String],
+}
+
+impl<'a> Numbered<'a> {
+    pub fn action(a: &'a Action) -> Self {
+        Numbered {
+            num: a.num,
+            id: &a.id,
+            client: &a.client,
+            of: Type::Action,
+            with: &a.with,
         }
     }
-    let mut people: Vec<&Person> = state.people.values().collect();
-    people.sort_by(|a, b| a.id.cmp(&b.id));
-    for person in people {
-        if !state.clients.contains_key(&person.client) {
-            breaches.push(Breach {
-                message: format!(
+
+    pub fn follow_up(f: &'a FollowUp) -> Self {
+        Numbered {
+            num: f.num,
+            id: &f.id,
+            client: &f.client,
+            of: Type::FollowUp,
+            with: &f.with,
+        }
+    }
+
+    /// The action or follow-up `record` is, if it is one.
+    pub fn of(record: &'a Record) -> Option<Self> {
+        match record {
+            Record::Action(a) => Some(Numbered::action(a)),
+            Record::FollowUp(f) => Some(Numbered::follow_up(f)),
+            _ => None,
+        }
+    }
+}
+
+/// Finds the breaches `state` lists, from a store's clients and people, the ids it holds
+/// as two kinds of record or more (each kind), and its actions and follow-ups. `state`
+/// hands it every one; `check`, reading a journal as a stream, only those that breach
+/// on their own (see `alone`) or share their number: the others add no breach, so the
+/// breaches and their order are the same.
+pub struct Checker<'a> {
+    clients: &'a HashMap<String, Client>,
+    people: &'a HashMap<String, Person>,
+    twins: Vec<(Type, &'a str)>,
+    items: Vec<Numbered<'a>>,
+}
+
+impl<'a> Checker<'a> {
+    pub fn new(clients: &'a HashMap<String, Client>, people: &'a HashMap<String, Person>) -> Self {
+        Checker {
+            clients,
+            people,
+            twins: Vec::new(),
+            items: Vec::new(),
+        }
+    }
+
+    /// The store holds a record of kind `of` with this id, and one of another kind.
+    pub fn twin(&mut self, of: Type, id: &'a str) {
+        self.twins.push((of, id));
+    }
+
+    pub fn item(&mut self, item: Numbered<'a>) {
+        self.items.push(item);
+    }
+
+    /// Whether an action or a follow-up breaches an invariant whatever the other
+    /// actions and follow-ups are.
+    pub fn alone(&self, item: &Numbered) -> bool {
+        self.stranger(item).is_some() || self.misfits(item).next().is_some()
+    }
+
+    /// Said when an action or a follow-up is with someone who is not a person at its
+    /// client.
+    fn stranger(&self, item: &Numbered) -> Option<String> {
+        let client_of = |id: &str| self.people.get(id).map(|p| p.client.as_str());
+        stranger(client_of, item.of.name(), item.num, item.client, item.with)
+    }
+
+    /// What is wrong with an action's or a follow-up's number and client.
+    fn misfits(&self, item: &Numbered) -> impl Iterator<Item = String> {
+        let (kind, num) = (item.of.name(), item.num);
+        let range = !(1..=MAX_NUM).contains(&num);
+        let client = !self.clients.contains_key(item.client);
+        [
+            range.then(|| format!("{kind} #{num} has a number out of range (1 to {MAX_NUM})")),
+            client.then(|| format!("{kind} #{num} points at a client that does not exist")),
+        ]
+        .into_iter()
+        .flatten()
+    }
+
+    /// Every breach, in `state`'s order.
+    pub fn finish(mut self) -> Vec<Breach> {
+        let breach = |message: String, id: &str, other: Option<&str>| Breach {
+            message,
+            id: id.to_string(),
+            other: other.map(str::to_string),
+        };
+        let mut breaches = Vec::new();
+        self.twins.sort();
+        let mut kinds: HashMap<&str, Type> = HashMap::new();
+        for &(of, id) in &self.twins {
+            if let Some(was) = kinds.insert(id, of) {
+                let (was, of) = (was.name(), of.name());
+                breaches.push(breach(
+                    format!("id {id} is both a {was} and a {of}"),
+                    id,
+                    None,
+                ));
+            }
+        }
+        let mut people: Vec<&Person> = self.people.values().collect();
+        people.sort_by(|a, b| a.id.cmp(&b.id));
+        for person in people {
+            if !self.clients.contains_key(&person.client) {
+                let message = format!(
                     "person '{}' points at a client that does not exist",
                     person.name
-                ),
-                id: person.id.clone(),
-                other: None,
-            });
+                );
+                breaches.push(breach(message, &person.id, None));
+            }
         }
-    }
-    let mut items: Vec<(u64, &str, &str, &'static str, &[String])> = state
-        .actions
-        .values()
-        .map(|a| {
-            (
-                a.num,
-                a.id.as_str(),
-                a.client.as_str(),
-                "action",
-                &a.with[..],
-            )
-        })
-        .chain(state.follow_ups.values().map(|f| {
-            (
-                f.num,
-                f.id.as_str(),
-                f.client.as_str(),
-                "follow-up",
-                &f.with[..],
-            )
-        }))
-        .collect();
-    items.sort();
-    let mut numbers: HashMap<u64, &str> = HashMap::new();
-    for (num, id, client, kind, with) in items {
-        let client_of = |id: &str| state.people.get(id).map(|p| p.client.as_str());
-        if let Some(message) = stranger(client_of, kind, num, client, with) {
-            breaches.push(Breach {
-                message,
-                id: id.to_string(),
-                other: None,
-            });
+        self.items.sort();
+        let mut previous: Option<&Numbered> = None;
+        for item in &self.items {
+            breaches.extend(self.stranger(item).map(|m| breach(m, item.id, None)));
+            if let Some(other) = previous.filter(|p| p.num == item.num) {
+                let message = format!("#{} is used by two records", item.num);
+                breaches.push(breach(message, item.id, Some(other.id)));
+            }
+            breaches.extend(self.misfits(item).map(|m| breach(m, item.id, None)));
+            previous = Some(item);
         }
-        if let Some(other) = numbers.insert(num, id) {
-            breaches.push(Breach {
-                message: format!("#{num} is used by two records"),
-                id: id.to_string(),
-                other: Some(other.to_string()),
-            });
-        }
-        if !(1..=MAX_NUM).contains(&num) {
-            breaches.push(Breach {
-                message: format!("{kind} #{num} has a number out of range (1 to {MAX_NUM})"),
-                id: id.to_string(),
-                other: None,
-            });
-        }
-        if !state.clients.contains_key(client) {
-            breaches.push(Breach {
-                message: format!("{kind} #{num} points at a client that does not exist"),
-                id: id.to_string(),
-                other: None,
-            });
-        }
-    }
-    let mut names: HashMap<String, &Client> = HashMap::new();
-    let mut clients: Vec<&Client> = state.clients.values().collect();
-    clients.sort_by(|a, b| a.id.cmp(&b.id));
-    for client in clients {
-        if let Some(other) = names.insert(client.name.to_lowercase(), client) {
-            breaches.push(Breach {
-                message: format!(
+        let mut names: HashMap<String, &Client> = HashMap::new();
+        let mut clients: Vec<&Client> = self.clients.values().collect();
+        clients.sort_by(|a, b| a.id.cmp(&b.id));
+        for client in clients {
+            if let Some(other) = names.insert(client.name.to_lowercase(), client) {
+                let message = format!(
                     "two clients are called '{}' (ids {} and {})",
                     client.name, other.id, client.id
-                ),
-                id: client.id.clone(),
-                other: Some(other.id.clone()),
-            });
+                );
+                breaches.push(breach(message, &client.id, Some(&other.id)));
+            }
         }
+        breaches
     }
-    breaches
 }
 
 /// Says so when an action or follow-up is with someone who is not a person at its
@@ -289,13 +371,7 @@ pub fn addition(state: &State, records: &[Record], what: &str) -> Result<(), Usa
         )))
     };
     let new: HashMap<&str, &Record> = records.iter().map(|r| (r.id(), r)).collect();
-    let kind = |r: &Record| match r {
-        Record::Client(_) => "client",
-        Record::Person(_) => "person",
-        Record::Action(_) => "action",
-        Record::FollowUp(_) => "follow-up",
-        Record::Deleted { .. } => "deleted",
-    };
+    let kind = |r: &Record| r.of().name();
     let mut clients: HashMap<&str, &Client> = state
         .clients
         .iter()
@@ -392,7 +468,7 @@ pub fn addition(state: &State, records: &[Record], what: &str) -> Result<(), Usa
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Action, Kind};
+    use crate::model::Kind;
 
     fn action(id: &str, num: u64, client: &str, text: &str) -> Record {
         Record::Action(Action {
@@ -448,6 +524,20 @@ mod tests {
         s.insert(action("d", 4, "c", "t"));
         let messages: Vec<String> = state(&s).into_iter().map(|b| b.message).collect();
         assert_eq!(messages.len(), 4, "{messages:?}");
+        // Ids held as two kinds come by kind, then id, whatever the maps' order.
+        for id in ["z", "y", "x"] {
+            s.insert(action(id, 10 + id.len() as u64, "c", "t"));
+            s.insert(client(id, id));
+        }
+        let twins: Vec<String> = state(&s)
+            .into_iter()
+            .map(|b| b.message)
+            .filter(|m| m.contains("both"))
+            .collect();
+        assert_eq!(
+            twins,
+            ["d", "x", "y", "z"].map(|id| format!("id {id} is both a client and a action"))
+        );
         assert!(whole(&s, "this import").is_err());
         // The same breaches, found from the records a change adds.
         let mut base = State::default();

@@ -42,8 +42,7 @@ pub fn run(ctx: &Context) -> Result<()> {
             path.display()
         );
     }
-    let bytes = ctx.store.read_shared()?;
-    let mut health = crate::check::check(&bytes);
+    let mut health = ctx.store.check()?;
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())

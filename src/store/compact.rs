@@ -309,7 +309,7 @@ impl Sink for Rewrite<'_, '_> {
             Field::Seq(0) => Ok(()),
             Field::Seq(seq) => self.value("seq", &seq),
             Field::Command(command) => self.value("command", &command),
-            Field::Undoes | Field::Merged | Field::Was(None) => Ok(()),
+            Field::Undoes(_) | Field::Merged | Field::Was(None) => Ok(()),
             Field::Was(Some(was)) => self.value("was", &was),
             Field::Follows(None) | Field::By(None) => Ok(()),
             Field::Follows(Some(follows)) => self.value("follows", &follows),

@@ -23,6 +23,7 @@ mod newest;
 mod rewrite;
 mod snapshot;
 mod stream;
+mod verify;
 
 pub use everything::Everything;
 use files::{create_private_dir, private_options};
@@ -350,14 +351,6 @@ impl Store {
             );
         }
         Ok(problem)
-    }
-
-    /// The journal's bytes, read under a shared lock so no writer is halfway through a
-    /// line.
-    pub fn read_shared(&self) -> Result<Vec<u8>> {
-        self.usable()?;
-        let _lock = self.lock_shared();
-        self.read_bytes()
     }
 
     /// Reads what `need` asks for, for shell completion: without waiting for the lock

@@ -43,6 +43,18 @@ pub fn key(id: &str) -> [u64; 2] {
     [half(1) | 0xFF << 56, half(2)]
 }
 
+/// The id an exact key was made from; `None` for a hashed one.
+pub fn id_of([high, low]: [u64; 2]) -> Option<String> {
+    let value = u128::from(high) << 64 | u128::from(low);
+    let digits = (value >> 120) as u32;
+    (digits <= 30).then(|| {
+        (0..digits)
+            .rev()
+            .filter_map(|at| char::from_digit((value >> (4 * at)) as u32 & 0xF, 16))
+            .collect()
+    })
+}
+
 /// No number (a client's or a person's, or a tombstone without one).
 const NO_NUM: u64 = u64::MAX;
 /// The change is a merge's own.
@@ -290,6 +302,14 @@ mod tests {
         let keys: std::collections::HashSet<[u64; 2]> = ids.iter().map(|id| key(id)).collect();
         assert_eq!(keys.len(), ids.len());
         assert_eq!(key("c1"), key("c1"));
+        // An exact key gives its id back; a hashed one does not.
+        for id in ids {
+            let exact = id.len() <= 30
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+            assert_eq!(id_of(key(id)), exact.then(|| id.to_string()), "{id:?}");
+        }
     }
 
     fn newest(journal: &str) -> Newest {

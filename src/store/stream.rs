@@ -1,7 +1,9 @@
 //! Reading a journal file change by change as it is read: neither the file nor a line
-//! is ever held whole (one `import` of a million records is one line). A `Sink` is
-//! handed each change's fields and records in the order of the line; folding into
-//! state is one sink, `newest` and `compact` have others.
+//! is ever held whole (one `import` of a million records is one line). Each line is one
+//! change, read as the whole read takes it (an empty line is passed over; two changes
+//! on one line, or one spread over two, do not read). A `Sink` is handed each change's
+//! line number, then its fields and records in the order of the line; folding into
+//! state is one sink, `newest`, `compact` and `check` have others.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
@@ -44,7 +46,7 @@ pub enum Field {
     At(DateTime<FixedOffset>),
     Seq(u64),
     Command(String),
-    Undoes,
+    Undoes(Option<String>),
     Merged,
     Was(Option<Vec<Record>>),
     Follows(Option<(u64, u32)>),
@@ -57,6 +59,10 @@ pub enum Field {
 pub trait Sink {
     /// How each record is read.
     type Record: DeserializeOwned;
+    /// A change begins on this line of the file (the format line is line 1).
+    fn line(&mut self, _number: usize) -> Result<(), String> {
+        Ok(())
+    }
     fn field(&mut self, _: Field) -> Result<(), String> {
         Ok(())
     }
@@ -98,17 +104,49 @@ pub fn read(file: &File, len: u64, sink: &mut impl Sink) -> Option<(u64, u32)> {
     {
         return None;
     }
-    // By value: `io::Bytes` reads a `BufReader` a byte at a time without a call each.
-    let mut de = serde_json::Deserializer::from_reader(reader);
-    while de.end().is_err() {
+    let mut number = 1;
+    while let Some(&first) = reader.fill_buf().ok()?.first() {
+        number += 1;
+        if first == b'\n' {
+            reader.consume(1);
+            continue;
+        }
+        sink.line(number).ok()?;
+        // A `BufReader` of its own, which `io::Bytes` reads a byte at a time without a
+        // call each: it is filled from the line alone, so nothing past it is lost.
+        let line = BufReader::with_capacity(LINE_BUFFER, Line(&mut reader));
+        let mut de = serde_json::Deserializer::from_reader(line);
         ReadChange { sink: &mut *sink }.deserialize(&mut de).ok()?;
+        de.end().ok()?;
+        drop(de);
+        reader.consume(1);
     }
-    drop(de);
+    drop(reader);
     // Every byte up to `complete_len`, and no fewer (a file cut short meanwhile).
     if read != complete_len {
         return None;
     }
     Some((complete_len, crc.finalize()))
+}
+
+/// Bytes a line is read by at a time.
+const LINE_BUFFER: usize = 1024;
+
+/// What is left of the current line: its bytes up to the newline, which is left unread.
+struct Line<'r, R>(&'r mut R);
+
+impl<R: BufRead> Read for Line<'_, R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let buffered = self.0.fill_buf()?;
+        let most = buffered.len().min(out.len());
+        let n = buffered[..most]
+            .iter()
+            .position(|&b| b == b'\n')
+            .unwrap_or(most);
+        out[..n].copy_from_slice(&buffered[..n]);
+        self.0.consume(n);
+        Ok(n)
+    }
 }
 
 /// Where the journal's last complete line ends: after its last newline.
@@ -214,10 +252,7 @@ impl<'de, S: Sink> Visitor<'de> for ReadChange<'_, S> {
                     })?;
                     continue;
                 }
-                Name::Undoes => {
-                    map.next_value::<Option<String>>()?;
-                    Field::Undoes
-                }
+                Name::Undoes => Field::Undoes(map.next_value()?),
                 Name::Merged => {
                     map.next_value::<Vec<String>>()?;
                     Field::Merged
@@ -374,6 +409,15 @@ mod tests {
             format!("{HEADER}<<<<<<< ours\n"),
             "not a journal\n".to_string(),
             String::new(),
+            // One change a line, as the whole read takes them: not two on one line, not
+            // one spread over two, and no line of spaces.
+            line(&format!(
+                "\"at\":\"2026-01-01T00:00:00Z\",\"command\":\"c\",{records},\"id\":\"x\"}} {{\"at\":\"2026-01-01T00:00:00Z\",\"command\":\"c\",{records},\"id\":\"y\""
+            )),
+            line(&format!(
+                "\"at\":\"2026-01-01T00:00:00Z\",\"command\":\"c\",\n{records},\"id\":\"x\""
+            )),
+            format!("{HEADER} \n"),
         ] {
             assert!(folded(bad.as_bytes()).is_none(), "{bad}");
             assert!(

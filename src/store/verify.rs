@@ -1,0 +1,651 @@
+//! `check` of a journal as a stream, in memory that does not grow with its records. A
+//! first pass keeps a key of each record's id with its kind and number (28 bytes a
+//! record), and the clients and people whole (they are few); each id's versions are
+//! then replayed as `State::insert` takes them, which finds the current records. A
+//! second pass reads the records again and keeps only the actions and follow-ups that
+//! may breach an invariant, the names and lines of the few records the replay asked
+//! about, and each change's id. What it reports is what `crate::check::check` reports
+//! for the same bytes, in the same order; a journal with a line that does not read is
+//! read whole by that instead, which names each such line.
+
+use std::collections::HashMap;
+use std::fs::File;
+
+use anyhow::Result;
+
+use super::Store;
+use super::newest;
+use super::stream::{self, Field, Sink};
+use crate::check::Health;
+use crate::model::{Client, Person, Record, Status, Type};
+use crate::validate::{Checker, Numbered};
+
+impl Store {
+    /// Checks the journal (see `crate::check::check`) under a shared lock: as a stream
+    /// when every line reads, else read whole.
+    pub fn check(&self) -> Result<Health> {
+        self.usable()?;
+        let _lock = self.lock_shared();
+        let (file, len, _) = self.open_journal()?;
+        match streamed(&file, len) {
+            Some(health) => Ok(health),
+            None => Ok(crate::check::check(&self.read_whole(&file, len)?)),
+        }
+    }
+}
+
+/// Checks the journal `file`, `len` bytes long, as a stream; `None` when a line does
+/// not read (or the file changed between the passes).
+fn streamed(file: &File, len: u64) -> Option<Health> {
+    let mut scan = Scan::default();
+    let first = stream::read(file, len, &mut scan)?;
+    let Scan {
+        entries,
+        clients,
+        people,
+        changes,
+        ..
+    } = scan;
+    let current = Current::replay(entries);
+    let mut details = Details::new(&current, Checker::new(&clients, &people));
+    if stream::read(file, len, &mut details)? != first || details.occurrence != current.records {
+        return None;
+    }
+    let mut health = Health {
+        bytes: len as usize,
+        changes,
+        clients: clients.len(),
+        people: people.len(),
+        actions: current.count(Type::Action),
+        follow_ups: current.count(Type::FollowUp),
+        open_follow_ups: details.open,
+        ..Health::default()
+    };
+    health.torn((len - first.0) as usize);
+    details.report(&mut health);
+    Some(health)
+}
+
+/// A record's or a change's id as 128 bits (see `newest::key`), in 32-bit parts so an
+/// entry packs in 28 bytes.
+type Key = [u32; 4];
+
+fn key(id: &str) -> Key {
+    let [high, low] = newest::key(id);
+    [
+        (high >> 32) as u32,
+        high as u32,
+        (low >> 32) as u32,
+        low as u32,
+    ]
+}
+
+/// The id a key was made from, when it is exact (see `newest::id_of`).
+fn id_of(key: Key) -> Option<String> {
+    let half = |at: usize| u64::from(key[at]) << 32 | u64::from(key[at + 1]);
+    newest::id_of([half(0), half(2)])
+}
+
+/// A number that does not fit an entry, or none (any such is out of range anyway).
+const NO_NUM: u32 = u32::MAX;
+
+/// One record read in the first pass.
+#[derive(Clone, Copy)]
+struct Entry {
+    key: Key,
+    /// Its place among the records read.
+    occurrence: u32,
+    /// An action's or a follow-up's number (or `NO_NUM`).
+    num: u32,
+    of: Type,
+    /// It is in a merge's own change (see `Change::applies`).
+    merge: bool,
+}
+
+const _: () = assert!(std::mem::size_of::<Entry>() == 28);
+
+/// The first pass: an entry for each record, the clients and people folded whole.
+#[derive(Default)]
+struct Scan {
+    entries: Vec<Entry>,
+    clients: HashMap<String, Client>,
+    people: HashMap<String, Person>,
+    /// Where this change's entries begin: they learn whether it is a merge's at its end.
+    line_start: usize,
+    merge: bool,
+    changes: usize,
+}
+
+impl Sink for Scan {
+    type Record = Record;
+
+    fn field(&mut self, field: Field) -> Result<(), String> {
+        if let Field::Command(command) = field {
+            self.merge = command == "merge";
+        }
+        Ok(())
+    }
+
+    fn record(&mut self, record: Record) -> Result<(), String> {
+        let occurrence = u32::try_from(self.entries.len())
+            .map_err(|_| "more than 4 billion records".to_string())?;
+        let num = match &record {
+            Record::Action(a) => a.num,
+            Record::FollowUp(f) => f.num,
+            _ => u64::from(NO_NUM),
+        };
+        self.entries.push(Entry {
+            key: key(record.id()),
+            occurrence,
+            num: u32::try_from(num).unwrap_or(NO_NUM),
+            of: record.of(),
+            merge: false,
+        });
+        // Clients and people are always folded in (a merge keeps out only actions and
+        // follow-ups), and a tombstone takes any record out.
+        match record {
+            Record::Client(client) => {
+                self.clients.insert(client.id.clone(), client);
+            }
+            Record::Person(person) => {
+                self.people.insert(person.id.clone(), person);
+            }
+            Record::Deleted { id, .. } => {
+                self.clients.remove(&id);
+                self.people.remove(&id);
+            }
+            Record::Action(_) | Record::FollowUp(_) => {}
+        }
+        Ok(())
+    }
+
+    fn end(&mut self) -> Result<(), String> {
+        if std::mem::take(&mut self.merge) {
+            for entry in &mut self.entries[self.line_start..] {
+                entry.merge = true;
+            }
+        }
+        self.line_start = self.entries.len();
+        self.changes += 1;
+        Ok(())
+    }
+}
+
+/// Which records are current, found by replaying each id's versions in order.
+struct Current {
+    /// How many records the journal holds.
+    records: u32,
+    /// A bit a record: whether it is current (the last version of its kind to take
+    /// effect since its id was last deleted), as the state folded from it holds it.
+    bits: Vec<u64>,
+    /// How many current records there are of each kind.
+    counts: [usize; 4],
+    /// The numbers that more than one current action or follow-up has, sorted.
+    shared: Vec<u32>,
+    /// Records written under an id that was another kind of record, by occurrence: its
+    /// kind, and the occurrence and kind of the id's version before it.
+    changed_kind: Vec<(u32, Type, u32, Type)>,
+    /// The current records whose id is current as another kind too, by occurrence.
+    twins: Vec<(u32, Type)>,
+    /// The records the second pass must name, sorted: those that changed kind, the
+    /// versions before them, and the twins.
+    asked: Vec<u32>,
+}
+
+impl Current {
+    fn replay(mut entries: Vec<Entry>) -> Current {
+        let records = entries.len() as u32;
+        entries.sort_unstable_by_key(|e| (e.key, e.occurrence));
+        let mut current = Current {
+            records,
+            bits: vec![0; entries.len().div_ceil(64)],
+            counts: [0; 4],
+            shared: Vec::new(),
+            changed_kind: Vec::new(),
+            twins: Vec::new(),
+            asked: Vec::new(),
+        };
+        let mut nums = Vec::new();
+        for versions in entries.chunk_by(|a, b| a.key == b.key) {
+            let held = current.replay_id(versions);
+            let twin = held.iter().flatten().count() > 1;
+            for e in held.into_iter().flatten() {
+                current.bits[e.occurrence as usize / 64] |= 1 << (e.occurrence % 64);
+                current.counts[e.of as usize] += 1;
+                if e.num != NO_NUM && matches!(e.of, Type::Action | Type::FollowUp) {
+                    nums.push(e.num);
+                }
+                if twin {
+                    current.twins.push((e.occurrence, e.of));
+                }
+            }
+        }
+        drop(entries);
+        nums.sort_unstable();
+        current.shared = nums
+            .chunk_by(|a, b| a == b)
+            .filter(|same| same.len() > 1)
+            .map(|same| same[0])
+            .collect();
+        current.changed_kind.sort_unstable_by_key(|c| c.0);
+        current.twins.sort_unstable_by_key(|t| t.0);
+        let changed = current.changed_kind.iter().flat_map(|c| [c.0, c.2]);
+        current.asked = changed.chain(current.twins.iter().map(|t| t.0)).collect();
+        current.asked.sort_unstable();
+        current.asked.dedup();
+        current
+    }
+
+    /// Replays one id's versions, in order: its current record of each kind. Notes each
+    /// version that took effect under an id that was last another kind of record.
+    fn replay_id(&mut self, versions: &[Entry]) -> [Option<Entry>; 4] {
+        let (mut held, mut deleted, mut last) = ([None; 4], false, None::<Entry>);
+        for &e in versions {
+            let numbered = matches!(e.of, Type::Action | Type::FollowUp);
+            if e.merge && numbered && deleted {
+                continue;
+            }
+            if e.of == Type::Deleted {
+                (held, deleted) = ([None; 4], true);
+                continue;
+            }
+            deleted = false;
+            if let Some(was) = last.filter(|was| was.of != e.of) {
+                self.changed_kind
+                    .push((e.occurrence, e.of, was.occurrence, was.of));
+            }
+            last = Some(e);
+            held[e.of as usize] = Some(e);
+        }
+        held
+    }
+
+    fn is(&self, occurrence: u32) -> bool {
+        self.bits[occurrence as usize / 64] & (1 << (occurrence % 64)) != 0
+    }
+
+    fn count(&self, of: Type) -> usize {
+        self.counts[of as usize]
+    }
+
+    /// Whether the second pass must name this record (see `asked`).
+    fn asks_about(&self, occurrence: u32) -> bool {
+        self.asked.binary_search(&occurrence).is_ok()
+    }
+
+    /// Whether another current action or follow-up has this number.
+    fn shares(&self, num: u64) -> bool {
+        u32::try_from(num).is_ok_and(|num| self.shared.binary_search(&num).is_ok())
+    }
+}
+
+/// The second pass: what the report needs of the records `Current` found.
+struct Details<'a> {
+    current: &'a Current,
+    /// The clients and people, to tell which actions and follow-ups breach alone.
+    rules: Checker<'a>,
+    occurrence: u32,
+    line: usize,
+    /// Each change's id and line, and the ids whose key is hashed by line.
+    changes: Vec<(Key, usize)>,
+    hashed: Vec<(usize, String)>,
+    /// The changes that undo another, by line, and its id.
+    undoes: Vec<(usize, String)>,
+    /// The current actions and follow-ups that may breach an invariant.
+    kept: Vec<Record>,
+    /// The line and id of each record `Current` asked about, by occurrence.
+    named: Vec<(u32, usize, String)>,
+    /// The last line that wrote each id of a record held or kept.
+    lines: HashMap<String, usize>,
+    open: usize,
+}
+
+impl<'a> Details<'a> {
+    fn new(current: &'a Current, rules: Checker<'a>) -> Self {
+        Details {
+            current,
+            rules,
+            occurrence: 0,
+            line: 0,
+            changes: Vec::new(),
+            hashed: Vec::new(),
+            undoes: Vec::new(),
+            kept: Vec::new(),
+            named: Vec::new(),
+            lines: HashMap::new(),
+            open: 0,
+        }
+    }
+
+    /// Whether a current record is kept for the checks of the whole store: an action
+    /// or a follow-up that breaches alone or shares its number.
+    fn keeps(&self, record: &Record) -> bool {
+        Numbered::of(record)
+            .is_some_and(|item| self.rules.alone(&item) || self.current.shares(item.num))
+    }
+
+    /// Fills in what the passes found, in the order `crate::check::check` says it.
+    fn report(self, health: &mut Health) {
+        let Details {
+            current,
+            rules: mut checker,
+            mut changes,
+            hashed,
+            undoes,
+            kept,
+            named,
+            lines,
+            ..
+        } = self;
+        let named = |occurrence: u32| {
+            let at = named.binary_search_by_key(&occurrence, |n| n.0);
+            at.map(|at| (named[at].1, named[at].2.as_str()))
+                .unwrap_or_default()
+        };
+        // The problems each line has: its change's id repeated, then its records that
+        // changed kind, in order.
+        changes.sort_unstable();
+        let mut problems: Vec<(usize, u64, String)> = Vec::new();
+        for pair in changes.windows(2).filter(|pair| pair[0].0 == pair[1].0) {
+            let ((key, first), (_, line)) = (pair[0], pair[1]);
+            let at = hashed.binary_search_by_key(&line, |h| h.0);
+            let id = id_of(key)
+                .or_else(|| at.ok().map(|at| hashed[at].1.clone()))
+                .unwrap_or_default();
+            problems.push((line, 0, crate::check::repeats(line, &id, first)));
+        }
+        for &(at, now, before, was) in &current.changed_kind {
+            let ((line, id), (first, _)) = (named(at), named(before));
+            let problem = crate::check::changes_kind(line, id, (was, first), now);
+            problems.push((line, 1 + u64::from(at), problem));
+        }
+        problems.sort_unstable();
+        health.problems.extend(problems.into_iter().map(|p| p.2));
+        for (line, target) in &undoes {
+            let target_key = key(target);
+            if changes.binary_search_by(|c| c.0.cmp(&target_key)).is_err() {
+                health.undoes_missing(*line, target);
+            }
+        }
+        for &(occurrence, of) in &current.twins {
+            checker.twin(of, named(occurrence).1);
+        }
+        for item in kept.iter().filter_map(Numbered::of) {
+            checker.item(item);
+        }
+        let line_of = |id: &str| lines.get(id).copied().unwrap_or_default();
+        health.breaches(checker.finish(), line_of);
+    }
+}
+
+impl Sink for Details<'_> {
+    type Record = Record;
+
+    fn line(&mut self, number: usize) -> Result<(), String> {
+        self.line = number;
+        Ok(())
+    }
+
+    fn field(&mut self, field: Field) -> Result<(), String> {
+        match field {
+            Field::Id(id) => {
+                let key = key(&id);
+                if id_of(key).is_none() {
+                    self.hashed.push((self.line, id));
+                }
+                self.changes.push((key, self.line));
+            }
+            Field::Undoes(Some(target)) => self.undoes.push((self.line, target)),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn record(&mut self, record: Record) -> Result<(), String> {
+        let occurrence = self.occurrence;
+        self.occurrence += 1;
+        let asked = self.current.asks_about(occurrence);
+        if asked {
+            let id = record.id().to_string();
+            self.named.push((occurrence, self.line, id));
+        }
+        if !self.current.is(occurrence) {
+            return Ok(());
+        }
+        if let Record::FollowUp(f) = &record
+            && f.status == Status::Open
+        {
+            self.open += 1;
+        }
+        let held = matches!(record, Record::Client(_) | Record::Person(_));
+        let kept = self.keeps(&record);
+        if held || kept || asked {
+            let line = self.lines.entry(record.id().to_string()).or_default();
+            *line = (*line).max(self.line);
+        }
+        if kept {
+            self.kept.push(record);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use proptest::prelude::*;
+    use proptest::test_runner::RngSeed;
+
+    use super::*;
+    use crate::check::check;
+
+    const HEADER: &str = "{\"format\":\"extramile-journal\",\"version\":1}\n";
+    const AT: &str = "2026-11-20T10:00:00Z";
+    /// Record ids, shared by every kind: exact keys and hashed ones.
+    const IDS: [&str; 7] = ["a1", "b2", "c", "0d", "e", "Fx", "g g"];
+    const NAMES: [&str; 3] = ["Acme", "acme", "Globex"];
+    const NUMS: [u64; 8] = [
+        0,
+        1,
+        2,
+        3,
+        999_999_999,
+        1_000_000_000,
+        4_294_967_295,
+        1 << 40,
+    ];
+    const CHANGES: [&str; 4] = ["k1", "k2", "abc", "0"];
+
+    fn client(id: &str, name: &str) -> String {
+        format!(r#"{{"type":"client","id":"{id}","name":"{name}","created":"{AT}"}}"#)
+    }
+
+    fn person(id: &str, client: &str, name: &str) -> String {
+        format!(
+            r#"{{"type":"person","id":"{id}","client":"{client}","name":"{name}","created":"{AT}"}}"#
+        )
+    }
+
+    fn action(id: &str, num: u64, client: &str, with: &[&str]) -> String {
+        format!(
+            r#"{{"type":"action","id":"{id}","num":{num},"client":"{client}","kind":"fix","text":"t","at":"{AT}","with":{}}}"#,
+            serde_json::to_string(with).unwrap()
+        )
+    }
+
+    fn follow_up(id: &str, num: u64, client: &str, with: &[&str], open: bool) -> String {
+        let status = if open { "open" } else { "done" };
+        format!(
+            r#"{{"type":"follow-up","id":"{id}","num":{num},"client":"{client}","text":"t","due":"2026-11-21","status":"{status}","created":"{AT}","with":{}}}"#,
+            serde_json::to_string(with).unwrap()
+        )
+    }
+
+    fn deleted(id: &str, num: Option<u64>) -> String {
+        match num {
+            Some(num) => format!(r#"{{"type":"deleted","id":"{id}","num":{num}}}"#),
+            None => format!(r#"{{"type":"deleted","id":"{id}"}}"#),
+        }
+    }
+
+    /// One change's line: its records before its command when `records_first`.
+    fn change(
+        command: &str,
+        id: &str,
+        undoes: Option<&str>,
+        records: &[String],
+        records_first: bool,
+    ) -> String {
+        let records = format!("\"records\":[{}]", records.join(","));
+        let undoes = undoes.map_or(String::new(), |u| format!(",\"undoes\":\"{u}\""));
+        let rest = format!("\"at\":\"{AT}\",\"command\":\"{command}\"{undoes}");
+        if records_first {
+            format!("{{{records},{rest},\"id\":\"{id}\"}}\n")
+        } else {
+            format!("{{{rest},{records},\"id\":\"{id}\"}}\n")
+        }
+    }
+
+    fn record() -> impl Strategy<Value = String> {
+        let id = || proptest::sample::select(&IDS[..]);
+        let num = || proptest::sample::select(&NUMS[..]);
+        let name = || proptest::sample::select(&NAMES[..]);
+        let with = || proptest::collection::vec(id(), 0..3);
+        prop_oneof![
+            3 => (id(), name()).prop_map(|(id, name)| client(id, name)),
+            2 => (id(), id(), name()).prop_map(|(id, c, name)| person(id, c, name)),
+            4 => (id(), num(), id(), with()).prop_map(|(id, n, c, w)| action(id, n, c, &w)),
+            3 => (id(), num(), id(), with(), any::<bool>())
+                .prop_map(|(id, n, c, w, open)| follow_up(id, n, c, &w, open)),
+            2 => (id(), proptest::option::of(num())).prop_map(|(id, n)| deleted(id, n)),
+        ]
+    }
+
+    /// A journal's lines after the format line, with now and then an empty line.
+    fn lines() -> impl Strategy<Value = Vec<String>> {
+        let command = proptest::sample::select(&["log", "merge", "delete", "undo"][..]);
+        let id = proptest::sample::select(&CHANGES[..]);
+        let undoes = proptest::option::of(proptest::sample::select(&CHANGES[1..]));
+        let records = proptest::collection::vec(record(), 0..5);
+        let line = (command, id, undoes, records, any::<bool>(), 0..8u8).prop_map(
+            |(command, id, undoes, records, first, blank)| {
+                let line = change(command, id, undoes, &records, first);
+                if blank == 0 {
+                    format!("\n{line}")
+                } else {
+                    line
+                }
+            },
+        );
+        proptest::collection::vec(line, 0..14)
+    }
+
+    fn file_of(bytes: &[u8]) -> File {
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(bytes).unwrap();
+        file
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 512,
+            rng_seed: RngSeed::Fixed(20261123),
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        #[test]
+        fn the_stream_finds_what_the_whole_read_finds(
+            lines in lines(),
+            torn in proptest::option::of("\\{\"at\":[a-z]{0,4}"),
+        ) {
+            let journal = format!("{HEADER}{}{}", lines.concat(), torn.unwrap_or_default());
+            let file = file_of(journal.as_bytes());
+            let health = streamed(&file, journal.len() as u64);
+            prop_assert_eq!(health, Some(check(journal.as_bytes())));
+        }
+    }
+
+    #[test]
+    fn every_kind_of_problem_is_found_the_same_way() {
+        let lines = [
+            change(
+                "log",
+                "k1",
+                None,
+                &[client("c", "Acme"), client("d", "ACME")],
+                false,
+            ),
+            change(
+                "log",
+                "abc",
+                Some("k9"),
+                &[
+                    person("p", "nobody", "Dana"),
+                    action("a1", 1, "c", &["p"]),
+                    action("a2", 1, "d", &[]),
+                    follow_up("f", 0, "gone", &[], true),
+                ],
+                true,
+            ),
+            "\n".to_string(),
+            // An id reused as another kind, twice, and changes with ids seen before.
+            change("log", "k1", Some("abc"), &[action("c", 5, "c", &[])], false),
+            change(
+                "edit",
+                "abc",
+                None,
+                &[person("c", "d", "Sam"), client("a1", "Init")],
+                false,
+            ),
+            // A merge's own change does not bring back what was deleted.
+            change("delete", "Zz", None, &[deleted("a2", Some(1))], false),
+            change("merge", "Zz", None, &[action("a2", 2, "c", &[])], true),
+        ];
+        let journal = format!("{HEADER}{}", lines.concat());
+        let whole = check(journal.as_bytes());
+        let file = file_of(journal.as_bytes());
+        assert_eq!(streamed(&file, journal.len() as u64).as_ref(), Some(&whole));
+        assert_eq!(
+            whole.problems[..3],
+            [
+                "line 5: change k1 repeats line 2",
+                "line 5: id c was a client on line 2, now a action",
+                "line 6: change abc repeats line 3",
+            ]
+        );
+        assert!(whole.problems.len() > 8, "{:#?}", whole.problems);
+        assert_eq!(
+            whole.warnings,
+            ["line 3: undoes change k9, which is not in this journal"]
+        );
+        assert_eq!(
+            (whole.changes, whole.actions, whole.open_follow_ups),
+            (6, 2, 1)
+        );
+    }
+
+    #[test]
+    fn a_journal_with_a_line_that_does_not_read_is_read_whole() {
+        let good = change("log", "k1", None, &[client("c", "Acme")], false);
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("journal.jsonl"));
+        for bad in [
+            format!("{HEADER}{good}not json\n{good}"),
+            format!("{HEADER}{}{good}", good.replace('\n', " ")),
+            format!("{HEADER}{good}  \n"),
+            format!("{HEADER}{}", good.replace(",\"records", ",\n\"records")),
+            format!("{HEADER}<<<<<<< ours\n{good}"),
+            format!("\u{feff}{HEADER}{good}"),
+            good.clone(),
+        ] {
+            let file = file_of(bad.as_bytes());
+            assert_eq!(streamed(&file, bad.len() as u64), None, "{bad}");
+            std::fs::write(store.path(), &bad).unwrap();
+            let health = store.check().unwrap();
+            assert_eq!(health, check(bad.as_bytes()));
+            assert!(!health.problems.is_empty(), "{bad}");
+        }
+    }
+}
