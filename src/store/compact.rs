@@ -15,7 +15,7 @@ use super::files::{put_in_place, write_atomically_with, write_temp};
 use super::journal::{Change, parse_journal};
 use super::newest::Newest;
 use super::stream::{self, Field, Sink};
-use super::{Compacted, Store, snapshot};
+use super::{Compacted, Everything, Store, snapshot};
 use crate::model::Record;
 use crate::state::State;
 
@@ -173,11 +173,12 @@ fn mark(newest: &Newest) -> (snapshot::Mark, u64) {
     (snapshot::Mark { covers, crc }, newest.max_seq)
 }
 
-/// What a journal holds, summed up to compare two journals without holding either:
-/// its current records (an order-free sum of a hash of each), and the numbers they
-/// took (the highest, and which copy numbered in which range, in `numbers`).
+/// What a journal holds, summed up to compare two journals (or a journal and its
+/// snapshot) without holding either: its current records (an order-free sum of a hash
+/// of each), and the numbers they took (the highest, and which copy numbered in which
+/// range, in `numbers`).
 #[derive(Default)]
-struct Tally {
+pub(super) struct Tally {
     records: usize,
     sum: [u64; 2],
     numbers: State,
@@ -194,7 +195,7 @@ impl PartialEq for Tally {
 
 impl Tally {
     /// The tally of the journal `file`, `len` bytes long, and its newest versions.
-    fn of(file: &File, len: u64) -> Option<(Tally, Newest)> {
+    pub(super) fn of(file: &File, len: u64) -> Option<(Tally, Newest)> {
         let newest = Newest::scan(file, len)?;
         let mut sink = Tallying {
             newest: &newest,
@@ -212,15 +213,43 @@ impl Tally {
             self.numbers.note_numbers(record);
         }
         if !matches!(record, Record::Deleted { .. }) && newest.is_newest(record.id(), occurrence) {
-            let bytes = serde_json::to_vec(record).unwrap_or_default();
-            for (half, sum) in self.sum.iter_mut().enumerate() {
-                let mut hasher = std::collections::hash_map::DefaultHasher::new();
-                half.hash(&mut hasher);
-                bytes.hash(&mut hasher);
-                *sum = sum.wrapping_add(hasher.finish());
-            }
-            self.records += 1;
+            self.count(record);
         }
+    }
+
+    /// Counts a current record.
+    fn count(&mut self, record: &Record) {
+        let bytes = serde_json::to_vec(record).unwrap_or_default();
+        for (half, sum) in self.sum.iter_mut().enumerate() {
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            half.hash(&mut hasher);
+            bytes.hash(&mut hasher);
+            *sum = sum.wrapping_add(hasher.finish());
+        }
+        self.records += 1;
+    }
+
+    /// The tally of every current record `everything` reads: through the snapshot and
+    /// the journal after it.
+    pub(super) fn of_everything(everything: &mut Everything) -> Result<Tally> {
+        let mut tally = Tally::default();
+        let held = &everything.state;
+        tally.numbers.note_num(held.max_num());
+        for client in held.clients.values() {
+            tally.count(&Record::Client(client.clone()));
+        }
+        for person in held.people.values() {
+            tally.count(&Record::Person(person.clone()));
+        }
+        everything.each_action(|_, action| {
+            tally.count(&Record::Action(action.clone()));
+            Ok(())
+        })?;
+        everything.each_follow_up(|_, follow_up| {
+            tally.count(&Record::FollowUp(follow_up.clone()));
+            Ok(())
+        })?;
+        Ok(tally)
     }
 }
 

@@ -2,10 +2,12 @@
 //! memory that does not grow with the history: the actions and closed follow-ups are
 //! read from the snapshot a slice at a time, and only what changed after it is held.
 
+use std::path::PathBuf;
+
 use anyhow::{Result, anyhow};
 use chrono::{NaiveDate, NaiveTime};
 
-use super::snapshot::Indexed;
+use super::snapshot::{self, Indexed};
 use super::{Need, Store};
 use crate::model::{Action, FollowUp};
 use crate::state::State;
@@ -22,7 +24,7 @@ pub struct Everything {
     /// A cut-short last line's length, not counted.
     pub torn_bytes: usize,
     indexed: Option<Indexed>,
-    snapshot: std::path::PathBuf,
+    snapshot: PathBuf,
 }
 
 impl Store {
@@ -39,6 +41,17 @@ impl Store {
 }
 
 impl Everything {
+    /// Every current record through `snapshot` (at `path`), read for `Part::Indexes`
+    /// and checked: `state` holds its head and what changed after it.
+    pub(super) fn through(state: State, snapshot: snapshot::Contents, path: PathBuf) -> Self {
+        Everything {
+            state,
+            torn_bytes: 0,
+            indexed: Some(Indexed(snapshot)),
+            snapshot: path,
+        }
+    }
+
     /// Hands `each` every current action, by time then number (with the state that
     /// names their clients and people).
     pub fn each_action(

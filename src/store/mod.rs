@@ -306,49 +306,26 @@ impl Store {
         Ok(loaded)
     }
 
-    /// Checks the snapshot against the whole journal folded, and writes a fresh one.
-    /// Returns what was wrong with the old one: damaged (a checksum fails), stale (made
-    /// for journal bytes that have since changed), or disagreeing with the journal.
+    /// Checks the snapshot against the journal, and writes a fresh one. Returns what was
+    /// wrong with the old one: damaged (a checksum fails), stale (made for journal bytes
+    /// that have since changed), or disagreeing with the journal (see
+    /// `snapshot_problem`).
     pub fn check_snapshot(&self) -> Result<Option<String>> {
         let _lock = self.lock_shared();
-        let (full, source) = self.read(Need::History)?;
         let path = self.snapshot_path();
         // A snapshot an older build wrote is not damage: it is simply rebuilt.
         let problem = if !path.exists() || snapshot::is_older_format(&path) {
             None
-        } else if let Some(snap) = snapshot::read(&path, snapshot::Part::All, None) {
-            let mut file = File::open(&self.journal)?;
-            let metadata = file.metadata()?;
-            let (len, stamp) = (metadata.len(), snapshot::Stamp::of(&metadata));
-            if self.believe(&mut file, &snap, len, stamp, true)? {
-                let mut delta = Vec::new();
-                file.seek(SeekFrom::Start(snap.mark.covers))?;
-                file.read_to_end(&mut delta)?;
-                let agree = parse_changes(snap.state, &delta, None)
-                    .is_some_and(|loaded| same_records(&loaded.state, &full.state));
-                (!agree).then(|| "the snapshot disagrees with the journal".to_string())
-            } else {
-                Some(
-                    "the snapshot is stale: the journal bytes it was made from have changed since \
-                     (edited by hand, or replaced)"
-                        .to_string(),
-                )
-            }
         } else {
-            Some("the snapshot is damaged (a checksum does not match)".to_string())
+            self.snapshot_problem()?
         };
         if problem.is_some() {
             fs::remove_file(&path)
                 .with_context(|| format!("could not remove {}", path.display()))?;
         }
+        // Best effort, as any snapshot: a store in a read-only folder works without one.
         if self.snapshot.is_some() {
-            self.write_snapshot(
-                &full.state,
-                source.complete_len,
-                source.crc,
-                source.journal_len,
-                source.stamp,
-            );
+            let _ = self.write_index();
         }
         Ok(problem)
     }

@@ -10,12 +10,15 @@
 
 use std::collections::HashMap;
 use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
 
 use anyhow::Result;
 
-use super::Store;
-use super::newest;
+use super::compact::Tally;
+use super::journal::parse_changes;
+use super::snapshot::{self, Part};
 use super::stream::{self, Field, Sink};
+use super::{Everything, Store, newest};
 use crate::check::Health;
 use crate::model::{Client, Person, Record, Status, Type};
 use crate::validate::{Checker, Numbered};
@@ -33,6 +36,47 @@ impl Store {
         }
     }
 }
+
+impl Store {
+    /// What is wrong with the snapshot, if anything: damaged (a checksum fails), stale
+    /// (made for journal bytes that have since changed), or disagreeing with the
+    /// journal (what it and the journal after it hold are not the journal's records,
+    /// or not its highest number: a `Tally` of each is compared).
+    pub(super) fn snapshot_problem(&self) -> Result<Option<String>> {
+        let (mut file, len, stamp) = self.open_journal()?;
+        // The journal's tally first, so what it keeps meanwhile is given back before the
+        // snapshot's indexes are read.
+        let (journal, _) = Tally::of(&file, len).ok_or_else(|| self.unreadable(&file, len))?;
+        let path = self.snapshot_path();
+        let checked = snapshot::read(&path, Part::Indexes, None)
+            .and_then(|mut snap| snap.verify().then_some(snap));
+        let Some(mut snap) = checked else {
+            return Ok(Some(DAMAGED.to_string()));
+        };
+        if !self.believe(&mut file, &snap, len, stamp, true)? {
+            return Ok(Some(STALE.to_string()));
+        }
+        let covers = snap.mark.covers;
+        let mut delta = Vec::new();
+        (&file).seek(SeekFrom::Start(covers))?;
+        (&file).take(len - covers).read_to_end(&mut delta)?;
+        let agrees = match parse_changes(std::mem::take(&mut snap.state), &delta, None) {
+            Some(after) => {
+                let mut everything = Everything::through(after.state, snap, path);
+                let Ok(tally) = Tally::of_everything(&mut everything) else {
+                    return Ok(Some(DAMAGED.to_string()));
+                };
+                tally == journal
+            }
+            None => false,
+        };
+        Ok((!agrees).then(|| "the snapshot disagrees with the journal".to_string()))
+    }
+}
+
+const DAMAGED: &str = "the snapshot is damaged (a checksum does not match)";
+const STALE: &str = "the snapshot is stale: the journal bytes it was made from have changed \
+                     since (edited by hand, or replaced)";
 
 /// Checks the journal `file`, `len` bytes long, as a stream; `None` when a line does
 /// not read (or the file changed between the passes).
@@ -624,6 +668,68 @@ mod tests {
             (whole.changes, whole.actions, whole.open_follow_ups),
             (6, 2, 1)
         );
+    }
+
+    #[test]
+    fn the_snapshot_is_checked_against_the_journal_by_tally() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("journal.jsonl"));
+        let marked = action("a2", 3, "c", &[]).replace("\"t\"", "\"unmistakable\"");
+        let first = [client("c", "Acme"), person("p", "c", "Dana")];
+        let later = [
+            action("a1", 1, "c", &["p"]),
+            marked,
+            follow_up("f1", 2, "c", &[], false),
+            follow_up("f2", 4, "c", &["p"], true),
+        ];
+        let head = format!("{HEADER}{}", change("log", "k1", None, &first, false));
+        let journal = head.clone() + &change("log", "k2", None, &later, false);
+        std::fs::write(store.path(), &journal).unwrap();
+        let state_of = |bytes: &str| {
+            super::super::parse_journal(store.path(), bytes.as_bytes(), false)
+                .unwrap()
+                .state
+        };
+        let snapshot_of = |bytes: &str, state: &crate::state::State| {
+            let mark = snapshot::Mark {
+                covers: bytes.len() as u64,
+                crc: crc32fast::hash(bytes.as_bytes()),
+            };
+            let encoded = snapshot::encode(mark, None, state).concat();
+            std::fs::write(store.snapshot_path(), &encoded).unwrap();
+            encoded
+        };
+        let state = state_of(&journal);
+        // Made from the whole journal, or from its first line with the rest after it.
+        snapshot_of(&journal, &state);
+        assert_eq!(store.snapshot_problem().unwrap(), None);
+        snapshot_of(&head, &state_of(&head));
+        assert_eq!(store.snapshot_problem().unwrap(), None);
+        // A person or a highest number that is not the journal's.
+        let mut renamed = state.clone();
+        renamed.people.get_mut("p").unwrap().name = "Sam".into();
+        let mut numbered = state.clone();
+        numbered.note_num(9);
+        for other in [renamed, numbered] {
+            snapshot_of(&journal, &other);
+            let problem = store.snapshot_problem().unwrap().unwrap();
+            assert!(problem.contains("disagrees"), "{problem}");
+        }
+        // An action's record changed in the snapshot.
+        let mut encoded = snapshot_of(&journal, &state);
+        let at = encoded
+            .windows(12)
+            .position(|w| w == b"unmistakable")
+            .unwrap();
+        encoded[at] ^= 1;
+        std::fs::write(store.snapshot_path(), &encoded).unwrap();
+        let problem = store.snapshot_problem().unwrap().unwrap();
+        assert!(problem.contains("damaged"), "{problem}");
+        // The journal bytes it was made from, edited.
+        snapshot_of(&journal, &state);
+        std::fs::write(store.path(), journal.replace("Dana", "Dane")).unwrap();
+        let problem = store.snapshot_problem().unwrap().unwrap();
+        assert!(problem.contains("stale"), "{problem}");
     }
 
     #[test]
