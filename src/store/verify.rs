@@ -1,12 +1,14 @@
-//! `check` of a journal as a stream, in memory that does not grow with its records. A
-//! first pass keeps a key of each record's id with its kind and number (28 bytes a
-//! record), and the clients and people whole (they are few); each id's versions are
-//! then replayed as `State::insert` takes them, which finds the current records. A
-//! second pass reads the records again and keeps only the actions and follow-ups that
-//! may breach an invariant, the names and lines of the few records the replay asked
-//! about, and each change's id. What it reports is what `crate::check::check` reports
-//! for the same bytes, in the same order; a journal with a line that does not read is
-//! read whole by that instead, which names each such line.
+//! `check`, in memory that does not grow with the records: the journal read as a
+//! stream, and the snapshot compared with it by tally.
+//!
+//! The journal is read twice. The first pass keeps a key of each record's id with its
+//! kind and number (28 bytes a record), and the clients and people whole (they are
+//! few); each id's versions are then replayed as `State::insert` takes them, which
+//! finds the current records. The second pass reads the records again and keeps only
+//! the actions and follow-ups that may breach an invariant, the names and lines of the
+//! few records the replay asked about, and each change's id. What it reports is what
+//! `crate::check::check` reports for the same bytes, in the same order; a journal with
+//! a line that does not read is read whole by that instead, which names each such line.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -35,9 +37,7 @@ impl Store {
             None => Ok(crate::check::check(&self.read_whole(&file, len)?)),
         }
     }
-}
 
-impl Store {
     /// What is wrong with the snapshot, if anything: damaged (a checksum fails), stale
     /// (made for journal bytes that have since changed), or disagreeing with the
     /// journal (what it and the journal after it hold are not the journal's records,
@@ -337,8 +337,7 @@ struct Details<'a> {
     undoes: Vec<(usize, String)>,
     /// The current actions and follow-ups that may breach an invariant.
     kept: Vec<Record>,
-    /// The line and id of each record `Current` asked about, by occurrence.
-    named: Vec<(u32, usize, String)>,
+    named: Named,
     /// The last line that wrote each id of a record held or kept.
     lines: HashMap<String, usize>,
     open: usize,
@@ -355,7 +354,7 @@ impl<'a> Details<'a> {
             hashed: Vec::new(),
             undoes: Vec::new(),
             kept: Vec::new(),
-            named: Vec::new(),
+            named: Named::default(),
             lines: HashMap::new(),
             open: 0,
         }
@@ -381,30 +380,10 @@ impl<'a> Details<'a> {
             lines,
             ..
         } = self;
-        let named = |occurrence: u32| {
-            let at = named.binary_search_by_key(&occurrence, |n| n.0);
-            at.map(|at| (named[at].1, named[at].2.as_str()))
-                .unwrap_or_default()
-        };
-        // The problems each line has: its change's id repeated, then its records that
-        // changed kind, in order.
         changes.sort_unstable();
-        let mut problems: Vec<(usize, u64, String)> = Vec::new();
-        for pair in changes.windows(2).filter(|pair| pair[0].0 == pair[1].0) {
-            let ((key, first), (_, line)) = (pair[0], pair[1]);
-            let at = hashed.binary_search_by_key(&line, |h| h.0);
-            let id = id_of(key)
-                .or_else(|| at.ok().map(|at| hashed[at].1.clone()))
-                .unwrap_or_default();
-            problems.push((line, 0, crate::check::repeats(line, &id, first)));
-        }
-        for &(at, now, before, was) in &current.changed_kind {
-            let ((line, id), (first, _)) = (named(at), named(before));
-            let problem = crate::check::changes_kind(line, id, (was, first), now);
-            problems.push((line, 1 + u64::from(at), problem));
-        }
-        problems.sort_unstable();
-        health.problems.extend(problems.into_iter().map(|p| p.2));
+        health
+            .problems
+            .extend(line_problems(&changes, &hashed, current, &named));
         for (line, target) in &undoes {
             let target_key = key(target);
             if changes.binary_search_by(|c| c.0.cmp(&target_key)).is_err() {
@@ -412,7 +391,7 @@ impl<'a> Details<'a> {
             }
         }
         for &(occurrence, of) in &current.twins {
-            checker.twin(of, named(occurrence).1);
+            checker.twin(of, named.get(occurrence).1);
         }
         for item in kept.iter().filter_map(Numbered::of) {
             checker.item(item);
@@ -420,6 +399,44 @@ impl<'a> Details<'a> {
         let line_of = |id: &str| lines.get(id).copied().unwrap_or_default();
         health.breaches(checker.finish(), line_of);
     }
+}
+
+/// The line and id of each record `Current` asked about, by occurrence.
+#[derive(Default)]
+struct Named(Vec<(u32, usize, String)>);
+
+impl Named {
+    fn get(&self, occurrence: u32) -> (usize, &str) {
+        let at = self.0.binary_search_by_key(&occurrence, |n| n.0);
+        at.map(|at| (self.0[at].1, self.0[at].2.as_str()))
+            .unwrap_or_default()
+    }
+}
+
+/// The problems each line has, by line: its change's id seen on an earlier line (from
+/// `changes`, sorted, and the `hashed` ids by line), then its records that changed kind.
+fn line_problems(
+    changes: &[(Key, usize)],
+    hashed: &[(usize, String)],
+    current: &Current,
+    named: &Named,
+) -> impl Iterator<Item = String> {
+    let mut problems: Vec<(usize, u64, String)> = Vec::new();
+    for pair in changes.windows(2).filter(|pair| pair[0].0 == pair[1].0) {
+        let ((key, first), (_, line)) = (pair[0], pair[1]);
+        let at = hashed.binary_search_by_key(&line, |h| h.0);
+        let id = id_of(key)
+            .or_else(|| at.ok().map(|at| hashed[at].1.clone()))
+            .unwrap_or_default();
+        problems.push((line, 0, crate::check::repeats(line, &id, first)));
+    }
+    for &(at, now, before, was) in &current.changed_kind {
+        let ((line, id), (first, _)) = (named.get(at), named.get(before));
+        let problem = crate::check::changes_kind(line, id, (was, first), now);
+        problems.push((line, 1 + u64::from(at), problem));
+    }
+    problems.sort_unstable();
+    problems.into_iter().map(|(_, _, problem)| problem)
 }
 
 impl Sink for Details<'_> {
@@ -451,7 +468,7 @@ impl Sink for Details<'_> {
         let asked = self.current.asks_about(occurrence);
         if asked {
             let id = record.id().to_string();
-            self.named.push((occurrence, self.line, id));
+            self.named.0.push((occurrence, self.line, id));
         }
         if !self.current.is(occurrence) {
             return Ok(());
