@@ -164,7 +164,10 @@ pub fn state(state: &State) -> Vec<Breach> {
         .filter(|&held| held)
         .count()
     };
-    let ids = (state.clients.keys().map(|id| (Type::Client, id)))
+    let ids = state
+        .clients
+        .keys()
+        .map(|id| (Type::Client, id))
         .chain(state.people.keys().map(|id| (Type::Person, id)))
         .chain(state.actions.keys().map(|id| (Type::Action, id)))
         .chain(state.follow_ups.keys().map(|id| (Type::FollowUp, id)));
@@ -281,14 +284,19 @@ impl<'a> Checker<'a> {
 
     /// Every breach, in `state`'s order.
     pub fn finish(mut self) -> Vec<Breach> {
-        let breach = |message: String, id: &str, other: Option<&str>| Breach {
-            message,
-            id: id.to_string(),
-            other: other.map(str::to_string),
-        };
-        let mut breaches = Vec::new();
         self.twins.sort();
+        self.items.sort();
+        let mut breaches = self.twin_breaches();
+        breaches.extend(self.people_breaches());
+        breaches.extend(self.item_breaches());
+        breaches.extend(self.name_breaches());
+        breaches
+    }
+
+    /// Each id held as a kind of record after another, by kind then id.
+    fn twin_breaches(&self) -> Vec<Breach> {
         let mut kinds: HashMap<&str, Type> = HashMap::new();
+        let mut breaches = Vec::new();
         for &(of, id) in &self.twins {
             if let Some(was) = kinds.insert(id, of) {
                 let (was, of) = (was.name(), of.name());
@@ -299,18 +307,27 @@ impl<'a> Checker<'a> {
                 ));
             }
         }
+        breaches
+    }
+
+    /// Each person at a client that does not exist, by id.
+    fn people_breaches(&self) -> Vec<Breach> {
         let mut people: Vec<&Person> = self.people.values().collect();
         people.sort_by(|a, b| a.id.cmp(&b.id));
-        for person in people {
-            if !self.clients.contains_key(&person.client) {
-                let message = format!(
-                    "person '{}' points at a client that does not exist",
-                    person.name
-                );
-                breaches.push(breach(message, &person.id, None));
-            }
-        }
-        self.items.sort();
+        let lost = people
+            .into_iter()
+            .filter(|p| !self.clients.contains_key(&p.client));
+        lost.map(|p| {
+            let message = format!("person '{}' points at a client that does not exist", p.name);
+            breach(message, &p.id, None)
+        })
+        .collect()
+    }
+
+    /// What is wrong with each action and follow-up (sorted): whom it is with, its
+    /// number given before, its number's range, its client.
+    fn item_breaches(&self) -> Vec<Breach> {
+        let mut breaches = Vec::new();
         let mut previous: Option<&Numbered> = None;
         for item in &self.items {
             breaches.extend(self.stranger(item).map(|m| breach(m, item.id, None)));
@@ -321,9 +338,15 @@ impl<'a> Checker<'a> {
             breaches.extend(self.misfits(item).map(|m| breach(m, item.id, None)));
             previous = Some(item);
         }
+        breaches
+    }
+
+    /// Each client whose name (case aside) a client before it, by id, has.
+    fn name_breaches(&self) -> Vec<Breach> {
         let mut names: HashMap<String, &Client> = HashMap::new();
         let mut clients: Vec<&Client> = self.clients.values().collect();
         clients.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut breaches = Vec::new();
         for client in clients {
             if let Some(other) = names.insert(client.name.to_lowercase(), client) {
                 let message = format!(
@@ -334,6 +357,14 @@ impl<'a> Checker<'a> {
             }
         }
         breaches
+    }
+}
+
+fn breach(message: String, id: &str, other: Option<&str>) -> Breach {
+    Breach {
+        message,
+        id: id.to_string(),
+        other: other.map(str::to_string),
     }
 }
 
