@@ -712,7 +712,7 @@ mod tests {
                 covers: bytes.len() as u64,
                 crc: crc32fast::hash(bytes.as_bytes()),
             };
-            let encoded = snapshot::encode(mark, None, state).concat();
+            let encoded = crate::store::build::bytes_of(mark, None, state);
             std::fs::write(store.snapshot_path(), &encoded).unwrap();
             encoded
         };
