@@ -205,7 +205,8 @@ impl Marks {
     }
 }
 
-fn bit(bits: &[u64], at: u32) -> bool {
+/// Whether bit `at` of `bits` is set.
+pub(super) fn bit(bits: &[u64], at: u32) -> bool {
     let at = at as usize;
     bits.get(at / 64)
         .is_some_and(|word| word & (1 << (at % 64)) != 0)

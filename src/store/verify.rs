@@ -305,7 +305,7 @@ impl Current {
     }
 
     fn is(&self, occurrence: u32) -> bool {
-        self.bits[occurrence as usize / 64] & (1 << (occurrence % 64)) != 0
+        newest::bit(&self.bits, occurrence)
     }
 
     fn count(&self, of: Type) -> usize {
