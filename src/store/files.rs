@@ -60,7 +60,8 @@ pub(super) fn put_in_place(temp: &Path, path: &Path) -> Result<()> {
     sync_dir(dir_of(path))
 }
 
-fn dir_of(path: &Path) -> &Path {
+/// The folder `path` is in (`.` for a bare name).
+pub(super) fn dir_of(path: &Path) -> &Path {
     path.parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."))

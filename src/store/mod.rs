@@ -898,15 +898,10 @@ impl Store {
     /// memory that does not grow with what the records hold.
     fn index_from(&self, (file, len, stamp): (File, u64, snapshot::Stamp)) -> Result<(usize, u64)> {
         let path = self.snapshot_path();
-        if self.read_only
-            && let Some(dir) = path.parent()
-        {
+        let dir = files::dir_of(&path);
+        if self.read_only {
             create_private_dir(dir)?;
         }
-        let dir = path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
         let built = build::from_journal(&file, len, dir)
             .with_context(|| format!("could not write the snapshot {}", path.display()))?;
         let Some((state, bulk, complete_len, crc)) = built else {
