@@ -278,6 +278,15 @@ pub fn settle(state: &State, ours: &State) -> (Vec<Record>, Renumbered) {
     (records, mapping)
 }
 
+/// Whether two of `people` at one client have one name (case aside), which `settle`
+/// makes one.
+pub fn has_twin_people<'a>(people: impl IntoIterator<Item = &'a Person>) -> bool {
+    let mut seen = HashSet::new();
+    people
+        .into_iter()
+        .any(|p| !seen.insert((p.client.as_str(), p.name.to_lowercase())))
+}
+
 /// New versions of the records that point at a client (or person) the merged store no
 /// longer has: moved to the one that took its place (a tombstone's `into`, as `settle`
 /// leaves when it makes two one), else pointing at it as it last was, brought back,
@@ -421,7 +430,7 @@ pub fn fold(changes: &[Change]) -> State {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::{Action, Client, Kind};
     use chrono::{DateTime, Duration, FixedOffset};
@@ -476,7 +485,7 @@ mod tests {
 
     /// Two journals parted after a shared base; `ops` says, per step, which side acts
     /// and whether it adds a record or edits one (by index) or deletes it.
-    fn journals(ops: &[(bool, u8, u8)]) -> (Vec<Change>, Vec<Change>) {
+    pub(crate) fn journals(ops: &[(bool, u8, u8)]) -> (Vec<Change>, Vec<Change>) {
         let base = vec![change("k0", 0, vec![client(), action("a0", 1, "base")])];
         let (mut a, mut b) = (base.clone(), base);
         for (step, &(on_a, op, target)) in ops.iter().enumerate() {

@@ -2,11 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use serde_json::json;
 
 use crate::context::Context;
-use crate::store::{merged_journal, parse_journal, write_atomically};
 
 pub fn merge(ctx: &Context, files: &[PathBuf]) -> Result<()> {
     let report = ctx.store.merge(files, ctx.now)?;
@@ -48,39 +47,14 @@ pub fn merge(ctx: &Context, files: &[PathBuf]) -> Result<()> {
 /// (both sides added the file) is a plain union. A journal that can't be read fails
 /// the merge (exit 1), which git reports as a conflict.
 pub fn merge_driver(ctx: &Context, base: &Path, ours: &Path, theirs: &Path) -> Result<()> {
-    let read = |path: &Path| {
-        std::fs::read(path).with_context(|| format!("could not read {}", path.display()))
-    };
-    let (base_bytes, ours_bytes, theirs_bytes) = (read(base)?, read(ours)?, read(theirs)?);
-    let mine = parse_journal(ours, &ours_bytes, true)?;
-    let their_changes = parse_journal(theirs, &theirs_bytes, true)?.changes;
-    let base_changes = if base_bytes.is_empty() {
-        Vec::new()
-    } else {
-        parse_journal(base, &base_bytes, true)?.changes
-    };
-    let (kept, new) = crate::merge::three_way(&base_changes, &mine.changes, &their_changes);
-    let union = crate::merge::union(&kept, &new);
-    let added = union.added.len();
-    let header = crate::store::journal_header(&ours_bytes);
-    let (bytes, _, renumbered) = merged_journal(
-        header,
-        union,
-        &mine.state,
-        ctx.now,
-        false,
-        "merge-driver",
-        &base_changes,
-    )?;
-    write_atomically(ours, &bytes)
-        .with_context(|| format!("could not write {}", ours.display()))?;
+    let (added, renumbered) = crate::store::merge_three_way(base, ours, theirs, ctx.now)?;
     ctx.notice(&format!(
         "extramile: merged {} change(s){}",
         added,
-        if renumbered.is_empty() {
+        if renumbered == 0 {
             String::new()
         } else {
-            format!(", renumbered {}", renumbered.len())
+            format!(", renumbered {renumbered}")
         }
     ));
     Ok(())

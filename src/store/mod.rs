@@ -23,6 +23,7 @@ mod newest;
 mod rewrite;
 mod snapshot;
 mod stream;
+mod union;
 mod verify;
 
 pub use everything::Everything;
@@ -33,7 +34,7 @@ pub use journal::{
     parse_journal,
 };
 use journal::{Header, parse_changes};
-pub use rewrite::{Compacted, MergeReport, Unmerged, merged_journal};
+pub use rewrite::{Compacted, MergeReport, Unmerged, merge_three_way};
 
 use crate::model::Record;
 use crate::state::State;

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use chrono::{DateTime, FixedOffset};
 
-use super::files::write_atomically;
+use super::files::{self, write_atomically};
 use super::journal::{Change, Loaded, journal_header, parse_journal};
-use super::{Store, snapshot};
+use super::{Store, snapshot, stream, union};
 use crate::merge::Renumbered;
 use crate::model::Record;
 use crate::state::State;
@@ -139,6 +139,70 @@ pub fn merged_journal(
     Ok((bytes, state, mapping))
 }
 
+/// For git: a three-way merge of journals, written over `ours`. What `theirs` added
+/// since `base` is brought in, and what it took out since `base` (a revert) is taken
+/// out of ours too; so a cherry-pick brings exactly the picked changes. An empty base
+/// (both sides added the file) is a plain union. A journal that can't be read fails
+/// the merge (exit 1), which git reports as a conflict. As streams when nothing needs
+/// settling (see `union`), else in memory. Returns how many changes were brought in
+/// and how many records renumbered.
+pub fn merge_three_way(
+    base: &Path,
+    ours: &Path,
+    theirs: &Path,
+    at: DateTime<FixedOffset>,
+) -> Result<(usize, usize)> {
+    let plan = union::Plan {
+        ours: union::Journal::open(ours)?,
+        theirs: vec![union::Journal::open(theirs)?],
+        base: Some(union::Journal::open(base)?),
+        mark: false,
+        by: "merge-driver",
+        at,
+    };
+    if let Some(merged) = union::merge(plan, ours)? {
+        files::put_in_place(&merged.temp, ours)
+            .with_context(|| format!("could not write {}", ours.display()))?;
+        return Ok((merged.added.len(), 0));
+    }
+    three_way_in_memory(base, ours, theirs, at)
+}
+
+/// `merge_three_way`, with the journals read whole.
+pub(super) fn three_way_in_memory(
+    base: &Path,
+    ours: &Path,
+    theirs: &Path,
+    at: DateTime<FixedOffset>,
+) -> Result<(usize, usize)> {
+    let read =
+        |path: &Path| fs::read(path).with_context(|| format!("could not read {}", path.display()));
+    let (base_bytes, ours_bytes, theirs_bytes) = (read(base)?, read(ours)?, read(theirs)?);
+    let mine = parse_journal(ours, &ours_bytes, true)?;
+    let their_changes = parse_journal(theirs, &theirs_bytes, true)?.changes;
+    let base_changes = if base_bytes.is_empty() {
+        Vec::new()
+    } else {
+        parse_journal(base, &base_bytes, true)?.changes
+    };
+    let (kept, new) = crate::merge::three_way(&base_changes, &mine.changes, &their_changes);
+    let union = crate::merge::union(&kept, &new);
+    let added = union.added.len();
+    let header = journal_header(&ours_bytes);
+    let (bytes, _, renumbered) = merged_journal(
+        header,
+        union,
+        &mine.state,
+        at,
+        false,
+        "merge-driver",
+        &base_changes,
+    )?;
+    write_atomically(ours, &bytes)
+        .with_context(|| format!("could not write {}", ours.display()))?;
+    Ok((added, renumbered.len()))
+}
+
 impl Store {
     /// Replaces the journal's `old` bytes with `new` ones holding `state`: the old
     /// journal is kept as a timestamped backup first (never removed by a later one), the
@@ -175,9 +239,62 @@ impl Store {
 
     /// Folds other journals into this one: the union of the changes (see `merge`), and
     /// new numbers for incoming records whose numbers collide. Rewrites the journal as
-    /// `compact` does, keeping a backup; writes nothing when there is nothing new.
+    /// `compact` does, keeping a backup; writes nothing when there is nothing new. As
+    /// streams when nothing needs settling (see `union`), else in memory.
     pub fn merge(&self, others: &[PathBuf], at: DateTime<FixedOffset>) -> Result<MergeReport> {
         let _lock = self.lock_exclusive()?;
+        let by = self.machine()?;
+        if self.journal.exists() {
+            let plan = union::Plan {
+                ours: union::Journal::open(&self.journal)?,
+                theirs: others
+                    .iter()
+                    .map(|other| union::Journal::open(other))
+                    .collect::<Result<_>>()?,
+                base: None,
+                mark: true,
+                by: &by,
+                at,
+            };
+            if let Some(merged) = union::merge(plan, &self.journal)? {
+                return self.put_merged(merged, at);
+            }
+        }
+        self.merge_in_memory(others, at, &by)
+    }
+
+    /// Puts the journal a streamed merge wrote in place, unless it brings nothing in.
+    fn put_merged(&self, merged: union::Merged, at: DateTime<FixedOffset>) -> Result<MergeReport> {
+        let union::Merged {
+            temp,
+            added,
+            both_changed,
+        } = merged;
+        let mut report = MergeReport {
+            added: added.len(),
+            ..MergeReport::default()
+        };
+        if added.is_empty() {
+            let _ = fs::remove_file(&temp);
+            return Ok(report);
+        }
+        report.backup = Some(self.put_in_place(&temp, at)?);
+        let (file, len, _) = self.open_journal()?;
+        let named = stream::fold_only(&file, len, both_changed.iter().cloned().collect())
+            .unwrap_or_default();
+        report.names = both_changed.iter().map(|id| describe(&named, id)).collect();
+        report.both_changed = both_changed;
+        Ok(report)
+    }
+
+    /// `merge`, with the journals read whole: what settles what both sides did
+    /// independently needs every record.
+    pub(super) fn merge_in_memory(
+        &self,
+        others: &[PathBuf],
+        at: DateTime<FixedOffset>,
+        by: &str,
+    ) -> Result<MergeReport> {
         // A journal that exists must read, as for every other command (an empty file is
         // refused, not overwritten).
         let exists = self.journal.exists();
@@ -213,9 +330,7 @@ impl Store {
             both_changed: std::mem::take(&mut union.both_changed),
             ..MergeReport::default()
         };
-        let by = self.machine()?;
-        let (new, state, mapping) =
-            merged_journal(&header, union, &mine.state, at, true, &by, &[])?;
+        let (new, state, mapping) = merged_journal(&header, union, &mine.state, at, true, by, &[])?;
         report.renumbered = mapping;
         if report.added == 0 && report.renumbered.is_empty() {
             return Ok(report);
@@ -292,6 +407,39 @@ impl Store {
             removed,
             backup,
         }))
+    }
+
+    /// Replaces the journal with the checked journal `temp`, as `replace` does, copying
+    /// the old one to a backup first as a stream; the snapshot is rebuilt from the new
+    /// one. Returns the backup's path.
+    fn put_in_place(&self, temp: &Path, at: DateTime<FixedOffset>) -> Result<PathBuf> {
+        let backup = self.backup_path(at);
+        let copied = fs::File::open(&self.journal)
+            .map_err(anyhow::Error::from)
+            .and_then(|mut old| {
+                files::write_atomically_with(&backup, |out| {
+                    std::io::copy(&mut old, out)?;
+                    Ok(())
+                })
+            });
+        if let Err(err) = copied {
+            let _ = fs::remove_file(temp);
+            return Err(err).with_context(|| {
+                format!(
+                    "could not write the backup {}; nothing was changed",
+                    backup.display()
+                )
+            });
+        }
+        files::put_in_place(temp, &self.journal).with_context(|| {
+            format!(
+                "could not replace {}; it is as it was",
+                self.journal.display()
+            )
+        })?;
+        let _ = fs::remove_file(self.snapshot_path());
+        let _ = self.write_index();
+        Ok(backup)
     }
 
     /// `journal.jsonl.backup-20261120T100000`, or with `-2`, `-3`… when taken.

@@ -5,6 +5,7 @@
 //! line number, then its fields and records in the order of the line; folding into
 //! state is one sink, `newest`, `compact` and `check` have others.
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 
@@ -38,6 +39,18 @@ pub fn fold(file: &File, len: u64) -> Option<Folded> {
         complete_len,
         crc,
     })
+}
+
+/// The state the journal `file`, `len` bytes long, folds to, with only the actions and
+/// follow-ups of the ids `only` holds (and every client and person): what a report on
+/// a few records needs to name them. `None` as for `fold`.
+pub fn fold_only(file: &File, len: u64, only: HashSet<String>) -> Option<State> {
+    let mut sink = FoldSink {
+        only: Some(only),
+        ..FoldSink::default()
+    };
+    read(file, len, &mut sink)?;
+    Some(sink.state)
 }
 
 /// A field of a change other than its records, as read (the same types as `Change`;
@@ -311,6 +324,8 @@ struct FoldSink {
     state: State,
     merge: Option<bool>,
     waiting: Vec<Record>,
+    /// The only actions and follow-ups to fold, when not all.
+    only: Option<HashSet<String>>,
 }
 
 impl Sink for FoldSink {
@@ -326,6 +341,15 @@ impl Sink for FoldSink {
     }
 
     fn record(&mut self, record: Record) -> Result<(), String> {
+        let numbered = matches!(record, Record::Action(_) | Record::FollowUp(_));
+        if numbered
+            && self
+                .only
+                .as_ref()
+                .is_some_and(|only| !only.contains(record.id()))
+        {
+            return Ok(());
+        }
         match self.merge {
             Some(merge) => fold_record(&mut self.state, merge, record),
             None => self.waiting.push(record),

@@ -33,7 +33,7 @@ impl Store {
         let _lock = self.lock_shared();
         let (file, len, _) = self.open_journal()?;
         match streamed(&file, len) {
-            Some(health) => Ok(health),
+            Some((health, _)) => Ok(health),
             None => Ok(crate::check::check(&self.read_whole(&file, len)?)),
         }
     }
@@ -78,9 +78,9 @@ const DAMAGED: &str = "the snapshot is damaged (a checksum does not match)";
 const STALE: &str = "the snapshot is stale: the journal bytes it was made from have changed \
                      since (edited by hand, or replaced)";
 
-/// Checks the journal `file`, `len` bytes long, as a stream; `None` when a line does
-/// not read (or the file changed between the passes).
-fn streamed(file: &File, len: u64) -> Option<Health> {
+/// Checks the journal `file`, `len` bytes long, as a stream, and gives its people too;
+/// `None` when a line does not read (or the file changed between the passes).
+pub(super) fn streamed(file: &File, len: u64) -> Option<(Health, HashMap<String, Person>)> {
     let mut scan = Scan::default();
     let first = stream::read(file, len, &mut scan)?;
     let Scan {
@@ -107,7 +107,7 @@ fn streamed(file: &File, len: u64) -> Option<Health> {
     };
     health.torn((len - first.0) as usize);
     details.report(&mut health);
-    Some(health)
+    Some((health, people))
 }
 
 /// A record's or a change's id as 128 bits (see `newest::key`), in 32-bit parts so an
@@ -623,7 +623,7 @@ mod tests {
         ) {
             let journal = format!("{HEADER}{}{}", lines.concat(), torn.unwrap_or_default());
             let file = file_of(journal.as_bytes());
-            let health = streamed(&file, journal.len() as u64);
+            let health = streamed(&file, journal.len() as u64).map(|(health, _)| health);
             prop_assert_eq!(health, Some(check(journal.as_bytes())));
         }
     }
@@ -667,7 +667,8 @@ mod tests {
         let journal = format!("{HEADER}{}", lines.concat());
         let whole = check(journal.as_bytes());
         let file = file_of(journal.as_bytes());
-        assert_eq!(streamed(&file, journal.len() as u64).as_ref(), Some(&whole));
+        let health = streamed(&file, journal.len() as u64).map(|(health, _)| health);
+        assert_eq!(health.as_ref(), Some(&whole));
         assert_eq!(
             whole.problems[..3],
             [
@@ -764,7 +765,7 @@ mod tests {
             good.clone(),
         ] {
             let file = file_of(bad.as_bytes());
-            assert_eq!(streamed(&file, bad.len() as u64), None, "{bad}");
+            assert!(streamed(&file, bad.len() as u64).is_none(), "{bad}");
             std::fs::write(store.path(), &bad).unwrap();
             let health = store.check().unwrap();
             assert_eq!(health, check(bad.as_bytes()));
