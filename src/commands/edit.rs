@@ -12,7 +12,7 @@ use crate::error::UsageError;
 use crate::merge::last_undoable;
 use crate::model::{Record, Status, clean_tags, clean_text, local_date};
 use crate::state::Item;
-use crate::store::{Change, Draft, Need};
+use crate::store::{Change, Draft, Need, Tail};
 
 pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
     let today = ctx.today();
@@ -242,8 +242,11 @@ pub fn undo(ctx: &Context) -> Result<()> {
     // The newest change made here, read back from the journal's end when it says what
     // its records were before; else from the whole history.
     let quick = ctx.store.change(Need::Clients, "undo", ctx.now, |_| {
-        let Some((target, later)) = ctx.store.undoable_tail(&me)? else {
-            return Ok((Draft::default(), None));
+        let (target, later) = match ctx.store.undoable_tail(&me)? {
+            Some(Tail::Change(target, later)) => (target, later),
+            // A merge is undone whole, by a rewrite (below), not record by record.
+            Some(Tail::Merge(..)) => return Ok((Draft::default(), Some(None))),
+            None => return Ok((Draft::default(), None)),
         };
         // Each record's newest version, and its version before the change.
         let newest: HashMap<&str, &Record> = target
@@ -262,10 +265,10 @@ pub fn undo(ctx: &Context) -> Result<()> {
         };
         let before = |id: &str| was.get(id).map(|r| (*r).clone());
         let (draft, said) = revert(&target, now, before);
-        Ok((draft, Some(said)))
+        Ok((draft, Some(Some(said))))
     })?;
     let said = match quick {
-        Some(said) => Some(said),
+        Some(said) => said,
         None => ctx.store.change(Need::History, "undo", ctx.now, |loaded| {
             let Some(index) = last_undoable(&loaded.changes, &me) else {
                 crate::usage!("there is nothing to undo (made here)");

@@ -46,6 +46,14 @@ pub const JOURNAL: &str = "journal.jsonl";
 /// lock it inherited, held until it exits.
 pub const INDEX_LOCK_FD: &str = "EXTRAMILE_INDEX_LOCK_FD";
 
+/// The newest change `undo` takes back, and every change after it, oldest first (see
+/// `Store::undoable_tail`).
+pub enum Tail {
+    Change(Change, Vec<Change>),
+    /// A merge that brought changes in, which `Store::unmerge` takes out.
+    Merge(Change, Vec<Change>),
+}
+
 /// What a command wants to write: the new versions of the records it touched.
 #[derive(Debug, Default)]
 pub struct Draft {
@@ -463,9 +471,9 @@ impl Store {
     /// `merge::last_undoable`), and every change after it, oldest first: read backward
     /// from the journal's end, so it costs what those changes hold, not the history.
     /// `None` when only the whole history can tell: a merge or compaction is among
-    /// them or is the one, or the one does not say what its records were before.
-    /// Called under the store's lock, by the command that will append.
-    pub fn undoable_tail(&self, me: &str) -> Result<Option<(Change, Vec<Change>)>> {
+    /// them (or is the one, unless a merge that brought changes in), or the one does
+    /// not say what its records were before. Called under the store's lock.
+    pub fn undoable_tail(&self, me: &str) -> Result<Option<Tail>> {
         let mut file = File::open(&self.journal)
             .with_context(|| format!("could not read the store {}", self.journal.display()))?;
         let mut end = file.metadata()?.len();
@@ -503,14 +511,17 @@ impl Store {
                 let Ok(change) = serde_json::from_slice::<Change>(line) else {
                     return Ok(None);
                 };
+                let mine = change.by.as_deref().is_none_or(|by| by == me);
+                if change.command == "merge" && !change.merged.is_empty() && mine {
+                    later.reverse();
+                    return Ok(Some(Tail::Merge(change, later)));
+                }
                 if matches!(change.command.as_str(), "merge" | "compact") {
                     return Ok(None);
                 }
                 if let Some(target) = &change.undoes {
                     undone.insert(target.clone());
-                } else if !undone.contains(&change.id)
-                    && change.by.as_deref().is_none_or(|by| by == me)
-                {
+                } else if !undone.contains(&change.id) && mine {
                     // Its `was` holds if the journal before it is as it was then.
                     let at = start + (line.as_ptr() as usize - bytes.as_ptr() as usize) as u64;
                     let Some((len, crc)) = change.follows.filter(|_| change.was.is_some()) else {
@@ -520,7 +531,7 @@ impl Store {
                         return Ok(None);
                     }
                     later.reverse();
-                    return Ok(Some((change, later)));
+                    return Ok(Some(Tail::Change(change, later)));
                 }
                 later.push(change);
             }

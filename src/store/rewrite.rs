@@ -10,7 +10,7 @@ use chrono::{DateTime, FixedOffset};
 
 use super::files::{self, write_atomically};
 use super::journal::{Change, Loaded, journal_header, parse_journal};
-use super::{Store, snapshot, stream, union};
+use super::{Store, Tail, snapshot, stream, union};
 use crate::merge::Renumbered;
 use crate::model::Record;
 use crate::state::State;
@@ -361,15 +361,65 @@ impl Store {
     /// what came after it (changes undone and their undos), so it is again what it
     /// was before the merge; the journal as it was is kept as a backup. `None` when
     /// the newest change in effect is not a merge.
+    /// The merge is found from the journal's end and taken out as a stream, in memory
+    /// that holds the changes it brought in; when only the whole history can tell
+    /// which change is the newest in effect, the journal is read whole.
     pub fn unmerge(&self, at: DateTime<FixedOffset>) -> Result<Option<Unmerged>> {
         let _lock = self.lock_exclusive()?;
         if !self.journal.exists() {
             return Ok(None);
         }
+        let me = self.machine()?;
+        let Some(Tail::Merge(target, later)) = self.undoable_tail(&me)? else {
+            return self.unmerge_in_memory(&me, at);
+        };
+        let dropped = target
+            .merged
+            .iter()
+            .chain(later.iter().map(|c| &c.id))
+            .chain([&target.id]);
+        let journal = union::Journal::open(&self.journal)?;
+        let Some((temp, taken_out)) = union::without(&journal, dropped, &self.journal)? else {
+            return self.unmerge_in_memory(&me, at);
+        };
+        // The records those changes wrote, as they were and as they are without them.
+        let touched: std::collections::HashSet<String> = taken_out
+            .iter()
+            .flat_map(|c| c.records.iter().map(|r| r.id().to_string()))
+            .collect();
+        let was = stream::fold_only(&journal.file, journal.len, touched.clone());
+        let after = union::Journal::open(&temp)?;
+        let now = stream::fold_only(&after.file, after.len, touched.clone());
+        let (Some(was), Some(now)) = (was, now) else {
+            let _ = fs::remove_file(&temp);
+            return self.unmerge_in_memory(&me, at);
+        };
+        let held = |id: &String| {
+            was.actions.contains_key(id)
+                || was.follow_ups.contains_key(id)
+                || was.clients.contains_key(id)
+        };
+        let removed = touched
+            .iter()
+            .filter(|id| held(id) && !now.contains(id))
+            .count();
+        Ok(Some(Unmerged {
+            merged_at: target.at,
+            changes: target.merged.len(),
+            removed,
+            backup: self.put_in_place(&temp, at)?,
+        }))
+    }
+
+    /// `unmerge`, with the journal read whole.
+    pub(super) fn unmerge_in_memory(
+        &self,
+        me: &str,
+        at: DateTime<FixedOffset>,
+    ) -> Result<Option<Unmerged>> {
         let bytes = self.read_bytes()?;
         let loaded = parse_journal(&self.journal, &bytes, true)?;
-        let me = self.machine()?;
-        let Some(index) = crate::merge::last_undoable(&loaded.changes, &me) else {
+        let Some(index) = crate::merge::last_undoable(&loaded.changes, me) else {
             return Ok(None);
         };
         let target = &loaded.changes[index];

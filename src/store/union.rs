@@ -30,8 +30,8 @@ type Key = [u64; 2];
 
 /// A journal to read: the file, and how many of its bytes.
 pub(super) struct Journal {
-    file: File,
-    len: u64,
+    pub file: File,
+    pub len: u64,
 }
 
 impl Journal {
@@ -329,6 +329,42 @@ impl<'f> Copy<'f> {
     }
 }
 
+/// `journal` without the changes of the ids `dropped`, written and synced to a temp
+/// file beside `beside`, and those changes; every other line as it is. `None` when the
+/// journal does not read as a stream.
+pub(super) fn without<'a>(
+    journal: &Journal,
+    dropped: impl IntoIterator<Item = &'a String>,
+    beside: &Path,
+) -> Result<Option<(PathBuf, Vec<Change>)>> {
+    let mut dropped: Vec<Key> = dropped.into_iter().map(|id| newest::key(id)).collect();
+    dropped.sort_unstable();
+    let mut lines = Vec::new();
+    let mut pass = Heads::<Id, _>::new(None, |head: &Head, _: &[String]| {
+        if dropped.binary_search(&newest::key(&head.id)).is_ok() {
+            lines.push(head.line);
+        }
+    });
+    let Some(read) = stream::read(&journal.file, journal.len, &mut pass) else {
+        return Ok(None);
+    };
+    drop(pass);
+    let changes = read_lines(journal, &lines, read)?;
+    let temp = files::write_temp(beside, |out| {
+        let mut copy = Copy::new(&journal.file, read.0)?;
+        for &line in &lines {
+            copy.through(line, out)?;
+            copy.through(line + 1, &mut std::io::sink())?;
+        }
+        copy.through(usize::MAX, out)?;
+        if copy.crc.finalize() != read.1 {
+            anyhow::bail!("the journal changed while it was read");
+        }
+        Ok(())
+    })?;
+    Ok(Some((temp, changes)))
+}
+
 /// The changes on `lines` (sorted) of `journal`, read whole; `read` is what a pass
 /// over it found (its complete length and CRC), which these bytes must match.
 fn read_lines(journal: &Journal, lines: &[usize], read: (u64, u32)) -> Result<Vec<Change>> {
@@ -511,16 +547,27 @@ mod tests {
             let theirs = [path("theirs.jsonl")];
             let one = streamed.merge(&theirs, at()).map_err(|e| e.to_string());
             let other = in_memory.merge_in_memory(&theirs, at(), &by).map_err(|e| e.to_string());
-            match (one, other) {
+            let merged = match (one, other) {
                 (Ok(one), Ok(other)) => {
                     prop_assert_eq!(one.added, other.added);
                     prop_assert_eq!(one.both_changed, other.both_changed);
                     prop_assert_eq!(one.names, other.names);
                     prop_assert_eq!(one.renumbered.len(), other.renumbered.len());
+                    one.added > 0
                 }
-                (one, other) => prop_assert_eq!(one.err(), other.err()),
-            }
+                (one, other) => {
+                    prop_assert_eq!(one.err(), other.err());
+                    false
+                }
+            };
             prop_assert!(same_journals(streamed.path(), in_memory.path()));
+            if merged {
+                let one = streamed.unmerge(at()).unwrap().unwrap();
+                let other = in_memory.unmerge_in_memory(&by, at()).unwrap().unwrap();
+                prop_assert_eq!((one.changes, one.removed), (other.changes, other.removed));
+                prop_assert!(same_journals(streamed.path(), in_memory.path()));
+                prop_assert_eq!(changes(streamed.path()), a.clone());
+            }
 
             // Three ways, from the journal both began with.
             write(&path("base.jsonl"), &a[..1]);
