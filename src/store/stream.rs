@@ -7,13 +7,11 @@
 
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 
 use chrono::{DateTime, FixedOffset};
-use serde::de::{
-    self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor,
-};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
+use serde::de::{DeserializeOwned, IgnoredAny};
 
 use crate::model::Record;
 use crate::state::State;
@@ -99,42 +97,26 @@ pub fn read(file: &File, len: u64, sink: &mut impl Sink) -> Option<(u64, u32)> {
     let complete_len = complete_len(file, len).ok()?;
     (&*file).seek(SeekFrom::Start(0)).ok()?;
     let (mut crc, mut read) = (crc32fast::Hasher::new(), 0);
-    let mut reader = BufReader::with_capacity(
-        256 * 1024,
-        Crc {
-            inner: file.take(complete_len),
-            crc: &mut crc,
-            read: &mut read,
-        },
-    );
-    let mut header = Vec::new();
-    (&mut reader)
-        .take(4096)
-        .read_until(b'\n', &mut header)
-        .ok()?;
-    if header.pop() != Some(b'\n')
-        || super::check_header(std::path::Path::new(""), Some(&header)).is_err()
-    {
+    let mut input = Input::new(Crc {
+        inner: file.take(complete_len),
+        crc: &mut crc,
+        read: &mut read,
+    });
+    let header = input.header()?;
+    if super::check_header(std::path::Path::new(""), Some(header)).is_err() {
         return None;
     }
+    input.next_line();
     let mut number = 1;
-    while let Some(&first) = reader.fill_buf().ok()?.first() {
+    while let Some(first) = input.byte() {
         number += 1;
-        if first == b'\n' {
-            reader.consume(1);
-            continue;
+        if first != b'\n' {
+            sink.line(number).ok()?;
+            change(&mut input, sink)?;
         }
-        sink.line(number).ok()?;
-        // A `BufReader` of its own, which `io::Bytes` reads a byte at a time without a
-        // call each: it is filled from the line alone, so nothing past it is lost.
-        let line = BufReader::with_capacity(LINE_BUFFER, Line(&mut reader));
-        let mut de = serde_json::Deserializer::from_reader(line);
-        ReadChange { sink: &mut *sink }.deserialize(&mut de).ok()?;
-        de.end().ok()?;
-        drop(de);
-        reader.consume(1);
+        input.next_line();
     }
-    drop(reader);
+    drop(input);
     // Every byte up to `complete_len`, and no fewer (a file cut short meanwhile).
     if read != complete_len {
         return None;
@@ -142,23 +124,157 @@ pub fn read(file: &File, len: u64, sink: &mut impl Sink) -> Option<(u64, u32)> {
     Some((complete_len, crc.finalize()))
 }
 
-/// Bytes a line is read by at a time.
-const LINE_BUFFER: usize = 1024;
+/// Bytes the journal is read by at a time.
+const BUFFER: usize = 256 * 1024;
 
-/// What is left of the current line: its bytes up to the newline, which is left unread.
-struct Line<'r, R>(&'r mut R);
+/// The longest format line read.
+const HEADER: usize = 4096;
 
-impl<R: BufRead> Read for Line<'_, R> {
-    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        let buffered = self.0.fill_buf()?;
-        let most = buffered.len().min(out.len());
-        let n = buffered[..most]
-            .iter()
-            .position(|&b| b == b'\n')
-            .unwrap_or(most);
-        out[..n].copy_from_slice(&buffered[..n]);
-        self.0.consume(n);
-        Ok(n)
+/// The journal as it is read: a window of its bytes, which grows to hold a value longer
+/// than it. The line read from is one of the whole read's lines, the bytes up to its
+/// newline: each value in it is read from a slice of them as the whole read reads it,
+/// so nothing is read past the newline.
+struct Input<R> {
+    inner: R,
+    buf: Vec<u8>,
+    /// The next byte to read, and the end of those in `buf`.
+    at: usize,
+    end: usize,
+    /// Where the line's newline is in `buf` once found; until then, how far it was
+    /// looked for.
+    newline: Result<usize, usize>,
+}
+
+impl<R: Read> Input<R> {
+    fn new(inner: R) -> Self {
+        Input {
+            inner,
+            buf: vec![0; BUFFER],
+            at: 0,
+            end: 0,
+            newline: Err(0),
+        }
+    }
+
+    /// Reads more of the file, keeping the bytes from `at` on (moved to the start of
+    /// `buf`, which doubles when they fill it). False at the end of the file.
+    fn more(&mut self) -> Option<bool> {
+        let at = self.at;
+        self.buf.copy_within(at..self.end, 0);
+        (self.at, self.end) = (0, self.end - at);
+        self.newline = match self.newline {
+            Ok(newline) => Ok(newline - at),
+            Err(looked) => Err(looked.max(at) - at),
+        };
+        if self.end == self.buf.len() {
+            self.buf.resize(self.buf.len() * 2, 0);
+        }
+        let before = self.end;
+        while self.end < self.buf.len() {
+            match self.inner.read(&mut self.buf[self.end..]) {
+                Ok(0) => break,
+                Ok(n) => self.end += n,
+                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return None,
+            }
+        }
+        Some(self.end > before)
+    }
+
+    /// The line's end as far as it was read: its newline, or the end of `buf`; and
+    /// whether that is its newline.
+    fn line_end(&mut self) -> (usize, bool) {
+        if let Err(looked) = self.newline {
+            self.newline = memchr::memchr(b'\n', &self.buf[looked..self.end])
+                .map(|at| looked + at)
+                .ok_or(self.end);
+        }
+        match self.newline {
+            Ok(newline) => (newline, true),
+            Err(end) => (end, false),
+        }
+    }
+
+    /// Goes past the line's newline, to the next line.
+    fn next_line(&mut self) {
+        self.at += 1;
+        self.newline = Err(self.at);
+    }
+
+    /// The format line, without its newline; `None` past `HEADER` bytes.
+    fn header(&mut self) -> Option<&[u8]> {
+        loop {
+            match self.line_end() {
+                (newline, true) if newline < HEADER => {
+                    self.at = newline;
+                    return Some(&self.buf[..newline]);
+                }
+                (end, false) if end < HEADER && self.more()? => {}
+                _ => return None,
+            }
+        }
+    }
+
+    /// The next byte, not taken; `None` at the end of the file.
+    fn byte(&mut self) -> Option<u8> {
+        if self.at == self.end && !self.more()? {
+            return None;
+        }
+        Some(self.buf[self.at])
+    }
+
+    /// The next byte past JSON's white space (a newline ends the line), not taken.
+    fn peek(&mut self) -> Option<u8> {
+        loop {
+            match self.byte()? {
+                b' ' | b'\t' | b'\r' => self.at += 1,
+                byte => return Some(byte),
+            }
+        }
+    }
+
+    /// Takes the next byte past white space if it is `byte`, and says whether it was.
+    fn take(&mut self, byte: u8) -> Option<bool> {
+        let taken = self.peek()? == byte;
+        self.at += usize::from(taken);
+        Some(taken)
+    }
+
+    /// Takes the next byte past white space, which must be `byte`.
+    fn eat(&mut self, byte: u8) -> Option<()> {
+        self.take(byte)?.then_some(())
+    }
+
+    /// Takes what follows an item of a list or object that ends with `close`: a comma
+    /// (true: another item follows) or `close` (false).
+    fn after_item(&mut self, close: u8) -> Option<bool> {
+        if self.take(b',')? {
+            return Some(true);
+        }
+        self.eat(close).map(|()| false)
+    }
+
+    /// The next value of the line, read as `T` reads it. A value cut short by the end
+    /// of what was read (it may not fail, or not as the whole line would have it) is
+    /// read again once more is read.
+    fn value<T: DeserializeOwned>(&mut self) -> Option<T> {
+        loop {
+            let (end, whole) = self.line_end();
+            let rest = &self.buf[self.at..end];
+            let mut values = serde_json::Deserializer::from_slice(rest).into_iter::<T>();
+            match values.next() {
+                // Something follows it (a number ends with what follows it).
+                Some(Ok(value)) if values.byte_offset() < rest.len() => {
+                    self.at += values.byte_offset();
+                    return Some(value);
+                }
+                _ if whole => return None,
+                _ => {}
+            }
+            if !self.more()? {
+                return None;
+            }
+        }
     }
 }
 
@@ -195,13 +311,8 @@ impl<R: Read> Read for Crc<'_, R> {
     }
 }
 
-/// One line of the journal, read as `Change` reads it (the same fields, types and
-/// errors), handed to the sink as it is read.
-struct ReadChange<'s, S> {
-    sink: &'s mut S,
-}
-
-#[derive(Deserialize)]
+/// A field of a change, as its name is read (`Other`: one it does not have).
+#[derive(Clone, Copy, PartialEq, Deserialize)]
 #[serde(field_identifier, rename_all = "lowercase")]
 enum Name {
     At,
@@ -218,102 +329,63 @@ enum Name {
     Other,
 }
 
-impl<'de, S: Sink> DeserializeSeed<'de> for ReadChange<'_, S> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de, S: Sink> Visitor<'de> for ReadChange<'_, S> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a change")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut seen = [false; 10];
-        while let Some(name) = map.next_key::<Name>()? {
-            let (index, text) = match name {
-                Name::At => (0, "at"),
-                Name::Seq => (1, "seq"),
-                Name::Command => (2, "command"),
-                Name::Records => (3, "records"),
-                Name::Undoes => (4, "undoes"),
-                Name::Merged => (5, "merged"),
-                Name::Was => (6, "was"),
-                Name::Follows => (7, "follows"),
-                Name::By => (8, "by"),
-                Name::Id => (9, "id"),
-                Name::Other => {
-                    map.next_value::<IgnoredAny>()?;
-                    continue;
-                }
-            };
-            if std::mem::replace(&mut seen[index], true) {
-                return Err(de::Error::duplicate_field(text));
-            }
-            let field = match name {
-                Name::At => Field::At(map.next_value()?),
-                Name::Seq => Field::Seq(map.next_value()?),
-                Name::Command => Field::Command(map.next_value()?),
-                Name::Records => {
-                    map.next_value_seed(ReadRecords {
-                        sink: &mut *self.sink,
-                    })?;
-                    continue;
-                }
-                Name::Undoes => Field::Undoes(map.next_value()?),
-                Name::Merged => {
-                    map.next_value::<Vec<String>>()?;
-                    Field::Merged
-                }
-                Name::Was => Field::Was(map.next_value()?),
-                Name::Follows => Field::Follows(map.next_value()?),
-                Name::By => Field::By(map.next_value()?),
-                Name::Id => Field::Id(map.next_value()?),
-                Name::Other => unreachable!(),
-            };
-            self.sink.field(field).map_err(de::Error::custom)?;
+/// Reads one line as `Change` reads it (the same fields, types and errors), handing
+/// it to the sink as it is read.
+fn change<R: Read>(input: &mut Input<R>, sink: &mut impl Sink) -> Option<()> {
+    input.eat(b'{')?;
+    let mut seen = [false; Name::Other as usize];
+    let mut more = !input.take(b'}')?;
+    while more {
+        let name = input.value::<Name>()?;
+        input.eat(b':')?;
+        if name != Name::Other && std::mem::replace(&mut seen[name as usize], true) {
+            // A field given twice.
+            return None;
         }
-        for (index, text) in [(0, "at"), (2, "command"), (3, "records"), (9, "id")] {
-            if !seen[index] {
-                return Err(de::Error::missing_field(text));
+        let field = match name {
+            Name::At => Some(Field::At(input.value()?)),
+            Name::Seq => Some(Field::Seq(input.value()?)),
+            Name::Command => Some(Field::Command(input.value()?)),
+            Name::Records => {
+                records(input, sink)?;
+                None
             }
+            Name::Undoes => Some(Field::Undoes(input.value()?)),
+            Name::Merged => {
+                input.value::<Vec<String>>()?;
+                Some(Field::Merged)
+            }
+            Name::Was => Some(Field::Was(input.value()?)),
+            Name::Follows => Some(Field::Follows(input.value()?)),
+            Name::By => Some(Field::By(input.value()?)),
+            Name::Id => Some(Field::Id(input.value()?)),
+            Name::Other => {
+                input.value::<IgnoredAny>()?;
+                None
+            }
+        };
+        if let Some(field) = field {
+            sink.field(field).ok()?;
         }
-        self.sink.end().map_err(de::Error::custom)
+        more = input.after_item(b'}')?;
     }
+    let required = [Name::At, Name::Command, Name::Records, Name::Id];
+    if input.peek()? != b'\n' || required.iter().any(|&name| !seen[name as usize]) {
+        return None;
+    }
+    sink.end().ok()
 }
 
 /// A change's records, each handed on as soon as it is read.
-struct ReadRecords<'s, S> {
-    sink: &'s mut S,
-}
-
-impl<'de, S: Sink> DeserializeSeed<'de> for ReadRecords<'_, S> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_seq(self)
+fn records<R: Read>(input: &mut Input<R>, sink: &mut impl Sink) -> Option<()> {
+    input.eat(b'[')?;
+    sink.records_begin().ok()?;
+    let mut more = !input.take(b']')?;
+    while more {
+        sink.record(input.value()?).ok()?;
+        more = input.after_item(b']')?;
     }
-}
-
-impl<'de, S: Sink> Visitor<'de> for ReadRecords<'_, S> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a list of records")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        self.sink.records_begin().map_err(de::Error::custom)?;
-        while let Some(record) = seq.next_element::<S::Record>()? {
-            self.sink.record(record).map_err(de::Error::custom)?;
-        }
-        self.sink.records_end().map_err(de::Error::custom)
-    }
+    sink.records_end().ok()
 }
 
 /// Folds each record into the state as it is read. Records read before the command (a
