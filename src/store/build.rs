@@ -440,8 +440,7 @@ pub fn write(
         closed + entries[closed..].partition_point(|e| e.time < since),
     );
     // Each client's entries, in the order of the records.
-    let mut by_client: Vec<u32> = (0..entries.len() as u32).collect();
-    by_client.sort_by_key(|&i| entries[i as usize].rank());
+    let by_client = by_rank(entries, bulk.clients.len());
     let groups: Vec<&[u32]> = by_client
         .chunk_by(|&a, &b| entries[a as usize].rank() == entries[b as usize].rank())
         .collect();
@@ -585,6 +584,25 @@ pub fn write(
     prefix.extend_from_slice(&crc(&directory.0).to_le_bytes());
     out.seek(SeekFrom::Start(0))?;
     out.write_all(&prefix)
+}
+
+/// The entries' places, by their client's rank, then in their order: counted into
+/// place, each client's after those of the clients ranked before it.
+fn by_rank(entries: &[Entry], clients: usize) -> Vec<u32> {
+    let mut starts = vec![0u32; clients + 1];
+    for e in entries {
+        starts[e.rank() as usize + 1] += 1;
+    }
+    for rank in 1..starts.len() {
+        starts[rank] += starts[rank - 1];
+    }
+    let mut places = vec![0; entries.len()];
+    for (i, e) in entries.iter().enumerate() {
+        let start = &mut starts[e.rank() as usize];
+        places[*start as usize] = i as u32;
+        *start += 1;
+    }
+    places
 }
 
 /// The head: the mark, the highest number and change sequence number, the numbering,
