@@ -103,6 +103,17 @@ fn read_by(file: &File, len: u64, sink: &mut impl Sink, buffer: usize) -> Option
         },
         buffer,
     );
+    lines(&mut input, sink)?;
+    drop(input);
+    // Every byte up to `complete_len`, and no fewer (a file cut short meanwhile).
+    if read != complete_len {
+        return None;
+    }
+    Some((complete_len, crc.finalize()))
+}
+
+/// Hands the journal's lines, its format line first, to `sink`.
+fn lines<R: Read>(input: &mut Input<R>, sink: &mut impl Sink) -> Option<()> {
     let header = input.header()?;
     if super::check_header(std::path::Path::new(""), Some(header)).is_err() {
         return None;
@@ -113,16 +124,11 @@ fn read_by(file: &File, len: u64, sink: &mut impl Sink, buffer: usize) -> Option
         number += 1;
         if first != b'\n' {
             sink.line(number).ok()?;
-            change(&mut input, sink)?;
+            change(input, sink)?;
         }
         input.next_line();
     }
-    drop(input);
-    // Every byte up to `complete_len`, and no fewer (a file cut short meanwhile).
-    if read != complete_len {
-        return None;
-    }
-    Some((complete_len, crc.finalize()))
+    Some(())
 }
 
 /// Bytes the journal is read by at a time.
@@ -257,7 +263,8 @@ impl<R: Read> Input<R> {
 
     /// The next value of the line, read as `T` reads it. A value cut short by the end
     /// of what was read (it may not fail, or not as the whole line would have it) is
-    /// read again once more is read.
+    /// read again once more is read; one found wrong before that end is not (more would
+    /// not change that, and a damaged line of hundreds of megabytes is not held).
     fn value<T: DeserializeOwned>(&mut self) -> Option<T> {
         self.value_skimmed(|_| None)
     }
@@ -270,17 +277,22 @@ impl<R: Read> Input<R> {
         loop {
             let (end, whole) = self.line_end();
             let rest = &self.buf[self.at..end];
-            let read = skim(rest).or_else(|| {
+            let read = skim(rest).map(Ok).unwrap_or_else(|| {
                 let mut values = serde_json::Deserializer::from_slice(rest).into_iter();
-                let value = values.next()?.ok()?;
-                Some((value, values.byte_offset()))
+                match values.next() {
+                    Some(Ok(value)) => Ok((value, values.byte_offset())),
+                    Some(Err(err)) => Err(Some(err)),
+                    None => Err(None),
+                }
             });
             match read {
                 // Something follows it (a number ends with what follows it).
-                Some((value, taken)) if taken < rest.len() => {
+                Ok((value, taken)) if taken < rest.len() => {
                     self.at += taken;
                     return Some(value);
                 }
+                // Wrong where serde_json looked no further than the byte after.
+                Err(Some(err)) if !err.is_eof() && err.column() + 8 < rest.len() => return None,
                 _ if whole => return None,
                 _ => {}
             }
@@ -546,6 +558,24 @@ mod tests {
                     .is_err(),
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn a_line_found_damaged_is_read_no_further() {
+        let record = client("a", "Acme");
+        let records = vec![record.as_str(); 3000].join(",");
+        let at = "\"at\":\"2026-01-01T00:00:00Z\"";
+        for damaged in [
+            format!("{at},\"seq\":x,\"records\":[{records}]"),
+            format!("\"at\":\"not a time\",\"records\":[{records}]"),
+            format!("{at},\"records\":[{{\"type\":\"client\",\"id\":5}},{records}]"),
+        ] {
+            let line = format!("{HEADER}{{{damaged},\"command\":\"c\",\"id\":\"x\"}}\n");
+            let mut input = Input::new(line.as_bytes(), 64);
+            assert!(lines(&mut input, &mut FoldSink::default()).is_none());
+            let read = line.len() - input.inner.len();
+            assert!(read < 1024, "{read} bytes read of {}", &damaged[..40]);
         }
     }
 
