@@ -1,9 +1,12 @@
 //! Reading a journal file change by change as it is read: neither the file nor a line
-//! is ever held whole (one `import` of a million records is one line). Each line is one
-//! change, read as the whole read takes it (an empty line is passed over; two changes
-//! on one line, or one spread over two, do not read). A `Sink` is handed each change's
-//! line number, then its fields and records in the order of the line; folding into
-//! state is one sink, `newest`, `compact` and `check` have others.
+//! is ever held whole (one `import` of a million records is one line), only a window of
+//! it that holds a value at least. Each line is one change, read as the whole read
+//! takes it (an empty line is passed over; two changes on one line, or one spread over
+//! two, do not read): its fields and records each read by serde_json from a slice, as
+//! the whole read reads them, and the braces, brackets, commas and colons around them
+//! here. A `Sink` is handed each change's line number, then its fields and records in
+//! the order of the line; folding into state is one sink, `newest`, `compact` and
+//! `check` have others.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
