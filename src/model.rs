@@ -221,7 +221,7 @@ pub mod hh_mm {
 /// A record's time, read as chrono reads one (RFC 3339, leniently), with the form
 /// extramile writes (`2026-01-16T09:27:00Z`, or an offset such as `+01:00` for the `Z`)
 /// read at once: chrono's own reading took a tenth of the time a journal took to read.
-pub mod stored_time {
+mod stored_time {
     use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime};
     use serde::de::{Error, Visitor};
     use serde::{Deserialize, Deserializer};
@@ -260,7 +260,7 @@ pub mod stored_time {
 
     /// `YYYY-MM-DDTHH:MM:SS`, then `Z` or an offset `+HH:MM` (`-HH:MM`), as chrono
     /// reads it; `None` for any other text (a leap second, say), which chrono reads.
-    pub(crate) fn written(text: &str) -> Option<DateTime<FixedOffset>> {
+    pub(super) fn written(text: &str) -> Option<DateTime<FixedOffset>> {
         let b = text.as_bytes();
         let two = |at: usize| {
             let (tens, ones) = (b[at].wrapping_sub(b'0'), b[at + 1].wrapping_sub(b'0'));
