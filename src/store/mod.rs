@@ -21,6 +21,7 @@ mod files;
 mod journal;
 mod newest;
 mod rewrite;
+mod skim;
 mod snapshot;
 mod stream;
 mod union;

@@ -12,8 +12,10 @@
 use std::fs::File;
 use std::hash::{Hash, Hasher};
 
-use serde::Deserialize;
+use serde::de::Visitor;
+use serde::{Deserialize, Deserializer};
 
+use super::skim;
 use super::stream::{self, Field, Sink};
 use crate::model::Type;
 
@@ -22,17 +24,19 @@ use crate::model::Type;
 /// 0xFF in the top byte.
 pub fn key(id: &str) -> [u64; 2] {
     let bytes = id.as_bytes();
-    let digit = |b: u8| match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        _ => None,
-    };
-    if bytes.len() <= 30 && bytes.iter().all(|&b| digit(b).is_some()) {
-        let digits = bytes
-            .iter()
-            .fold(0u128, |v, &b| v << 4 | u128::from(digit(b).unwrap_or(0)));
-        let value = u128::from(bytes.len() as u8) << 120 | digits;
-        return [(value >> 64) as u64, value as u64];
+    if bytes.len() <= 30 {
+        // The digits' values, looked up (a branch on each digit's kind costs more than
+        // the rest), and whether any byte was not one.
+        let (mut digits, mut not_all) = (0u128, 0);
+        for &b in bytes {
+            let digit = HEX[usize::from(b)];
+            not_all |= digit;
+            digits = digits << 4 | u128::from(digit & 0xF);
+        }
+        if not_all < 16 {
+            let value = u128::from(bytes.len() as u8) << 120 | digits;
+            return [(value >> 64) as u64, value as u64];
+        }
     }
     let half = |seed: u64| {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
@@ -42,6 +46,17 @@ pub fn key(id: &str) -> [u64; 2] {
     };
     [half(1) | 0xFF << 56, half(2)]
 }
+
+/// Each byte's value as a lowercase hexadecimal digit; 16 for one that is not.
+const HEX: [u8; 256] = {
+    let mut table = [16; 256];
+    let mut at = 0;
+    while at < 16 {
+        table[b"0123456789abcdef"[at] as usize] = at as u8;
+        at += 1;
+    }
+    table
+};
 
 /// The id an exact key was made from; `None` for a hashed one.
 pub fn id_of([high, low]: [u64; 2]) -> Option<String> {
@@ -101,7 +116,7 @@ impl Newest {
             ..
         } = sink;
         let occurrences = entries.len();
-        entries.sort_unstable_by_key(|e| (e.key, e.occurrence));
+        entries.sort_unstable_by_key(|e| (e.key[0], e.key[1], e.occurrence));
         let mut effective = vec![0u64; occurrences.div_ceil(64)];
         // Replays each id's occurrences, leaving its winner in place of the first.
         let mut winners = 0;
@@ -217,8 +232,30 @@ pub(super) fn bit(bits: &[u64], at: u32) -> bool {
 struct Light {
     #[serde(rename = "type")]
     of: Type,
-    id: String,
+    #[serde(rename = "id")]
+    key: Key,
     num: Option<u64>,
+}
+
+/// A record's id, read as its key (a string, as for a `String`).
+struct Key([u64; 2]);
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Key, D::Error> {
+        struct Id;
+        impl Visitor<'_> for Id {
+            type Value = Key;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+
+            fn visit_str<E>(self, id: &str) -> Result<Key, E> {
+                Ok(Key(key(id)))
+            }
+        }
+        deserializer.deserialize_string(Id)
+    }
 }
 
 #[derive(Default)]
@@ -233,6 +270,12 @@ struct Scan {
 
 impl Sink for Scan {
     type Record = Light;
+
+    fn skim(bytes: &[u8]) -> Option<(Light, usize)> {
+        let (of, id, num, taken) = skim::record(bytes)?;
+        let key = Key(key(id));
+        Some((Light { of, key, num }, taken))
+    }
 
     fn field(&mut self, field: Field) -> Result<(), String> {
         match field {
@@ -256,7 +299,7 @@ impl Sink for Scan {
             _ => record.num.unwrap_or(NO_NUM),
         };
         self.entries.push(Entry {
-            key: key(&record.id),
+            key: record.key.0,
             num,
             occurrence,
             flags,

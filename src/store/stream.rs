@@ -1,9 +1,12 @@
 //! Reading a journal file change by change as it is read: neither the file nor a line
-//! is ever held whole (one `import` of a million records is one line). Each line is one
-//! change, read as the whole read takes it (an empty line is passed over; two changes
-//! on one line, or one spread over two, do not read). A `Sink` is handed each change's
-//! line number, then its fields and records in the order of the line; folding into
-//! state is one sink, `newest`, `compact` and `check` have others.
+//! is ever held whole (one `import` of a million records is one line), only a window of
+//! it that holds a value at least. Each line is one change, read as the whole read
+//! takes it (an empty line is passed over; two changes on one line, or one spread over
+//! two, do not read): its fields and records each read by serde_json from a slice, as
+//! the whole read reads them, and the braces, brackets, commas and colons around them
+//! here. A `Sink` is handed each change's line number, then its fields and records in
+//! the order of the line; folding into state is one sink, `newest`, `compact` and
+//! `check` have others.
 
 use std::collections::HashSet;
 use std::fs::File;
@@ -80,6 +83,12 @@ pub trait Sink {
     fn records_begin(&mut self) -> Result<(), String> {
         Ok(())
     }
+    /// Reads the record at the start of `bytes` (past white space; the line may go on
+    /// past them) when it can tell at once: the record, exactly as `Self::Record`
+    /// deserializes it, and the bytes it took. `None` has it deserialized.
+    fn skim(_bytes: &[u8]) -> Option<(Self::Record, usize)> {
+        None
+    }
     fn record(&mut self, record: Self::Record) -> Result<(), String>;
     fn records_end(&mut self) -> Result<(), String> {
         Ok(())
@@ -94,14 +103,33 @@ pub trait Sink {
 /// returns how many bytes that was and their CRC-32. `None` when it does not read as a
 /// journal (see `fold`) or the sink stopped it.
 pub fn read(file: &File, len: u64, sink: &mut impl Sink) -> Option<(u64, u32)> {
+    read_by(file, len, sink, BUFFER)
+}
+
+/// `read`, `buffer` bytes at a time to begin with.
+fn read_by(file: &File, len: u64, sink: &mut impl Sink, buffer: usize) -> Option<(u64, u32)> {
     let complete_len = complete_len(file, len).ok()?;
     (&*file).seek(SeekFrom::Start(0)).ok()?;
     let (mut crc, mut read) = (crc32fast::Hasher::new(), 0);
-    let mut input = Input::new(Crc {
-        inner: file.take(complete_len),
-        crc: &mut crc,
-        read: &mut read,
-    });
+    let mut input = Input::new(
+        Crc {
+            inner: file.take(complete_len),
+            crc: &mut crc,
+            read: &mut read,
+        },
+        buffer,
+    );
+    lines(&mut input, sink)?;
+    drop(input);
+    // Every byte up to `complete_len`, and no fewer (a file cut short meanwhile).
+    if read != complete_len {
+        return None;
+    }
+    Some((complete_len, crc.finalize()))
+}
+
+/// Hands the journal's lines, its format line first, to `sink`.
+fn lines<R: Read>(input: &mut Input<R>, sink: &mut impl Sink) -> Option<()> {
     let header = input.header()?;
     if super::check_header(std::path::Path::new(""), Some(header)).is_err() {
         return None;
@@ -112,16 +140,11 @@ pub fn read(file: &File, len: u64, sink: &mut impl Sink) -> Option<(u64, u32)> {
         number += 1;
         if first != b'\n' {
             sink.line(number).ok()?;
-            change(&mut input, sink)?;
+            change(input, sink)?;
         }
         input.next_line();
     }
-    drop(input);
-    // Every byte up to `complete_len`, and no fewer (a file cut short meanwhile).
-    if read != complete_len {
-        return None;
-    }
-    Some((complete_len, crc.finalize()))
+    Some(())
 }
 
 /// Bytes the journal is read by at a time.
@@ -146,10 +169,10 @@ struct Input<R> {
 }
 
 impl<R: Read> Input<R> {
-    fn new(inner: R) -> Self {
+    fn new(inner: R, buffer: usize) -> Self {
         Input {
             inner,
-            buf: vec![0; BUFFER],
+            buf: vec![0; buffer.max(1)],
             at: 0,
             end: 0,
             newline: Err(0),
@@ -256,18 +279,36 @@ impl<R: Read> Input<R> {
 
     /// The next value of the line, read as `T` reads it. A value cut short by the end
     /// of what was read (it may not fail, or not as the whole line would have it) is
-    /// read again once more is read.
+    /// read again once more is read; one found wrong before that end is not (more would
+    /// not change that, and a damaged line of hundreds of megabytes is not held).
     fn value<T: DeserializeOwned>(&mut self) -> Option<T> {
+        self.value_skimmed(|_| None)
+    }
+
+    /// `value`, read by `skim` when it can (see `Sink::skim`).
+    fn value_skimmed<T: DeserializeOwned>(
+        &mut self,
+        skim: impl Fn(&[u8]) -> Option<(T, usize)>,
+    ) -> Option<T> {
         loop {
             let (end, whole) = self.line_end();
             let rest = &self.buf[self.at..end];
-            let mut values = serde_json::Deserializer::from_slice(rest).into_iter::<T>();
-            match values.next() {
+            let read = skim(rest).map(Ok).unwrap_or_else(|| {
+                let mut values = serde_json::Deserializer::from_slice(rest).into_iter();
+                match values.next() {
+                    Some(Ok(value)) => Ok((value, values.byte_offset())),
+                    Some(Err(err)) => Err(Some(err)),
+                    None => Err(None),
+                }
+            });
+            match read {
                 // Something follows it (a number ends with what follows it).
-                Some(Ok(value)) if values.byte_offset() < rest.len() => {
-                    self.at += values.byte_offset();
+                Ok((value, taken)) if taken < rest.len() => {
+                    self.at += taken;
                     return Some(value);
                 }
+                // Wrong where serde_json looked no further than the byte after.
+                Err(Some(err)) if !err.is_eof() && err.column() + 8 < rest.len() => return None,
                 _ if whole => return None,
                 _ => {}
             }
@@ -377,12 +418,12 @@ fn change<R: Read>(input: &mut Input<R>, sink: &mut impl Sink) -> Option<()> {
 }
 
 /// A change's records, each handed on as soon as it is read.
-fn records<R: Read>(input: &mut Input<R>, sink: &mut impl Sink) -> Option<()> {
+fn records<R: Read, S: Sink>(input: &mut Input<R>, sink: &mut S) -> Option<()> {
     input.eat(b'[')?;
     sink.records_begin().ok()?;
     let mut more = !input.take(b']')?;
     while more {
-        sink.record(input.value()?).ok()?;
+        sink.record(input.value_skimmed(S::skim)?).ok()?;
         more = input.after_item(b']')?;
     }
     sink.records_end().ok()
@@ -449,6 +490,10 @@ mod tests {
     use super::*;
     use std::io::Write;
 
+    use proptest::prelude::*;
+
+    use crate::store::skim::samples::{self, Fields};
+
     fn folded(bytes: &[u8]) -> Option<Folded> {
         let mut file = tempfile::tempfile().unwrap();
         file.write_all(bytes).unwrap();
@@ -514,6 +559,25 @@ mod tests {
                 "\"at\":\"2026-01-01T00:00:00Z\",\"command\":\"c\",\n{records},\"id\":\"x\""
             )),
             format!("{HEADER} \n"),
+            // JSON as the whole read would not take it: a list or an object not closed
+            // as it was opened, a comma too many, a name without its colon.
+            line(&format!(
+                "\"at\":\"2026-01-01T00:00:00Z\",\"command\":\"c\",\"id\":\"x\",\"records\":[{} ",
+                client("a", "Acme")
+            )),
+            line(&format!(
+                "\"at\":\"2026-01-01T00:00:00Z\",\"command\":\"c\",\"id\":\"x\",\"records\":[{},]",
+                client("a", "Acme")
+            )),
+            line(&format!(
+                "\"at\":\"2026-01-01T00:00:00Z\",\"command\":\"c\",{records},\"id\":\"x\","
+            )),
+            line(&format!(
+                "\"at\":\"2026-01-01T00:00:00Z\",\"command\":\"c\",{records},\"id\" \"x\""
+            )),
+            line(&format!(
+                "\"at\":\"2026-01-01T00:00:00Z\",\"command\":\"c\",{records},\"id\":\"x\"]"
+            )),
         ] {
             assert!(folded(bad.as_bytes()).is_none(), "{bad}");
             assert!(
@@ -521,6 +585,154 @@ mod tests {
                     .is_err(),
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn a_line_found_damaged_is_read_no_further() {
+        let record = client("a", "Acme");
+        let records = vec![record.as_str(); 3000].join(",");
+        let at = "\"at\":\"2026-01-01T00:00:00Z\"";
+        for damaged in [
+            format!("{at},\"seq\":x,\"records\":[{records}]"),
+            format!("\"at\":\"not a time\",\"records\":[{records}]"),
+            format!("{at},\"records\":[{{\"type\":\"client\",\"id\":5}},{records}]"),
+        ] {
+            let line = format!("{HEADER}{{{damaged},\"command\":\"c\",\"id\":\"x\"}}\n");
+            let mut input = Input::new(line.as_bytes(), 64);
+            assert!(lines(&mut input, &mut FoldSink::default()).is_none());
+            let read = line.len() - input.inner.len();
+            assert!(read < 1024, "{read} bytes read of {}", &damaged[..40]);
+        }
+    }
+
+    /// Collects what it reads of each record, skimming it or not.
+    #[derive(Default)]
+    struct Collect<const SKIM: bool>(Vec<Fields>);
+
+    impl<const SKIM: bool> Sink for Collect<SKIM> {
+        type Record = Fields;
+
+        fn skim(bytes: &[u8]) -> Option<(Fields, usize)> {
+            Fields::skimmed(bytes).filter(|_| SKIM)
+        }
+
+        fn record(&mut self, record: Fields) -> Result<(), String> {
+            self.0.push(record);
+            Ok(())
+        }
+    }
+
+    /// A record extramile writes, at times with a field it does not know, of any value;
+    /// or one of a few fields that may not read as a record.
+    fn record() -> impl Strategy<Value = String> {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00+01:00").unwrap();
+        let mut written: Vec<String> = crate::demo::records(now)
+            .iter()
+            .map(|record| serde_json::to_string(record).unwrap())
+            .collect();
+        written.truncate(40);
+        written.push(r#"{"type":"deleted","id":"c1","num":3}"#.into());
+        prop_oneof![
+            12 => (
+                prop::sample::select(written),
+                prop::option::of((samples::string(), samples::value())),
+            )
+                .prop_map(|(json, extra)| match extra {
+                    Some((name, value)) => json.replacen('{', &format!("{{{name}:{value},"), 1),
+                    None => json,
+                }),
+            1 => samples::record(),
+        ]
+    }
+
+    /// A line of the journal: a change of a few records, its fields at times in
+    /// another order or with one it does not know, as a hand edit may leave it (see
+    /// `samples::edit`; and at times a bracket, brace, comma or colon changed for
+    /// another), with a line end of `\r\n` at times.
+    fn line() -> impl Strategy<Value = Vec<u8>> {
+        let commands = prop::sample::select(vec!["log", "edit", "merge"]);
+        let fields = (
+            prop::collection::vec(record(), 0..4),
+            0u64..5,
+            commands,
+            prop::option::of(samples::value()),
+            0usize..5,
+        );
+        let structural = prop::option::weighted(
+            0.15,
+            (
+                any::<prop::sample::Index>(),
+                prop::sample::select(b"{}[],: ".to_vec()),
+            ),
+        );
+        (fields, samples::edit(0.1), structural, any::<bool>()).prop_map(
+            |((records, seq, command, extra, turn), edit, structural, crlf)| {
+                let mut fields = vec![
+                    format!("\"at\":\"2026-01-0{}T00:00:00Z\"", seq + 1),
+                    format!("\"seq\":{}", seq * 1_000_003),
+                    format!("\"command\":\"{command}\""),
+                    format!("\"records\":[{}]", records.join(",")),
+                    format!("\"id\":\"k{seq}\""),
+                ];
+                fields.rotate_left(turn);
+                fields.extend(extra.map(|value| format!("\"x\":{value}")));
+                let mut line = samples::edited(&format!("{{{}}}", fields.join(",")), edit);
+                let places: Vec<usize> = (0..line.len())
+                    .filter(|&at| b"{}[],:".contains(&line[at]))
+                    .collect();
+                if let Some((place, byte)) = structural.filter(|_| !places.is_empty()) {
+                    line[places[place.index(places.len())]] = byte;
+                }
+                if crlf {
+                    line.push(b'\r');
+                }
+                line.push(b'\n');
+                line
+            },
+        )
+    }
+
+    proptest! {
+        /// Read by any buffer, however small (so that values straddle its ends), a
+        /// journal reads as the whole read reads it; and skimming records reads them
+        /// as deserializing them does.
+        #[test]
+        fn a_journal_reads_as_the_whole_read_reads_it_by_any_buffer(
+            lines in prop::collection::vec(line(), 0..5),
+            empty in any::<prop::sample::Index>(),
+            cut in prop::option::weighted(0.2, any::<prop::sample::Index>()),
+            buffer in 1usize..100,
+        ) {
+            let mut bytes = HEADER.as_bytes().to_vec();
+            for (index, line) in lines.iter().enumerate() {
+                if index == empty.index(lines.len()) {
+                    bytes.push(b'\n');
+                }
+                bytes.extend_from_slice(line);
+            }
+            if let Some(cut) = cut {
+                bytes.truncate(cut.index(bytes.len() + 1));
+            }
+            let whole = super::super::parse_journal(std::path::Path::new("j"), &bytes, false);
+            let mut file = tempfile::tempfile().unwrap();
+            file.write_all(&bytes).unwrap();
+            let len = bytes.len() as u64;
+            let mut sink = FoldSink::default();
+            let read = read_by(&file, len, &mut sink, buffer);
+            prop_assert_eq!(read.is_some(), whole.is_ok(), "{}", String::from_utf8_lossy(&bytes));
+            if let (Some((complete_len, crc)), Ok(whole)) = (read, whole) {
+                prop_assert!(super::super::same_records(&whole.state, &sink.state));
+                prop_assert_eq!(whole.state.next_seq(), sink.state.next_seq());
+                prop_assert_eq!(complete_len as usize, bytes.len() - whole.torn_bytes);
+                prop_assert_eq!(crc, crc32fast::hash(&bytes[..complete_len as usize]));
+            }
+            let (mut skimming, mut reading) = (Collect::<true>::default(), Collect::<false>::default());
+            prop_assert_eq!(
+                read_by(&file, len, &mut skimming, buffer),
+                read_by(&file, len, &mut reading, buffer)
+            );
+            prop_assert_eq!(skimming.0, reading.0);
         }
     }
 }
