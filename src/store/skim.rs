@@ -53,8 +53,31 @@ struct Cursor<'a> {
     at: usize,
 }
 
-impl<'a> Cursor<'a> {
+/// JSON's punctuation read a byte at a time past white space, by the skim here and by
+/// the stream's reading of a line.
+pub(super) trait Punctuation {
     /// The next byte past JSON's white space, not taken.
+    fn peek(&mut self) -> Option<u8>;
+
+    /// Takes the byte `peek` gave.
+    fn step(&mut self);
+
+    /// Takes the next byte past white space if it is `byte`, and says whether it was.
+    fn take(&mut self, byte: u8) -> Option<bool> {
+        let taken = self.peek()? == byte;
+        if taken {
+            self.step();
+        }
+        Some(taken)
+    }
+
+    /// Takes the next byte past white space, which must be `byte`.
+    fn eat(&mut self, byte: u8) -> Option<()> {
+        self.take(byte)?.then_some(())
+    }
+}
+
+impl Punctuation for Cursor<'_> {
     fn peek(&mut self) -> Option<u8> {
         loop {
             match *self.bytes.get(self.at)? {
@@ -64,18 +87,12 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// Takes the next byte past white space if it is `byte`, and says whether it was.
-    fn take(&mut self, byte: u8) -> Option<bool> {
-        let taken = self.peek()? == byte;
-        self.at += usize::from(taken);
-        Some(taken)
+    fn step(&mut self) {
+        self.at += 1;
     }
+}
 
-    /// Takes the next byte past white space, which must be `byte`.
-    fn eat(&mut self, byte: u8) -> Option<()> {
-        self.take(byte)?.then_some(())
-    }
-
+impl<'a> Cursor<'a> {
     /// The next byte, taken if it is one of `bytes`.
     fn next_is(&mut self, bytes: &[u8]) -> bool {
         let is = self.bytes.get(self.at).is_some_and(|b| bytes.contains(b));

@@ -16,6 +16,7 @@ use chrono::{DateTime, FixedOffset};
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
 
+use super::skim::Punctuation;
 use crate::model::Record;
 use crate::state::State;
 
@@ -168,6 +169,22 @@ struct Input<R> {
     newline: Result<usize, usize>,
 }
 
+impl<R: Read> Punctuation for Input<R> {
+    /// A newline is not white space here: it ends the line.
+    fn peek(&mut self) -> Option<u8> {
+        loop {
+            match self.byte()? {
+                b' ' | b'\t' | b'\r' => self.at += 1,
+                byte => return Some(byte),
+            }
+        }
+    }
+
+    fn step(&mut self) {
+        self.at += 1;
+    }
+}
+
 impl<R: Read> Input<R> {
     fn new(inner: R, buffer: usize) -> Self {
         Input {
@@ -244,28 +261,6 @@ impl<R: Read> Input<R> {
             return None;
         }
         Some(self.buf[self.at])
-    }
-
-    /// The next byte past JSON's white space (a newline ends the line), not taken.
-    fn peek(&mut self) -> Option<u8> {
-        loop {
-            match self.byte()? {
-                b' ' | b'\t' | b'\r' => self.at += 1,
-                byte => return Some(byte),
-            }
-        }
-    }
-
-    /// Takes the next byte past white space if it is `byte`, and says whether it was.
-    fn take(&mut self, byte: u8) -> Option<bool> {
-        let taken = self.peek()? == byte;
-        self.at += usize::from(taken);
-        Some(taken)
-    }
-
-    /// Takes the next byte past white space, which must be `byte`.
-    fn eat(&mut self, byte: u8) -> Option<()> {
-        self.take(byte)?.then_some(())
     }
 
     /// Takes what follows an item of a list or object that ends with `close`: a comma

@@ -280,10 +280,7 @@ fn write_union(ours: &Journal, new: New, out: &mut impl Write) -> Result<Option<
         out.write_all(b"\n")?;
         seq = seq.max(change.seq);
     }
-    copy.through(usize::MAX, out)?;
-    if copy.crc.finalize() != crc {
-        anyhow::bail!("the journal changed while it was merged; nothing was merged");
-    }
+    copy.rest(out, crc)?;
     Ok(Some(Step {
         added: changes.into_iter().map(|c| c.id).collect(),
         both_changed,
@@ -307,6 +304,16 @@ impl<'f> Copy<'f> {
             line: 1,
             crc: crc32fast::Hasher::new(),
         })
+    }
+
+    /// Copies every line left to `out`; the bytes read must be those a pass read
+    /// before, whose CRC-32 is `crc`.
+    fn rest(mut self, out: &mut impl Write, crc: u32) -> Result<()> {
+        self.through(usize::MAX, out)?;
+        if self.crc.finalize() != crc {
+            anyhow::bail!("a journal changed while it was merged; nothing was merged");
+        }
+        Ok(())
     }
 
     /// Copies the lines before line `end` (or every line left) to `out`.
@@ -356,11 +363,7 @@ pub(super) fn without<'a>(
             copy.through(line, out)?;
             copy.through(line + 1, &mut std::io::sink())?;
         }
-        copy.through(usize::MAX, out)?;
-        if copy.crc.finalize() != read.1 {
-            anyhow::bail!("the journal changed while it was read");
-        }
-        Ok(())
+        copy.rest(out, read.1)
     })?;
     Ok(Some((temp, changes)))
 }
@@ -377,10 +380,7 @@ fn read_lines(journal: &Journal, lines: &[usize], read: (u64, u32)) -> Result<Ve
         copy.through(line + 1, &mut bytes)?;
         changes.push(serde_json::from_slice(&bytes)?);
     }
-    copy.through(usize::MAX, &mut sink)?;
-    if copy.crc.finalize() != read.1 {
-        anyhow::bail!("a journal changed while it was merged; nothing was merged");
-    }
+    copy.rest(&mut sink, read.1)?;
     Ok(changes)
 }
 
