@@ -38,7 +38,7 @@ impl Store {
         }
         let (old, len, _) = self.open_journal()?;
         let newest = self.newest(&old, len)?;
-        let marker = Change {
+        let marker: Change = Change {
             at,
             seq: newest.max_seq + 1,
             command: "compact".into(),
@@ -331,6 +331,10 @@ impl<'a, 'w> Rewrite<'a, 'w> {
 
 impl Sink for Rewrite<'_, '_> {
     type Record = Record;
+
+    fn wants_was(&self) -> bool {
+        true
+    }
 
     fn field(&mut self, field: Field) -> Result<(), String> {
         match field {

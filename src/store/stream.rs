@@ -73,6 +73,19 @@ pub trait Sink {
     fn records_end(&mut self) -> Result<(), String> {
         Ok(())
     }
+    /// Whether the change's `was` is wanted whole, as `Field::Was`. Else (as most sinks
+    /// need none of it, and an import's may hold a million records) each of its records
+    /// is read and checked as the whole read checks it, handed to `was_record`, and let
+    /// go; `was_begin` says it is there.
+    fn wants_was(&self) -> bool {
+        false
+    }
+    fn was_begin(&mut self) -> Result<(), String> {
+        Ok(())
+    }
+    fn was_record(&mut self, _record: Record) -> Result<(), String> {
+        Ok(())
+    }
     /// The change was read whole and has every field it must have.
     fn end(&mut self) -> Result<(), String> {
         Ok(())
@@ -127,6 +140,17 @@ pub fn read(file: &File, len: u64, sink: &mut impl Sink) -> Option<(u64, u32)> {
         return None;
     }
     Some((complete_len, crc.finalize()))
+}
+
+/// Hands the change on the journal line at `start..end` of `file` (its newline left
+/// out) to `sink`, read as `read` reads each: for a command that goes through one
+/// change, such as `undo`. `None` when it does not read or the sink stopped it.
+pub fn read_line(file: &File, start: u64, end: u64, sink: &mut impl Sink) -> Option<()> {
+    (&*file).seek(SeekFrom::Start(start)).ok()?;
+    let line = BufReader::with_capacity(256 * 1024, file.take(end.checked_sub(start)?));
+    let mut de = serde_json::Deserializer::from_reader(line);
+    ReadChange { sink }.deserialize(&mut de).ok()?;
+    de.end().ok()
 }
 
 /// Bytes a line is read by at a time.
@@ -257,7 +281,13 @@ impl<'de, S: Sink> Visitor<'de> for ReadChange<'_, S> {
                     map.next_value::<Vec<String>>()?;
                     Field::Merged
                 }
-                Name::Was => Field::Was(map.next_value()?),
+                Name::Was if self.sink.wants_was() => Field::Was(map.next_value()?),
+                Name::Was => {
+                    map.next_value_seed(ReadWas {
+                        sink: &mut *self.sink,
+                    })?;
+                    continue;
+                }
                 Name::Follows => Field::Follows(map.next_value()?),
                 Name::By => Field::By(map.next_value()?),
                 Name::Id => Field::Id(map.next_value()?),
@@ -300,6 +330,48 @@ impl<'de, S: Sink> Visitor<'de> for ReadRecords<'_, S> {
             self.sink.record(record).map_err(de::Error::custom)?;
         }
         self.sink.records_end().map_err(de::Error::custom)
+    }
+}
+
+/// A change's `was`, each of its records handed on as soon as it is read (see
+/// `Sink::wants_was`).
+struct ReadWas<'s, S> {
+    sink: &'s mut S,
+}
+
+impl<'de, S: Sink> DeserializeSeed<'de> for ReadWas<'_, S> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_option(self)
+    }
+}
+
+impl<'de, S: Sink> Visitor<'de> for ReadWas<'_, S> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of records or null")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        self.sink.was_begin().map_err(de::Error::custom)?;
+        while let Some(record) = seq.next_element::<Record>()? {
+            self.sink.was_record(record).map_err(de::Error::custom)?;
+        }
+        Ok(())
     }
 }
 

@@ -1,0 +1,254 @@
+//! The change `undo` takes back, found from the journal's end, and its records read as
+//! a stream: an import of a million records is one line, which is never held whole.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, FixedOffset};
+use serde::Deserialize;
+
+use super::Store;
+use super::spool::Spool;
+use super::stream::{self, Field, Sink};
+use crate::model::Record;
+
+/// A change on one line of the journal: where the line is (its newline left out), and
+/// what it says of itself.
+#[derive(Debug)]
+pub struct Line {
+    start: u64,
+    end: u64,
+    pub id: String,
+    pub command: String,
+    pub at: DateTime<FixedOffset>,
+}
+
+/// The change `undo` takes back, and what it needs of it.
+pub struct Tail {
+    pub target: Line,
+    /// A hash of the id of each of its records (see `id_hash`), in order.
+    pub hashes: Vec<u64>,
+    /// Its `was`: the versions its records had before it, in order.
+    pub was: Spool,
+    /// Every change after it, oldest first.
+    pub later: Vec<Line>,
+}
+
+/// The hash `Tail::hashes` holds of a record's id.
+pub fn id_hash(id: &str) -> u64 {
+    crate::state::fnv1a(id.bytes())
+}
+
+impl Store {
+    /// The newest change copy `me` made that `undo` can take back (see
+    /// `merge::last_undoable`), and every change after it: their lines, found from the
+    /// journal's end, each read as a stream, so it costs what those changes hold, not
+    /// the history. `None` when only the whole history can tell: a merge or compaction
+    /// is among them or is the one, a line does not read, or the one does not say what
+    /// its records were before. Called under the store's lock, by the command that will
+    /// append.
+    pub fn undoable_tail(&self, me: &str) -> Result<Option<Tail>> {
+        let mut file = File::open(&self.journal)
+            .with_context(|| format!("could not read the store {}", self.journal.display()))?;
+        let len = file.metadata()?.len();
+        // A cut-short last line is no change.
+        let mut end = line_start(&mut file, len)?;
+        let mut undone = HashSet::new();
+        let mut later = Vec::new();
+        while end > 0 {
+            // The line before `end`, its newline left out.
+            let start = line_start(&mut file, end - 1)?;
+            let line_end = end - 1;
+            end = start;
+            if start == line_end {
+                continue;
+            }
+            if start == 0 {
+                // The format line.
+                return Ok(None);
+            }
+            let mut head = Head::new(self.spool());
+            let read = stream::read_line(&file, start, line_end, &mut head);
+            let (Some(()), Some(id), Some(command), Some(at)) =
+                (read, head.id, head.command, head.at)
+            else {
+                return Ok(None);
+            };
+            if matches!(command.as_str(), "merge" | "compact") {
+                return Ok(None);
+            }
+            let line = Line {
+                start,
+                end: line_end,
+                id,
+                command,
+                at,
+            };
+            if let Some(target) = head.undoes {
+                undone.insert(target);
+            } else if !undone.contains(&line.id) && head.by.as_deref().is_none_or(|by| by == me) {
+                // Its `was` holds if the journal before it is as it was then.
+                let Some((len, crc)) = head.follows.filter(|_| head.has_was) else {
+                    return Ok(None);
+                };
+                if len != start || self.prefix_crc(&mut file, start)? != crc {
+                    return Ok(None);
+                }
+                later.reverse();
+                return Ok(Some(Tail {
+                    target: line,
+                    hashes: head.hashes,
+                    was: head.was,
+                    later,
+                }));
+            }
+            later.push(line);
+        }
+        Ok(None)
+    }
+
+    /// Hands each record of the change on `line` to `record`, and each version its
+    /// records had before it (its `was`) to `was`, as they are read.
+    pub fn read_change(
+        &self,
+        line: &Line,
+        record: impl FnMut(Record) -> Result<()>,
+        was: impl FnMut(Record) -> Result<()>,
+    ) -> Result<()> {
+        let file = File::open(&self.journal)
+            .with_context(|| format!("could not read the store {}", self.journal.display()))?;
+        let mut each = Each {
+            record,
+            was,
+            error: None,
+        };
+        let read = stream::read_line(&file, line.start, line.end, &mut each);
+        match (each.error, read) {
+            (Some(err), _) => Err(err),
+            (None, Some(())) => Ok(()),
+            (None, None) => anyhow::bail!(
+                "the change {} in {} no longer reads; nothing was changed",
+                line.id,
+                self.journal.display()
+            ),
+        }
+    }
+}
+
+/// Where the line that holds the byte before `end` begins: after the newline before
+/// it, or at 0. Read backward in chunks, so a long line is never held whole.
+fn line_start(file: &mut File, end: u64) -> Result<u64> {
+    let mut chunk = vec![0; 64 * 1024];
+    let mut to = end;
+    while to > 0 {
+        let from = to.saturating_sub(chunk.len() as u64);
+        let part = &mut chunk[..(to - from) as usize];
+        file.seek(SeekFrom::Start(from))?;
+        file.read_exact(part)?;
+        if let Some(at) = part.iter().rposition(|&b| b == b'\n') {
+            return Ok(from + at as u64 + 1);
+        }
+        to = from;
+    }
+    Ok(0)
+}
+
+/// A record, as far as the first reading of a line needs it.
+#[derive(Deserialize)]
+struct Id {
+    id: String,
+}
+
+/// What a line says of itself, a hash of each of its records' ids, and its `was`,
+/// spooled.
+struct Head {
+    id: Option<String>,
+    command: Option<String>,
+    at: Option<DateTime<FixedOffset>>,
+    undoes: Option<String>,
+    by: Option<String>,
+    follows: Option<(u64, u32)>,
+    has_was: bool,
+    hashes: Vec<u64>,
+    was: Spool,
+}
+
+impl Head {
+    fn new(was: Spool) -> Self {
+        Head {
+            id: None,
+            command: None,
+            at: None,
+            undoes: None,
+            by: None,
+            follows: None,
+            has_was: false,
+            hashes: Vec::new(),
+            was,
+        }
+    }
+}
+
+impl Sink for Head {
+    type Record = Id;
+
+    fn field(&mut self, field: Field) -> Result<(), String> {
+        match field {
+            Field::Id(id) => self.id = Some(id),
+            Field::Command(command) => self.command = Some(command),
+            Field::At(at) => self.at = Some(at),
+            Field::Undoes(undoes) => self.undoes = undoes,
+            Field::By(by) => self.by = by,
+            Field::Follows(follows) => self.follows = follows,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn record(&mut self, record: Id) -> Result<(), String> {
+        self.hashes.push(id_hash(&record.id));
+        Ok(())
+    }
+
+    fn was_begin(&mut self) -> Result<(), String> {
+        self.has_was = true;
+        Ok(())
+    }
+
+    fn was_record(&mut self, record: Record) -> Result<(), String> {
+        self.was.push(&record).map_err(|err| err.to_string())
+    }
+}
+
+/// Hands a change's records and its `was` to two functions.
+struct Each<R, W> {
+    record: R,
+    was: W,
+    error: Option<anyhow::Error>,
+}
+
+impl<R, W> Sink for Each<R, W>
+where
+    R: FnMut(Record) -> Result<()>,
+    W: FnMut(Record) -> Result<()>,
+{
+    type Record = Record;
+
+    fn record(&mut self, record: Record) -> Result<(), String> {
+        (self.record)(record).map_err(|err| {
+            let message = err.to_string();
+            self.error = Some(err);
+            message
+        })
+    }
+
+    fn was_record(&mut self, record: Record) -> Result<(), String> {
+        (self.was)(record).map_err(|err| {
+            let message = err.to_string();
+            self.error = Some(err);
+            message
+        })
+    }
+}
