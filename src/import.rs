@@ -158,14 +158,14 @@ impl Input<'_> {
     }
 
     /// The file, opened to be read from the start, its bytes summed up into `crc`.
-    fn open<'c>(&self, crc: &'c mut crc32fast::Hasher) -> Result<Summed<'c>> {
+    fn open<'c>(&self, crc: &'c mut crc32fast::Hasher) -> Result<BufReader<Summed<'c>>> {
         let file = File::open(self.path).map_err(|err| {
             anyhow!(err).context(format!("could not read {}", self.path.display()))
         })?;
-        Ok(Summed {
-            inner: BufReader::with_capacity(256 * 1024, file),
-            crc,
-        })
+        Ok(BufReader::with_capacity(
+            256 * 1024,
+            Summed { inner: file, crc },
+        ))
     }
 
     /// Whether the file is a JSON export: its first character, spaces aside, is `{`.
@@ -195,7 +195,7 @@ impl Input<'_> {
 
 /// The file's bytes, summed up as they are read.
 struct Summed<'c> {
-    inner: BufReader<File>,
+    inner: File,
     crc: &'c mut crc32fast::Hasher,
 }
 
@@ -224,10 +224,10 @@ fn delimiter(header: &[u8]) -> u8 {
 
 /// A CSV's rows, read one at a time, each as the row of our CSV it stands for.
 struct Rows<'c> {
-    reader: csv::Reader<Summed<'c>>,
-    /// The file's header (lowercase), for our own CSV; a CRM's or a mapped file's is
-    /// read through `mapped`.
-    headers: Vec<String>,
+    reader: csv::Reader<BufReader<Summed<'c>>>,
+    /// Where each of our columns is in the file, for our own CSV; a CRM's or a mapped
+    /// file's is read through `mapped`.
+    columns: Vec<Option<usize>>,
     mapped: Option<Mapped>,
     row: csv::StringRecord,
     number: usize,
@@ -237,21 +237,18 @@ impl Input<'_> {
     /// The CSV's rows, read through `crc`. Our own CSV is read strictly: a column we
     /// don't know is a typo, not a column to skip.
     fn rows<'c>(&self, crc: &'c mut crc32fast::Hasher) -> Result<Rows<'c>> {
+        // The header line (or its first megabyte) picks the separator.
         let mut header = Vec::new();
-        {
-            let mut first = crc32fast::Hasher::new();
-            let mut file = self.open(&mut first)?;
-            std::io::BufRead::read_until(
-                &mut BufReader::new((&mut file).take(1 << 20)),
-                b'\n',
-                &mut header,
-            )
-            .map_err(|err| self.unreadable(err.into()))?;
-        }
+        let mut first = crc32fast::Hasher::new();
+        std::io::BufRead::read_until(
+            &mut self.open(&mut first)?.take(1 << 20),
+            b'\n',
+            &mut header,
+        )
+        .map_err(|err| self.unreadable(err.into()))?;
+        let header = header.strip_suffix(b"\n").unwrap_or(&header);
         let mut reader = csv::ReaderBuilder::new()
-            .delimiter(delimiter(
-                header.split(|b| *b == b'\n').next().unwrap_or_default(),
-            ))
+            .delimiter(delimiter(header))
             .flexible(false)
             .from_reader(self.open(crc)?);
         let headers: Vec<String> = reader
@@ -283,9 +280,13 @@ impl Input<'_> {
                 )));
             }
         }
+        let columns = CSV_HEADER
+            .iter()
+            .map(|h| headers.iter().position(|name| name == h))
+            .collect();
         Ok(Rows {
             reader,
-            headers,
+            columns,
             mapped,
             row: csv::StringRecord::new(),
             number: 0,
@@ -313,12 +314,8 @@ impl Input<'_> {
             .collect();
         let fields: HashMap<&str, String> = match &rows.mapped {
             Some(mapped) => mapped.row(&cells).map_err(row_error)?,
-            None => CSV_HEADER
-                .iter()
-                .map(|h| {
-                    let at = rows.headers.iter().position(|name| name == h);
-                    (*h, at.map_or("", |i| cells[i]).to_string())
-                })
+            None => (CSV_HEADER.iter().zip(&rows.columns))
+                .map(|(h, at)| (*h, at.map_or("", |i| cells[i]).to_string()))
                 .collect(),
         };
         let row = read_row(&fields, self.now).map_err(row_error)?;
@@ -621,10 +618,16 @@ impl Walk for ScanJson {
 
     fn record(&mut self, _: List, index: usize, record: Record) -> Result<()> {
         let (of, id, client) = match record {
-            Record::Client(c) => return Ok(self.clients.push(c)),
-            Record::Person(p) => return Ok(self.people.push(p)),
             Record::Action(a) => (0, a.id, a.client),
             Record::FollowUp(f) => (1, f.id, f.client),
+            Record::Client(c) => {
+                self.clients.push(c);
+                return Ok(());
+            }
+            Record::Person(p) => {
+                self.people.push(p);
+                return Ok(());
+            }
             Record::Deleted { .. } => return Ok(()),
         };
         self.hashes.push(hash(&id));

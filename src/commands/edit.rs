@@ -288,7 +288,7 @@ pub fn undo(ctx: &Context) -> Result<()> {
         return undo_merge(ctx);
     };
     let mut said = said.reader()?;
-    ctx.confirm_list(("undid", &heading), "changes", || said.next())
+    ctx.confirm_list(("undid", &heading), "changes", || said.next_value())
 }
 
 /// What undoing the change `tail` ends at writes, its records read as a stream: each
@@ -339,14 +339,14 @@ fn revert_tail(store: &Store, tail: Tail) -> Result<Option<(Draft, (String, Spoo
     drop(hashes);
     // Its `was` lists the versions before of the records that had one, in order.
     let mut was = was.reader()?;
-    let mut next: Option<Record> = was.next()?;
+    let mut next: Option<Record> = was.next_value()?;
     let mut reverted = Reverted::new(store, &target.id);
     let mut at = 0;
     store.read_change(
         &target,
         |record| {
             let before = match next.as_ref().is_some_and(|w| w.id() == record.id()) {
-                true => std::mem::replace(&mut next, was.next()?),
+                true => std::mem::replace(&mut next, was.next_value()?),
                 false => None,
             };
             let now = match newer.get(record.id()) {

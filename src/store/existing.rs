@@ -126,8 +126,8 @@ impl<'a> Existing<'a> {
             return Ok(None);
         }
         let held = self.state.actions.values().map(|a| (a.num, &a.id));
-        let held = held.chain(self.state.follow_ups.values().map(|f| (f.num, &f.id)));
-        if let Some((_, other)) = held.filter(|(n, other)| *n == num && *other != id).next() {
+        let mut held = held.chain(self.state.follow_ups.values().map(|f| (f.num, &f.id)));
+        if let Some((_, other)) = held.find(|(n, other)| *n == num && *other != id) {
             return Ok(Some(other.clone()));
         }
         let Some((snap, path)) = &self.snapshot else {
@@ -146,5 +146,132 @@ impl<'a> Existing<'a> {
         });
         read.ok_or_else(|| damaged(path))?;
         Ok(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use chrono::{DateTime, Duration};
+
+    use super::*;
+    use crate::model::{Action, Client, FollowUp, Kind, Status};
+    use crate::store::journal::test_line;
+    use crate::store::{FORMAT, Need, Store, VERSION, parse_journal};
+
+    fn action(num: u64) -> Record {
+        Record::Action(Action {
+            id: format!("a{num}"),
+            num,
+            client: "c".into(),
+            kind: Kind::Idea,
+            text: format!("note {num}"),
+            at: DateTime::parse_from_rfc3339("2026-01-01T09:00:00Z").unwrap()
+                + Duration::hours(num as i64),
+            tags: vec![],
+            by: None,
+            follows_up: None,
+            asked: false,
+            story: false,
+            with: vec![],
+        })
+    }
+
+    fn follow_up(num: u64, closed: bool) -> Record {
+        let created = DateTime::parse_from_rfc3339("2026-01-01T09:00:00Z").unwrap();
+        Record::FollowUp(FollowUp {
+            id: format!("f{num}"),
+            num,
+            client: "c".into(),
+            text: format!("call {num}"),
+            due: created.date_naive() + Duration::days(num as i64 % 40),
+            due_time: None,
+            status: if closed { Status::Done } else { Status::Open },
+            created,
+            closed_at: closed.then(|| created + Duration::days(1)),
+            snoozes: 0,
+            action: None,
+            by: None,
+            every: None,
+            every_from: None,
+            with: vec![],
+        })
+    }
+
+    #[test]
+    fn finds_every_current_record_through_the_snapshot_and_what_changed_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let mut journal =
+            format!("{{\"format\":\"{FORMAT}\",\"version\":{VERSION}}}\n").into_bytes();
+        let client = Record::Client(Client {
+            id: "c".into(),
+            name: "Acme".into(),
+            tier: None,
+            cadence_days: None,
+            created: DateTime::parse_from_rfc3339("2026-01-01T09:00:00Z").unwrap(),
+        });
+        let mut records = vec![client];
+        records.extend((1..=300).map(action));
+        records.extend((1000..1100).map(|num| follow_up(num, num % 2 == 0)));
+        journal.extend(test_line(1, "import", records));
+        std::fs::write(&path, &journal).unwrap();
+        let store = Store::open(&path);
+        store.index().unwrap();
+        // After the snapshot: an action edited, one deleted, a follow-up closed and one
+        // reopened, a new action, and a number given twice (a breach).
+        let mut edited = action(7);
+        if let Record::Action(a) = &mut edited {
+            a.text = "edited".into();
+        }
+        let mut later = test_line(2, "edit", vec![edited]);
+        later.extend(test_line(
+            3,
+            "delete",
+            vec![Record::tombstone("a9", Some(9))],
+        ));
+        later.extend(test_line(
+            4,
+            "done",
+            vec![follow_up(1001, true), follow_up(1002, false)],
+        ));
+        let mut twin = action(400);
+        if let Record::Action(a) = &mut twin {
+            a.num = 5;
+        }
+        later.extend(test_line(5, "log", vec![twin]));
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        file.write_all(&later).unwrap();
+        drop(file);
+
+        let (loaded, _) = store.read(Need::Lookup).unwrap();
+        assert!(loaded.indexed.is_some(), "read through the snapshot");
+        let mut numbers = NumberSet::default();
+        let existing = Existing::of(&loaded, &store, &mut numbers).unwrap();
+        let whole = parse_journal(&path, &std::fs::read(&path).unwrap(), false)
+            .unwrap()
+            .state;
+        let ids = (1..=400).map(|n| format!("a{n}"));
+        for id in ids.chain((1000..1100).map(|n| format!("f{n}"))) {
+            assert_eq!(existing.get(&id).unwrap(), whole.record(&id), "{id}");
+        }
+        assert_eq!(
+            existing.get("a9").unwrap(),
+            None,
+            "deleted after the snapshot"
+        );
+        assert_eq!(existing.get("nothing").unwrap(), None);
+        assert_eq!(existing.get("c").unwrap(), whole.record("c"));
+        for num in [1, 7, 300, 1000, 1001, 1099] {
+            assert!(numbers.contains(num), "{num}");
+        }
+        assert!(!numbers.contains(9) && !numbers.contains(301));
+        assert_eq!(existing.sharer(5, "a400").unwrap().as_deref(), Some("a5"));
+        assert_eq!(existing.sharer(5, "a5").unwrap().as_deref(), Some("a400"));
+        assert_eq!(existing.sharer(6, "a6").unwrap(), None);
     }
 }

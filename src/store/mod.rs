@@ -1244,6 +1244,51 @@ mod tests {
     }
 
     #[test]
+    fn a_change_reads_the_same_whether_its_records_were_held_or_spooled() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, states) = journal(40);
+        let state = &states[states.len() - 1];
+        let records: Vec<Record> = state
+            .actions
+            .values()
+            .cloned()
+            .map(Record::Action)
+            .collect();
+        let was: Vec<Record> = records[..5].to_vec();
+        let spooled = |values: &[Record]| {
+            let mut spool = Spool::new(dir.path());
+            values.iter().for_each(|v| spool.push(v).unwrap());
+            Listed::Spooled(spool.reader().unwrap().into())
+        };
+        let line = |records: Listed, was: Listed| {
+            serde_json::to_string(&Change {
+                at: at(),
+                seq: 3,
+                command: "import".into(),
+                records,
+                undoes: Some("u".into()),
+                merged: Vec::new(),
+                was: Some(was),
+                follows: Some((10, 20)),
+                by: Some("m".into()),
+                id: "k".into(),
+            })
+            .unwrap()
+        };
+        let held = line(Listed::Held(records.clone()), Listed::Held(was.clone()));
+        let change: Change = serde_json::from_str(&held).unwrap();
+        assert_eq!(
+            (change.records, change.was),
+            (records.clone(), Some(was.clone()))
+        );
+        assert_eq!(line(spooled(&records), spooled(&was)), held);
+        assert_eq!(
+            line(spooled(&[]), spooled(&[])),
+            line(Listed::Held(Vec::new()), Listed::Held(Vec::new()))
+        );
+    }
+
+    #[test]
     fn a_snapshot_that_disagrees_with_the_journal_is_found_and_rebuilt() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("journal.jsonl"));

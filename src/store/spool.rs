@@ -146,10 +146,43 @@ impl Unspool {
     }
 
     /// The next value.
-    pub fn next<T: DeserializeOwned>(&mut self) -> Result<Option<T>> {
+    pub fn next_value<T: DeserializeOwned>(&mut self) -> Result<Option<T>> {
         match self.next_json()? {
             Some(json) => Ok(Some(serde_json::from_slice(json)?)),
             None => Ok(None),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gives_back_what_it_was_given_in_order_held_or_spilled() {
+        let dir = tempfile::tempdir().unwrap();
+        for count in [0, 3, 40_000] {
+            let mut spool = Spool::new(dir.path());
+            for n in 0..count {
+                spool
+                    .push(&format!("line {n} with \"quotes\"\nand a newline"))
+                    .unwrap();
+            }
+            assert_eq!(spool.len(), count);
+            assert_eq!(spool.file.is_some(), count == 40_000, "spilled once large");
+            let mut back = spool.reader().unwrap();
+            for n in 0..count {
+                let line: String = back.next_value().unwrap().unwrap();
+                assert_eq!(line, format!("line {n} with \"quotes\"\nand a newline"));
+            }
+            assert_eq!(back.next_value::<String>().unwrap(), None);
+            assert!(back.is_empty());
+        }
+        #[cfg(unix)]
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "the temp file is gone"
+        );
     }
 }

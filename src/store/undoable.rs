@@ -7,7 +7,6 @@ use std::io::{Read, Seek, SeekFrom};
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, FixedOffset};
-use serde::Deserialize;
 
 use super::Store;
 use super::spool::Spool;
@@ -155,12 +154,6 @@ fn line_start(file: &mut File, end: u64) -> Result<u64> {
     Ok(0)
 }
 
-/// A record, as far as the first reading of a line needs it.
-#[derive(Deserialize)]
-struct Id {
-    id: String,
-}
-
 /// What a line says of itself, a hash of each of its records' ids, and its `was`,
 /// spooled.
 struct Head {
@@ -192,7 +185,7 @@ impl Head {
 }
 
 impl Sink for Head {
-    type Record = Id;
+    type Record = Record;
 
     fn field(&mut self, field: Field) -> Result<(), String> {
         match field {
@@ -207,8 +200,8 @@ impl Sink for Head {
         Ok(())
     }
 
-    fn record(&mut self, record: Id) -> Result<(), String> {
-        self.hashes.push(id_hash(&record.id));
+    fn record(&mut self, record: Record) -> Result<(), String> {
+        self.hashes.push(id_hash(record.id()));
         Ok(())
     }
 
@@ -250,5 +243,165 @@ where
             self.error = Some(err);
             message
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+    use crate::model::Client;
+    use crate::store::journal::Change;
+    use crate::store::{FORMAT, VERSION, parse_journal};
+
+    fn client(id: &str, name: &str) -> Record {
+        Record::Client(Client {
+            id: id.into(),
+            name: name.into(),
+            tier: None,
+            cadence_days: None,
+            created: DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z").unwrap(),
+        })
+    }
+
+    /// Appends a change to `journal`, following what it holds.
+    fn append(journal: &mut Vec<u8>, id: &str, by: &str, records: Vec<Record>, was: Vec<Record>) {
+        let change: Change = Change {
+            at: DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z").unwrap(),
+            seq: 1,
+            command: "client".into(),
+            records,
+            undoes: None,
+            merged: Vec::new(),
+            was: Some(was),
+            follows: Some((journal.len() as u64, crc32fast::hash(journal))),
+            by: Some(by.into()),
+            id: id.into(),
+        };
+        journal.extend(serde_json::to_vec(&change).unwrap());
+        journal.push(b'\n');
+    }
+
+    fn store_of(dir: &tempfile::TempDir, journal: &[u8]) -> Store {
+        let path = dir.path().join("journal.jsonl");
+        std::fs::write(&path, journal).unwrap();
+        Store::open(&path)
+    }
+
+    #[test]
+    fn the_tail_is_read_from_the_end_a_record_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut journal =
+            format!("{{\"format\":\"{FORMAT}\",\"version\":{VERSION}}}\n").into_bytes();
+        append(&mut journal, "k1", "me", vec![client("a", "Acme")], vec![]);
+        let renamed = vec![client("a", "Acme Corp"), client("b", "Beta")];
+        append(
+            &mut journal,
+            "k2",
+            "me",
+            renamed.clone(),
+            vec![client("a", "Acme")],
+        );
+        append(
+            &mut journal,
+            "k3",
+            "other",
+            vec![client("c", "Gamma")],
+            vec![],
+        );
+        let whole = journal.clone();
+        // A cut-short last line is no change.
+        journal.extend(b"{\"at\":\"2026-11-20T10:00:00Z\",\"command\":\"log\",\"rec");
+        let store = store_of(&dir, &journal);
+        let tail = store.undoable_tail("me").unwrap().unwrap();
+        assert_eq!(
+            (tail.target.id.as_str(), tail.target.command.as_str()),
+            ("k2", "client")
+        );
+        assert_eq!(
+            tail.later.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(),
+            ["k3"]
+        );
+        assert_eq!(tail.hashes, [id_hash("a"), id_hash("b")]);
+        let mut was = tail.was.reader().unwrap();
+        assert_eq!(
+            was.next_value::<Record>().unwrap(),
+            Some(client("a", "Acme"))
+        );
+        assert_eq!(was.next_value::<Record>().unwrap(), None);
+        let (mut records, mut before) = (Vec::new(), Vec::new());
+        store
+            .read_change(
+                &tail.target,
+                |r| {
+                    records.push(r);
+                    Ok(())
+                },
+                |r| {
+                    before.push(r);
+                    Ok(())
+                },
+            )
+            .unwrap();
+        assert_eq!((records, before), (renamed, vec![client("a", "Acme")]));
+
+        // Another copy's change is never the one; nor is a change whose `was` is stale
+        // (the journal before it changed since), nor one after a merge.
+        assert!(
+            store_of(&dir, &journal)
+                .undoable_tail("someone")
+                .unwrap()
+                .is_none()
+        );
+        let stale = String::from_utf8(journal.clone())
+            .unwrap()
+            .replacen("Acme\"", "ACME\"", 1);
+        assert!(
+            store_of(&dir, stale.as_bytes())
+                .undoable_tail("me")
+                .unwrap()
+                .is_none()
+        );
+        let mut merged = whole;
+        merged.extend(crate::store::journal::test_line(
+            9,
+            "merge",
+            vec![client("d", "D")],
+        ));
+        assert!(
+            store_of(&dir, &merged)
+                .undoable_tail("me")
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_was_that_does_not_read_is_refused_as_the_whole_read_refuses_it() {
+        let mut journal =
+            format!("{{\"format\":\"{FORMAT}\",\"version\":{VERSION}}}\n").into_bytes();
+        append(
+            &mut journal,
+            "k1",
+            "me",
+            vec![client("a", "Acme")],
+            vec![client("a", "A")],
+        );
+        let good = journal.clone();
+        let bad = String::from_utf8(journal).unwrap().replace(
+            "\"was\":[{\"type\":\"client\"",
+            "\"was\":[{\"type\":\"clinet\"",
+        );
+        for (bytes, reads) in [(good, true), (bad.into_bytes(), false)] {
+            let mut file = tempfile::tempfile().unwrap();
+            file.write_all(&bytes).unwrap();
+            let streamed = stream::fold(&file, bytes.len() as u64);
+            assert_eq!(streamed.is_some(), reads);
+            assert_eq!(
+                parse_journal(std::path::Path::new("j"), &bytes, false).is_ok(),
+                reads
+            );
+        }
     }
 }
