@@ -24,7 +24,7 @@ use crate::crm::{Columns, Reader as Mapped};
 use crate::error::UsageError;
 use crate::model::{
     Action, Client, FollowUp, Kind, Period, Person, Record, Status, clean_name, clean_person_name,
-    clean_tags, clean_text, hh_mm, stable_id,
+    clean_tags, clean_text, hh_mm, id_hash, repeated, stable_id,
 };
 use crate::number_set::NumberSet;
 use crate::store::{Draft, Existing, Need, Spool, Store};
@@ -102,7 +102,7 @@ struct Scan {
     /// Ids of clients and people made up from a CSV's names (it has no id column):
     /// matched by name only.
     by_name: HashSet<String>,
-    /// The hashes (see `hash`) of the ids that more than one action or follow-up has.
+    /// The hashes (see `id_hash`) of the ids that more than one action or follow-up has.
     twice: HashSet<u64>,
     /// A CSV's client ids by name (lowercase), and its people's ids by client id and
     /// name (lowercase).
@@ -112,20 +112,6 @@ struct Scan {
     unused: Vec<String>,
     /// The CRC-32 of the file's bytes, which every later reading must see again.
     crc: u32,
-}
-
-fn hash(id: &str) -> u64 {
-    crate::state::fnv1a(id.bytes())
-}
-
-/// The hashes that `hashes` holds more than once.
-fn twice(mut hashes: Vec<u64>) -> HashSet<u64> {
-    hashes.sort_unstable();
-    hashes
-        .chunk_by(|a, b| a == b)
-        .filter(|same| same.len() > 1)
-        .map(|same| same[0])
-        .collect()
 }
 
 impl Input<'_> {
@@ -354,11 +340,11 @@ impl Input<'_> {
                     continue;
                 }
                 Row::Action(a, client) => {
-                    hashes.push(hash(&a.id));
+                    hashes.push(id_hash(&a.id));
                     (client, a.with)
                 }
                 Row::FollowUp(f, client) => {
-                    hashes.push(hash(&f.id));
+                    hashes.push(id_hash(&f.id));
                     (client, f.with)
                 }
             };
@@ -373,7 +359,7 @@ impl Input<'_> {
         scan.unused = rows.mapped.take().map(|m| m.unused).unwrap_or_default();
         drop(rows);
         scan.crc = crc.finalize();
-        scan.twice = twice(hashes);
+        scan.twice = repeated(&mut hashes);
         for (key, (name, place)) in named {
             clients.entry(key).or_insert_with(|| {
                 let id = stable_id(&["client", &name.to_lowercase()]);
@@ -573,7 +559,7 @@ impl Input<'_> {
             people: (walk.people.into_iter().enumerate())
                 .map(|(i, p)| (p, placed(List::People, i)))
                 .collect(),
-            twice: twice(walk.hashes),
+            twice: repeated(&mut walk.hashes),
             crc: crc.finalize(),
             ..Scan::default()
         })
@@ -630,7 +616,7 @@ impl Walk for ScanJson {
             }
             Record::Deleted { .. } => return Ok(()),
         };
-        self.hashes.push(hash(&id));
+        self.hashes.push(id_hash(&id));
         let firsts = self.points_at.entry(client).or_default();
         firsts[of].get_or_insert((index, id));
         Ok(())
@@ -984,7 +970,7 @@ impl<'a, 's> Fold<'a, 's> {
             Some(before) => before,
             None => self.existing.get(id)?,
         };
-        if record.num().is_none() || self.scan.twice.contains(&hash(id)) {
+        if record.num().is_none() || self.scan.twice.contains(&id_hash(id)) {
             self.seen
                 .insert(id.to_string(), (record.clone(), place.to_string()));
         }

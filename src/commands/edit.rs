@@ -1,6 +1,6 @@
 //! `edit`, `delete` and `undo`: correcting mistakes. Each says exactly what it changed.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use anyhow::Result;
 use serde_json::json;
@@ -10,9 +10,9 @@ use crate::cli::{EditArgs, Every};
 use crate::context::Context;
 use crate::error::UsageError;
 use crate::merge::last_undoable;
-use crate::model::{Record, Status, clean_tags, clean_text, local_date};
+use crate::model::{Record, Status, clean_tags, clean_text, id_hash, local_date, repeated};
 use crate::state::Item;
-use crate::store::{Draft, Need, Spool, Store, Tail, id_hash};
+use crate::store::{Draft, Need, Spool, Store, Tail};
 
 pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
     let today = ctx.today();
@@ -309,12 +309,7 @@ fn revert_tail(store: &Store, tail: Tail) -> Result<Option<(Draft, (String, Spoo
     };
     // The newer versions of its records: each id's last in the change, for an id it
     // writes twice (with where it is), and each id's last in the changes after it.
-    hashes.sort_unstable();
-    let twice: HashSet<u64> = hashes
-        .chunk_by(|a, b| a == b)
-        .filter(|same| same.len() > 1)
-        .map(|same| same[0])
-        .collect();
+    let twice = repeated(&mut hashes);
     let mut newer: HashMap<String, (Option<Record>, Option<usize>)> = HashMap::new();
     if !twice.is_empty() {
         let mut at = 0;

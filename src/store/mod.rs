@@ -39,7 +39,7 @@ pub use journal::{
 use journal::{Header, parse_changes};
 pub use rewrite::{Compacted, MergeReport, Unmerged, merged_journal};
 pub use spool::{Spool, Unspool};
-pub use undoable::{Line, Tail, id_hash};
+pub use undoable::{Line, Tail};
 
 use crate::model::Record;
 use crate::state::State;

@@ -11,7 +11,7 @@ use chrono::{DateTime, FixedOffset};
 use super::Store;
 use super::spool::Spool;
 use super::stream::{self, Field, Sink};
-use crate::model::Record;
+use crate::model::{Record, id_hash};
 
 /// A change on one line of the journal: where the line is (its newline left out), and
 /// what it says of itself.
@@ -27,17 +27,12 @@ pub struct Line {
 /// The change `undo` takes back, and what it needs of it.
 pub struct Tail {
     pub target: Line,
-    /// A hash of the id of each of its records (see `id_hash`), in order.
+    /// A hash of the id of each of its records (see `model::id_hash`), in order.
     pub hashes: Vec<u64>,
     /// Its `was`: the versions its records had before it, in order.
     pub was: Spool,
     /// Every change after it, oldest first.
     pub later: Vec<Line>,
-}
-
-/// The hash `Tail::hashes` holds of a record's id.
-pub fn id_hash(id: &str) -> u64 {
-    crate::state::fnv1a(id.bytes())
 }
 
 impl Store {
