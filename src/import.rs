@@ -32,7 +32,7 @@ use crate::transfer::{CSV_HEADER, read_instant};
 use crate::validate::{Addition, MAX_NUM};
 
 /// What an import did.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default)]
 pub struct Imported {
     pub added: usize,
     pub updated: usize,
@@ -1206,6 +1206,63 @@ fn optional_instant(column: &str, text: &str) -> Result<Option<DateTime<FixedOff
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transfer::Export;
+
+    /// An export is read as a stream as `Export` reads it whole: the same files read,
+    /// and the others fail with the same message (where in the file aside). Only a
+    /// list of an export's values in order, which `Export` also reads, is refused.
+    #[test]
+    fn an_export_streams_as_it_reads_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("export.json");
+        let head = r#""format":"extramile-export","version":1"#;
+        let client = r#"{"id":"c","name":"Acme","created":"2026-01-01T00:00:00Z"}"#;
+        let action = r#"{"id":"a","num":1,"client":"c","kind":"fix","text":"t","at":"2026-01-01T00:00:00Z"}"#;
+        let files = [
+            format!(r#"{{{head},"clients":[{client}],"actions":[{action}],"follow_ups":[]}}"#),
+            format!(
+                r#"{{"follow_ups":[],"actions":[{action}],"x":{{"y":[1]}},{head},"clients":[{client}]}}"#
+            ),
+            format!(r#"{{{head},"clients":[{client}],"follow_ups":[]}}"#),
+            format!(r#"{{{head},"clients":[{client}],"actions":null,"follow_ups":[]}}"#),
+            format!(r#"{{{head},"clients":[{client}],"actions":[{{"id":"a"}}],"follow_ups":[]}}"#),
+            format!(r#"{{{head},"clients":[{client}],"actions":[],"follow_ups":[]}} {{}}"#),
+            format!(r#"{{"format":"x","clients":[],"actions":[],"follow_ups":[]}}"#),
+            format!(r#"{{{head},"version":2,"clients":[],"actions":[],"follow_ups":[]}}"#),
+            r#"{"format":"extramile-export","version":-1}"#.to_string(),
+            String::new(),
+        ];
+        let without_place = |message: String| match message.find(" at line ") {
+            Some(at) => message[..at].to_string(),
+            None => message,
+        };
+        for file in files {
+            std::fs::write(&path, &file).unwrap();
+            let whole = serde_json::from_str::<Export>(&file).map_err(|e| e.to_string());
+            let input = Input {
+                path: &path,
+                now: chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z").unwrap(),
+                columns: None,
+            };
+            let streamed = input
+                .walk_json(&mut crc32fast::Hasher::new(), &mut ScanJson::default())
+                .map_err(|e| e.to_string());
+            match (whole, streamed) {
+                (Ok(whole), Ok((format, version))) => {
+                    assert_eq!((whole.format, whole.version), (format, version), "{file}");
+                }
+                (Err(whole), Err(streamed)) => assert_eq!(
+                    without_place(format!(
+                        "could not import {}: not a JSON export of extramile: {whole}",
+                        path.display()
+                    )),
+                    without_place(streamed),
+                    "{file}"
+                ),
+                (whole, streamed) => panic!("{file}: {whole:?} whole, {streamed:?} streamed"),
+            }
+        }
+    }
 
     #[test]
     fn the_header_line_picks_the_separator() {

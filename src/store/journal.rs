@@ -114,7 +114,8 @@ pub struct Loaded {
     pub torn_bytes: usize,
     /// Every change, oldest first, when asked for (undo, check).
     pub changes: Vec<Change>,
-    /// The snapshot whose records are still to be read, for `Need::Everything`.
+    /// The snapshot whose records are still to be read, for `Need::Everything`, or
+    /// looked up, for `Need::Lookup`.
     pub(super) indexed: Option<super::snapshot::Indexed>,
 }
 

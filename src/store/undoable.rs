@@ -383,12 +383,14 @@ mod tests {
             vec![client("a", "Acme")],
             vec![client("a", "A")],
         );
-        let good = journal.clone();
-        let bad = String::from_utf8(journal).unwrap().replace(
+        let text = String::from_utf8(journal).unwrap();
+        let bad = text.replace(
             "\"was\":[{\"type\":\"client\"",
             "\"was\":[{\"type\":\"clinet\"",
         );
-        for (bytes, reads) in [(good, true), (bad.into_bytes(), false)] {
+        let none = text.replace("\"was\":[{", "\"was\":null,\"x\":[{");
+        let cases = [(text, true), (bad, false), (none, true)];
+        for (bytes, reads) in cases.map(|(text, reads)| (text.into_bytes(), reads)) {
             let mut file = tempfile::tempfile().unwrap();
             file.write_all(&bytes).unwrap();
             let streamed = stream::fold(&file, bytes.len() as u64);
