@@ -1227,7 +1227,7 @@ mod tests {
             format!(r#"{{{head},"clients":[{client}],"actions":null,"follow_ups":[]}}"#),
             format!(r#"{{{head},"clients":[{client}],"actions":[{{"id":"a"}}],"follow_ups":[]}}"#),
             format!(r#"{{{head},"clients":[{client}],"actions":[],"follow_ups":[]}} {{}}"#),
-            format!(r#"{{"format":"x","clients":[],"actions":[],"follow_ups":[]}}"#),
+            r#"{"format":"x","clients":[],"actions":[],"follow_ups":[]}"#.to_string(),
             format!(r#"{{{head},"version":2,"clients":[],"actions":[],"follow_ups":[]}}"#),
             r#"{"format":"extramile-export","version":-1}"#.to_string(),
             String::new(),
