@@ -624,15 +624,12 @@ impl Contents {
         read_record(&self.file, action, place, len)
     }
 
-    /// The id of the follow-up or action `len` bytes at `place` (its first field),
-    /// checked against its checksum.
-    pub fn id_at(&self, place: u64, len: usize) -> Option<String> {
-        let bytes = read_checked(&self.file, place, len)?;
-        Reader {
-            bytes: &bytes,
-            at: 0,
-        }
-        .string()
+    /// The `len` bytes at `place`: records that follow one another, read at once (to
+    /// take apart with `id_and_num`).
+    pub fn bytes_at(&self, place: u64, len: usize) -> Option<Vec<u8>> {
+        let mut bytes = vec![0; len];
+        read_at(&self.file, place, &mut bytes).ok()?;
+        Some(bytes)
     }
 
     /// The directory of the number index.
@@ -704,6 +701,21 @@ fn read_record(file: &File, action: bool, place: u64, len: usize) -> Option<Reco
         Record::FollowUp(r.follow_up()?)
     };
     (r.at == bytes.len()).then_some(record)
+}
+
+/// The id and number of a follow-up's or an action's record (its first two fields),
+/// once it checks against the checksum it ends with.
+pub fn id_and_num(record: &[u8]) -> Option<(&str, u64)> {
+    let body = record.len().checked_sub(4)?;
+    if crc(&record[..body]).to_le_bytes() != record[body..] {
+        return None;
+    }
+    let mut r = Reader {
+        bytes: &record[..body],
+        at: 0,
+    };
+    let id = std::str::from_utf8(r.bytes()?).ok()?;
+    Some((id, r.u64()?))
 }
 
 /// The body of the record `len` bytes at `place`, once it checks against the checksum
