@@ -168,6 +168,44 @@ impl Context {
         out.flush()?;
         Ok(())
     }
+
+    /// `confirm` of a heading and a list of what was done, as long as it is, written as
+    /// `items` gives it: for people "heading: one; two."; with `--format json`, the
+    /// object `{heading.0: heading.1, list: [items]}`.
+    pub fn confirm_list(
+        &self,
+        heading: (&str, &str),
+        list: &str,
+        mut items: impl FnMut() -> Result<Option<String>>,
+    ) -> Result<()> {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        if self.format == Format::Json {
+            let key = |text: &str| serde_json::to_string(text);
+            write!(
+                out,
+                "{{\n  {}: {},\n  {}: ",
+                key(heading.0)?,
+                key(heading.1)?,
+                key(list)?
+            )?;
+            let mut pretty = crate::render::PrettyList::new(1);
+            while let Some(item) = items()? {
+                pretty.item(&mut out, &item)?;
+            }
+            pretty.end(&mut out)?;
+            writeln!(out, "\n}}")?;
+        } else {
+            write!(out, "{}: ", crate::render::visible(heading.1, true))?;
+            let mut separator = "";
+            while let Some(item) = items()? {
+                write!(out, "{separator}{}", crate::render::visible(&item, true))?;
+                separator = "; ";
+            }
+            writeln!(out, ".")?;
+        }
+        out.flush()?;
+        Ok(())
+    }
 }
 
 /// Whether to colour: `--color always` or `never` decides; otherwise only a terminal

@@ -685,6 +685,22 @@ pub fn stable_id(parts: &[&str]) -> String {
     )
 }
 
+/// A 64-bit hash of a record's id, to find ids given twice among a million without
+/// holding them (a match is then checked on the ids themselves).
+pub fn id_hash(id: &str) -> u64 {
+    crate::state::fnv1a(id.bytes())
+}
+
+/// Sorts `hashes` and gives those it holds more than once.
+pub fn repeated(hashes: &mut [u64]) -> std::collections::HashSet<u64> {
+    hashes.sort_unstable();
+    hashes
+        .chunk_by(|a, b| a == b)
+        .filter(|same| same.len() > 1)
+        .map(|same| same[0])
+        .collect()
+}
+
 /// Whether `c` must never be stored from what a user types, nor reach a terminal as
 /// it is: control characters (C0, DEL, C1) and the bidirectional overrides that can
 /// hide or reorder text.

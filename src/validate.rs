@@ -58,20 +58,20 @@ pub fn fields(record: &Record) -> Result<(), UsageError> {
     };
     match record {
         Record::Client(c) => {
-            name(&what(), "name", &c.name)?;
+            name(&what, "name", &c.name)?;
             if let Some(tier) = &c.tier {
-                name(&what(), "tier", tier)?;
+                name(&what, "tier", tier)?;
             }
         }
         Record::Person(p) => {
             reference("client", &p.client)?;
-            name(&what(), "name", &p.name)?;
+            name(&what, "name", &p.name)?;
             if p.name.contains(';') {
                 return Err(UsageError::new(format!("{}: its name holds ';'", what())));
             }
             for (field, value) in [("role", &p.role), ("email", &p.email)] {
                 if let Some(value) = value {
-                    name(&what(), field, value)?;
+                    name(&what, field, value)?;
                 }
             }
         }
@@ -86,9 +86,9 @@ pub fn fields(record: &Record) -> Result<(), UsageError> {
             for person in &a.with {
                 reference("with", person)?;
             }
-            text(&what(), &a.text)?;
+            text(&what, &a.text)?;
             for tag in &a.tags {
-                name(&what(), "tag", tag)?;
+                name(&what, "tag", tag)?;
             }
         }
         Record::FollowUp(f) => {
@@ -102,7 +102,7 @@ pub fn fields(record: &Record) -> Result<(), UsageError> {
             for person in &f.with {
                 reference("with", person)?;
             }
-            text(&what(), &f.text)?;
+            text(&what, &f.text)?;
         }
         Record::Deleted { .. } => {}
     }
@@ -110,30 +110,37 @@ pub fn fields(record: &Record) -> Result<(), UsageError> {
 }
 
 /// A name, a tier or a tag: trimmed, not empty, not too long, no control character.
-fn name(what: &str, field: &str, value: &str) -> Result<(), UsageError> {
+/// `what` names the record, when there is something to say.
+fn name(what: &dyn Fn() -> String, field: &str, value: &str) -> Result<(), UsageError> {
     let length = value.chars().count();
     if value.trim() != value || value.is_empty() || length > MAX_NAME {
         return Err(UsageError::new(format!(
-            "{what}: its {field} is empty, padded with spaces, or longer than {MAX_NAME} characters"
+            "{}: its {field} is empty, padded with spaces, or longer than {MAX_NAME} characters",
+            what()
         )));
     }
     if let Some(found) = hostile_in(value, &[]) {
         return Err(UsageError::new(format!(
-            "{what}: its {field} holds {found}"
+            "{}: its {field} holds {found}",
+            what()
         )));
     }
     Ok(())
 }
 
 /// A note: not empty, within the limit, no control character but newline and tab.
-fn text(what: &str, value: &str) -> Result<(), UsageError> {
+fn text(what: &dyn Fn() -> String, value: &str) -> Result<(), UsageError> {
     if value.trim().is_empty() || value.len() > MAX_TEXT {
         return Err(UsageError::new(format!(
-            "{what}: its text is empty or longer than {MAX_TEXT} bytes"
+            "{}: its text is empty or longer than {MAX_TEXT} bytes",
+            what()
         )));
     }
     if let Some(found) = hostile_in(value, &['\n', '\t']) {
-        return Err(UsageError::new(format!("{what}: its text holds {found}")));
+        return Err(UsageError::new(format!(
+            "{}: its text holds {found}",
+            what()
+        )));
     }
     Ok(())
 }
@@ -393,107 +400,113 @@ pub fn whole(state_after: &State, what: &str) -> Result<(), UsageError> {
     }
 }
 
-/// `whole` for `records` written onto `state`, without copying the state: the first
-/// breach the new versions would bring, as an error that says nothing was changed.
-pub fn addition(state: &State, records: &[Record], what: &str) -> Result<(), UsageError> {
-    let breach = |message: String| {
-        Err(UsageError::new(format!(
-            "{what} would break the store: {message}; nothing was changed"
-        )))
-    };
-    let new: HashMap<&str, &Record> = records.iter().map(|r| (r.id(), r)).collect();
-    let kind = |r: &Record| r.of().name();
-    let mut clients: HashMap<&str, &Client> = state
-        .clients
-        .iter()
-        .map(|(id, c)| (id.as_str(), c))
-        .collect();
-    let mut people: HashMap<&str, &Person> = state
-        .people
-        .iter()
-        .map(|(id, p)| (id.as_str(), p))
-        .collect();
-    for record in records {
+/// The invariants `whole` checks, for the records one change writes onto a store (an
+/// import writes a million), checked as they come and without a copy of the store: each
+/// comes with the version its id names now, if any, and clients and people come before
+/// actions and follow-ups. `finish` names the first breach, as an error that says
+/// nothing was changed.
+pub struct Addition<'a> {
+    what: &'a str,
+    clients: HashMap<String, Client>,
+    people: HashMap<String, Person>,
+    /// The first record written under the id of another kind of record.
+    twin: Option<String>,
+    /// The people written, by name, and their clients.
+    new_people: Vec<(String, String)>,
+    /// The first action or follow-up that breaches an invariant.
+    item: Option<String>,
+}
+
+impl<'a> Addition<'a> {
+    /// Checks what is written onto `state` (its clients and people are copied) by
+    /// `what` ("this import").
+    pub fn new(state: &State, what: &'a str) -> Self {
+        Addition {
+            what,
+            clients: state.clients.clone(),
+            people: state.people.clone(),
+            twin: None,
+            new_people: Vec::new(),
+            item: None,
+        }
+    }
+
+    /// `record` is written over `before`, the record its id names now; for an action or
+    /// a follow-up, `sharer` is another record that has its number already, if any.
+    pub fn record(&mut self, record: &Record, before: Option<&Record>, sharer: Option<&str>) {
+        let kind = |r: &Record| r.of().name();
         let id = record.id();
-        let before = state.record(id);
-        if let Some(before) = &before
+        if let Some(before) = before
             && !matches!(record, Record::Deleted { .. })
             && kind(before) != kind(record)
+            && self.twin.is_none()
         {
-            return breach(format!(
+            self.twin = Some(format!(
                 "id {id} is both a {} and a {}",
                 kind(before),
                 kind(record)
             ));
         }
-        match record {
+        let (num, client, with) = match record {
             Record::Client(c) => {
-                clients.insert(id, c);
+                self.clients.insert(c.id.clone(), c.clone());
+                return;
             }
             Record::Person(p) => {
-                people.insert(id, p);
+                self.people.insert(p.id.clone(), p.clone());
+                self.new_people.push((p.name.clone(), p.client.clone()));
+                return;
             }
             Record::Deleted { .. } => {
-                clients.remove(id);
-                people.remove(id);
+                self.clients.remove(id);
+                self.people.remove(id);
+                return;
             }
-            _ => {}
-        }
-    }
-    let mut names: HashMap<String, &str> = HashMap::new();
-    for client in clients.values() {
-        if let Some(other) = names.insert(client.name.to_lowercase(), &client.id) {
-            return breach(format!(
-                "two clients are called '{}' (ids {other} and {})",
-                client.name, client.id
-            ));
-        }
-    }
-    let mut numbers: HashMap<u64, &str> = HashMap::new();
-    let kept = state
-        .actions
-        .values()
-        .map(|a| (a.num, a.id.as_str()))
-        .chain(state.follow_ups.values().map(|f| (f.num, f.id.as_str())))
-        .filter(|(_, id)| !new.contains_key(id));
-    numbers.extend(kept);
-    for person in records.iter().filter_map(|r| match r {
-        Record::Person(p) => Some(p),
-        _ => None,
-    }) {
-        if !clients.contains_key(person.client.as_str()) {
-            return breach(format!(
-                "person '{}' points at a client that does not exist",
-                person.name
-            ));
-        }
-    }
-    for record in records {
-        let (num, client, with) = match record {
             Record::Action(a) => (a.num, &a.client, &a.with),
             Record::FollowUp(f) => (f.num, &f.client, &f.with),
-            _ => continue,
         };
-        let client_of = |id: &str| people.get(id).map(|p| p.client.as_str());
-        if let Some(message) = stranger(client_of, kind(record), num, client, with) {
-            return breach(message);
+        if self.item.is_some() {
+            return;
         }
-        if let Some(other) = numbers.insert(num, record.id())
-            && other != record.id()
-        {
-            return breach(format!(
-                "#{num} is used by two records ({other} and {})",
-                record.id()
-            ));
-        }
-        if !clients.contains_key(client.as_str()) {
-            return breach(format!(
-                "{} #{num} points at a client that does not exist",
-                kind(record)
-            ));
+        let client_of = |id: &str| self.people.get(id).map(|p| p.client.as_str());
+        self.item = stranger(client_of, kind(record), num, client, with)
+            .or_else(|| {
+                sharer.map(|other| format!("#{num} is used by two records ({other} and {id})"))
+            })
+            .or_else(|| {
+                (!self.clients.contains_key(client.as_str())).then(|| {
+                    format!(
+                        "{} #{num} points at a client that does not exist",
+                        kind(record)
+                    )
+                })
+            });
+    }
+
+    /// The first breach: of an id written as another kind of record, of two clients of
+    /// one name, of a person at a client that does not exist, then of an action or
+    /// follow-up.
+    pub fn finish(self) -> Result<(), UsageError> {
+        let mut names: HashMap<String, &str> = HashMap::new();
+        let twins = self.clients.values().find_map(|client| {
+            let other = names.insert(client.name.to_lowercase(), &client.id)?;
+            Some(format!(
+                "two clients are called '{}' (ids {other} and {})",
+                client.name, client.id
+            ))
+        });
+        let lost = self.new_people.iter().find_map(|(name, client)| {
+            (!self.clients.contains_key(client))
+                .then(|| format!("person '{name}' points at a client that does not exist"))
+        });
+        match self.twin.or(twins).or(lost).or(self.item) {
+            None => Ok(()),
+            Some(message) => Err(UsageError::new(format!(
+                "{} would break the store: {message}; nothing was changed",
+                self.what
+            ))),
         }
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -574,14 +587,26 @@ mod tests {
         let mut base = State::default();
         base.insert(client("c", "Acme"));
         base.insert(action("a1", 1, "c", "t"));
+        let addition = |records: &[Record]| {
+            let mut check = Addition::new(&base, "this");
+            for record in records {
+                let sharer = base
+                    .actions
+                    .values()
+                    .find(|a| Some(a.num) == record.num() && a.id != record.id());
+                let sharer = sharer.map(|a| a.id.as_str());
+                check.record(record, base.record(record.id()).as_ref(), sharer);
+            }
+            check.finish()
+        };
         for bad in [
             vec![action("a2", 1, "c", "t")],
             vec![action("a3", 3, "nobody", "t")],
             vec![client("d", "ACME")],
             vec![action("c", 4, "c", "t")],
         ] {
-            assert!(addition(&base, &bad, "this").is_err(), "{bad:?}");
+            assert!(addition(&bad).is_err(), "{bad:?}");
         }
-        assert!(addition(&base, &[action("a1", 1, "c", "edited")], "this").is_ok());
+        assert!(addition(&[action("a1", 1, "c", "edited")]).is_ok());
     }
 }

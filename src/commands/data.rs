@@ -13,10 +13,8 @@ use crate::context::{Context, local_when};
 use crate::crm::{Columns, Crm, MapEntry};
 use crate::dates::{Day, When};
 use crate::error::UsageError;
-use crate::store::Need;
-use crate::transfer::{
-    CLOSED_DAYS, Feed, ImportPlan, plan_import, write_csv, write_ics, write_json,
-};
+use crate::import::Imported;
+use crate::transfer::{CLOSED_DAYS, Feed, write_csv, write_ics, write_json};
 
 /// Largest file `import` reads.
 const MAX_IMPORT: u64 = 512 * 1024 * 1024;
@@ -107,33 +105,13 @@ pub fn import(ctx: &Context, file: &Path, from: Option<Crm>, map: Vec<MapEntry>)
             file.display()
         );
     }
-    let bytes =
-        std::fs::read(file).with_context(|| format!("could not read {}", file.display()))?;
-    // The closure takes the file's bytes, so they are freed before the change is written.
-    let plan = ctx
-        .store
-        .change(Need::State, "import", ctx.now, move |loaded| {
-            // What the file holds is what was asked for: a bad row is a usage error.
-            let mut plan =
-                plan_import(&loaded.state, &bytes, ctx.now, columns.as_ref()).map_err(|err| {
-                    let causes: Vec<String> = err.chain().map(ToString::to_string).collect();
-                    UsageError::new(format!(
-                        "could not import {}: {}",
-                        file.display(),
-                        causes.join(": ")
-                    ))
-                })?;
-            drop(bytes);
-            Ok((std::mem::take(&mut plan.records).into(), plan))
-        })?;
-    let ImportPlan {
+    let Imported {
         added,
         updated,
         unchanged,
         near,
         unused,
-        ..
-    } = plan;
+    } = crate::import::import(&ctx.store, file, ctx.now, columns.as_ref())?;
     let mut line = format!(
         "Imported {}: {} new, {} updated, {} already here.",
         file.display(),

@@ -10,9 +10,9 @@ use crate::cli::{EditArgs, Every};
 use crate::context::Context;
 use crate::error::UsageError;
 use crate::merge::last_undoable;
-use crate::model::{Record, Status, clean_tags, clean_text, local_date};
+use crate::model::{Record, Status, clean_tags, clean_text, id_hash, local_date, repeated};
 use crate::state::Item;
-use crate::store::{Change, Draft, Need, Tail};
+use crate::store::{ChangeTail, Draft, Need, Spool, Store, Tail};
 
 pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
     let today = ctx.today();
@@ -239,33 +239,19 @@ pub fn undo(ctx: &Context) -> Result<()> {
         crate::usage!("there is nothing to undo (made here)");
     }
     let me = ctx.store.machine()?;
-    // The newest change made here, read back from the journal's end when it says what
-    // its records were before; else from the whole history.
+    // The newest change made here, read back from the journal's end as a stream when
+    // it says what its records were before; else from the whole history.
     let quick = ctx.store.change(Need::Clients, "undo", ctx.now, |_| {
-        let (target, later) = match ctx.store.undoable_tail(&me)? {
-            Some(Tail::Change(target, later)) => (target, later),
+        let tail = match ctx.store.undoable_tail(&me)? {
+            Some(Tail::Change(tail)) => tail,
             // A merge is undone whole, by a rewrite (below), not record by record.
-            Some(Tail::Merge(..)) => return Ok((Draft::default(), Some(None))),
+            Some(Tail::Merge(_)) => return Ok((Draft::default(), Some(None))),
             None => return Ok((Draft::default(), None)),
         };
-        // Each record's newest version, and its version before the change.
-        let newest: HashMap<&str, &Record> = target
-            .records
-            .iter()
-            .chain(later.iter().flat_map(|c| &c.records))
-            .map(|r| (r.id(), r))
-            .collect();
-        let was: HashMap<&str, &Record> =
-            target.was.iter().flatten().map(|r| (r.id(), r)).collect();
-        let now = |id: &str| {
-            newest
-                .get(id)
-                .filter(|r| !matches!(r, Record::Deleted { .. }))
-                .map(|r| (*r).clone())
-        };
-        let before = |id: &str| was.get(id).map(|r| (*r).clone());
-        let (draft, said) = revert(&target, now, before);
-        Ok((draft, Some(Some(said))))
+        match revert_tail(&ctx.store, tail)? {
+            Some((draft, said)) => Ok((draft, Some(Some(said)))),
+            None => Ok((Draft::default(), None)),
+        }
     })?;
     let said = match quick {
         Some(said) => said,
@@ -292,57 +278,150 @@ pub fn undo(ctx: &Context) -> Result<()> {
                 );
             }
             let before = crate::merge::fold(&loaded.changes[..index]);
-            let (draft, said) = revert(
-                target,
-                |id| loaded.state.record(id),
-                |id| before.record(id),
-            );
+            let mut reverted = Reverted::new(&ctx.store, &target.id);
+            for record in &target.records {
+                let now = loaded.state.record(record.id());
+                reverted.revert(record, now, before.record(record.id()))?;
+            }
+            let (draft, said) = reverted.into_draft(heading(&target.command, target.at));
             Ok((draft, Some(said)))
         })?,
     };
-    let Some((heading, lines)) = said else {
+    let Some((heading, said)) = said else {
         return undo_merge(ctx);
     };
-    ctx.confirm(
-        &format!("{heading}: {}.", lines.join("; ")),
-        json!({ "undid": heading, "changes": lines }),
-    )
+    let mut said = said.reader()?;
+    ctx.confirm_list(("undid", &heading), "changes", || said.next_value())
 }
 
-/// What undoing `target` writes, given each record's version now and just before
-/// `target`: each record back as it was, unless it was changed since (here, or on
-/// another machine a sync brought in), which keeps that newer change.
-fn revert(
-    target: &Change,
-    now: impl Fn(&str) -> Option<Record>,
-    before: impl Fn(&str) -> Option<Record>,
-) -> (Draft, (String, Vec<String>)) {
-    let (mut records, mut was, mut said) = (Vec::new(), Vec::new(), Vec::new());
-    for record in &target.records {
-        let now = now(record.id());
+/// What undoing the change `tail` ends at writes, its records read as a stream: each
+/// record back as it was, unless it was changed since (by a later change, or later in
+/// that change), which keeps that newer change. `None` when its `was` does not list
+/// its records' versions before in the order of its records (as every change extramile
+/// writes does): then the whole history tells.
+fn revert_tail(store: &Store, tail: ChangeTail) -> Result<Option<(Draft, (String, Spool))>> {
+    let ChangeTail {
+        target,
+        mut hashes,
+        was,
+        later,
+    } = tail;
+    let as_left = |record: &Record| match record {
+        Record::Deleted { .. } => None,
+        other => Some(other.clone()),
+    };
+    // The newer versions of its records: each id's last in the change, for an id it
+    // writes twice (with where it is), and each id's last in the changes after it.
+    let twice = repeated(&mut hashes);
+    let mut newer: HashMap<String, (Option<Record>, Option<usize>)> = HashMap::new();
+    if !twice.is_empty() {
+        let mut at = 0;
+        let each = |record: Record| {
+            if twice.contains(&id_hash(record.id())) {
+                newer.insert(record.id().to_string(), (as_left(&record), Some(at)));
+            }
+            at += 1;
+            Ok(())
+        };
+        store.read_change(&target, each, |_| Ok(()))?;
+    }
+    for line in &later {
+        let each = |record: Record| {
+            if hashes.binary_search(&id_hash(record.id())).is_ok() {
+                newer.insert(record.id().to_string(), (as_left(&record), None));
+            }
+            Ok(())
+        };
+        store.read_change(line, each, |_| Ok(()))?;
+    }
+    drop(hashes);
+    // Its `was` lists the versions before of the records that had one, in order.
+    let mut was = was.reader()?;
+    let mut next: Option<Record> = was.next_value()?;
+    let mut reverted = Reverted::new(store, &target.id);
+    let mut at = 0;
+    store.read_change(
+        &target,
+        |record| {
+            let before = match next.as_ref().is_some_and(|w| w.id() == record.id()) {
+                true => std::mem::replace(&mut next, was.next_value()?),
+                false => None,
+            };
+            let now = match newer.get(record.id()) {
+                Some((version, written)) if *written != Some(at) => version.clone(),
+                _ => as_left(&record),
+            };
+            at += 1;
+            reverted.revert(&record, now, before)
+        },
+        |_| Ok(()),
+    )?;
+    if next.is_some() {
+        return Ok(None);
+    }
+    Ok(Some(
+        reverted.into_draft(heading(&target.command, target.at)),
+    ))
+}
+
+/// "Undid `import` from 2026-11-20 10:00".
+fn heading(command: &str, at: chrono::DateTime<chrono::FixedOffset>) -> String {
+    format!("Undid `{command}` from {}", show_at(at))
+}
+
+/// What undoing a change writes, record by record, and says; spooled, as an import
+/// may have written a million.
+struct Reverted {
+    undoes: String,
+    records: Spool,
+    was: Spool,
+    said: Spool,
+}
+
+impl Reverted {
+    fn new(store: &Store, undoes: &str) -> Self {
+        Reverted {
+            undoes: undoes.to_string(),
+            records: store.spool(),
+            was: store.spool(),
+            said: store.spool(),
+        }
+    }
+
+    /// Takes back `record`, one of the change's, given its version now and just before
+    /// the change: it goes back as it was, unless it was changed since (here, or on
+    /// another machine a sync brought in), which keeps that newer change.
+    fn revert(
+        &mut self,
+        record: &Record,
+        now: Option<Record>,
+        before: Option<Record>,
+    ) -> Result<()> {
         let as_left = match record {
             Record::Deleted { .. } => None,
             other => Some(other),
         };
         if now.as_ref() != as_left {
-            said.push(format!(
-                "kept {} as it is: it was changed since",
-                label(record)
-            ));
-            continue;
+            let kept = format!("kept {} as it is: it was changed since", label(record));
+            return self.said.push(&kept);
         }
-        let previous = before(record.id());
-        said.push(describe_revert(record, previous.as_ref()));
-        was.extend(now);
-        records.push(previous.unwrap_or_else(|| Record::tombstone(record.id(), record.num())));
+        self.said.push(&describe_revert(record, before.as_ref()))?;
+        if let Some(now) = &now {
+            self.was.push(now)?;
+        }
+        let back = before.unwrap_or_else(|| Record::tombstone(record.id(), record.num()));
+        self.records.push(&back)
     }
-    let heading = format!("Undid `{}` from {}", target.command, show_at(target.at));
-    let draft = Draft {
-        records,
-        undoes: Some(target.id.clone()),
-        was: Some(was),
-    };
-    (draft, (heading, said))
+
+    /// The change that undoes it, and what it says, under `heading`.
+    fn into_draft(self, heading: String) -> (Draft, (String, Spool)) {
+        let draft = Draft {
+            undoes: Some(self.undoes),
+            spooled: Some((self.records, self.was)),
+            ..Draft::default()
+        };
+        (draft, (heading, self.said))
+    }
 }
 
 /// Takes out the merge that is the newest change made here (see `Store::unmerge`).

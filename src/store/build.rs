@@ -324,7 +324,7 @@ fn from_journal_in_runs(
 /// A temp file in `dir` for the spill, and its name. It is removed at once where the
 /// system allows an open file to be (so even a killed process leaves nothing behind),
 /// else when the spill is dropped.
-fn spill_file(dir: &Path) -> io::Result<(File, PathBuf)> {
+pub(super) fn spill_file(dir: &Path) -> io::Result<(File, PathBuf)> {
     let path = dir.join(format!(
         "{}{}",
         super::files::TEMP_PREFIX,

@@ -38,7 +38,7 @@ impl Store {
         }
         let (old, len, _) = self.open_journal()?;
         let newest = self.newest(&old, len)?;
-        let marker = Change {
+        let marker: Change = Change {
             at,
             seq: newest.max_seq + 1,
             command: "compact".into(),
@@ -332,13 +332,17 @@ impl<'a, 'w> Rewrite<'a, 'w> {
 impl Sink for Rewrite<'_, '_> {
     type Record = Record;
 
+    fn wants_was(&self) -> bool {
+        true
+    }
+
     fn field(&mut self, field: Field) -> Result<(), String> {
         match field {
             Field::At(at) => self.value("at", &at),
             Field::Seq(0) => Ok(()),
             Field::Seq(seq) => self.value("seq", &seq),
             Field::Command(command) => self.value("command", &command),
-            Field::Undoes(_) | Field::Merged | Field::Was(None) => Ok(()),
+            Field::Undoes(_) | Field::Merged(_) | Field::Was(None) => Ok(()),
             Field::Was(Some(was)) => self.value("was", &was),
             Field::Follows(None) | Field::By(None) => Ok(()),
             Field::Follows(Some(follows)) => self.value("follows", &follows),

@@ -145,7 +145,7 @@ impl Everything {
 }
 
 /// A record of the snapshot failed its checksum after its indexes passed theirs.
-fn damaged(snapshot: &std::path::Path) -> anyhow::Error {
+pub(super) fn damaged(snapshot: &std::path::Path) -> anyhow::Error {
     anyhow!(
         "a record in the snapshot {} failed its checksum (the journal is intact): run \
          `extramile index` to rebuild it, then run this again",

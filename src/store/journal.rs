@@ -19,9 +19,11 @@ pub(super) struct Header {
     pub(super) version: u32,
 }
 
-/// One line of the journal: what one command changed.
+/// One line of the journal: what one command changed. Its records are read as a list;
+/// a command that writes many gives them as a list of its own that it reads back as it
+/// is written (see `store::Listed`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Change {
+pub struct Change<R = Vec<Record>> {
     pub at: DateTime<FixedOffset>,
     /// A Lamport clock: one more than the highest of the journal it was appended to,
     /// so a change made after another was seen (here, or brought in by a merge) sorts
@@ -30,7 +32,7 @@ pub struct Change {
     pub seq: u64,
     /// The command that made it, for the audit trail.
     pub command: String,
-    pub records: Vec<Record>,
+    pub records: R,
     /// Set on the change that `undo` writes: the change it reverts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undoes: Option<String>,
@@ -42,7 +44,7 @@ pub struct Change {
     /// takes it back without reading the history. Absent (unknown) in journals older
     /// than it and on the changes a merge writes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub was: Option<Vec<Record>>,
+    pub was: Option<R>,
     /// The journal's length and CRC-32 just before this change was appended: `was`
     /// holds only while the journal still begins with those bytes (a merge that put
     /// another machine's change before this one makes it stale).
@@ -68,13 +70,7 @@ impl Change {
 
     /// Folds this change's records into `state` (see `applies`).
     pub fn fold_into(&self, state: &mut State) {
-        state.note_seq(self.seq);
-        for record in &self.records {
-            if !self.applies(record, state) {
-                continue;
-            }
-            state.apply(record);
-        }
+        fold_records(&self.command, self.seq, &self.records, state);
     }
 
     /// `fold_into`, taking the records.
@@ -84,6 +80,17 @@ impl Change {
             if self.applies(&record, state) {
                 state.insert(record);
             }
+        }
+    }
+}
+
+/// Folds the records a change made by `command` wrote, with sequence number `seq`,
+/// into `state` (see `Change::applies`).
+pub(super) fn fold_records(command: &str, seq: u64, records: &[Record], state: &mut State) {
+    state.note_seq(seq);
+    for record in records {
+        if takes_effect(command == "merge", record, state) {
+            state.apply(record);
         }
     }
 }
@@ -107,7 +114,8 @@ pub struct Loaded {
     pub torn_bytes: usize,
     /// Every change, oldest first, when asked for (undo, check).
     pub changes: Vec<Change>,
-    /// The snapshot whose records are still to be read, for `Need::Everything`.
+    /// The snapshot whose records are still to be read, for `Need::Everything`, or
+    /// looked up, for `Need::Lookup`.
     pub(super) indexed: Option<super::snapshot::Indexed>,
 }
 

@@ -17,17 +17,21 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 mod build;
 mod compact;
 mod everything;
+mod existing;
 mod files;
 mod journal;
 mod newest;
 mod rewrite;
 mod skim;
 mod snapshot;
+mod spool;
 mod stream;
+mod undoable;
 mod union;
 mod verify;
 
 pub use everything::Everything;
+pub use existing::Existing;
 use files::{create_private_dir, private_options};
 pub use files::{stale_temp_files, write_atomically, write_atomically_with};
 pub use journal::{
@@ -36,6 +40,8 @@ pub use journal::{
 };
 use journal::{Header, parse_changes};
 pub use rewrite::{Compacted, MergeReport, Unmerged, merge_three_way};
+pub use spool::{Spool, Unspool};
+pub use undoable::{ChangeTail, Line, MergeTail, Tail};
 
 use crate::model::Record;
 use crate::state::State;
@@ -47,14 +53,6 @@ pub const JOURNAL: &str = "journal.jsonl";
 /// lock it inherited, held until it exits.
 pub const INDEX_LOCK_FD: &str = "EXTRAMILE_INDEX_LOCK_FD";
 
-/// The newest change `undo` takes back, and every change after it, oldest first (see
-/// `Store::undoable_tail`).
-pub enum Tail {
-    Change(Change, Vec<Change>),
-    /// A merge that brought changes in, which `Store::unmerge` takes out.
-    Merge(Change, Vec<Change>),
-}
-
 /// What a command wants to write: the new versions of the records it touched.
 #[derive(Debug, Default)]
 pub struct Draft {
@@ -63,6 +61,49 @@ pub struct Draft {
     /// The versions those records have now, for those that exist; taken from the
     /// state read when not given. A command's state holds every record it changes.
     pub was: Option<Vec<Record>>,
+    /// Set by a command that writes more records than it holds (an import, its undo):
+    /// the records and their versions before, spooled as it made them (`records` and
+    /// `was` are then left empty).
+    pub spooled: Option<(Spool, Spool)>,
+}
+
+impl Draft {
+    /// Whether it writes nothing.
+    fn is_empty(&self) -> bool {
+        self.records.is_empty()
+            && self.undoes.is_none()
+            && self
+                .spooled
+                .as_ref()
+                .is_none_or(|(records, _)| records.is_empty())
+    }
+}
+
+/// A change's records, or their versions before, as `change` writes them: held, or
+/// read back from a spool as they are written.
+enum Listed {
+    Held(Vec<Record>),
+    Spooled(std::cell::RefCell<Unspool>),
+}
+
+impl serde::Serialize for Listed {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let spool = match self {
+            Listed::Held(records) => return records.serialize(serializer),
+            Listed::Spooled(spool) => spool,
+        };
+        let mut spool = spool.borrow_mut();
+        let mut list = serializer.serialize_seq(Some(spool.len()))?;
+        // Each as it was serialized when spooled, checked to be one JSON value.
+        while let Some(json) = spool.next_json().map_err(S::Error::custom)? {
+            let text = std::str::from_utf8(json).map_err(S::Error::custom)?;
+            let raw: &serde_json::value::RawValue =
+                serde_json::from_str(text).map_err(S::Error::custom)?;
+            list.serialize_element(raw)?;
+        }
+        list.end()
+    }
 }
 
 impl From<Vec<Record>> for Draft {
@@ -96,6 +137,9 @@ pub enum Need {
     /// Every current record, the actions and closed follow-ups read from the snapshot
     /// a slice at a time when it matches (see `Everything`).
     Everything,
+    /// Clients and the open follow-ups, and the snapshot kept open to look any other
+    /// record up in by its id (see `Existing`).
+    Lookup,
     /// Every current record and every change (undo).
     History,
 }
@@ -238,6 +282,11 @@ impl Store {
 
     pub fn exists(&self) -> bool {
         self.journal.exists()
+    }
+
+    /// A spool whose temp file goes beside the journal.
+    pub fn spool(&self) -> Spool {
+        Spool::new(files::dir_of(&self.journal))
     }
 
     /// Refuses a journal whose symbolic link points at nothing: reading it as empty, or
@@ -399,7 +448,7 @@ impl Store {
         let (machine, home) = self.copy_of_store(&loaded.state)?;
         loaded.state.set_machine(&machine, home);
         let (draft, out) = make(&loaded)?;
-        if draft.records.is_empty() && draft.undoes.is_none() {
+        if draft.is_empty() {
             return Ok(out);
         }
         if let Some(header) = self.create_if_missing()? {
@@ -416,45 +465,59 @@ impl Store {
         if loaded.torn_bytes > 0 {
             self.set_aside_torn_tail(source.journal_len, loaded.torn_bytes)?;
         }
-        let was = draft.was.unwrap_or_else(|| {
-            draft
-                .records
-                .iter()
-                .filter_map(|r| loaded.state.record(r.id()))
-                .collect()
-        });
+        let (records, was) = match draft.spooled {
+            Some((records, was)) => (
+                Listed::Spooled(records.reader()?.into()),
+                Listed::Spooled(was.reader()?.into()),
+            ),
+            None => {
+                let was = draft.was.unwrap_or_else(|| {
+                    draft
+                        .records
+                        .iter()
+                        .filter_map(|r| loaded.state.record(r.id()))
+                        .collect()
+                });
+                (Listed::Held(draft.records), Listed::Held(was))
+            }
+        };
         let change = Change {
             id: crate::model::new_id(),
             at,
             seq: loaded.state.next_seq(),
             command: command.to_string(),
-            records: draft.records,
+            records,
             undoes: draft.undoes,
             merged: Vec::new(),
             was: Some(was),
             follows: Some((source.complete_len, source.crc)),
             by: Some(machine),
         };
-        let mut line = serde_json::to_vec(&change)?;
-        line.push(b'\n');
-        let journal_len = self.append(&line)?;
-        let stamp = snapshot::Stamp::of(&fs::metadata(&self.journal)?);
-        // Keep the snapshot in step: rebuilt when it was rejected or is far behind,
-        // else sealed at the journal's new length and stamp.
         let mut crc = crc32fast::Hasher::new_with_initial_len(source.crc, source.complete_len);
-        crc.update(&line);
+        let (journal_len, line_len) = self.append(&mut crc, |out| {
+            serde_json::to_writer(&mut *out, &change)?;
+            Ok(out.write_all(b"\n")?)
+        })?;
+        let stamp = snapshot::Stamp::of(&fs::metadata(&self.journal)?);
+        let held = match &change.records {
+            Listed::Held(records) => Some(records),
+            Listed::Spooled(_) => None,
+        };
         let after = Source {
             journal_len,
             stamp,
             complete_len: journal_len,
             crc: crc.finalize(),
-            parsed: source.parsed + line.len() as u64,
-            whole: source.whole && need != Need::History,
+            parsed: source.parsed + line_len,
+            whole: source.whole && need != Need::History && held.is_some(),
             snapshot: source.snapshot,
         };
-        if after.whole {
-            change.fold_into(&mut loaded.state);
+        if let Some(records) = held.filter(|_| after.whole) {
+            journal::fold_records(command, change.seq, records, &mut loaded.state);
         }
+        // Keep the snapshot in step: rebuilt when it was rejected or is far behind
+        // (from the journal, as a stream, when the state does not hold every record),
+        // else sealed at the journal's new length and stamp.
         if !self.refresh_snapshot(&loaded.state, &after, true) && source.snapshot == Snapshot::Used
         {
             snapshot::write_seal(
@@ -466,81 +529,6 @@ impl Store {
             );
         }
         Ok(out)
-    }
-
-    /// The newest change copy `me` made that `undo` can take back (see
-    /// `merge::last_undoable`), and every change after it, oldest first: read backward
-    /// from the journal's end, so it costs what those changes hold, not the history.
-    /// `None` when only the whole history can tell: a merge or compaction is among
-    /// them (or is the one, unless a merge that brought changes in), or the one does
-    /// not say what its records were before. Called under the store's lock.
-    pub fn undoable_tail(&self, me: &str) -> Result<Option<Tail>> {
-        let mut file = File::open(&self.journal)
-            .with_context(|| format!("could not read the store {}", self.journal.display()))?;
-        let mut end = file.metadata()?.len();
-        let mut undone = std::collections::HashSet::new();
-        let mut later = Vec::new();
-        // Whole lines, read backward in growing chunks; `tail` is the start of a line
-        // cut by the chunk's beginning, kept for the next one.
-        let mut tail: Vec<u8> = Vec::new();
-        let mut chunk = 64 * 1024;
-        let mut first = true;
-        while end > 0 {
-            let start = end.saturating_sub(chunk);
-            let mut bytes = vec![0; (end - start) as usize];
-            file.seek(SeekFrom::Start(start))?;
-            file.read_exact(&mut bytes)?;
-            bytes.extend_from_slice(&tail);
-            if first {
-                // A cut-short last line is no change.
-                let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-                bytes.truncate(complete);
-                first = false;
-            }
-            // Up to the first newline: a line that may begin in an earlier chunk.
-            let split = match bytes.iter().position(|&b| b == b'\n') {
-                _ if start == 0 => 0,
-                Some(i) => i + 1,
-                None => bytes.len(),
-            };
-            let (head, lines) = (bytes[..split].to_vec(), &bytes[split..]);
-            for line in lines.rsplit(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-                if start == 0 && std::ptr::eq(line.as_ptr(), bytes.as_ptr()) {
-                    // The format line.
-                    return Ok(None);
-                }
-                let Ok(change) = serde_json::from_slice::<Change>(line) else {
-                    return Ok(None);
-                };
-                let mine = change.by.as_deref().is_none_or(|by| by == me);
-                if change.command == "merge" && !change.merged.is_empty() && mine {
-                    later.reverse();
-                    return Ok(Some(Tail::Merge(change, later)));
-                }
-                if matches!(change.command.as_str(), "merge" | "compact") {
-                    return Ok(None);
-                }
-                if let Some(target) = &change.undoes {
-                    undone.insert(target.clone());
-                } else if !undone.contains(&change.id) && mine {
-                    // Its `was` holds if the journal before it is as it was then.
-                    let at = start + (line.as_ptr() as usize - bytes.as_ptr() as usize) as u64;
-                    let Some((len, crc)) = change.follows.filter(|_| change.was.is_some()) else {
-                        return Ok(None);
-                    };
-                    if len != at || self.prefix_crc(&mut file, at)? != crc {
-                        return Ok(None);
-                    }
-                    later.reverse();
-                    return Ok(Some(Tail::Change(change, later)));
-                }
-                later.push(change);
-            }
-            tail = head;
-            end = start;
-            chunk *= 4;
-        }
-        Ok(None)
     }
 
     /// The CRC-32 of the journal's first `len` bytes: from the snapshot's mark and the
@@ -694,6 +682,7 @@ impl Store {
             Need::Window(from, to) => vec![snapshot::Part::Window(from, to), snapshot::Part::All],
             Need::State => vec![snapshot::Part::All],
             Need::Everything => vec![snapshot::Part::Indexes],
+            Need::Lookup => vec![snapshot::Part::Open],
         };
         let mut outcome = Snapshot::NotAsked;
         let mut believed = None;
@@ -746,7 +735,7 @@ impl Store {
             if let Some(mut loaded) = parse_changes(state, &delta, earlier) {
                 let parsed = delta.len() - loaded.torn_bytes;
                 let mut crc = crc32fast::Hasher::new_with_initial_len(snap.mark.crc, covers);
-                if part == snapshot::Part::Indexes {
+                if part == snapshot::Part::Indexes || need == Need::Lookup {
                     loaded.indexed = Some(snapshot::Indexed(snap));
                 }
                 crc.update(&delta[..parsed]);
@@ -1107,15 +1096,33 @@ impl Store {
             })
     }
 
-    /// Appends one change's line; returns the journal's new length.
-    fn append(&self, line: &[u8]) -> Result<u64> {
-        let mut file = OpenOptions::new()
+    /// Appends one change's line, as `write` writes it (ending with its newline), carrying
+    /// `crc` on over it; returns the journal's new length and the line's. A line of up
+    /// to a megabyte goes in one write; a longer one (an import) in several: either way
+    /// a crash leaves it whole or cut short, never mixed with another.
+    fn append(
+        &self,
+        crc: &mut crc32fast::Hasher,
+        write: impl FnOnce(&mut dyn Write) -> Result<()>,
+    ) -> Result<(u64, u64)> {
+        let file = OpenOptions::new()
             .append(true)
             .open(&self.journal)
             .with_context(|| format!("could not open {} for writing", self.journal.display()))?;
         let length = file.metadata()?.len();
-        // One write for the whole line: a crash leaves it whole or cut short, never mixed.
-        let written = file.write_all(line).and_then(|()| file.sync_data());
+        let mut out = std::io::BufWriter::with_capacity(
+            1 << 20,
+            Summed {
+                inner: &file,
+                crc,
+                len: 0,
+            },
+        );
+        let written = write(&mut out)
+            .and_then(|()| Ok(out.flush()?))
+            .and_then(|()| Ok(file.sync_data()?));
+        let line_len = out.get_ref().len;
+        drop(out);
         if let Err(err) = written {
             // A full disk or a file-size limit may have let part of the line through:
             // cut it off again so the journal ends on a whole change.
@@ -1127,7 +1134,27 @@ impl Store {
                 )
             });
         }
-        Ok(length + line.len() as u64)
+        Ok((length + line_len, line_len))
+    }
+}
+
+/// Hands bytes on to be written, summing up those written.
+struct Summed<'a, W> {
+    inner: W,
+    crc: &'a mut crc32fast::Hasher,
+    len: u64,
+}
+
+impl<W: Write> Write for Summed<'_, W> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(bytes)?;
+        self.crc.update(&bytes[..n]);
+        self.len += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }
 
@@ -1216,6 +1243,51 @@ mod tests {
             crc: crc32fast::hash(bytes),
         };
         std::fs::write(store.snapshot_path(), build::bytes_of(mark, None, state)).unwrap();
+    }
+
+    #[test]
+    fn a_change_reads_the_same_whether_its_records_were_held_or_spooled() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, states) = journal(40);
+        let state = &states[states.len() - 1];
+        let records: Vec<Record> = state
+            .actions
+            .values()
+            .cloned()
+            .map(Record::Action)
+            .collect();
+        let was: Vec<Record> = records[..5].to_vec();
+        let spooled = |values: &[Record]| {
+            let mut spool = Spool::new(dir.path());
+            values.iter().for_each(|v| spool.push(v).unwrap());
+            Listed::Spooled(spool.reader().unwrap().into())
+        };
+        let line = |records: Listed, was: Listed| {
+            serde_json::to_string(&Change {
+                at: at(),
+                seq: 3,
+                command: "import".into(),
+                records,
+                undoes: Some("u".into()),
+                merged: Vec::new(),
+                was: Some(was),
+                follows: Some((10, 20)),
+                by: Some("m".into()),
+                id: "k".into(),
+            })
+            .unwrap()
+        };
+        let held = line(Listed::Held(records.clone()), Listed::Held(was.clone()));
+        let change: Change = serde_json::from_str(&held).unwrap();
+        assert_eq!(
+            (change.records, change.was),
+            (records.clone(), Some(was.clone()))
+        );
+        assert_eq!(line(spooled(&records), spooled(&was)), held);
+        assert_eq!(
+            line(spooled(&[]), spooled(&[])),
+            line(Listed::Held(Vec::new()), Listed::Held(Vec::new()))
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use chrono::{DateTime, FixedOffset};
 
 use super::files::{self, write_atomically};
 use super::journal::{Change, Loaded, journal_header, parse_journal};
-use super::{Store, Tail, snapshot, stream, union};
+use super::{MergeTail, Store, Tail, snapshot, stream, union};
 use crate::merge::Renumbered;
 use crate::model::Record;
 use crate::state::State;
@@ -370,13 +370,17 @@ impl Store {
             return Ok(None);
         }
         let me = self.machine()?;
-        let Some(Tail::Merge(target, later)) = self.undoable_tail(&me)? else {
+        let Some(Tail::Merge(MergeTail {
+            target,
+            merged,
+            later,
+        })) = self.undoable_tail(&me)?
+        else {
             return self.unmerge_in_memory(&me, at);
         };
-        let dropped = target
-            .merged
+        let dropped = merged
             .iter()
-            .chain(later.iter().map(|c| &c.id))
+            .chain(later.iter().map(|line| &line.id))
             .chain([&target.id]);
         let journal = union::Journal::open(&self.journal)?;
         let Some((temp, taken_out)) = union::without(&journal, dropped, &self.journal)? else {
@@ -405,7 +409,7 @@ impl Store {
             .count();
         Ok(Some(Unmerged {
             merged_at: target.at,
-            changes: target.merged.len(),
+            changes: merged.len(),
             removed,
             backup: self.put_in_place(&temp, at)?,
         }))

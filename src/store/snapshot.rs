@@ -506,7 +506,7 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
             if !wanted {
                 continue;
             }
-            match read_record(&mut file, action, place, len)? {
+            match read_record(&file, action, place, len)? {
                 Record::Action(a) => {
                     state.actions.insert(a.id.clone(), a);
                 }
@@ -577,7 +577,64 @@ impl Contents {
     /// through the number index. A number it does not hold is left out; `None` when a
     /// part read fails its checksum.
     pub fn lookup(&mut self, nums: &[u64]) -> Option<Vec<Record>> {
-        let directory = read_directory(&mut self.file, self.directory)?;
+        let index = self.number_index()?;
+        let mut found = Vec::new();
+        for &num in nums {
+            // The last block whose first number is at most `num`.
+            let Some(at) = index.blocks.partition_point(|b| b.0 <= num).checked_sub(1) else {
+                continue;
+            };
+            let block = index.block(&self.file, at)?;
+            let Some(entry) = block
+                .chunks_exact(ENTRY)
+                .find(|e| e[..8] == num.to_le_bytes())
+            else {
+                continue;
+            };
+            let (_, action, place, len) = entry_of(entry)?;
+            let record = read_record(&self.file, action, place, len)?;
+            if record.num() != Some(num) {
+                return None;
+            }
+            found.push(record);
+        }
+        Some(found)
+    }
+
+    /// Hands `each` every entry of the number index, by number: the number of a
+    /// follow-up or an action, whether it is an action, and where its record is and how
+    /// long (to read with `record_at` or `id_at`). `None` when a part read fails its
+    /// checksum.
+    pub fn each_numbered(
+        &self,
+        mut each: impl FnMut(u64, bool, u64, usize) -> Option<()>,
+    ) -> Option<()> {
+        let index = self.number_index()?;
+        for at in 0..index.blocks.len() {
+            for entry in index.block(&self.file, at)?.chunks_exact(ENTRY) {
+                let (num, action, place, len) = entry_of(entry)?;
+                each(num, action, place, len)?;
+            }
+        }
+        Some(())
+    }
+
+    /// The follow-up or action `len` bytes at `place`, checked against its checksum.
+    pub fn record_at(&self, action: bool, place: u64, len: usize) -> Option<Record> {
+        read_record(&self.file, action, place, len)
+    }
+
+    /// The `len` bytes at `place`: records that follow one another, read at once (to
+    /// take apart with `id_and_num`).
+    pub fn bytes_at(&self, place: u64, len: usize) -> Option<Vec<u8>> {
+        let mut bytes = vec![0; len];
+        read_at(&self.file, place, &mut bytes).ok()?;
+        Some(bytes)
+    }
+
+    /// The directory of the number index.
+    fn number_index(&self) -> Option<NumberIndex> {
+        let directory = read_directory(&self.file, self.directory)?;
         let mut r = Reader {
             bytes: &directory,
             at: 0,
@@ -586,46 +643,44 @@ impl Contents {
         let blocks = (0..count.div_ceil(BLOCK))
             .map(|_| Some((r.u64()?, r.u32()?)))
             .collect::<Option<Vec<_>>>()?;
-        let blocks_at = self.directory.0.checked_sub((count * ENTRY) as u64)?;
-        let mut found = Vec::new();
-        for &num in nums {
-            // The last block whose first number is at most `num`.
-            let Some(index) = blocks.partition_point(|b| b.0 <= num).checked_sub(1) else {
-                continue;
-            };
-            let entries = BLOCK.min(count - index * BLOCK);
-            let mut block = vec![0; entries * ENTRY];
-            self.file
-                .seek(SeekFrom::Start(blocks_at + (index * BLOCK * ENTRY) as u64))
-                .ok()?;
-            self.file.read_exact(&mut block).ok()?;
-            if crc(&block) != blocks[index].1 {
-                return None;
-            }
-            let Some(entry) = block
-                .chunks_exact(ENTRY)
-                .find(|e| e[..8] == num.to_le_bytes())
-            else {
-                continue;
-            };
-            let mut r = Reader {
-                bytes: entry,
-                at: 8,
-            };
-            let (action, place, len) = (r.u8()? == 1, r.u64()?, r.u32()? as usize);
-            let record = read_record(&mut self.file, action, place, len)?;
-            if record.num() != Some(num) {
-                return None;
-            }
-            found.push(record);
-        }
-        Some(found)
+        let at = self.directory.0.checked_sub((count * ENTRY) as u64)?;
+        Some(NumberIndex { count, blocks, at })
     }
+}
+
+/// The number index: how many entries, each block's first number and checksum, and
+/// where the blocks start.
+struct NumberIndex {
+    count: usize,
+    blocks: Vec<(u64, u32)>,
+    at: u64,
+}
+
+impl NumberIndex {
+    /// Block `index`'s entries, checked against its checksum.
+    fn block(&self, mut file: &File, index: usize) -> Option<Vec<u8>> {
+        let entries = BLOCK.min(self.count.checked_sub(index * BLOCK)?);
+        let mut block = vec![0; entries * ENTRY];
+        file.seek(SeekFrom::Start(self.at + (index * BLOCK * ENTRY) as u64))
+            .ok()?;
+        file.read_exact(&mut block).ok()?;
+        (crc(&block) == self.blocks[index].1).then_some(block)
+    }
+}
+
+/// An entry of the number index: a number, whether an action, where its record is and
+/// how long.
+fn entry_of(entry: &[u8]) -> Option<(u64, bool, u64, usize)> {
+    let mut r = Reader {
+        bytes: entry,
+        at: 0,
+    };
+    Some((r.u64()?, r.u8()? == 1, r.u64()?, r.u32()? as usize))
 }
 
 /// The directory at the end of the file: of the number index's blocks, then of the
 /// clients' lists; checked against its checksum.
-fn read_directory(file: &mut File, (at, len, sum): (u64, u64, u32)) -> Option<Vec<u8>> {
+fn read_directory(mut file: &File, (at, len, sum): (u64, u64, u32)) -> Option<Vec<u8>> {
     let mut directory = vec![0; usize::try_from(len).ok()?.min(1 << 30)];
     file.seek(SeekFrom::Start(at)).ok()?;
     file.read_exact(&mut directory).ok()?;
@@ -634,21 +689,59 @@ fn read_directory(file: &mut File, (at, len, sum): (u64, u64, u32)) -> Option<Ve
 
 /// One action's or follow-up's record, `len` bytes at `place`, checked against the
 /// checksum it ends with.
-fn read_record(file: &mut File, action: bool, place: u64, len: usize) -> Option<Record> {
-    let mut bytes = vec![0; len];
-    file.seek(SeekFrom::Start(place)).ok()?;
-    file.read_exact(&mut bytes).ok()?;
-    let (body, sum) = bytes.split_at(len.checked_sub(4)?);
-    if crc(body).to_le_bytes() != sum {
-        return None;
-    }
-    let mut r = Reader { bytes: body, at: 0 };
+fn read_record(file: &File, action: bool, place: u64, len: usize) -> Option<Record> {
+    let bytes = read_checked(file, place, len)?;
+    let mut r = Reader {
+        bytes: &bytes,
+        at: 0,
+    };
     let record = if action {
         Record::Action(r.action()?)
     } else {
         Record::FollowUp(r.follow_up()?)
     };
-    (r.at == body.len()).then_some(record)
+    (r.at == bytes.len()).then_some(record)
+}
+
+/// The id and number of a follow-up's or an action's record (its first two fields),
+/// once it checks against the checksum it ends with.
+pub fn id_and_num(record: &[u8]) -> Option<(&str, u64)> {
+    let body = record.len().checked_sub(4)?;
+    if crc(&record[..body]).to_le_bytes() != record[body..] {
+        return None;
+    }
+    let mut r = Reader {
+        bytes: &record[..body],
+        at: 0,
+    };
+    let id = std::str::from_utf8(r.bytes()?).ok()?;
+    Some((id, r.u64()?))
+}
+
+/// The body of the record `len` bytes at `place`, once it checks against the checksum
+/// it ends with.
+fn read_checked(file: &File, place: u64, len: usize) -> Option<Vec<u8>> {
+    let mut bytes = vec![0; len];
+    read_at(file, place, &mut bytes).ok()?;
+    let body = len.checked_sub(4)?;
+    if crc(&bytes[..body]).to_le_bytes() != bytes[body..] {
+        return None;
+    }
+    bytes.truncate(body);
+    Some(bytes)
+}
+
+/// Fills `bytes` from `place` in `file`: in one call where the system can (a record is
+/// looked up this way a million times over by an import).
+fn read_at(file: &File, place: u64, bytes: &mut [u8]) -> std::io::Result<()> {
+    #[cfg(unix)]
+    return std::os::unix::fs::FileExt::read_exact_at(file, bytes, place);
+    #[cfg(not(unix))]
+    {
+        let mut file = file;
+        file.seek(SeekFrom::Start(place))?;
+        file.read_exact(bytes)
+    }
 }
 
 /// One client's closed follow-ups and actions: the time each is indexed by, whether it

@@ -62,7 +62,7 @@ pub enum Field {
     Seq(u64),
     Command(String),
     Undoes(Option<String>),
-    Merged,
+    Merged(Vec<String>),
     Was(Option<Vec<Record>>),
     Follows(Option<(u64, u32)>),
     By(Option<String>),
@@ -92,6 +92,19 @@ pub trait Sink {
     }
     fn record(&mut self, record: Self::Record) -> Result<(), String>;
     fn records_end(&mut self) -> Result<(), String> {
+        Ok(())
+    }
+    /// Whether the change's `was` is wanted whole, as `Field::Was`. Else (as most sinks
+    /// need none of it, and an import's may hold a million records) each of its records
+    /// is read and checked as the whole read checks it, handed to `was_record`, and let
+    /// go; `was_begin` says it is there.
+    fn wants_was(&self) -> bool {
+        false
+    }
+    fn was_begin(&mut self) -> Result<(), String> {
+        Ok(())
+    }
+    fn was_record(&mut self, _record: Record) -> Result<(), String> {
         Ok(())
     }
     /// The change was read whole and has every field it must have.
@@ -127,6 +140,18 @@ fn read_by(file: &File, len: u64, sink: &mut impl Sink, buffer: usize) -> Option
         return None;
     }
     Some((complete_len, crc.finalize()))
+}
+
+/// Hands the change on the journal line at `start..end` of `file` (its newline left
+/// out) to `sink`, read as `read` reads each: for a command that goes through one
+/// change, such as `undo`. `None` when it does not read or the sink stopped it.
+pub fn read_line(file: &File, start: u64, end: u64, sink: &mut impl Sink) -> Option<()> {
+    (&*file).seek(SeekFrom::Start(start)).ok()?;
+    let line = file.take(end.checked_sub(start)?).chain(&b"\n"[..]);
+    let mut input = Input::new(line, BUFFER.min((end - start + 1) as usize));
+    change(&mut input, sink)?;
+    input.next_line();
+    input.byte().is_none().then_some(())
 }
 
 /// Hands the journal's lines, its format line first, to `sink`.
@@ -387,11 +412,12 @@ fn change<R: Read>(input: &mut Input<R>, sink: &mut impl Sink) -> Option<()> {
                 None
             }
             Name::Undoes => Some(Field::Undoes(input.value()?)),
-            Name::Merged => {
-                input.value::<Vec<String>>()?;
-                Some(Field::Merged)
+            Name::Merged => Some(Field::Merged(input.value()?)),
+            Name::Was if sink.wants_was() => Some(Field::Was(input.value()?)),
+            Name::Was => {
+                was(input, sink)?;
+                None
             }
-            Name::Was => Some(Field::Was(input.value()?)),
             Name::Follows => Some(Field::Follows(input.value()?)),
             Name::By => Some(Field::By(input.value()?)),
             Name::Id => Some(Field::Id(input.value()?)),
@@ -422,6 +448,22 @@ fn records<R: Read, S: Sink>(input: &mut Input<R>, sink: &mut S) -> Option<()> {
         more = input.after_item(b']')?;
     }
     sink.records_end().ok()
+}
+
+/// A change's `was`, each of its records handed on as soon as it is read (see
+/// `Sink::wants_was`).
+fn was<R: Read, S: Sink>(input: &mut Input<R>, sink: &mut S) -> Option<()> {
+    if input.peek()? == b'n' {
+        return input.value::<()>();
+    }
+    input.eat(b'[')?;
+    sink.was_begin().ok()?;
+    let mut more = !input.take(b']')?;
+    while more {
+        sink.was_record(input.value()?).ok()?;
+        more = input.after_item(b']')?;
+    }
+    Some(())
 }
 
 /// Folds each record into the state as it is read. Records read before the command (a

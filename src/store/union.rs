@@ -97,7 +97,7 @@ pub(super) fn merge(plan: Plan, beside: &Path) -> Result<Option<Merged>> {
         temps.0.push(temp);
     }
     if plan.mark && !added.is_empty() {
-        let change = Change {
+        let change: Change = Change {
             at: plan.at,
             seq: seq + 1,
             command: "merge".into(),

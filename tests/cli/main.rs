@@ -1,6 +1,7 @@
 //! End-to-end tests: the real binary against a temp store, with a cleared environment
 //! and a fixed clock.
 
+mod bulk;
 mod calendar;
 mod crm;
 mod every_action;
