@@ -169,9 +169,9 @@ impl Context {
         Ok(())
     }
 
-    /// `confirm` of a heading and a list of what was done, as long as it is, written as
-    /// `items` gives it: for people "heading: one; two."; with `--format json`, the
-    /// object `{heading.0: heading.1, list: [items]}`.
+    /// `confirm` of a heading and a list of what was done, written as `items` gives it:
+    /// for people "heading: one; two." (the first `LISTED`, then how many more); with
+    /// `--format json`, the object `{heading.0: heading.1, list: [items]}`, all of them.
     pub fn confirm_list(
         &self,
         heading: (&str, &str),
@@ -196,10 +196,19 @@ impl Context {
             writeln!(out, "\n}}")?;
         } else {
             write!(out, "{}: ", crate::render::visible(heading.1, true))?;
-            let mut separator = "";
+            let (mut shown, mut more) = (0, 0u64);
             while let Some(item) = items()? {
+                if shown == LISTED {
+                    more += 1;
+                    continue;
+                }
+                let separator = if shown == 0 { "" } else { "; " };
                 write!(out, "{separator}{}", crate::render::visible(&item, true))?;
-                separator = "; ";
+                shown += 1;
+            }
+            if more > 0 {
+                let all = shown as u64 + more;
+                write!(out, "; and {more} more ({all} in all with --format json)")?;
             }
             writeln!(out, ".")?;
         }
@@ -207,6 +216,9 @@ impl Context {
         Ok(())
     }
 }
+
+/// How many of what a command did it lists for people, at most.
+const LISTED: usize = 10;
 
 /// Whether to colour: `--color always` or `never` decides; otherwise only a terminal
 /// gets colour, and not when `NO_COLOR` is set (and not empty) or `TERM` is `dumb`.

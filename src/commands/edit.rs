@@ -246,6 +246,7 @@ pub fn undo(ctx: &Context) -> Result<()> {
             Some(Tail::Change(tail)) => tail,
             // A merge is undone whole, by a rewrite (below), not record by record.
             Some(Tail::Merge(_)) => return Ok((Draft::default(), Some(None))),
+            Some(Tail::Nothing) => crate::usage!("there is nothing to undo (made here)"),
             None => return Ok((Draft::default(), None)),
         };
         match revert_tail(&ctx.store, tail)? {

@@ -31,6 +31,8 @@ pub enum Tail {
     Change(ChangeTail),
     /// A merge that brought changes in, which `Store::unmerge` takes out whole.
     Merge(MergeTail),
+    /// None: every change is an undo, undone, or another copy's.
+    Nothing,
 }
 
 /// A change `undo` takes back record by record, and what it needs of it.
@@ -77,8 +79,14 @@ impl Store {
                 continue;
             }
             if start == 0 {
-                // The format line.
-                return Ok(None);
+                // The format line, reached without finding one: nothing is undoable.
+                let mut header = vec![0; line_end.min(4096) as usize];
+                file.seek(SeekFrom::Start(0))?;
+                file.read_exact(&mut header)?;
+                let header = (line_end <= 4096).then_some(&header[..]);
+                return Ok(super::check_header(&self.journal, header)
+                    .is_ok()
+                    .then_some(Tail::Nothing));
             }
             let mut head = Head::new(self.spool());
             let read = stream::read_line(&file, start, line_end, &mut head);
@@ -235,6 +243,10 @@ impl Sink for Head {
     }
 
     fn was_record(&mut self, record: Record) -> Result<(), String> {
+        // An undo's `was` is never wanted: an undo is never the one.
+        if self.undoes.is_some() {
+            return Ok(());
+        }
         self.was.push(&record).map_err(|err| err.to_string())
     }
 }
@@ -374,12 +386,10 @@ mod tests {
 
         // Another copy's change is never the one; nor is a change whose `was` is stale
         // (the journal before it changed since), nor one after a merge.
-        assert!(
-            store_of(&dir, &journal)
-                .undoable_tail("someone")
-                .unwrap()
-                .is_none()
-        );
+        assert!(matches!(
+            store_of(&dir, &journal).undoable_tail("someone").unwrap(),
+            Some(Tail::Nothing)
+        ));
         let stale = String::from_utf8(journal.clone())
             .unwrap()
             .replacen("Acme\"", "ACME\"", 1);

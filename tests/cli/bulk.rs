@@ -44,6 +44,21 @@ fn write(env: &Env, name: &str, content: &str) -> String {
 /// started in the background (which inherits the limit).
 #[cfg(target_os = "linux")]
 fn within(env: &Env, megabytes: u64, args: &[&str]) {
+    let out = run_within(env, megabytes, args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{args:?} in {megabytes} MB: {:?} {stderr}",
+        out.status
+    );
+    if let Ok(lock) = std::fs::File::open(env.store().with_extension("jsonl.indexing")) {
+        lock.lock().unwrap();
+    }
+}
+
+/// Runs `args` allowed `megabytes` of memory (see `within`), whatever its outcome.
+#[cfg(target_os = "linux")]
+fn run_within(env: &Env, megabytes: u64, args: &[&str]) -> std::process::Output {
     use std::os::unix::process::CommandExt;
     let mut command = env.command(args);
     command.stdout(std::process::Stdio::null());
@@ -59,16 +74,7 @@ fn within(env: &Env, megabytes: u64, args: &[&str]) {
             _ => Err(std::io::Error::last_os_error()),
         });
     }
-    let out = command.output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "{args:?} in {megabytes} MB: {:?} {stderr}",
-        out.status
-    );
-    if let Ok(lock) = std::fs::File::open(env.store().with_extension("jsonl.indexing")) {
-        lock.lock().unwrap();
-    }
+    command.output().unwrap()
 }
 
 /// Twenty thousand records imported into an empty store, imported again (nothing is
@@ -84,6 +90,34 @@ fn a_large_import_and_its_undo_do_not_hold_the_records() {
     within(&env, 24, &["undo"]);
     assert!(env.json(&["actions"]).as_array().unwrap().is_empty());
     assert!(env.json(&["clients"]).as_array().unwrap().is_empty());
+    // Nothing is left to undo, which is found from the journal's end too.
+    let again = run_within(&env, 24, &["undo"]);
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert_eq!(again.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("there is nothing to undo"), "{stderr}");
+}
+
+/// For people, undo names the first ten things it did and counts the rest; JSON
+/// lists them all.
+#[test]
+fn undo_of_a_large_change_names_a_few_and_counts_the_rest() {
+    let env = Env::new();
+    let file = write(&env, "in.csv", &many(30, 0));
+    env.ok(&["import", &file]);
+    let clients = env.json(&["clients"]).as_array().unwrap().len();
+    let all = 30 + clients;
+    let out = env.ok(&["undo"]);
+    assert_eq!(out.matches("; ").count(), 10, "{out}");
+    assert!(
+        out.ends_with(&format!(
+            "; and {} more ({all} in all with --format json).\n",
+            all - 10
+        )),
+        "{out}"
+    );
+    env.ok(&["import", &file]);
+    let undone = env.json(&["undo"]);
+    assert_eq!(undone["changes"].as_array().unwrap().len(), all);
 }
 
 #[test]
