@@ -5,9 +5,11 @@
 //! them (a merge's own change does not bring back a deleted action or follow-up, see
 //! `Change::applies`), which gives each id's newest version that took effect.
 //!
-//! This costs 32 bytes an occurrence while it is read and about as much an id after,
-//! whatever the records hold, so `compact` rewrites a journal of a million records in a
-//! few tens of megabytes.
+//! Occurrences are replayed a chunk at a time into each id's winner so far, so this
+//! costs 32 bytes an id and a chunk of occurrences, whatever the records hold and
+//! however often each is changed: `compact` rewrites a journal of a million records,
+//! and the snapshot of a million records imported and then undone is built, in a few
+//! tens of megabytes.
 
 use std::fs::File;
 use std::hash::{Hash, Hasher};
@@ -107,45 +109,27 @@ impl Newest {
     /// Reads the complete lines of the journal `file`, `len` bytes long. `None` when a
     /// line does not read (see `stream::read`).
     pub fn scan(file: &File, len: u64) -> Option<Newest> {
-        let mut sink = Scan::default();
+        Self::scan_by(file, len, CHUNK)
+    }
+
+    /// `scan`, replaying `chunk` occurrences at a time.
+    fn scan_by(file: &File, len: u64, chunk: usize) -> Option<Newest> {
+        let mut sink = Scan {
+            chunk,
+            ..Scan::default()
+        };
         let (complete_len, crc) = stream::read(file, len, &mut sink)?;
+        sink.replay();
         let Scan {
-            mut entries,
+            mut winners,
+            effective,
             max_seq,
             changes,
             ..
         } = sink;
-        let occurrences = entries.len();
-        entries.sort_unstable_by_key(|e| (e.key[0], e.key[1], e.occurrence));
-        let mut effective = vec![0u64; occurrences.div_ceil(64)];
-        // Replays each id's occurrences, leaving its winner in place of the first.
-        let mut winners = 0;
-        let mut at = 0;
-        while at < entries.len() {
-            let key = entries[at].key;
-            let (mut deleted, mut winner, mut num) = (false, None, NO_NUM);
-            while at < entries.len() && entries[at].key == key {
-                let e = entries[at];
-                at += 1;
-                if e.flags & MERGE != 0 && e.flags & NUMBERED != 0 && deleted {
-                    continue;
-                }
-                effective[e.occurrence as usize / 64] |= 1 << (e.occurrence % 64);
-                deleted = e.flags & DELETED != 0;
-                if e.num != NO_NUM {
-                    num = e.num;
-                }
-                winner = Some(e);
-            }
-            if let Some(winner) = winner {
-                entries[winners] = Entry { num, ..winner };
-                winners += 1;
-            }
-        }
-        entries.truncate(winners);
-        entries.shrink_to_fit();
+        winners.shrink_to_fit();
         Some(Newest {
-            winners: entries,
+            winners,
             effective,
             max_seq,
             changes,
@@ -258,14 +242,96 @@ impl<'de> Deserialize<'de> for Key {
     }
 }
 
+/// Occurrences read before they are replayed into each id's winner (8 MB of them):
+/// what the scan holds is its winners and these, however often each id occurs.
+const CHUNK: usize = 1 << 18;
+
 #[derive(Default)]
 struct Scan {
-    entries: Vec<Entry>,
-    /// Where this change's entries begin: they learn whether it is a merge's at its end.
+    /// One an id seen so far, sorted by key, as `Newest::winners`.
+    winners: Vec<Entry>,
+    /// Occurrences read and not yet replayed, in the order read.
+    pending: Vec<Entry>,
+    /// A bit an occurrence replayed: whether it took effect.
+    effective: Vec<u64>,
+    occurrences: u32,
+    /// Where this change's pending occurrences begin, and whether it is a merge's own,
+    /// once its command is read: whether its occurrences take effect depends on it.
     line_start: usize,
-    merge: bool,
+    merge: Option<bool>,
     max_seq: u64,
     changes: usize,
+    /// How many occurrences are replayed at a time, at most.
+    chunk: usize,
+}
+
+impl Scan {
+    /// Replays the pending occurrences, each id's in the order read, after those
+    /// replayed before (its winner says where they left it).
+    fn replay(&mut self) {
+        let mut pending = std::mem::take(&mut self.pending);
+        pending.sort_unstable_by_key(|e| (e.key, e.occurrence));
+        self.effective
+            .resize((self.occurrences as usize).div_ceil(64), 0);
+        // The winners of ids not seen before, written over `pending` as it is read.
+        let mut fresh = 0;
+        let (mut at, mut from) = (0, 0);
+        while at < pending.len() {
+            let key = pending[at].key;
+            from += self.winners[from..].partition_point(|w| w.key < key);
+            let known = self.winners.get(from).filter(|w| w.key == key).copied();
+            let (mut deleted, mut winner, mut num) = match known {
+                Some(w) => (w.flags & DELETED != 0, Some(w), w.num),
+                None => (false, None, NO_NUM),
+            };
+            while at < pending.len() && pending[at].key == key {
+                let e = pending[at];
+                at += 1;
+                if e.flags & MERGE != 0 && e.flags & NUMBERED != 0 && deleted {
+                    continue;
+                }
+                self.effective[e.occurrence as usize / 64] |= 1 << (e.occurrence % 64);
+                deleted = e.flags & DELETED != 0;
+                if e.num != NO_NUM {
+                    num = e.num;
+                }
+                winner = Some(e);
+            }
+            match (known, winner) {
+                (Some(_), Some(winner)) => self.winners[from] = Entry { num, ..winner },
+                (None, Some(winner)) => {
+                    pending[fresh] = Entry { num, ..winner };
+                    fresh += 1;
+                }
+                (_, None) => {}
+            }
+        }
+        pending.truncate(fresh);
+        merge_into(&mut self.winners, &pending);
+        pending.clear();
+        self.pending = pending;
+        self.line_start = 0;
+    }
+}
+
+/// Merges `new` into `winners`, both sorted by key and with no key in common, in
+/// place: from the end, into the room made for `new`.
+fn merge_into(winners: &mut Vec<Entry>, new: &[Entry]) {
+    let (mut old, mut left) = (winners.len(), new.len());
+    winners.reserve_exact(left);
+    // Room for them (overwritten below).
+    winners.extend_from_slice(new);
+    let mut to = winners.len();
+    while left > 0 {
+        to -= 1;
+        if old > 0 && winners[old - 1].key > new[left - 1].key {
+            old -= 1;
+            winners[to] = winners[old];
+        } else {
+            left -= 1;
+            winners[to] = new[left];
+        }
+    }
 }
 
 impl Sink for Scan {
@@ -280,41 +346,56 @@ impl Sink for Scan {
     fn field(&mut self, field: Field) -> Result<(), String> {
         match field {
             Field::Seq(seq) => self.max_seq = self.max_seq.max(seq),
-            Field::Command(command) => self.merge = command == "merge",
+            Field::Command(command) => {
+                let merge = command == "merge";
+                if merge {
+                    for entry in &mut self.pending[self.line_start..] {
+                        entry.flags |= MERGE;
+                    }
+                }
+                self.merge = Some(merge);
+            }
             _ => {}
         }
         Ok(())
     }
 
     fn record(&mut self, record: Light) -> Result<(), String> {
-        let occurrence = u32::try_from(self.entries.len())
-            .map_err(|_| "more than 4 billion records".to_string())?;
-        let flags = match record.of {
+        let occurrence = self.occurrences;
+        self.occurrences = occurrence
+            .checked_add(1)
+            .ok_or_else(|| "more than 4 billion records".to_string())?;
+        let mut flags = match record.of {
             Type::Action | Type::FollowUp => NUMBERED,
             Type::Deleted => DELETED,
             Type::Client | Type::Person => 0,
         };
+        if self.merge == Some(true) {
+            flags |= MERGE;
+        }
         let num = match record.of {
             Type::Client | Type::Person => NO_NUM,
             _ => record.num.unwrap_or(NO_NUM),
         };
-        self.entries.push(Entry {
+        self.pending.push(Entry {
             key: record.key.0,
             num,
             occurrence,
             flags,
         });
+        if self.merge.is_some() && self.pending.len() >= self.chunk {
+            self.replay();
+        }
         Ok(())
     }
 
     fn end(&mut self) -> Result<(), String> {
-        if std::mem::take(&mut self.merge) {
-            for entry in &mut self.entries[self.line_start..] {
-                entry.flags |= MERGE;
-            }
-        }
-        self.line_start = self.entries.len();
+        self.merge = None;
+        self.line_start = self.pending.len();
         self.changes += 1;
+        if self.pending.len() >= self.chunk {
+            self.replay();
+        }
         Ok(())
     }
 }
@@ -400,5 +481,47 @@ mod tests {
         assert_eq!(newest.of("d"), None);
         assert!(newest.is_newest("a", 5) && !newest.is_newest("a", 2));
         assert_eq!((newest.max_seq, newest.changes), (4, 5));
+    }
+
+    proptest::proptest! {
+        /// Replayed a few occurrences at a time (mid-change too), the scan gives what
+        /// it gives replayed all at once: every id's winner and every occurrence's
+        /// effect, merges' own changes and commands read after records included.
+        #[test]
+        fn chunks_replay_as_one(
+            changes in proptest::collection::vec(
+                (0u8..4, proptest::bool::ANY, proptest::collection::vec((0u8..6, 0u8..3, 0u64..4), 0..6)),
+                0..12,
+            ),
+            chunk in 1usize..5,
+        ) {
+            let mut journal = String::from("{\"format\":\"extramile-journal\",\"version\":1}\n");
+            for (command, command_last, records) in changes {
+                let command = ["log", "merge", "delete", "edit"][command as usize];
+                let records: Vec<String> = records
+                    .iter()
+                    .map(|&(id, of, num)| match of {
+                        0 => format!(r#"{{"type":"action","id":"i{id}","num":{num},"client":"c","kind":"fix","text":"t","at":"2026-01-01T00:00:00Z"}}"#),
+                        1 => format!(r#"{{"type":"deleted","id":"i{id}"}}"#),
+                        _ => format!(r#"{{"type":"client","id":"i{id}","name":"n","created":"2026-01-01T00:00:00Z"}}"#),
+                    })
+                    .collect();
+                let records = records.join(",");
+                journal += &if command_last {
+                    format!(r#"{{"records":[{records}],"at":"2026-01-01T00:00:00Z","command":"{command}","id":"x"}}"#)
+                } else {
+                    format!(r#"{{"at":"2026-01-01T00:00:00Z","command":"{command}","records":[{records}],"id":"x"}}"#)
+                };
+                journal.push('\n');
+            }
+            let mut file = tempfile::tempfile().unwrap();
+            file.write_all(journal.as_bytes()).unwrap();
+            let len = journal.len() as u64;
+            let whole = Newest::scan(&file, len).unwrap();
+            let chunked = Newest::scan_by(&file, len, chunk).unwrap();
+            let winners = |n: &Newest| n.winners.iter().map(|e| (e.key, e.num, e.occurrence, e.flags)).collect::<Vec<_>>();
+            proptest::prop_assert_eq!(winners(&chunked), winners(&whole));
+            proptest::prop_assert_eq!(&chunked.effective, &whole.effective);
+        }
     }
 }
