@@ -3,6 +3,7 @@
 //! through a temp file, fsync, rename and fsync of the directory.
 
 use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -244,19 +245,30 @@ impl Store {
     pub fn merge(&self, others: &[PathBuf], at: DateTime<FixedOffset>) -> Result<MergeReport> {
         let _lock = self.lock_exclusive()?;
         let by = self.machine()?;
-        if self.journal.exists() {
-            let plan = union::Plan {
-                ours: union::Journal::open(&self.journal)?,
-                theirs: others
-                    .iter()
-                    .map(|other| union::Journal::open(other))
-                    .collect::<Result<_>>()?,
-                base: None,
-                mark: true,
-                by: &by,
-                at,
-            };
-            if let Some(merged) = union::merge(plan, &self.journal)? {
+        // Into no journal yet: into one of just the first merged journal's format line.
+        let empty = match (self.journal.exists(), others.first()) {
+            (true, _) | (false, None) => None,
+            (false, Some(first)) => header_only(first, &self.journal)?,
+        };
+        if self.journal.exists() || empty.is_some() {
+            let ours = empty.as_deref().unwrap_or(&self.journal);
+            let plan = (others.iter().map(|other| union::Journal::open(other)))
+                .collect::<Result<_>>()
+                .and_then(|theirs| {
+                    Ok(union::Plan {
+                        ours: union::Journal::open(ours)?,
+                        theirs,
+                        base: None,
+                        mark: true,
+                        by: &by,
+                        at,
+                    })
+                });
+            let merged = plan.and_then(|plan| union::merge(plan, &self.journal));
+            if let Some(empty) = &empty {
+                let _ = fs::remove_file(empty);
+            }
+            if let Some(merged) = merged? {
                 return self.put_merged(merged, at);
             }
         }
@@ -278,7 +290,12 @@ impl Store {
             let _ = fs::remove_file(&temp);
             return Ok(report);
         }
-        report.backup = Some(self.put_in_place(&temp, at)?);
+        if self.journal.exists() {
+            report.backup = Some(self.put_in_place(&temp, at)?);
+        } else {
+            files::put_in_place(&temp, &self.journal)?;
+            let _ = self.write_index();
+        }
         let (file, len, _) = self.open_journal()?;
         let named = stream::fold_only(&file, len, both_changed.iter().cloned().collect())
             .unwrap_or_default();
@@ -510,4 +527,18 @@ impl Store {
             .find(|path| !path.exists())
             .expect("an unused name")
     }
+}
+
+/// A temp file beside `beside` holding only `journal`'s format line, for a merge into
+/// no journal yet; `None` when it has none that reads (the merge in memory says why).
+fn header_only(journal: &Path, beside: &Path) -> Result<Option<PathBuf>> {
+    let file =
+        fs::File::open(journal).with_context(|| format!("could not read {}", journal.display()))?;
+    let mut line = Vec::new();
+    BufReader::new(file.take(4096)).read_until(b'\n', &mut line)?;
+    if line.pop() != Some(b'\n') || super::check_header(journal, Some(&line)).is_err() {
+        return Ok(None);
+    }
+    line.push(b'\n');
+    files::write_temp(beside, |out| Ok(out.write_all(&line)?)).map(Some)
 }

@@ -569,6 +569,21 @@ mod tests {
                 prop_assert_eq!(changes(streamed.path()), a.clone());
             }
 
+            // Into a store with no journal yet.
+            for store in ["fresh-streamed", "fresh-in-memory"] {
+                std::fs::create_dir_all(path(store)).unwrap();
+            }
+            let streamed = Store::open(&path("fresh-streamed/journal.jsonl"));
+            let in_memory = Store::open(&path("fresh-in-memory/journal.jsonl"));
+            let by = in_memory.machine().unwrap();
+            std::fs::copy(path("fresh-in-memory/journal.jsonl.machine"), path("fresh-streamed/journal.jsonl.machine")).unwrap();
+            let report = |r: Result<crate::store::MergeReport>| r.map(|r| (r.added, r.backup)).map_err(|e| e.to_string());
+            prop_assert_eq!(report(streamed.merge(&theirs, at())), report(in_memory.merge_in_memory(&theirs, at(), &by)));
+            prop_assert_eq!(streamed.path().exists(), in_memory.path().exists());
+            if in_memory.path().exists() {
+                prop_assert!(same_journals(streamed.path(), in_memory.path()));
+            }
+
             // Three ways, from the journal both began with.
             write(&path("base.jsonl"), &a[..1]);
             for side in ["ours", "ours-in-memory"] {

@@ -97,6 +97,18 @@ fn a_large_import_and_its_undo_do_not_hold_the_records() {
     assert!(stderr.contains("there is nothing to undo"), "{stderr}");
 }
 
+/// A long journal merged into a store that has none yet is not held either.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_large_journal_merged_into_a_new_store_is_not_held() {
+    let env = Env::new();
+    env.ok(&["import", &write(&env, "in.csv", &many(16_000, 4_000))]);
+    let fresh = Env::new();
+    within(&fresh, 24, &["merge", env.store().to_str().unwrap()]);
+    assert_eq!(fresh.ok(&["export"]), env.ok(&["export"]));
+    fresh.ok(&["check"]);
+}
+
 /// For people, undo names the first ten things it did and counts the rest; JSON
 /// lists them all.
 #[test]
