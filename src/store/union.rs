@@ -8,7 +8,6 @@
 //! three-way merge takes changes out (a revert), `None` says so, and the caller
 //! merges in memory instead, which settles them.
 
-use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -80,7 +79,7 @@ pub(super) fn merge(plan: Plan, beside: &Path) -> Result<Option<Merged>> {
         };
         let mut gave_way = false;
         let temp = files::write_temp(beside, |out| {
-            let Some(step) = write_union(&ours, new, out)? else {
+            let Some(step) = write_union(&ours, theirs, new, out)? else {
                 gave_way = true;
                 anyhow::bail!("the journal does not read as a stream");
             };
@@ -205,27 +204,106 @@ fn new_changes(ours: &Journal, theirs: &Journal, base: Option<&Journal>) -> Resu
         drop(known);
     }
     let lines: Vec<usize> = new.iter().map(|(line, _)| *line).collect();
-    let changes = read_lines(theirs, &lines, read)?;
-    for change in &changes {
-        for record in &change.records {
-            crate::validate::record(record).map_err(|err| {
-                UsageError::new(format!(
-                    "the incoming change {} is refused: {err}; nothing was merged",
-                    change.id
-                ))
-            })?;
-        }
+    drop(new);
+    // The new changes, each record checked as `log` checks one.
+    let mut pass = Incoming {
+        lines: &lines,
+        wanted: false,
+        head: Head::default(),
+        refused: None,
+        changes: Vec::new(),
+        touched: Vec::new(),
+    };
+    let again = stream::read(&theirs.file, theirs.len, &mut pass);
+    if let Some(refused) = pass.refused {
+        return Err(UsageError::new(refused).into());
     }
+    if again != Some(read) {
+        anyhow::bail!("a journal changed while it was merged; nothing was merged");
+    }
+    let Incoming {
+        changes,
+        mut touched,
+        ..
+    } = pass;
+    touched.sort_unstable();
+    touched.dedup();
     Ok(Some(New {
         changes,
+        touched,
         theirs_keys,
     }))
 }
 
 /// What `new_changes` found.
 struct New {
-    changes: Vec<Change>,
+    /// The new changes, in the order of theirs: each one's line and what sorts it.
+    changes: Vec<Head>,
+    /// The keys of the ids of the records they write, sorted.
+    touched: Vec<Key>,
     theirs_keys: Vec<Key>,
+}
+
+/// Reads the changes on `lines` (sorted), checking each record and keeping its id's
+/// key; a record refused stops the read.
+struct Incoming<'l> {
+    lines: &'l [usize],
+    wanted: bool,
+    head: Head,
+    /// Why a record of this change is refused, until its id is read.
+    refused: Option<String>,
+    changes: Vec<Head>,
+    touched: Vec<Key>,
+}
+
+impl Sink for Incoming<'_> {
+    type Record = Record;
+
+    fn line(&mut self, number: usize) -> Result<(), String> {
+        self.wanted = self.lines.binary_search(&number).is_ok();
+        self.head = Head {
+            line: number,
+            ..Head::default()
+        };
+        Ok(())
+    }
+
+    fn field(&mut self, field: Field) -> Result<(), String> {
+        match field {
+            Field::Seq(seq) => self.head.seq = seq,
+            Field::At(at) => self.head.at = at,
+            Field::Id(id) => self.head.id = id,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn record(&mut self, record: Record) -> Result<(), String> {
+        if self.wanted {
+            if let Err(err) = crate::validate::record(&record) {
+                self.refused.get_or_insert(err.to_string());
+            }
+            self.touched.push(newest::key(record.id()));
+        }
+        Ok(())
+    }
+
+    fn end(&mut self) -> Result<(), String> {
+        if !self.wanted {
+            return Ok(());
+        }
+        let head = std::mem::take(&mut self.head);
+        if let Some(err) = self.refused.take() {
+            let refused = format!(
+                "the incoming change {} is refused: {err}; nothing was merged",
+                head.id
+            );
+            self.refused = Some(refused.clone());
+            return Err(refused);
+        }
+        self.changes.push(head);
+        Ok(())
+    }
 }
 
 /// What one union wrote.
@@ -239,22 +317,24 @@ struct Step {
 /// Writes the union of `ours` and `new` to `out`: ours' lines as they are (up to its
 /// last newline), each new change before the first change of ours that is newer (see
 /// `merge::union`). `None` when ours does not read as a stream.
-fn write_union(ours: &Journal, new: New, out: &mut impl Write) -> Result<Option<Step>> {
+fn write_union(
+    ours: &Journal,
+    theirs: &Journal,
+    new: New,
+    out: &mut impl Write,
+) -> Result<Option<Step>> {
     let New {
         changes,
+        touched,
         theirs_keys,
     } = new;
-    let order = |c: &Change| (c.seq, c.at, c.id.clone());
-    let touched: HashSet<String> = changes
-        .iter()
-        .flat_map(|c| c.records.iter().map(|r| r.id().to_string()))
-        .collect();
+    let order = |c: &Head| (c.seq, c.at, c.id.clone());
     // Where each new change goes: before which line of ours.
     let (mut before, mut next, mut seq) = (Vec::new(), 0, 0);
     let mut both_changed = Vec::new();
     let mut pass = Heads::<Id, _>::new(Some(&touched), |head: &Head, touched: &[String]| {
         seq = seq.max(head.seq);
-        let this = (head.seq, head.at, head.id.clone());
+        let this = order(head);
         while next < changes.len() && order(&changes[next]) < this {
             before.push(head.line);
             next += 1;
@@ -267,7 +347,10 @@ fn write_union(ours: &Journal, new: New, out: &mut impl Write) -> Result<Option<
         return Ok(None);
     };
     drop(pass);
+    drop(touched);
     let mut copy = Copy::new(&ours.file, complete_len)?;
+    // Theirs' new lines are copied as they are, as ours' are.
+    let mut copy_theirs = Copy::new(&theirs.file, theirs.len)?;
     for (change, line) in changes
         .iter()
         .zip(before.iter().map(Some).chain(std::iter::repeat(None)))
@@ -276,8 +359,8 @@ fn write_union(ours: &Journal, new: New, out: &mut impl Write) -> Result<Option<
             Some(&line) => copy.through(line, out)?,
             None => copy.through(usize::MAX, out)?,
         }
-        serde_json::to_writer(&mut *out, change)?;
-        out.write_all(b"\n")?;
+        copy_theirs.through(change.line, &mut std::io::sink())?;
+        copy_theirs.through(change.line + 1, out)?;
         seq = seq.max(change.seq);
     }
     copy.rest(out, crc)?;
@@ -432,14 +515,14 @@ impl Identified for Id {
 /// Hands `each` every change's head and the ids among `watch` its records have.
 struct Heads<'w, R, F> {
     head: Head,
-    watch: Option<&'w HashSet<String>>,
+    watch: Option<&'w [Key]>,
     touched: Vec<String>,
     each: F,
     record: std::marker::PhantomData<R>,
 }
 
 impl<'w, R, F: FnMut(&Head, &[String])> Heads<'w, R, F> {
-    fn new(watch: Option<&'w HashSet<String>>, each: F) -> Self {
+    fn new(watch: Option<&'w [Key]>, each: F) -> Self {
         Heads {
             head: Head::default(),
             watch,
@@ -473,7 +556,10 @@ impl<R: Identified, F: FnMut(&Head, &[String])> Sink for Heads<'_, R, F> {
     }
 
     fn record(&mut self, record: R) -> Result<(), String> {
-        if self.watch.is_some_and(|watch| watch.contains(record.id())) {
+        let watched = |watch: &[Key]| {
+            !watch.is_empty() && watch.binary_search(&newest::key(record.id())).is_ok()
+        };
+        if self.watch.is_some_and(watched) {
             self.touched.push(record.id().to_string());
         }
         Ok(())

@@ -202,11 +202,20 @@ fn every_way_in_applies_the_limits_log_applies() {
     );
     let err = env.fails(2, &["merge", path(&other.store())]);
     assert!(
-        err.contains("longer than"),
+        err.contains("the incoming change") && err.contains("longer than"),
         "{}",
         &err[..err.len().min(300)]
     );
     assert_eq!(env.store_bytes(), before);
+    // Into a store with no journal yet, which is left without one.
+    let fresh = Env::new();
+    let err = fresh.fails(2, &["merge", path(&other.store())]);
+    assert!(
+        err.contains("longer than"),
+        "{}",
+        &err[..err.len().min(300)]
+    );
+    assert!(!fresh.store().exists());
     let ours = env.dir.path().join("ours.jsonl");
     std::fs::write(&ours, &before).unwrap();
     let base = env.dir.path().join("base.jsonl");
