@@ -261,20 +261,12 @@ impl Sink for Incoming<'_> {
 
     fn line(&mut self, number: usize) -> Result<(), String> {
         self.wanted = self.lines.binary_search(&number).is_ok();
-        self.head = Head {
-            line: number,
-            ..Head::default()
-        };
+        self.head = Head::on(number);
         Ok(())
     }
 
     fn field(&mut self, field: Field) -> Result<(), String> {
-        match field {
-            Field::Seq(seq) => self.head.seq = seq,
-            Field::At(at) => self.head.at = at,
-            Field::Id(id) => self.head.id = id,
-            _ => {}
-        }
+        self.head.note(field);
         Ok(())
     }
 
@@ -489,6 +481,26 @@ struct Head {
     id: String,
 }
 
+impl Head {
+    /// The head of the change that begins on line `number`.
+    fn on(number: usize) -> Head {
+        Head {
+            line: number,
+            ..Head::default()
+        }
+    }
+
+    /// Takes what `field` says of the change.
+    fn note(&mut self, field: Field) {
+        match field {
+            Field::Seq(seq) => self.seq = seq,
+            Field::At(at) => self.at = at,
+            Field::Id(id) => self.id = id,
+            _ => {}
+        }
+    }
+}
+
 /// A record read only for its id.
 #[derive(Deserialize)]
 struct Id {
@@ -537,21 +549,13 @@ impl<R: Identified, F: FnMut(&Head, &[String])> Sink for Heads<'_, R, F> {
     type Record = R;
 
     fn line(&mut self, number: usize) -> Result<(), String> {
-        self.head = Head {
-            line: number,
-            ..Head::default()
-        };
+        self.head = Head::on(number);
         self.touched.clear();
         Ok(())
     }
 
     fn field(&mut self, field: Field) -> Result<(), String> {
-        match field {
-            Field::Seq(seq) => self.head.seq = seq,
-            Field::At(at) => self.head.at = at,
-            Field::Id(id) => self.head.id = id,
-            _ => {}
-        }
+        self.head.note(field);
         Ok(())
     }
 
