@@ -160,8 +160,8 @@ mod tests {
     use chrono::{DateTime, Duration, FixedOffset, NaiveDate};
 
     use super::*;
-    use crate::model::{Client, Kind, Record, Status};
-    use crate::store::journal::test_line;
+    use crate::model::{Client, Record};
+    use crate::store::journal::{test_action, test_follow_up, test_line};
     use crate::store::{FORMAT, VERSION, parse_journal};
     use crate::transfer::{export, write_csv, write_json};
 
@@ -170,41 +170,13 @@ mod tests {
     }
 
     fn action(num: u64, at: DateTime<FixedOffset>) -> Record {
-        Record::Action(Action {
-            id: format!("a{num}"),
-            num,
-            client: "c".into(),
-            kind: Kind::Idea,
-            text: format!("note {num}"),
-            at,
-            tags: vec![],
-            by: None,
-            follows_up: None,
-            asked: false,
-            story: false,
-            with: vec![],
-        })
+        test_action(num, at)
     }
 
     fn follow_up(num: u64, due: NaiveDate, closed: bool) -> Record {
         let created = DateTime::parse_from_rfc3339("2025-01-01T09:00:00Z").unwrap();
-        Record::FollowUp(FollowUp {
-            id: format!("f{num}"),
-            num,
-            client: "c".into(),
-            text: format!("call {num}"),
-            due,
-            due_time: None,
-            status: if closed { Status::Done } else { Status::Open },
-            created,
-            closed_at: closed.then(|| created + Duration::days(num as i64)),
-            snoozes: 0,
-            action: None,
-            by: None,
-            every: None,
-            every_from: None,
-            with: vec![],
-        })
+        let closed_at = closed.then(|| created + Duration::days(num as i64));
+        test_follow_up(num, created, due, closed_at)
     }
 
     /// What the whole journal folds to, exported as the in-memory export writes it.

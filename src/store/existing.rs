@@ -195,47 +195,24 @@ mod tests {
     use chrono::{DateTime, Duration};
 
     use super::*;
-    use crate::model::{Action, Client, FollowUp, Kind, Status};
-    use crate::store::journal::test_line;
+    use crate::model::Client;
+    use crate::store::journal::{test_action, test_follow_up, test_line};
     use crate::store::{FORMAT, Need, Store, VERSION, parse_journal};
 
     fn action(num: u64) -> Record {
-        Record::Action(Action {
-            id: format!("a{num}"),
-            num,
-            client: "c".into(),
-            kind: Kind::Idea,
-            text: format!("note {num}"),
-            at: DateTime::parse_from_rfc3339("2026-01-01T09:00:00Z").unwrap()
-                + Duration::hours(num as i64),
-            tags: vec![],
-            by: None,
-            follows_up: None,
-            asked: false,
-            story: false,
-            with: vec![],
-        })
+        let at = DateTime::parse_from_rfc3339("2026-01-01T09:00:00Z").unwrap();
+        test_action(num, at + Duration::hours(num as i64))
     }
 
     fn follow_up(num: u64, closed: bool) -> Record {
         let created = DateTime::parse_from_rfc3339("2026-01-01T09:00:00Z").unwrap();
-        Record::FollowUp(FollowUp {
-            id: format!("f{num}"),
+        let due = created.date_naive() + Duration::days(num as i64 % 40);
+        test_follow_up(
             num,
-            client: "c".into(),
-            text: format!("call {num}"),
-            due: created.date_naive() + Duration::days(num as i64 % 40),
-            due_time: None,
-            status: if closed { Status::Done } else { Status::Open },
             created,
-            closed_at: closed.then(|| created + Duration::days(1)),
-            snoozes: 0,
-            action: None,
-            by: None,
-            every: None,
-            every_from: None,
-            with: vec![],
-        })
+            due,
+            closed.then(|| created + Duration::days(1)),
+        )
     }
 
     #[test]

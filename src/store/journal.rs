@@ -323,3 +323,55 @@ pub(super) fn test_line(seq: u64, command: &str, records: Vec<Record>) -> Vec<u8
     bytes.push(b'\n');
     bytes
 }
+
+/// Action #`num` (id `a{num}`, "note {num}") at client `c`, for tests.
+#[cfg(test)]
+pub(super) fn test_action(num: u64, at: DateTime<FixedOffset>) -> Record {
+    Record::Action(crate::model::Action {
+        id: format!("a{num}"),
+        num,
+        client: "c".into(),
+        kind: crate::model::Kind::Idea,
+        text: format!("note {num}"),
+        at,
+        tags: vec![],
+        by: None,
+        follows_up: None,
+        asked: false,
+        story: false,
+        with: vec![],
+    })
+}
+
+/// Follow-up #`num` (id `f{num}`, "call {num}") at client `c`, done at `closed_at`
+/// when given, else open; for tests.
+#[cfg(test)]
+pub(super) fn test_follow_up(
+    num: u64,
+    created: DateTime<FixedOffset>,
+    due: chrono::NaiveDate,
+    closed_at: Option<DateTime<FixedOffset>>,
+) -> Record {
+    use crate::model::Status;
+    Record::FollowUp(crate::model::FollowUp {
+        id: format!("f{num}"),
+        num,
+        client: "c".into(),
+        text: format!("call {num}"),
+        due,
+        due_time: None,
+        status: if closed_at.is_some() {
+            Status::Done
+        } else {
+            Status::Open
+        },
+        created,
+        closed_at,
+        snoozes: 0,
+        action: None,
+        by: None,
+        every: None,
+        every_from: None,
+        with: vec![],
+    })
+}
