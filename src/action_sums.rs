@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::model::Action;
 
-const DAY: i64 = 86_400;
+pub const DAY: i64 = 86_400;
 
 /// The actions of one UTC day: the first and last time (Unix seconds) and how many.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +56,15 @@ impl Days {
             .is_some_and(|s| s.count == 1 || (s.first < at && at < s.last))
     }
 
+    /// Makes `day`'s span that of these times, all the actions on it now.
+    fn set(&mut self, day: i64, times: impl IntoIterator<Item = i64>) {
+        self.0.remove(&day);
+        for at in times {
+            debug_assert_eq!(at.div_euclid(DAY), day, "a time on the day");
+            self.add(at);
+        }
+    }
+
     fn remove(&mut self, at: i64) {
         let day = at.div_euclid(DAY);
         if let Some(span) = self.0.get_mut(&day) {
@@ -87,8 +96,9 @@ pub struct ClientTimes {
 /// What all actions add up to. Changes made after the snapshot it was read from are
 /// counted in and out; one it can't follow exactly (taking out the latest action
 /// before `since` of a client, or a day's first or last of several) is set aside, and
-/// undone by the same action coming back (an edit that keeps the time); any left set
-/// aside means the sums can't be trusted (`exact`), and the store reads everything.
+/// undone by the same action coming back (an edit that keeps the time), or settled
+/// with the actions on its day (`settle`); any left set aside means the sums can't be
+/// trusted (`exact`), and the store reads everything.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ActionSums {
     /// Times before this are summed up per client as the latest one alone.
@@ -171,6 +181,40 @@ impl ActionSums {
     pub fn exact(&self) -> bool {
         self.set_aside.is_empty()
     }
+
+    /// Follows the removals set aside exactly, given the actions on a UTC day now
+    /// (`on_day(day)`, each one's time and whether it is a story): its span is taken
+    /// from them. Whether all were: the latest action before `since` of a client
+    /// taken out can't be, nor a day `on_day` can't tell.
+    pub fn settle(&mut self, mut on_day: impl FnMut(i64) -> Option<Vec<(i64, bool)>>) -> bool {
+        while let Some((client, at, _)) = self.set_aside.pop() {
+            let Some(times) = self.clients.get_mut(&client) else {
+                return false;
+            };
+            if times
+                .times
+                .first()
+                .is_some_and(|&t| t < self.since && t == at)
+            {
+                return false;
+            }
+            times.count -= 1;
+            let place = times.times.partition_point(|&t| t < at);
+            if at >= self.since && times.times.get(place) == Some(&at) {
+                times.times.remove(place);
+            }
+            let day = at.div_euclid(DAY);
+            let Some(now) = on_day(day) else {
+                return false;
+            };
+            self.days.set(day, now.iter().map(|&(at, _)| at));
+            self.story_days.set(
+                day,
+                now.iter().filter(|&&(_, story)| story).map(|&(at, _)| at),
+            );
+        }
+        true
+    }
 }
 
 #[cfg(test)]
@@ -233,10 +277,24 @@ mod tests {
         s.add(&all[4]);
         assert!(s.exact());
         assert_eq!(s, sums(&all, since));
-        // A day's last of several, the same.
+        // A day's first of several, the same, until settled with the actions on its
+        // day now; a client's latest before `since` can't be.
         let mut s = sums(&all, since);
-        s.remove(&all[2]);
+        s.remove(&all[0]);
         assert!(!s.exact());
+        let rest = all[1..].to_vec();
+        let on_day = |day: i64| {
+            let on = rest
+                .iter()
+                .filter(|a| a.at.timestamp().div_euclid(DAY) == day);
+            Some(on.map(|a| (a.at.timestamp(), a.story)).collect())
+        };
+        assert!(s.settle(on_day));
+        assert!(s.exact());
+        assert_eq!(s, sums(&rest, since));
+        let mut s = sums(&all, since);
+        s.remove(&all[4]);
+        assert!(!s.settle(on_day));
         // An action added before `since` becomes its client's latest there if later.
         let mut s = sums(&all, since);
         let late = action("b", 30 * DAY, false);

@@ -1,12 +1,14 @@
 //! The journal's format: its first line, one change per line, and reading it back.
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
-use crate::model::Record;
+use crate::action_sums::DAY;
+use crate::model::{Action, Record};
 use crate::state::State;
 
 /// The format this build reads and writes.
@@ -158,21 +160,34 @@ pub fn parse_journal(path: &Path, bytes: &[u8], keep_changes: bool) -> Result<Lo
     Ok(loaded)
 }
 
+/// The snapshot a window of actions was read from, which holds the actions outside
+/// it: a change to one of those is followed through it (see `parse_changes`).
+pub(super) trait Earlier {
+    /// The record numbered `num` as the snapshot holds it (`Some(None)` when it holds
+    /// none); `None` when it can't be read.
+    fn numbered(&mut self, num: u64) -> Option<Option<Record>>;
+    /// The actions timed in `from..to` (Unix seconds) as the snapshot holds them.
+    fn timed(&mut self, from: i64, to: i64) -> Option<Vec<Action>>;
+}
+
 /// Folds the whole lines of `bytes` (the journal after a snapshot) into `state`; `None`
 /// when a line does not read. A state that holds only some actions (a window of time,
-/// with `State::all_actions` summing up every one) is given `earlier`, which looks an
-/// action or follow-up up by number as the snapshot holds it (`None` when it can't):
-/// a change to an action the state does not hold takes that version out of the sums
-/// first. Such a state can't take a merge (whose renumbering it could not follow), nor
-/// a change its sums can't follow exactly (see `ActionSums`).
+/// with `State::all_actions` summing up every one) is given the snapshot it was read
+/// from, `earlier`: a change to an action the state does not hold takes that version
+/// out of the sums first, and a removal the sums can't follow alone (see
+/// `ActionSums::settle`) is followed through the snapshot's actions on its day. Such a
+/// state can't take a merge (whose renumbering it could not follow), nor the removal
+/// of a client's latest action before the sums list times.
 pub(super) fn parse_changes(
     mut state: State,
     bytes: &[u8],
-    mut earlier: Option<&mut dyn FnMut(u64) -> Option<Option<Record>>>,
+    mut earlier: Option<&mut dyn Earlier>,
 ) -> Option<Loaded> {
     let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     // Numbers above this were given after the snapshot: no earlier version.
     let snapshot_max = state.max_num();
+    // The actions the changes made, changed or deleted, by id.
+    let mut touched = HashSet::new();
     for line in bytes[..complete]
         .split(|&b| b == b'\n')
         .filter(|l| !l.is_empty())
@@ -188,13 +203,14 @@ pub(super) fn parse_changes(
                     Record::Deleted { id, num, .. } => (id, *num),
                     _ => continue,
                 };
+                touched.insert(id.clone());
                 if state.forget_action(id) || state.was_deleted(id) {
                     continue;
                 }
                 match num {
                     Some(num) if num > snapshot_max => {}
                     Some(num) => {
-                        if let Some(Record::Action(old)) = earlier(num)? {
+                        if let Some(Record::Action(old)) = earlier.numbered(num)? {
                             state.forget_counted(&old);
                         }
                     }
@@ -206,8 +222,33 @@ pub(super) fn parse_changes(
         }
         change.fold_owned(&mut state);
     }
-    if state.all_actions.as_ref().is_some_and(|sums| !sums.exact()) {
-        return None;
+    // A removal the sums could not follow is followed through the snapshot's actions
+    // on its day, with the changes' own.
+    if let Some(mut sums) = state.all_actions.take() {
+        let settled = sums.exact()
+            || earlier.is_some_and(|earlier| {
+                sums.settle(|day| {
+                    let (from, to) = (day * DAY, (day + 1) * DAY);
+                    let mut now: Vec<(i64, bool)> = earlier
+                        .timed(from, to)?
+                        .into_iter()
+                        .filter(|a| !touched.contains(&a.id))
+                        .map(|a| (a.at.timestamp(), a.story))
+                        .collect();
+                    now.extend(
+                        touched
+                            .iter()
+                            .filter_map(|id| state.actions.get(id))
+                            .map(|a| (a.at.timestamp(), a.story))
+                            .filter(|(at, _)| (from..to).contains(at)),
+                    );
+                    Some(now)
+                })
+            });
+        if !settled {
+            return None;
+        }
+        state.all_actions = Some(sums);
     }
     Some(Loaded {
         state,

@@ -726,12 +726,9 @@ impl Store {
             file.seek(SeekFrom::Start(covers))
                 .and_then(|_| file.read_to_end(&mut delta))
                 .with_context(|| format!("could not read the store {}", self.journal.display()))?;
-            // A window holds only some actions: a change to an older one takes its
-            // earlier version, looked up by number, out of the window's sums first.
-            let mut earlier = |num: u64| snap.lookup(&[num]).map(|found| found.into_iter().next());
+            // A window holds only some actions: the snapshot holds the others.
             let window = matches!(part, snapshot::Part::Window(..));
-            let earlier: Option<&mut dyn FnMut(u64) -> Option<Option<Record>>> =
-                window.then_some(&mut earlier);
+            let earlier: Option<&mut dyn journal::Earlier> = window.then_some(&mut snap);
             if let Some(mut loaded) = parse_changes(state, &delta, earlier) {
                 let parsed = delta.len() - loaded.torn_bytes;
                 let mut crc = crc32fast::Hasher::new_with_initial_len(snap.mark.crc, covers);

@@ -144,9 +144,94 @@ pub struct Contents {
     file: File,
     /// Where the directory of the number index is, how long, and its checksum.
     directory: (u64, u64, u32),
-    /// Read for `Part::Indexes`: the closed follow-ups' and the actions' indexes, and
-    /// where their records start.
+    /// Read for `Part::Indexes` and windows: the closed follow-ups' and the actions'
+    /// indexes, and where their records start; a window's hold those timed since
+    /// `older.since` only when it has an older part unread.
     indexes: Option<Box<(Timed, usize, Timed, usize)>>,
+    /// A window's older indexes, unread: where they are, how long, their checksum,
+    /// and the time they end at.
+    older: Option<Older>,
+}
+
+/// Where the older indexes are, left unread by a window that does not reach them.
+#[derive(Clone, Copy)]
+struct Older {
+    at: u64,
+    len: usize,
+    sum: [u8; 4],
+    since: i64,
+}
+
+impl Older {
+    /// The index entries of the older actions timed in `from..to`, once the older
+    /// indexes check against their checksum: read a slice at a time for that, then
+    /// searched where they lie, so that finding a few costs no memory that grows with
+    /// the history.
+    fn actions_timed(self, file: &File, from: i64, to: i64) -> Option<Timed> {
+        let mut sum = crc32fast::Hasher::new();
+        let mut slice = vec![0; 1 << 16];
+        let mut done = 0;
+        while done < self.len {
+            let n = slice.len().min(self.len - done);
+            read_at(file, self.at + done as u64, &mut slice[..n]).ok()?;
+            sum.update(&slice[..n]);
+            done += n;
+        }
+        if sum.finalize().to_le_bytes() != self.sum {
+            return None;
+        }
+        let number = |at: u64, len: usize| -> Option<u64> {
+            let mut bytes = [0; 8];
+            read_at(file, self.at.checked_add(at)?, &mut bytes[..len]).ok()?;
+            Some(u64::from_le_bytes(bytes))
+        };
+        // The closed follow-ups' index, then the actions': each the position of its
+        // first, how many, their times, and one more place than records.
+        let closed = number(4, 4)?;
+        let start = 16u64.checked_add(closed.checked_mul(16)?)?;
+        let count = number(start + 4, 4)?;
+        let instants = start + 8;
+        let places = instants.checked_add(count.checked_mul(8)?)?;
+        if places.checked_add((count + 1) * 8)? > self.len as u64 {
+            return None;
+        }
+        let first_at_or_after = |time: i64| -> Option<u64> {
+            let (mut low, mut high) = (0, count);
+            while low < high {
+                let middle = low + (high - low) / 2;
+                if (number(instants + middle * 8, 8)? as i64) < time {
+                    low = middle + 1;
+                } else {
+                    high = middle;
+                }
+            }
+            Some(low)
+        };
+        let (low, high) = (first_at_or_after(from)?, first_at_or_after(to)?);
+        let numbers = |at: u64, n: u64| -> Option<Vec<u64>> {
+            let mut bytes = vec![0; usize::try_from(n.checked_mul(8)?).ok()?];
+            read_at(file, self.at.checked_add(at)?, &mut bytes).ok()?;
+            Some(
+                bytes
+                    .chunks_exact(8)
+                    .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
+                    .collect(),
+            )
+        };
+        let timed = Timed {
+            first: 0,
+            instants: numbers(instants + low * 8, high - low)?
+                .into_iter()
+                .map(|t| t as i64)
+                .collect(),
+            places: numbers(places + low * 8, high - low + 1)?
+                .into_iter()
+                .map(usize::try_from)
+                .collect::<Result<_, _>>()
+                .ok()?,
+        };
+        timed.places.is_sorted().then_some(timed)
+    }
 }
 
 /// A snapshot read for `Part::Indexes`, its records still to be read.
@@ -393,6 +478,7 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
         file,
         directory,
         indexes: None,
+        older: None,
     };
     if part == Part::Head {
         return Some(contents(state, file));
@@ -534,10 +620,28 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
         state.all_actions = Some(sums);
     }
     let mut contents = contents(state, file);
-    if part == Part::Indexes {
+    if matches!(part, Part::Indexes | Part::Window(..)) {
         contents.indexes = Some(Box::new((closed, records_at, actions, actions_at)));
     }
+    if !whole {
+        contents.older = Some(Older {
+            at: (PREFIX + recent_end) as u64,
+            len: old_len,
+            sum: old_sum.try_into().ok()?,
+            since,
+        });
+    }
     Some(contents)
+}
+
+impl super::journal::Earlier for Contents {
+    fn numbered(&mut self, num: u64) -> Option<Option<Record>> {
+        self.lookup(&[num]).map(|found| found.into_iter().next())
+    }
+
+    fn timed(&mut self, from: i64, to: i64) -> Option<Vec<Action>> {
+        self.actions_timed(from, to)
+    }
 }
 
 impl Contents {
@@ -571,6 +675,27 @@ impl Contents {
     pub fn actions(&mut self, range: std::ops::Range<usize>) -> Option<Vec<Action>> {
         let (_, _, actions, at) = self.indexes.as_deref()?;
         actions.read(&mut self.file, *at, range, |r| r.action())
+    }
+
+    /// The actions timed in `from..to` as this snapshot holds them, after a window
+    /// read: through the indexes it read, and the older ones (read and checked now)
+    /// for a time before them. `None` when a part read fails its checksum.
+    fn actions_timed(&mut self, from: i64, to: i64) -> Option<Vec<Action>> {
+        let (_, _, recent, at) = self.indexes.as_deref()?;
+        let mut found = Vec::new();
+        let since = match self.older {
+            Some(older) if from < older.since => {
+                let timed = older.actions_timed(&self.file, from, to.min(older.since))?;
+                found = timed.read(&mut self.file, *at, 0..timed.len(), |r| r.action())?;
+                older.since
+            }
+            _ => from,
+        };
+        if since < to {
+            let range = recent.select(since, to);
+            found.extend(recent.read(&mut self.file, *at, range, |r| r.action())?);
+        }
+        Some(found)
     }
 
     /// The follow-ups and actions numbered `nums` as this snapshot holds them, found

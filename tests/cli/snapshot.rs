@@ -237,3 +237,63 @@ fn a_long_journal_without_a_snapshot_is_snapshotted_first_and_answers_the_same()
     );
     assert!(answers(&env) == with);
 }
+
+/// Taking out the first or last of a day's actions, in this week or two years back
+/// (where the snapshot keeps its older index apart), is followed through the snapshot:
+/// every week's streak (this week's runs back two years), the clients and the month
+/// read the same as from the journal.
+#[test]
+fn taking_out_a_days_first_or_last_action_reads_the_same() {
+    let env = Env::new();
+    for (at, story) in [
+        ("2026-11-18 08:00", true),
+        ("2026-11-18 12:00", false),
+        ("2026-11-18 17:00", true),
+        ("2024-11-13 08:00", true),
+        ("2024-11-13 12:00", false),
+        ("2024-11-13 17:00", true),
+    ] {
+        let mut args = vec!["log", "Acme", "a note", "--at", at];
+        args.extend(story.then_some("--story"));
+        env.ok(&args);
+    }
+    // A week's action every week in between, so that this week's streak reaches back.
+    let mut csv = String::from("type,client,text,at\n");
+    let mut day = chrono::NaiveDate::from_ymd_opt(2024, 11, 20).unwrap();
+    while day < chrono::NaiveDate::from_ymd_opt(2026, 11, 16).unwrap() {
+        csv += &format!("action,Globex,weekly,{day} 09:00\n");
+        day = day + chrono::Days::new(7);
+    }
+    let file = env.dir.path().join("weekly.csv");
+    std::fs::write(&file, csv).unwrap();
+    env.ok(&["import", file.to_str().unwrap()]);
+    let answers = |env: &Env| -> Vec<String> {
+        let commands: &[&[&str]] = &[
+            &["report", "week"],
+            &["report", "week", "--week", "2024-W46"],
+            &["report", "month"],
+            &["clients"],
+        ];
+        commands.iter().map(|c| env.json(c).to_string()).collect()
+    };
+    let changes: &[&[&str]] = &[
+        &["delete", "1"],
+        &["edit", "3", "--at", "2026-11-18 07:00"],
+        &["delete", "4"],
+        &["edit", "6", "--at", "2024-11-13 11:00"],
+        &["delete", "6"],
+        &["delete", "5"],
+    ];
+    for change in changes {
+        env.ok(&["index"]);
+        env.ok(change);
+        let with = answers(&env);
+        std::fs::rename(snapshot(&env), env.dir.path().join("kept")).unwrap();
+        std::fs::create_dir(snapshot(&env)).unwrap();
+        assert_eq!(answers(&env), with, "after {change:?}");
+        std::fs::remove_dir(snapshot(&env)).unwrap();
+        std::fs::rename(env.dir.path().join("kept"), snapshot(&env)).unwrap();
+    }
+    let streak = &env.json(&["report", "week"])["streak_weeks"];
+    assert_eq!(streak, 105, "the streak runs back to the week emptied last");
+}
