@@ -156,6 +156,11 @@ impl Context {
         Ok(())
     }
 
+    /// Whether what is printed is JSON: a view need not build its value otherwise.
+    pub fn wants_json(&self) -> bool {
+        self.format == Format::Json
+    }
+
     /// Prints a one-line confirmation for people; with `--format json`, the value instead.
     pub fn confirm(&self, line: &str, json: serde_json::Value) -> Result<()> {
         let mut out = std::io::stdout().lock();

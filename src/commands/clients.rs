@@ -71,11 +71,11 @@ pub fn list(ctx: &Context) -> Result<()> {
             cadence_cell(s),
         ]);
     }
-    ctx.print(&View::table(
-        "clients",
-        table,
-        serde_json::to_value(&summaries)?,
-    ))
+    let json = match ctx.wants_json() {
+        true => serde_json::to_value(&summaries)?,
+        false => Value::Null,
+    };
+    ctx.print(&View::table("clients", table, json))
 }
 
 fn cadence_cell(s: &ClientSummary) -> Cell {
@@ -293,10 +293,11 @@ pub fn card(ctx: &Context, name: &str) -> Result<()> {
         .clone();
     let state = ctx.load_client(&id)?;
     let client = state.existing_client(name)?;
-    ctx.print(&card_view(&state, client, ctx.today()))
+    ctx.print(&card_view(&state, client, ctx.today(), ctx.wants_json()))
 }
 
-pub fn card_view(state: &State, client: &Client, today: NaiveDate) -> View {
+/// A client's card; its JSON only when `json` is wanted (see `follow_up_view`).
+pub fn card_view(state: &State, client: &Client, today: NaiveDate, json: bool) -> View {
     let summary = client_summaries(state, today)
         .into_iter()
         .find(|s| s.client == client.name)
@@ -334,7 +335,7 @@ pub fn card_view(state: &State, client: &Client, today: NaiveDate) -> View {
         .into_iter()
         .filter(|f| f.client == client.id)
         .collect();
-    let open_view = follow_up_view("open", state, &open, today, "No open follow-ups.");
+    let open_view = follow_up_view("open", state, &open, today, "No open follow-ups.", json);
 
     let mut timeline = Table::new(
         &["Date", "#", "Type", "Kind / status", "Text"],
@@ -434,7 +435,10 @@ pub fn card_view(state: &State, client: &Client, today: NaiveDate) -> View {
         #[serde(flatten)]
         initiative: Initiative,
     }
-    let json = json!({
+    let json = if !json {
+        Value::Null
+    } else {
+        json!({
         "client": Card { summary: &summary, initiative },
         "people": people,
         "actions": actions.iter().map(|a| action_json(&client.name, &names(state, &a.with), a)).collect::<Vec<_>>(),
@@ -443,7 +447,8 @@ pub fn card_view(state: &State, client: &Client, today: NaiveDate) -> View {
             json["outcome"] = json!(outcomes.get(f.id.as_str()).map(|a| action_json(&client.name, &names(state, &a.with), a)));
             json
         }).collect::<Vec<_>>(),
-    });
+        })
+    };
 
     let mut blocks = vec![Block::Heading(client.name.clone())];
     blocks.extend(facts.into_iter().map(|f| Block::Line("client", f.into())));

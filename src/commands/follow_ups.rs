@@ -268,6 +268,7 @@ pub fn overdue(ctx: &Context, client: Option<&str>) -> Result<()> {
         &rows,
         today,
         "Nothing is overdue.",
+        ctx.wants_json(),
     ))
 }
 
@@ -281,16 +282,21 @@ pub fn upcoming(ctx: &Context, days: u32) -> Result<()> {
         .filter(|f| f.due <= horizon)
         .collect();
     let empty = format!("Nothing is due in the next {days} days.");
-    ctx.print(&follow_up_view("upcoming", &state, &rows, today, &empty))
+    let json = ctx.wants_json();
+    ctx.print(&follow_up_view(
+        "upcoming", &state, &rows, today, &empty, json,
+    ))
 }
 
-/// Follow-ups, in the order given, as a table with a human "when" column.
+/// Follow-ups, in the order given, as a table with a human "when" column; its JSON
+/// only when `json` is wanted (else null): it costs more than the table.
 pub fn follow_up_view(
     section: Section,
     state: &State,
     rows: &[&FollowUp],
     today: chrono::NaiveDate,
     empty: &str,
+    json: bool,
 ) -> View {
     let mut table = Table::new(&["#", "Client", "Follow-up", "Due", "When"], empty)
         .names(&["Client"])
@@ -313,16 +319,17 @@ pub fn follow_up_view(
             Cell::new(humanize_due(f.due, today), when_tone),
         ]);
     }
-    let json = rows
-        .iter()
-        .map(|f| {
-            follow_up_json(
-                state.client_name(&f.client),
-                &names(state, &f.with),
-                f,
-                today,
-            )
-        })
-        .collect();
-    View::table(section, table, Value::Array(json))
+    let json = json.then(|| {
+        rows.iter()
+            .map(|f| {
+                follow_up_json(
+                    state.client_name(&f.client),
+                    &names(state, &f.with),
+                    f,
+                    today,
+                )
+            })
+            .collect()
+    });
+    View::table(section, table, json.map_or(Value::Null, Value::Array))
 }

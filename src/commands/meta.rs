@@ -19,7 +19,7 @@ pub fn demo(ctx: &Context) -> Result<()> {
     }
     let today = ctx.today();
     let (week, label) = crate::demo::shown_week(today);
-    let week = week_view(&state, week, today, label);
+    let week = week_view(&state, week, today, label, ctx.wants_json());
     let horizon = add_days(today, 7);
     let due: Vec<_> = state
         .open_follow_ups()
@@ -32,6 +32,7 @@ pub fn demo(ctx: &Context) -> Result<()> {
         &due,
         today,
         "Nothing is due in the next 7 days.",
+        ctx.wants_json(),
     );
 
     let clients = state.clients.len();

@@ -46,7 +46,7 @@ pub fn run(ctx: &Context, count: bool) -> Result<()> {
         }
     } else {
         // The JSON is built only when it is printed: it costs more than the lines.
-        let json = (ctx.format == Format::Json).then(|| {
+        let json = ctx.wants_json().then(|| {
             due.iter()
                 .map(|f| {
                     follow_up_json(

@@ -23,7 +23,7 @@ pub fn run(ctx: &Context, report: ReportCommand) -> Result<()> {
         ReportCommand::Week { week, last, team } => {
             let week = chosen_week(week, last, today);
             let state = ctx.load_window(week.previous().start(), add_days(week.end(), 1))?;
-            let mut view = week_view(&state, week, today, "Week");
+            let mut view = week_view(&state, week, today, "Week", ctx.wants_json());
             if !team.is_empty() {
                 add_team(&mut view, &team, week, today)?;
             }
@@ -32,7 +32,7 @@ pub fn run(ctx: &Context, report: ReportCommand) -> Result<()> {
         ReportCommand::Month { month } => {
             let month = month.unwrap_or(Month::of(today));
             let state = ctx.load_window(month.previous().start(), add_days(month.end(), 1))?;
-            ctx.print(&month_view(&state, month, today))
+            ctx.print(&month_view(&state, month, today, ctx.wants_json()))
         }
         ReportCommand::Trend { weeks } => {
             let weeks = crate::trend::weeks_ending(Week::of(today), weeks);
@@ -66,7 +66,8 @@ fn chosen_week(week: Option<Week>, last: bool, today: NaiveDate) -> Week {
 
 /// The weekly report: figures against the week before, by client, slipped, neglected.
 /// Its title starts with `label`: "Week", or for the demo "This week" or "Last week".
-pub fn week_view(state: &State, week: Week, today: NaiveDate, label: &str) -> View {
+/// Its JSON only when `json` is wanted (else null).
+pub fn week_view(state: &State, week: Week, today: NaiveDate, label: &str, json: bool) -> View {
     let prev = week.previous();
     let p = period(
         state,
@@ -85,14 +86,17 @@ pub fn week_view(state: &State, week: Week, today: NaiveDate, label: &str) -> Vi
         #[serde(flatten)]
         period: &'a Period,
     }
-    let json = json!(Report {
-        week: week.to_string(),
-        period: &p,
-    });
+    let json = match json {
+        true => json!(Report {
+            week: week.to_string(),
+            period: &p,
+        }),
+        false => Value::Null,
+    };
     period_view(&title, &p, None, json)
 }
 
-fn month_view(state: &State, month: Month, today: NaiveDate) -> View {
+fn month_view(state: &State, month: Month, today: NaiveDate, json: bool) -> View {
     let prev = month.previous();
     let p = period(
         state,
@@ -123,17 +127,20 @@ fn month_view(state: &State, month: Month, today: NaiveDate) -> View {
         period: &'a Period,
         weeks: Vec<WeekRow<'a>>,
     }
-    let json = json!(Report {
-        month: month.to_string(),
-        period: &p,
-        weeks: weeks
-            .iter()
-            .map(|(week, totals)| WeekRow {
-                week: week.to_string(),
-                totals,
-            })
-            .collect(),
-    });
+    let json = match json {
+        true => json!(Report {
+            month: month.to_string(),
+            period: &p,
+            weeks: weeks
+                .iter()
+                .map(|(week, totals)| WeekRow {
+                    week: week.to_string(),
+                    totals,
+                })
+                .collect(),
+        }),
+        false => Value::Null,
+    };
     period_view(&title, &p, Some(&weeks), json)
 }
 

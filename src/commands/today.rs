@@ -30,7 +30,7 @@ pub fn run(ctx: &Context) -> Result<()> {
     } else {
         "Nothing overdue or due today."
     };
-    let due_view = follow_up_view("due", &state, &due, today, empty);
+    let due_view = follow_up_view("due", &state, &due, today, empty, ctx.wants_json());
     let mut blocks = vec![Block::Heading(format!("Today, {}", show_day(today)))];
     blocks.extend(due_view.blocks);
     blocks.push(Block::Line(
