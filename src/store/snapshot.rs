@@ -151,6 +151,8 @@ pub struct Contents {
     /// A window's older indexes, unread: where they are, how long, their checksum,
     /// and the time they end at.
     older: Option<Older>,
+    /// The number index's directory, once `lookup` has read it.
+    numbers: Option<NumberIndex>,
 }
 
 /// Where the older indexes are, left unread by a window that does not reach them.
@@ -180,34 +182,6 @@ impl Older {
         if sum.finalize().to_le_bytes() != self.sum {
             return None;
         }
-        let number = |at: u64, len: usize| -> Option<u64> {
-            let mut bytes = [0; 8];
-            read_at(file, self.at.checked_add(at)?, &mut bytes[..len]).ok()?;
-            Some(u64::from_le_bytes(bytes))
-        };
-        // The closed follow-ups' index, then the actions': each the position of its
-        // first, how many, their times, and one more place than records.
-        let closed = number(4, 4)?;
-        let start = 16u64.checked_add(closed.checked_mul(16)?)?;
-        let count = number(start + 4, 4)?;
-        let instants = start + 8;
-        let places = instants.checked_add(count.checked_mul(8)?)?;
-        if places.checked_add((count + 1) * 8)? > self.len as u64 {
-            return None;
-        }
-        let first_at_or_after = |time: i64| -> Option<u64> {
-            let (mut low, mut high) = (0, count);
-            while low < high {
-                let middle = low + (high - low) / 2;
-                if (number(instants + middle * 8, 8)? as i64) < time {
-                    low = middle + 1;
-                } else {
-                    high = middle;
-                }
-            }
-            Some(low)
-        };
-        let (low, high) = (first_at_or_after(from)?, first_at_or_after(to)?);
         let numbers = |at: u64, n: u64| -> Option<Vec<u64>> {
             let mut bytes = vec![0; usize::try_from(n.checked_mul(8)?).ok()?];
             read_at(file, self.at.checked_add(at)?, &mut bytes).ok()?;
@@ -218,6 +192,31 @@ impl Older {
                     .collect(),
             )
         };
+        let number = |at: u64| numbers(at, 1).map(|n| n[0]);
+        // The closed follow-ups' index, then the actions': each the position of its
+        // first and how many (32 bits each), their times, and one more place than
+        // records (64 bits each).
+        let closed = number(0)? >> 32;
+        let start = 16u64.checked_add(closed.checked_mul(16)?)?;
+        let count = number(start)? >> 32;
+        let instants = start + 8;
+        let places = instants.checked_add(count.checked_mul(8)?)?;
+        if places.checked_add((count + 1) * 8)? > self.len as u64 {
+            return None;
+        }
+        let first_at_or_after = |time: i64| -> Option<u64> {
+            let (mut low, mut high) = (0, count);
+            while low < high {
+                let middle = low + (high - low) / 2;
+                if (number(instants + middle * 8)? as i64) < time {
+                    low = middle + 1;
+                } else {
+                    high = middle;
+                }
+            }
+            Some(low)
+        };
+        let (low, high) = (first_at_or_after(from)?, first_at_or_after(to)?);
         let timed = Timed {
             first: 0,
             instants: numbers(instants + low * 8, high - low)?
@@ -479,6 +478,7 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
         directory,
         indexes: None,
         older: None,
+        numbers: None,
     };
     if part == Part::Head {
         return Some(contents(state, file));
@@ -702,7 +702,10 @@ impl Contents {
     /// through the number index. A number it does not hold is left out; `None` when a
     /// part read fails its checksum.
     pub fn lookup(&mut self, nums: &[u64]) -> Option<Vec<Record>> {
-        let index = self.number_index()?;
+        if self.numbers.is_none() {
+            self.numbers = Some(self.number_index()?);
+        }
+        let index = self.numbers.as_ref().expect("read above");
         let mut found = Vec::new();
         for &num in nums {
             // The last block whose first number is at most `num`.
