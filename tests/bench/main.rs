@@ -314,6 +314,65 @@ fn json(store: &Path, args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// Timewarrior's summary of the week of `NOW`, over the same actions as intervals of
+/// half an hour (tagged with their client and kind), when `timew` is on the PATH: the
+/// peer the issue names, on this machine in this run.
+fn timewarrior(csv: &Path, runs: usize) {
+    if Command::new("timew").arg("--version").output().is_err() {
+        println!("{:<34} {:>10}", "timew summary (peer)", "no timew");
+        return;
+    }
+    let db = tempfile::tempdir().unwrap();
+    std::fs::create_dir(db.path().join("data")).unwrap();
+    std::fs::write(db.path().join("timewarrior.cfg"), "").unwrap();
+    let mut months: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for line in std::fs::read_to_string(csv).unwrap().lines() {
+        let fields: Vec<&str> = line.split(',').collect();
+        if fields[0] != "action" {
+            continue;
+        }
+        let at = chrono::NaiveDateTime::parse_from_str(fields[4], "%Y-%m-%d %H:%M").unwrap();
+        let end = at + chrono::Duration::minutes(30);
+        let stamp = |t: chrono::NaiveDateTime| t.format("%Y%m%dT%H%M%SZ").to_string();
+        months
+            .entry(at.format("%Y-%m").to_string())
+            .or_default()
+            .push(format!(
+                "inc {} - {} # \"{}\" {}",
+                stamp(at),
+                stamp(end),
+                fields[1],
+                fields[2]
+            ));
+    }
+    for (month, mut lines) in months {
+        lines.sort();
+        let file = db.path().join("data").join(format!("{month}.data"));
+        std::fs::write(file, lines.join("\n") + "\n").unwrap();
+    }
+    let summary = || {
+        let mut cmd = Command::new("timew");
+        cmd.args(["summary", "2026-11-16", "-", "2026-11-23"])
+            .env("TIMEWARRIORDB", db.path())
+            .env("TZ", "UTC")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let start = Instant::now();
+        let (ok, peak) = wait(cmd.spawn().unwrap());
+        assert!(ok, "timew summary failed");
+        (start.elapsed(), peak)
+    };
+    // The first run builds Timewarrior's tags database.
+    summary();
+    let results: Vec<(Duration, u64)> = (0..runs).map(|_| summary()).collect();
+    let peak = results.iter().map(|r| r.1).max().unwrap_or(0);
+    row(
+        "timew summary, the week (peer)",
+        (median(results.iter().map(|r| r.0).collect()), peak),
+    );
+}
+
 fn row(name: &str, (time, peak): (Duration, u64)) {
     println!("{name:<34} {:>10} {:>7} MB", ms(time), peak / 1024);
 }
@@ -414,6 +473,12 @@ fn main() {
         fresh.insert(name, figures.0);
         row(name, figures);
     }
+    // What starting any process costs here, and the peer to beat, in the same run.
+    row(
+        "--version (start-up floor)",
+        measure(&store, &repeat(&["--version"], runs), true),
+    );
+    timewarrior(&csv, runs);
     row(
         "fu",
         measure(
