@@ -3,7 +3,9 @@
 use anyhow::Result;
 use serde_json::{Value, json};
 
-use super::{action_json, follow_up_json, names, repeats, show_date, show_due, show_due_day};
+use super::{
+    action_json, follow_up_json, follow_ups_json, names, repeats, show_date, show_due, show_due_day,
+};
 use crate::context::Context;
 use crate::dates::{Resolved, When, add_days, humanize_due};
 use crate::model::{Action, FollowUp, Kind, Record, Status, clean_text, new_id};
@@ -319,17 +321,6 @@ pub fn follow_up_view(
             Cell::new(humanize_due(f.due, today), when_tone),
         ]);
     }
-    let json = json.then(|| {
-        rows.iter()
-            .map(|f| {
-                follow_up_json(
-                    state.client_name(&f.client),
-                    &names(state, &f.with),
-                    f,
-                    today,
-                )
-            })
-            .collect()
-    });
-    View::table(section, table, json.map_or(Value::Null, Value::Array))
+    let json = json.then(|| follow_ups_json(state, rows, today));
+    View::table(section, table, json.unwrap_or(Value::Null))
 }

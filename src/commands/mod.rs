@@ -280,6 +280,20 @@ fn action_json(client: &str, with: &[&str], action: &Action) -> Value {
     )
 }
 
+/// `follow_up_json` of each of `rows`, as an array.
+fn follow_ups_json(state: &State, rows: &[&FollowUp], today: NaiveDate) -> Value {
+    rows.iter()
+        .map(|f| {
+            follow_up_json(
+                state.client_name(&f.client),
+                &names(state, &f.with),
+                f,
+                today,
+            )
+        })
+        .collect()
+}
+
 fn follow_up_json(client: &str, with: &[&str], follow_up: &FollowUp, today: NaiveDate) -> Value {
     with_people(
         json!({

@@ -8,7 +8,7 @@ use anyhow::Result;
 use chrono::NaiveDate;
 use serde_json::Value;
 
-use super::{follow_up_json, names};
+use super::follow_ups_json;
 use crate::cli::Format;
 use crate::context::Context;
 use crate::dates::humanize_due;
@@ -46,21 +46,12 @@ pub fn run(ctx: &Context, count: bool) -> Result<()> {
         }
     } else {
         // The JSON is built only when it is printed: it costs more than the lines.
-        let json = ctx.wants_json().then(|| {
-            due.iter()
-                .map(|f| {
-                    follow_up_json(
-                        state.client_name(&f.client),
-                        &names(state, &f.with),
-                        f,
-                        today,
-                    )
-                })
-                .collect()
-        });
+        let json = ctx
+            .wants_json()
+            .then(|| follow_ups_json(state, &due, today));
         View {
             blocks: due.iter().map(|f| line(state, f, today)).collect(),
-            json: json.map_or(Value::Null, Value::Array),
+            json: json.unwrap_or(Value::Null),
         }
     };
     ctx.print(&view)
