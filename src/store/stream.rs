@@ -339,8 +339,10 @@ impl<R: Read> Input<R> {
     }
 }
 
-/// Where the journal's last complete line ends: after its last newline.
-fn complete_len(mut file: &File, len: u64) -> std::io::Result<u64> {
+/// Where the journal's last complete line ends: after its last newline (of its first
+/// `len` bytes), or 0. So also where the line that holds the byte before `len` begins.
+/// Read backward in chunks, so a long line is never held whole.
+pub(super) fn complete_len(mut file: &File, len: u64) -> std::io::Result<u64> {
     let mut end = len;
     let mut chunk = vec![0; 64 * 1024];
     while end > 0 {

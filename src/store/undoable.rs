@@ -67,12 +67,12 @@ impl Store {
             .with_context(|| format!("could not read the store {}", self.journal.display()))?;
         let len = file.metadata()?.len();
         // A cut-short last line is no change.
-        let mut end = line_start(&mut file, len)?;
+        let mut end = stream::complete_len(&file, len)?;
         let mut undone = HashSet::new();
         let mut later = Vec::new();
         while end > 0 {
             // The line before `end`, its newline left out.
-            let start = line_start(&mut file, end - 1)?;
+            let start = stream::complete_len(&file, end - 1)?;
             let line_end = end - 1;
             end = start;
             if start == line_end {
@@ -163,24 +163,6 @@ impl Store {
             ),
         }
     }
-}
-
-/// Where the line that holds the byte before `end` begins: after the newline before
-/// it, or at 0. Read backward in chunks, so a long line is never held whole.
-fn line_start(file: &mut File, end: u64) -> Result<u64> {
-    let mut chunk = vec![0; 64 * 1024];
-    let mut to = end;
-    while to > 0 {
-        let from = to.saturating_sub(chunk.len() as u64);
-        let part = &mut chunk[..(to - from) as usize];
-        file.seek(SeekFrom::Start(from))?;
-        file.read_exact(part)?;
-        if let Some(at) = part.iter().rposition(|&b| b == b'\n') {
-            return Ok(from + at as u64 + 1);
-        }
-        to = from;
-    }
-    Ok(0)
 }
 
 /// What a line says of itself, a hash of each of its records' ids, and its `was`,
