@@ -132,16 +132,13 @@ fn change_each(ctx: &Context, ids: &[u64], how: Close) -> Result<()> {
         Ok((records.into(), changed))
     };
     // The follow-ups themselves are all it takes (one looked up by its number, or all
-    // the open ones), unless one of the numbers is not an open one: then the whole
-    // store is read, to say what it is.
+    // the open ones). A number that is not an open one is looked up on its own, to say
+    // what it is; only if it has become open since is the whole store read.
     let open = |loaded: &Loaded| {
-        let all_open = ids
-            .iter()
-            .all(|&num| loaded.state.open_follow_ups().iter().any(|f| f.num == num));
-        if all_open {
-            make(loaded).map(|(draft, out)| (draft, Some(out)))
-        } else {
-            Ok((Draft::default(), None))
+        let open = loaded.state.open_follow_ups();
+        match ids.iter().find(|&&num| !open.iter().any(|f| f.num == num)) {
+            None => make(loaded).map(|(draft, out)| (draft, Ok(out))),
+            Some(&num) => Ok((Draft::default(), Err(num))),
         }
     };
     let quick = match ids {
@@ -149,8 +146,14 @@ fn change_each(ctx: &Context, ids: &[u64], how: Close) -> Result<()> {
         _ => ctx.store.change(Need::Open, command, ctx.now, open)?,
     };
     let changed = match quick {
-        Some(out) => out,
-        None => ctx.store.change(Need::State, command, ctx.now, make)?,
+        Ok(out) => out,
+        Err(num) => {
+            ctx.store
+                .change(Need::Num(num), command, ctx.now, |loaded| {
+                    open_follow_up(&loaded.state, num).map(|_| (Draft::default(), ()))
+                })?;
+            ctx.store.change(Need::State, command, ctx.now, make)?
+        }
     };
 
     let mut lines = Vec::new();
