@@ -86,13 +86,6 @@ impl Context {
         Ok(all)
     }
 
-    /// Reads every change, oldest first, and the state they fold to.
-    pub fn load_history(&self) -> Result<crate::store::Loaded> {
-        let loaded = self.store.load_history()?;
-        self.warn_torn(loaded.torn_bytes);
-        Ok(loaded)
-    }
-
     /// Reads the clients and the open follow-ups (other records may be there too).
     pub fn load_open(&self) -> Result<State> {
         let loaded = self.store.load_open()?;

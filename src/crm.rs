@@ -21,7 +21,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 use clap::ValueEnum;
 
 use crate::model::{Kind, Status, local_date};
-use crate::state::State;
+use crate::store::Everything;
 use crate::transfer::{CSV_HEADER, NeutralCsv, read_instant};
 
 /// A CRM whose files extramile reads and writes.
@@ -489,69 +489,67 @@ impl Reader {
 /// values), or Salesforce Task fields for Data Loader (ActivityDate as yyyy-MM-dd, the
 /// default status picklist). Cancelled follow-ups are left out: neither CRM has a
 /// status for a task that was dropped.
-pub fn write_csv(crm: Crm, state: &State, out: impl Write) -> Result<()> {
-    let data = crate::transfer::export(state);
+///
+/// The records are streamed (see `Everything`): memory does not grow with the history.
+pub fn write_csv(crm: Crm, all: &mut Everything, out: impl Write) -> Result<()> {
     let mut csv = NeutralCsv(csv::Writer::from_writer(out));
     let date = |at: DateTime<FixedOffset>| local_date(at).format("%Y-%m-%d").to_string();
-    let follow_ups = data
-        .follow_ups
-        .iter()
-        .filter(|f| f.status != Status::Cancelled);
-    match crm {
-        Crm::Hubspot => {
-            csv.write_record([
-                "Company name",
-                "Activity date",
-                "Note body",
-                "Task title",
-                "Due date",
-                "Task status",
-            ])?;
-            for a in &data.actions {
-                let client = state.client_name(&a.client);
-                csv.write_record([client, &date(a.at), &a.text, "", "", ""])?;
+    let headers: &[&str] = match crm {
+        Crm::Hubspot => &[
+            "Company name",
+            "Activity date",
+            "Note body",
+            "Task title",
+            "Due date",
+            "Task status",
+        ],
+        Crm::Salesforce => &[
+            "Account.Name",
+            "Subject",
+            "ActivityDate",
+            "Status",
+            "Description",
+        ],
+    };
+    csv.write_record(headers.iter().copied())?;
+    // A row: client, date, text, and for a follow-up its due date and whether it is open.
+    let mut row = |client: &str, at: &str, text: &str, due: Option<(&str, bool)>| {
+        let record: Vec<&str> = match (crm, due) {
+            (Crm::Hubspot, None) => vec![client, at, text, "", "", ""],
+            (Crm::Hubspot, Some((due, open))) => {
+                let status = if open { "NOT_STARTED" } else { "COMPLETED" };
+                vec![client, "", "", text, due, status]
             }
-            for f in follow_ups {
-                let status = match f.status {
-                    Status::Open => "NOT_STARTED",
-                    _ => "COMPLETED",
-                };
-                let client = state.client_name(&f.client);
-                let due = f.due.format("%Y-%m-%d").to_string();
-                csv.write_record([client, "", "", &f.text, &due, status])?;
-            }
-        }
-        Crm::Salesforce => {
-            csv.write_record([
-                "Account.Name",
-                "Subject",
-                "ActivityDate",
-                "Status",
-                "Description",
-            ])?;
-            let mut row = |client: &str, text: &str, date: &str, status: &str| {
+            (Crm::Salesforce, due) => {
                 let subject = subject(text);
                 let description = if subject == text { "" } else { text };
-                csv.write_record([client, subject, date, status, description])
-            };
-            for a in &data.actions {
-                row(
-                    state.client_name(&a.client),
-                    &a.text,
-                    &date(a.at),
-                    "Completed",
-                )?;
-            }
-            for f in follow_ups {
-                let status = match f.status {
-                    Status::Open => "Not Started",
-                    _ => "Completed",
+                let (date, status) = match due {
+                    None => (at, "Completed"),
+                    Some((due, true)) => (due, "Not Started"),
+                    Some((due, false)) => (due, "Completed"),
                 };
-                let due = f.due.format("%Y-%m-%d").to_string();
-                row(state.client_name(&f.client), &f.text, &due, status)?;
+                vec![client, subject, date, status, description]
             }
+        };
+        csv.write_record(record)
+    };
+    all.each_action(|state, a| {
+        row(state.client_name(&a.client), &date(a.at), &a.text, None)?;
+        Ok(())
+    })?;
+    all.each_follow_up(|state, f| {
+        if f.status != Status::Cancelled {
+            let due = f.due.format("%Y-%m-%d").to_string();
+            let open = f.status == Status::Open;
+            row(
+                state.client_name(&f.client),
+                "",
+                &f.text,
+                Some((&due, open)),
+            )?;
         }
-    }
+        Ok(())
+    })?;
     csv.flush()?;
     Ok(())
 }

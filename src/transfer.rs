@@ -1,7 +1,7 @@
 //! Moving data out: export as JSON, CSV or iCalendar (`import` reads the first two back
 //! in).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 
 use anyhow::Result;
@@ -15,7 +15,7 @@ use crate::error::UsageError;
 use crate::model::{Action, Client, FollowUp, Person, Record, Status, hh_mm};
 use crate::render::PrettyList;
 use crate::state::State;
-use crate::store::Everything;
+use crate::store::{Everything, Field, Sink};
 
 /// The CSV columns: DESIGN's twelve, then what the store needs for a CSV export to
 /// import back unchanged (the short number, how often a follow-up was snoozed, the
@@ -271,65 +271,184 @@ pub struct Feed {
     pub now: DateTime<FixedOffset>,
 }
 
-/// A follow-up as the feed shows it: its newest version, the change that made it (or
-/// deleted it), and its client's name.
-struct Entry<'a> {
-    follow_up: &'a FollowUp,
-    client: &'a str,
-    change: &'a crate::store::Change,
+/// A follow-up as the feed shows it: its newest version, its client's name, and the
+/// time and sequence number of the change that wrote it (or deleted it).
+pub struct Entry {
+    follow_up: FollowUp,
+    client: String,
+    at: DateTime<FixedOffset>,
+    seq: u64,
     deleted: bool,
 }
 
-/// Every follow-up the journal ever held, as its changes left it. A deleted one keeps
-/// the version it had when deleted: the one before in the walk or, once `compact` has
-/// dropped that, the deleting change's `was` (a follow-up deleted by a merge, or in a
-/// journal older than `was`, leaves nothing to show after a compaction, and is left
+/// The follow-ups a feed since `since` shows, gathered from the journal's changes as
+/// they stream by: each as its changes left it. A deleted one keeps the version it had
+/// when deleted: the one before in the walk or the deleting change's `was` (a follow-up
+/// deleted by a merge, or in a journal older than `was`, whose version before was
+/// closed before `since` or dropped by `compact`, leaves nothing to show, and is left
 /// out). Changes that take no effect (see `Change::applies`) are skipped, as when the
 /// state is folded.
-fn entries(changes: &[crate::store::Change]) -> Vec<Entry<'_>> {
-    let mut running = State::default();
-    let mut names: HashMap<&str, &str> = HashMap::new();
-    let mut found: HashMap<&str, (&FollowUp, &crate::store::Change, bool)> = HashMap::new();
-    for change in changes {
-        for record in &change.records {
-            if !change.applies(record, &running) {
-                continue;
-            }
-            match record {
-                Record::Client(c) => {
-                    names.insert(&c.id, &c.name);
-                }
-                Record::FollowUp(f) => {
-                    found.insert(&f.id, (f, change, false));
-                }
-                Record::Deleted { id, .. } => {
-                    let was = change.was.iter().flatten().find_map(|r| match r {
-                        Record::FollowUp(f) if f.id == *id => Some(f),
-                        _ => None,
-                    });
-                    if let Some(last) = found.get(id.as_str()).map(|e| e.0).or(was) {
-                        found.insert(&last.id, (last, change, true));
-                    }
-                }
-                Record::Person(_) | Record::Action(_) => {}
-            }
-            running.apply(record);
+///
+/// Only what the feed may show is held: a version closed before `since` is let go at
+/// once (a later change that writes it again brings it back), so memory follows the
+/// feed, not the history.
+struct Gather {
+    since: DateTime<FixedOffset>,
+    names: HashMap<String, String>,
+    found: HashMap<String, (FollowUp, DateTime<FixedOffset>, u64, bool)>,
+    /// Ids deleted and not brought back, as `State` keeps them for `Change::applies`.
+    deleted: HashSet<String>,
+    /// The change being read: its time, sequence number and whether a merge wrote it.
+    at: Option<DateTime<FixedOffset>>,
+    seq: u64,
+    merge: Option<bool>,
+    /// Its records read before its time and command (a line reordered by hand).
+    waiting: Vec<Record>,
+    /// Its deletions of follow-ups not held, and their versions in its `was`.
+    unheld: Vec<String>,
+    was: HashMap<String, FollowUp>,
+}
+
+impl Gather {
+    fn new(since: DateTime<FixedOffset>) -> Gather {
+        Gather {
+            since,
+            names: HashMap::new(),
+            found: HashMap::new(),
+            deleted: HashSet::new(),
+            at: None,
+            seq: 0,
+            merge: None,
+            waiting: Vec::new(),
+            unheld: Vec::new(),
+            was: HashMap::new(),
         }
     }
-    let mut entries: Vec<Entry> = found
-        .into_values()
-        .map(|(follow_up, change, deleted)| Entry {
-            follow_up,
-            client: names.get(follow_up.client.as_str()).copied().unwrap_or("?"),
-            change,
-            deleted,
-        })
-        .collect();
-    entries.sort_by_key(|e| {
-        let f = e.follow_up;
-        (f.due, f.due_time, f.num, &f.id)
-    });
-    entries
+
+    fn take(&mut self, record: Record, at: DateTime<FixedOffset>, merge: bool) {
+        let numbered = matches!(record, Record::Action(_) | Record::FollowUp(_));
+        if merge && numbered && self.deleted.contains(record.id()) {
+            return;
+        }
+        match &record {
+            Record::Deleted { id, .. } => {
+                self.deleted.insert(id.clone());
+            }
+            _ => {
+                self.deleted.remove(record.id());
+            }
+        }
+        match record {
+            Record::Client(c) => {
+                self.names.insert(c.id, c.name);
+            }
+            Record::FollowUp(f) => {
+                let closed = f.closed_at.filter(|_| f.status != Status::Open);
+                if closed.is_some_and(|closed| closed < self.since) {
+                    self.found.remove(&f.id);
+                } else {
+                    self.found.insert(f.id.clone(), (f, at, self.seq, false));
+                }
+            }
+            Record::Deleted { id, .. } => match self.found.remove(&id) {
+                Some(held) => self.shown_deleted(held.0, at),
+                None => self.unheld.push(id),
+            },
+            Record::Person(_) | Record::Action(_) => {}
+        }
+    }
+
+    /// A follow-up deleted at `at`, shown when that is since the feed's start.
+    fn shown_deleted(&mut self, f: FollowUp, at: DateTime<FixedOffset>) {
+        if at >= self.since {
+            self.found.insert(f.id.clone(), (f, at, self.seq, true));
+        }
+    }
+
+    /// The follow-ups found, by due date, time, number and id.
+    fn entries(self) -> Vec<Entry> {
+        let names = self.names;
+        let mut entries: Vec<Entry> = self
+            .found
+            .into_values()
+            .map(|(follow_up, at, seq, deleted)| Entry {
+                client: names
+                    .get(&follow_up.client)
+                    .cloned()
+                    .unwrap_or_else(|| "?".into()),
+                follow_up,
+                at,
+                seq,
+                deleted,
+            })
+            .collect();
+        entries.sort_by(|a, b| {
+            let key = |e: &Entry| {
+                let f = &e.follow_up;
+                (f.due, f.due_time, f.num, f.id.clone())
+            };
+            key(a).cmp(&key(b))
+        });
+        entries
+    }
+}
+
+impl Sink for Gather {
+    type Record = Record;
+
+    fn field(&mut self, field: Field) -> Result<(), String> {
+        match field {
+            Field::At(at) => self.at = Some(at),
+            Field::Seq(seq) => self.seq = seq,
+            Field::Command(command) => self.merge = Some(command == "merge"),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn record(&mut self, record: Record) -> Result<(), String> {
+        match (self.at, self.merge) {
+            (Some(at), Some(merge)) => self.take(record, at, merge),
+            _ => self.waiting.push(record),
+        }
+        Ok(())
+    }
+
+    fn was_record(&mut self, record: Record) -> Result<(), String> {
+        if let Record::FollowUp(f) = record
+            && self.unheld.contains(&f.id)
+        {
+            self.was.insert(f.id.clone(), f);
+        }
+        Ok(())
+    }
+
+    fn end(&mut self) -> Result<(), String> {
+        let at = self.at.take().ok_or("a change without its time")?;
+        let merge = self.merge.take() == Some(true);
+        for record in std::mem::take(&mut self.waiting) {
+            self.take(record, at, merge);
+        }
+        for id in std::mem::take(&mut self.unheld) {
+            if let Some(f) = self.was.remove(&id) {
+                self.shown_deleted(f, at);
+            }
+        }
+        self.was.clear();
+        self.seq = 0;
+        Ok(())
+    }
+}
+
+/// The follow-ups the feed since `since` shows, from the journal of `store` (see
+/// `Gather`), and a cut-short last line's length.
+pub fn feed_entries(
+    store: &crate::store::Store,
+    since: DateTime<FixedOffset>,
+) -> Result<(Vec<Entry>, usize)> {
+    let mut gather = Gather::new(since);
+    let torn = store.stream_changes(&mut gather)?;
+    Ok((gather.entries(), torn))
 }
 
 /// An iCalendar feed of follow-ups, so a calendar that imports each new export stays
@@ -351,7 +470,7 @@ fn entries(changes: &[crate::store::Change]) -> Vec<Entry<'_>> {
 /// A follow-up with a due time is at that local time, written in UTC so every calendar
 /// places it at that instant (an event without an end lasts no time, RFC 5545 3.6.1);
 /// without one, all day on its due date. Open ones remind (see `trigger`).
-pub fn write_ics(changes: &[crate::store::Change], feed: &Feed, mut out: impl Write) -> Result<()> {
+pub fn write_ics(entries: &[Entry], feed: &Feed, mut out: impl Write) -> Result<()> {
     let utc = |at: DateTime<FixedOffset>| at.with_timezone(&Utc).format("%Y%m%dT%H%M%SZ");
     let stamp = utc(feed.now).to_string();
     let mut lines = vec![
@@ -361,11 +480,12 @@ pub fn write_ics(changes: &[crate::store::Change], feed: &Feed, mut out: impl Wr
         "CALSCALE:GREGORIAN".to_string(),
         "X-WR-CALNAME:extramile follow-ups".to_string(),
     ];
+    write_folded(&mut out, &mut lines)?;
     let component = if feed.tasks { "VTODO" } else { "VEVENT" };
-    for entry in entries(changes) {
-        let f = entry.follow_up;
+    for entry in entries {
+        let f = &entry.follow_up;
         let closed = if entry.deleted {
-            Some(entry.change.at)
+            Some(entry.at)
         } else {
             f.closed_at.filter(|_| f.status != Status::Open)
         };
@@ -381,10 +501,7 @@ pub fn write_ics(changes: &[crate::store::Change], feed: &Feed, mut out: impl Wr
         lines.push(format!("BEGIN:{component}"));
         lines.push(format!("UID:{}@extramile", f.id));
         lines.push(format!("DTSTAMP:{stamp}"));
-        lines.push(format!(
-            "SEQUENCE:{}",
-            entry.change.seq.min(i32::MAX as u64)
-        ));
+        lines.push(format!("SEQUENCE:{}", entry.seq.min(i32::MAX as u64)));
         let day = |date: NaiveDate| date.format("%Y%m%d");
         let timed = f
             .due_time
@@ -428,9 +545,16 @@ pub fn write_ics(changes: &[crate::store::Change], feed: &Feed, mut out: impl Wr
             lines.push("END:VALARM".into());
         }
         lines.push(format!("END:{component}"));
+        write_folded(&mut out, &mut lines)?;
     }
     lines.push("END:VCALENDAR".into());
-    for line in lines {
+    write_folded(&mut out, &mut lines)
+}
+
+/// Writes the lines folded, and lets them go: a feed is written a follow-up at a time,
+/// never held whole.
+fn write_folded(out: &mut impl Write, lines: &mut Vec<String>) -> Result<()> {
+    for line in lines.drain(..) {
         out.write_all(fold(&line).as_bytes())?;
     }
     Ok(())

@@ -14,7 +14,7 @@ use crate::crm::{Columns, Crm, MapEntry};
 use crate::dates::{Day, When};
 use crate::error::UsageError;
 use crate::import::Imported;
-use crate::transfer::{CLOSED_DAYS, Feed, write_csv, write_ics, write_json};
+use crate::transfer::{CLOSED_DAYS, Feed, feed_entries, write_csv, write_ics, write_json};
 
 /// Largest file `import` reads.
 const MAX_IMPORT: u64 = 512 * 1024 * 1024;
@@ -34,8 +34,8 @@ pub fn export_to(
     }
     match (ctx.format, to) {
         (Format::Table | Format::Csv, Some(crm)) => {
-            let state = ctx.load()?;
-            write_out(ctx, output, |out| crate::crm::write_csv(crm, &state, out))
+            let mut all = ctx.load_everything()?;
+            write_out(ctx, output, |out| crate::crm::write_csv(crm, &mut all, out))
         }
         (_, Some(_)) => {
             Err(UsageError::new("--to writes a CSV file: use it with --format csv").into())
@@ -50,8 +50,9 @@ pub fn export_to(
         }
         (Format::Ics, None) => {
             let feed = feed(ctx, calendar)?;
-            let changes = ctx.load_history()?.changes;
-            write_out(ctx, output, |out| write_ics(&changes, &feed, out))
+            let (entries, torn_bytes) = feed_entries(&ctx.store, feed.since)?;
+            ctx.warn_torn(torn_bytes);
+            write_out(ctx, output, |out| write_ics(&entries, &feed, out))
         }
         (Format::Markdown, None) => {
             Err(UsageError::new("export writes --format json, csv or ics, not markdown").into())

@@ -11,7 +11,7 @@ use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, anyhow};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
 mod build;
@@ -41,6 +41,7 @@ pub use journal::{
 use journal::{Header, parse_changes};
 pub use rewrite::{Compacted, MergeReport, Unmerged, merge_three_way};
 pub use spool::{Spool, Unspool};
+pub use stream::{Field, Sink};
 pub use undoable::{ChangeTail, Line, MergeTail, Tail};
 
 use crate::model::Record;
@@ -313,9 +314,29 @@ impl Store {
         self.load_for(Need::State, None)
     }
 
-    /// Reads every change, oldest first, and the state they fold to.
-    pub fn load_history(&self) -> Result<Loaded> {
-        self.load_for(Need::History, None)
+    /// Hands every change of the journal's complete lines to `sink`, oldest first, as
+    /// they stream by under a shared lock (see `stream::read`): memory follows what the
+    /// sink keeps, not the history. A journal that does not stream is read whole, to
+    /// say exactly what is wrong. Returns a cut-short last line's length, not counted.
+    pub fn stream_changes(&self, sink: &mut impl Sink) -> Result<usize> {
+        self.usable()?;
+        if !self.journal.exists() {
+            return Ok(0);
+        }
+        let _lock = self.lock_shared();
+        let file = File::open(&self.journal)
+            .with_context(|| format!("could not read the store {}", self.journal.display()))?;
+        let len = file.metadata()?.len();
+        match stream::read(&file, len, sink) {
+            Some((complete_len, _)) => Ok((len - complete_len) as usize),
+            None => {
+                parse_journal(&self.journal, &self.read_whole(&file, len)?, false)?;
+                Err(anyhow!(
+                    "could not read the store {}; `extramile check` says what is wrong",
+                    self.journal.display()
+                ))
+            }
+        }
     }
 
     /// Reads the clients, the follow-ups and the actions in a window of time (Unix

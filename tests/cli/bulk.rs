@@ -109,6 +109,35 @@ fn a_large_journal_merged_into_a_new_store_is_not_held() {
     fresh.ok(&["check"]);
 }
 
+/// The feed, the CRM files, and what `done` says of a number that is not an open
+/// follow-up, each in less memory than holding the store's records would take (each
+/// needed over 16 MB for these when it held them).
+#[cfg(target_os = "linux")]
+#[test]
+fn feeds_crm_files_and_a_wrong_number_do_not_hold_the_records() {
+    let env = Env::new();
+    env.ok(&["import", &write(&env, "in.csv", &many(16_000, 4_000))]);
+    for args in [
+        &["export", "--format", "ics"][..],
+        &["export", "--format", "ics", "--tasks"],
+        &["export", "--format", "csv", "--to", "hubspot"],
+        &["export", "--format", "csv", "--to", "salesforce"],
+    ] {
+        within(&env, 12, args);
+    }
+    let action = env.json(&["actions"])[0]["id"].to_string();
+    for command in ["done", "snooze", "cancel"] {
+        let mut args = vec![command, &action];
+        if command == "snooze" {
+            args.push("+3d");
+        }
+        let out = run_within(&env, 12, &args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("is an action, not a follow-up"), "{stderr}");
+    }
+}
+
 /// For people, undo names the first ten things it did and counts the rest; JSON
 /// lists them all.
 #[test]

@@ -207,6 +207,34 @@ fn closed_ones_older_than_the_window_are_left_out() {
     env.fails(2, &["export", "--format", "ics", "--since", "whenever"]);
 }
 
+/// A version closed before the window is let go as the journal streams by, yet a
+/// follow-up deleted or reopened since comes back: the deleted one from its delete's
+/// record of what it took out, the reopened one from the version that reopened it.
+#[test]
+fn closed_long_ago_then_deleted_or_reopened_is_in_the_feed() {
+    let env = Env::new();
+    three(&env);
+    env.ok(&["done", "1"]);
+    env.ok(&["done", "2"]);
+    let later = "2027-11-20 10:00";
+    let at = |now: &str| parse(&env.ok_at(now, &["export", "--format", "ics"]));
+    let before = at(later);
+    assert_eq!(before.keys().copied().collect::<Vec<_>>(), [3]);
+    env.ok_at(later, &["undo"]);
+    env.ok_at(later, &["delete", "1"]);
+    let after = at("2027-11-21 10:00");
+    let mut nums: Vec<u64> = after.keys().copied().collect();
+    nums.sort_unstable();
+    assert_eq!(nums, [1, 2, 3]);
+    assert_eq!(after[&1].get("STATUS"), "CANCELLED");
+    assert_eq!(
+        after[&1].get("SUMMARY"),
+        "Follow up with Acme: send the deck"
+    );
+    assert_eq!(after[&2].get("STATUS"), "CONFIRMED");
+    assert!(after[&1].sequence() > after[&2].sequence(), "deleted last");
+}
+
 #[test]
 fn timed_and_all_day_follow_ups_remind() {
     let mut env = Env::new();
