@@ -353,7 +353,11 @@ pub fn shorten(text: &str, columns: usize) -> Cow<'_, str> {
 /// A table cell's text: visible, and cut to `EXCERPT` characters with a marker saying
 /// how much was left out. Linear in the excerpt, whatever the text's length.
 fn excerpt(text: &str) -> Cow<'_, str> {
-    let cut = text.char_indices().nth(EXCERPT).map(|(at, _)| at);
+    // No text has more characters than bytes.
+    let cut = match text.len() > EXCERPT {
+        true => text.char_indices().nth(EXCERPT).map(|(at, _)| at),
+        false => None,
+    };
     match cut {
         None => visible(text, true),
         Some(at) => {
@@ -562,7 +566,7 @@ impl Measured {
         rows.each(&mut |row| {
             measured.rows += 1;
             for (c, text) in excerpts(columns, row).iter().enumerate() {
-                let longest_word = text.split_whitespace().map(str::width).max();
+                let longest_word = text.split_whitespace().map(columns_of).max();
                 measured.natural[c] = measured.natural[c].max(text_width(text));
                 measured.longest_word[c] = measured.longest_word[c].max(longest_word.unwrap_or(0));
             }
@@ -618,7 +622,7 @@ fn drawn_widths(
         rows.each(&mut |row| {
             let texts = excerpts(columns, row);
             for &(at, (c, width)) in &wrapped {
-                let widest = cell_lines(&texts, c, width).iter().map(|l| l.width()).max();
+                let widest = cell_lines(&texts, c, width).iter().map(|l| columns_of(l)).max();
                 widths[at] = widths[at].max(widest.unwrap_or(0));
             }
             Ok(())
@@ -627,10 +631,19 @@ fn drawn_widths(
     Ok(widths.into_iter().map(|w| w.max(1)).collect())
 }
 
+/// Display columns `text` takes on one line: its length when it is printable ASCII,
+/// as most is, without looking up each character.
+fn columns_of(text: &str) -> usize {
+    match text.bytes().all(|b| matches!(b, b' '..=b'~')) {
+        true => text.len(),
+        false => text.width(),
+    }
+}
+
 /// Display columns the text takes: its widest line.
 fn text_width(text: &str) -> usize {
     text.split('\n')
-        .map(UnicodeWidthStr::width)
+        .map(columns_of)
         .max()
         .unwrap_or(0)
 }
@@ -737,8 +750,8 @@ fn draw_row(
             }
             match lines.get(i) {
                 Some(text) => {
-                    let pad = " ".repeat(width.saturating_sub(text.width()));
-                    line.push_str(&paint_cell(format!(" {text}{pad} "), *tone, color));
+                    let pad = width.saturating_sub(columns_of(text));
+                    paint_cell(&mut line, text, pad, *tone, color);
                 }
                 None => line.extend(std::iter::repeat_n(' ', width + 2)),
             }
@@ -749,18 +762,31 @@ fn draw_row(
     Ok(())
 }
 
-/// A table cell's line in colour when `color` is on, in the codes tables have always
-/// used (256-colour red, green and grey; bold ended by a full reset).
-fn paint_cell(line: String, tone: Tone, color: bool) -> String {
-    let (start, end) = match tone {
-        _ if !color => return line,
-        Tone::Plain => return line,
-        Tone::Alert => ("38;5;9", "39"),
-        Tone::Good => ("38;5;10", "39"),
-        Tone::Dim => ("38;5;8", "39"),
-        Tone::Bold => ("1", "0"),
+/// Adds a table cell's line to `line`: ` text ` and `pad` spaces, in colour when
+/// `color` is on, in the codes tables have always used (256-colour red, green and grey;
+/// bold ended by a full reset).
+fn paint_cell(line: &mut String, text: &str, pad: usize, tone: Tone, color: bool) {
+    let codes = match tone {
+        _ if !color => None,
+        Tone::Plain => None,
+        Tone::Alert => Some(("38;5;9", "39")),
+        Tone::Good => Some(("38;5;10", "39")),
+        Tone::Dim => Some(("38;5;8", "39")),
+        Tone::Bold => Some(("1", "0")),
     };
-    format!("\x1b[{start}m{line}\x1b[{end}m")
+    if let Some((start, _)) = codes {
+        line.push_str("\x1b[");
+        line.push_str(start);
+        line.push('m');
+    }
+    line.push(' ');
+    line.push_str(text);
+    line.extend(std::iter::repeat_n(' ', pad + 1));
+    if let Some((_, end)) = codes {
+        line.push_str("\x1b[");
+        line.push_str(end);
+        line.push('m');
+    }
 }
 
 /// A row as a block (rule 4 of `write_table`).
@@ -824,7 +850,7 @@ fn write_block(
 /// are kept as they are.
 fn wrap(text: &str, width: usize) -> Vec<String> {
     text.split('\n')
-        .flat_map(|line| match line.width() > width {
+        .flat_map(|line| match columns_of(line) > width {
             true => fill(line.split_whitespace(), width, width),
             false => vec![line.to_string()],
         })
@@ -839,23 +865,23 @@ fn fill<'a>(words: impl IntoIterator<Item = &'a str>, first: usize, rest: usize)
     let mut used = 0;
     for mut word in words {
         if used > 0 {
-            if used + 1 + word.width() <= room(&lines) {
+            if used + 1 + columns_of(word) <= room(&lines) {
                 let line = lines.last_mut().expect("a line");
                 line.push(' ');
                 line.push_str(word);
-                used += 1 + word.width();
+                used += 1 + columns_of(word);
                 continue;
             }
             lines.push(String::new());
         }
         // The word starts a line; one wider than a line takes whole lines until the rest fits.
         loop {
-            let (head, tail) = match word.width() > room(&lines) {
+            let (head, tail) = match columns_of(word) > room(&lines) {
                 true => split_at_width(word, room(&lines)),
                 false => (word, ""),
             };
             lines.last_mut().expect("a line").push_str(head);
-            used = head.width();
+            used = columns_of(head);
             if tail.is_empty() {
                 break;
             }
