@@ -1,5 +1,6 @@
 //! The performance benchmark: builds a store of 100,000 actions over 500 clients across
-//! three years and 20,000 follow-ups through `extramile import`, then prints, for each
+//! three years and 20,000 follow-ups (and one more client with 200 actions at every
+//! size) through `extramile import`, then prints, for each
 //! everyday command, the median whole-process wall time and the peak memory.
 //!
 //! Run: `cargo bench --locked --bench commands` (options after `--`: `--actions N`,
@@ -99,6 +100,9 @@ const WORDS: [&str; 24] = [
     "migration",
     "plan",
 ];
+/// The client with `SMALL_ACTIONS` actions at every size.
+const SMALL: &str = "Small Co";
+const SMALL_ACTIONS: usize = 200;
 const KINDS: [&str; 6] = ["fix", "idea", "check-in", "touch", "intro", "other"];
 
 fn sentence(random: &mut Lcg) -> String {
@@ -125,6 +129,18 @@ fn generate(path: &Path, o: &Options, seed: u64) -> usize {
         let tier = ["A", "B", "C", ""][c % 4];
         let cadence = if c % 3 == 0 { "14d" } else { "" };
         writeln!(out, "client,Client {c:03},,,,,,,,{tier},{cadence}").unwrap();
+        rows += 1;
+    }
+    // One more client with 200 actions over the whole history at every size: what a
+    // client's reads cost should follow its own records, not the store's.
+    // Drawn apart, so the rest of the store is as it was without it.
+    let mut small = Lcg(seed ^ 0x5e11);
+    writeln!(out, "client,{SMALL},,,,,,,,B,").unwrap();
+    rows += 1;
+    for _ in 0..SMALL_ACTIONS {
+        let at = day(small.below(3 * 365 * o.scale as u64) as i64);
+        let text = sentence(&mut small);
+        writeln!(out, "action,{SMALL},idea,{text},{at} 10:00,,,,,,").unwrap();
         rows += 1;
     }
     for _ in 0..o.actions {
@@ -452,7 +468,7 @@ fn main() {
     );
 
     // Reads, on a store whose snapshot is fresh.
-    let reads: [(&str, &[&str]); 13] = [
+    let reads: [(&str, &[&str]); 16] = [
         ("overdue", &["overdue"]),
         ("remind", &["remind"]),
         ("remind --count", &["remind", "--count"]),
@@ -465,6 +481,12 @@ fn main() {
         ("actions --client C", &["actions", "--client", "Client 042"]),
         ("client NAME", &["client", "Client 042"]),
         ("report client NAME", &["report", "client", "Client 042"]),
+        (
+            "actions --client (200 rows)",
+            &["actions", "--client", SMALL],
+        ),
+        ("client NAME (200 actions)", &["client", SMALL]),
+        ("report client (200 actions)", &["report", "client", SMALL]),
         ("log", &["log", "Client 042", "benchmark", "note"]),
     ];
     let mut fresh = std::collections::HashMap::new();
@@ -615,6 +637,16 @@ fn main() {
         (
             "export json",
             &["export", "--format", "json", "--output", export_arg],
+        ),
+        (
+            "export csv --to hubspot",
+            &[
+                "export", "--format", "csv", "--to", "hubspot", "--output", export_arg,
+            ],
+        ),
+        (
+            "export ics",
+            &["export", "--format", "ics", "--output", export_arg],
         ),
         ("check", &["check"]),
     ] {
