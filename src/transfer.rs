@@ -296,16 +296,19 @@ struct Gather {
     since: DateTime<FixedOffset>,
     names: HashMap<String, String>,
     found: HashMap<String, (FollowUp, DateTime<FixedOffset>, u64, bool)>,
-    /// Ids deleted and not brought back, as `State` keeps them for `Change::applies`.
-    deleted: HashSet<String>,
+    /// Ids deleted and not brought back, as `State` keeps them for `Change::applies`,
+    /// by their hash (see `id_hash`): an undo of a large import deletes a million.
+    deleted: HashSet<u64>,
     /// The change being read: its time, sequence number and whether a merge wrote it.
     at: Option<DateTime<FixedOffset>>,
     seq: u64,
     merge: Option<bool>,
     /// Its records read before its time and command (a line reordered by hand).
     waiting: Vec<Record>,
-    /// Its deletions of follow-ups not held, and their versions in its `was`.
-    unheld: Vec<String>,
+    /// A hash of the id of each record it deletes since `since` that is not held, as
+    /// an undo of a large import may delete a million (kept sorted once its `was`
+    /// begins), and the versions of those its `was` holds that are follow-ups.
+    unheld: Vec<u64>,
     was: HashMap<String, FollowUp>,
 }
 
@@ -327,17 +330,14 @@ impl Gather {
 
     fn take(&mut self, record: Record, at: DateTime<FixedOffset>, merge: bool) {
         let numbered = matches!(record, Record::Action(_) | Record::FollowUp(_));
-        if merge && numbered && self.deleted.contains(record.id()) {
+        let hash = id_hash(record.id());
+        if merge && numbered && self.deleted.contains(&hash) {
             return;
         }
         match &record {
-            Record::Deleted { id, .. } => {
-                self.deleted.insert(id.clone());
-            }
-            _ => {
-                self.deleted.remove(record.id());
-            }
-        }
+            Record::Deleted { .. } => self.deleted.insert(hash),
+            _ => self.deleted.remove(&hash),
+        };
         match record {
             Record::Client(c) => {
                 self.names.insert(c.id, c.name);
@@ -352,7 +352,8 @@ impl Gather {
             }
             Record::Deleted { id, .. } => match self.found.remove(&id) {
                 Some(held) => self.shown_deleted(held.0, at),
-                None => self.unheld.push(id),
+                None if at >= self.since => self.unheld.push(hash),
+                None => {}
             },
             Record::Person(_) | Record::Action(_) => {}
         }
@@ -414,9 +415,16 @@ impl Sink for Gather {
         Ok(())
     }
 
+    fn was_begin(&mut self) -> Result<(), String> {
+        self.unheld.sort_unstable();
+        Ok(())
+    }
+
+    /// Keeps the version of a follow-up the change deleted unheld (any follow-up when
+    /// its records wait, as which it deleted is not known yet).
     fn was_record(&mut self, record: Record) -> Result<(), String> {
         if let Record::FollowUp(f) = record
-            && self.unheld.contains(&f.id)
+            && (!self.waiting.is_empty() || self.unheld.binary_search(&id_hash(&f.id)).is_ok())
         {
             self.was.insert(f.id.clone(), f);
         }
@@ -429,15 +437,24 @@ impl Sink for Gather {
         for record in std::mem::take(&mut self.waiting) {
             self.take(record, at, merge);
         }
-        for id in std::mem::take(&mut self.unheld) {
-            if let Some(f) = self.was.remove(&id) {
+        self.unheld.sort_unstable();
+        for (id, f) in std::mem::take(&mut self.was) {
+            if self.unheld.binary_search(&id_hash(&id)).is_ok() && !self.found.contains_key(&id) {
                 self.shown_deleted(f, at);
             }
         }
-        self.was.clear();
+        self.unheld = Vec::new();
         self.seq = 0;
         Ok(())
     }
+}
+
+/// A 64-bit hash of a record's id, the same in every run.
+fn id_hash(id: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    id.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// The follow-ups the feed since `since` shows, from the journal of `store` (see

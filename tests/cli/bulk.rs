@@ -136,6 +136,23 @@ fn feeds_crm_files_and_a_wrong_number_do_not_hold_the_records() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains("is an action, not a follow-up"), "{stderr}");
     }
+    // The import undone: the feed shows each of its follow-ups cancelled, found from
+    // the undo's own record of them, without holding the ids it deleted.
+    env.ok(&["undo"]);
+    let path = env.dir.path().join("feed.ics");
+    within(
+        &env,
+        12,
+        &[
+            "export",
+            "--format",
+            "ics",
+            "--output",
+            path.to_str().unwrap(),
+        ],
+    );
+    let feed = std::fs::read_to_string(path).unwrap();
+    assert_eq!(feed.matches("STATUS:CANCELLED").count(), 4_000);
 }
 
 /// For people, undo names the first ten things it did and counts the rest; JSON
