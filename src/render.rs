@@ -622,7 +622,10 @@ fn drawn_widths(
         rows.each(&mut |row| {
             let texts = excerpts(columns, row);
             for &(at, (c, width)) in &wrapped {
-                let widest = cell_lines(&texts, c, width).iter().map(|l| columns_of(l)).max();
+                let widest = cell_lines(&texts, c, width)
+                    .iter()
+                    .map(|l| columns_of(l))
+                    .max();
                 widths[at] = widths[at].max(widest.unwrap_or(0));
             }
             Ok(())
@@ -642,10 +645,7 @@ fn columns_of(text: &str) -> usize {
 
 /// Display columns the text takes: its widest line.
 fn text_width(text: &str) -> usize {
-    text.split('\n')
-        .map(columns_of)
-        .max()
-        .unwrap_or(0)
+    text.split('\n').map(columns_of).max().unwrap_or(0)
 }
 
 /// Columns the table's frame takes around `columns` columns: `│ a ┆ b │`.
