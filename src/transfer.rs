@@ -281,6 +281,14 @@ pub struct Entry {
     deleted: bool,
 }
 
+impl Entry {
+    /// Where it goes in the feed: by due date, time, number and id.
+    fn order(&self) -> (NaiveDate, Option<NaiveTime>, u64, &str) {
+        let f = &self.follow_up;
+        (f.due, f.due_time, f.num, &f.id)
+    }
+}
+
 /// The follow-ups a feed since `since` shows, gathered from the journal's changes as
 /// they stream by: each as its changes left it. A deleted one keeps the version it had
 /// when deleted: the one before in the walk or the deleting change's `was` (a follow-up
@@ -366,7 +374,7 @@ impl Gather {
         }
     }
 
-    /// The follow-ups found, by due date, time, number and id.
+    /// The follow-ups found, in the feed's order (see `Entry::order`).
     fn entries(self) -> Vec<Entry> {
         let names = self.names;
         let mut entries: Vec<Entry> = self
@@ -383,13 +391,7 @@ impl Gather {
                 deleted,
             })
             .collect();
-        entries.sort_by(|a, b| {
-            let key = |e: &Entry| {
-                let f = &e.follow_up;
-                (f.due, f.due_time, f.num, f.id.clone())
-            };
-            key(a).cmp(&key(b))
-        });
+        entries.sort_by(|a, b| a.order().cmp(&b.order()));
         entries
     }
 }
