@@ -3,7 +3,8 @@
 //! was logged (for streaks). Kept small so a report reads the same few bytes whether
 //! the history is a year or thirty.
 
-use std::collections::{BTreeMap, HashMap};
+use foldhash::HashMap;
+use std::collections::BTreeMap;
 
 use crate::model::Action;
 

@@ -3,7 +3,7 @@
 //! whole; the store reads a journal whose every line reads as a stream instead (see
 //! `Store::check`), which finds the same, said the same way (the messages are here).
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use serde::Serialize;
 

@@ -13,7 +13,7 @@
 //! Task and Event fields as Data Loader writes them (API names) or a report shows them
 //! (field labels).
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::io::Write;
 
 use anyhow::{Result, anyhow, bail};

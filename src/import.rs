@@ -8,7 +8,7 @@
 //! at all. Records keep their unique ids, so importing the same file twice changes
 //! nothing the second time.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet};
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;

@@ -4,7 +4,7 @@
 //! record the newest change comes last and wins. Short numbers that both sides gave to
 //! different records are settled the same way whichever side merges into which.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use crate::model::{Action, Client, FollowUp, Person, Record};
 use crate::state::State;
@@ -407,7 +407,7 @@ pub fn adopt_orphans(changes: &[Change], history: &[Change], state: &State) -> V
 /// say) that is neither an undo nor already undone. Changes a sync brought in from
 /// another copy are never undone here.
 pub fn last_undoable(changes: &[Change], me: &str) -> Option<usize> {
-    let mut undone = std::collections::HashSet::new();
+    let mut undone = HashSet::new();
     for (index, change) in changes.iter().enumerate().rev() {
         if let Some(target) = &change.undoes {
             undone.insert(target.as_str());

@@ -692,7 +692,7 @@ pub fn id_hash(id: &str) -> u64 {
 }
 
 /// Sorts `hashes` and gives those it holds more than once.
-pub fn repeated(hashes: &mut [u64]) -> std::collections::HashSet<u64> {
+pub fn repeated(hashes: &mut [u64]) -> foldhash::HashSet<u64> {
     hashes.sort_unstable();
     hashes
         .chunk_by(|a, b| a == b)

@@ -1,8 +1,8 @@
 //! Whom to call next: every client with a reason to be contacted now, ranked, each with
 //! its reason in words. Pure: takes the state and `today`; nothing reads the clock.
 
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::cmp::Reverse;
-use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use serde::Serialize;

@@ -4,7 +4,7 @@
 //! cost an eighth of a byte each, so an import can know every number a store of a
 //! million records holds.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 /// Numbers held in a run as a list, at most; past that, a bit each takes less room.
 const LISTED: usize = 4096;

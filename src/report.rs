@@ -1,7 +1,8 @@
 //! Pure aggregation: per-client summaries, stay-in-touch cadences, and the figures of a
 //! week or month. Everything takes `today`; nothing reads the clock or prints.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 use serde::Serialize;

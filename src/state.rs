@@ -1,7 +1,7 @@
 //! The current records, folded from the journal, and the questions commands ask of them.
 
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, FixedOffset};
 

@@ -1,7 +1,7 @@
 //! Moving data out: export as JSON, CSV or iCalendar (`import` reads the first two back
 //! in).
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::io::Write;
 
 use anyhow::Result;

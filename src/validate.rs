@@ -2,7 +2,7 @@
 //! and JSON), `merge` and the merge driver check each record they bring with `record`,
 //! and the store they would leave with `state`; `check` reports the same breaches.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use crate::error::UsageError;
 use crate::model::{

@@ -5,7 +5,7 @@ use anyhow::Result;
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use super::follow_ups::{follow_up_view, with_period};
 use super::{action_json, follow_up_json, names, person_for_write, show_date};

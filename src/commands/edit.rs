@@ -1,6 +1,6 @@
 //! `edit`, `delete` and `undo`: correcting mistakes. Each says exactly what it changed.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use anyhow::Result;
 use serde_json::json;

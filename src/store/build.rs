@@ -10,7 +10,7 @@
 //! its prefix last. Made from the journal, this keeps memory to about 40 bytes a
 //! record, whatever the records hold.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};

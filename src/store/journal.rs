@@ -1,6 +1,6 @@
 //! The journal's format: its first line, one change per line, and reading it back.
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};

@@ -88,8 +88,7 @@ pub fn merged_journal(
     history: &[Change],
 ) -> Result<(Vec<u8>, State, Renumbered)> {
     let mut changes = union.changes;
-    let incoming: std::collections::HashSet<&str> =
-        union.added.iter().map(String::as_str).collect();
+    let incoming: foldhash::HashSet<&str> = union.added.iter().map(String::as_str).collect();
     for change in changes.iter().filter(|c| incoming.contains(c.id.as_str())) {
         for record in &change.records {
             crate::validate::record(record).map_err(|err| {
@@ -404,7 +403,7 @@ impl Store {
             return self.unmerge_in_memory(&me, at);
         };
         // The records those changes wrote, as they were and as they are without them.
-        let touched: std::collections::HashSet<String> = taken_out
+        let touched: foldhash::HashSet<String> = taken_out
             .iter()
             .flat_map(|c| c.records.iter().map(|r| r.id().to_string()))
             .collect();
@@ -447,7 +446,7 @@ impl Store {
         if target.command != "merge" || target.merged.is_empty() {
             return Ok(None);
         }
-        let mut dropped: std::collections::HashSet<&str> =
+        let mut dropped: foldhash::HashSet<&str> =
             target.merged.iter().map(String::as_str).collect();
         dropped.extend(loaded.changes[index..].iter().map(|c| c.id.as_str()));
         // Keep every other line exactly as it is.

@@ -8,7 +8,7 @@
 //! the order of the line; folding into state is one sink, `newest`, `compact` and
 //! `check` have others.
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 

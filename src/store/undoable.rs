@@ -1,7 +1,7 @@
 //! The change `undo` takes back, found from the journal's end, and its records read as
 //! a stream: an import of a million records is one line, which is never held whole.
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 

@@ -10,7 +10,7 @@
 //! `crate::check::check` reports for the same bytes, in the same order; a journal with
 //! a line that does not read is read whole by that instead, which names each such line.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 
