@@ -306,6 +306,23 @@ pub enum Command {
     Man,
 }
 
+impl Command {
+    /// Whether it reads a window of the store (what is due, a report, the clients or
+    /// one of them), so its memory stays within what it shows at any size.
+    pub fn reads_a_window(&self) -> bool {
+        matches!(
+            self,
+            Command::Overdue { .. }
+                | Command::Upcoming { .. }
+                | Command::Remind { .. }
+                | Command::Clients
+                | Command::Client(_)
+                | Command::Next { .. }
+                | Command::Report(_)
+        )
+    }
+}
+
 /// An ID as the tool prints it: `12` or `#12`.
 fn parse_id(text: &str) -> Result<u64, String> {
     let digits = text.strip_prefix('#').unwrap_or(text);
