@@ -308,18 +308,22 @@ pub enum Command {
 
 impl Command {
     /// Whether it reads a window of the store (what is due, a report, the clients or
-    /// one of them), so its memory stays within what it shows at any size.
+    /// one of them, a client's actions), so its memory stays within what it shows at
+    /// any size.
     pub fn reads_a_window(&self) -> bool {
-        matches!(
-            self,
-            Command::Overdue { .. }
-                | Command::Upcoming { .. }
-                | Command::Remind { .. }
-                | Command::Clients
-                | Command::Client(_)
-                | Command::Next { .. }
-                | Command::Report(_)
-        )
+        match self {
+            Command::Actions(args) => args.client.is_some(),
+            command => matches!(
+                command,
+                Command::Overdue { .. }
+                    | Command::Upcoming { .. }
+                    | Command::Remind { .. }
+                    | Command::Clients
+                    | Command::Client(_)
+                    | Command::Next { .. }
+                    | Command::Report(_)
+            ),
+        }
     }
 }
 
