@@ -26,9 +26,18 @@ fn bound(ctx: &Context, when: Option<When>, today: NaiveDate) -> Result<Option<B
     Ok(Some((when.date, at)))
 }
 
+/// The longest `--since` window (without `--client`) read whole into memory, in days:
+/// two months, what `report month` reads. A longer one is streamed as `actions`
+/// without flags is, so its memory stays the same whatever it holds.
+const HELD_DAYS: i64 = 62;
+
 pub fn run(ctx: &Context, args: ActionsArgs) -> Result<()> {
     let today = ctx.today();
-    if args.client.is_none() && args.since.is_none() {
+    let held = args.client.is_some()
+        || args
+            .since
+            .is_some_and(|w| w.resolve(today).date >= add_days(today, -HELD_DAYS));
+    if !held {
         return print_all(ctx, &args, today);
     }
     let state = load_window(ctx, &args, today)?;
@@ -45,8 +54,11 @@ pub fn run(ctx: &Context, args: ActionsArgs) -> Result<()> {
         columns: columns(),
         rows: rows.iter().map(|a| cells(&state, a)).collect(),
     };
-    let json = rows.iter().map(|a| json(&state, a)).collect();
-    ctx.print(&View::table("actions", table, Value::Array(json)))
+    let json = match ctx.wants_json() {
+        true => Value::Array(rows.iter().map(|a| json(&state, a)).collect()),
+        false => Value::Null,
+    };
+    ctx.print(&View::table("actions", table, json))
 }
 
 /// The table's columns, wherever its rows come from.
@@ -130,9 +142,10 @@ impl Filter {
     }
 }
 
-/// Every action, when no flag narrows them to a client or from a day: printed as they
-/// are read from the store, never all held. With `--limit`, a first pass counts the
-/// matches, so the rows before the newest N are known and passed over.
+/// Every action, when no flag narrows them to a client or to the last two months:
+/// printed as they are read from the store, never all held, from `--since` on. With
+/// `--limit`, a first pass counts the matches, so the rows before the newest N are
+/// known and passed over.
 fn print_all(ctx: &Context, args: &ActionsArgs, today: NaiveDate) -> Result<()> {
     let mut all = ctx.load_everything()?;
     let filter = Filter::new(ctx, &all.state, args, today)?;
@@ -163,7 +176,12 @@ struct Matching<'a> {
 impl Matching<'_> {
     fn each(&mut self, mut each: impl FnMut(&State, &Action) -> Result<()>) -> Result<()> {
         let (filter, mut skip) = (&self.filter, self.skip);
-        self.all.each_action(|state, a| {
+        // A day before the bound's day: whatever the time zone did that day, no action
+        // the filter keeps is passed over.
+        let from = filter
+            .since
+            .map_or(i64::MIN, |(day, _)| start_of(add_days(day, -1)).timestamp());
+        self.all.each_action_from(from, |state, a| {
             if !filter.matches(a) {
                 return Ok(());
             }

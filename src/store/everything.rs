@@ -54,8 +54,15 @@ impl Everything {
 
     /// Hands `each` every current action, by time then number (with the state that
     /// names their clients and people).
-    pub fn each_action(
+    pub fn each_action(&mut self, each: impl FnMut(&State, &Action) -> Result<()>) -> Result<()> {
+        self.each_action_from(i64::MIN, each)
+    }
+
+    /// As `each_action`, passing over without reading them the snapshot's actions
+    /// timed before `from` (Unix seconds); any other may come before it too.
+    pub fn each_action_from(
         &mut self,
+        from: i64,
         mut each: impl FnMut(&State, &Action) -> Result<()>,
     ) -> Result<()> {
         let state = &self.state;
@@ -76,7 +83,7 @@ impl Everything {
         };
         if let Some(Indexed(snapshot)) = &mut self.indexed {
             let count = snapshot.indexed().1;
-            for start in (0..count).step_by(SLICE) {
+            for start in (snapshot.actions_from(from)..count).step_by(SLICE) {
                 let slice = snapshot
                     .actions(start..count.min(start + SLICE))
                     .ok_or_else(|| damaged(&self.snapshot))?;

@@ -670,6 +670,14 @@ impl Contents {
         closed.verify(&mut self.file, *closed_at) && actions.verify(&mut self.file, *actions_at)
     }
 
+    /// Where the actions timed from `from` (Unix seconds) on begin among them all,
+    /// after a `Part::Indexes` read.
+    pub fn actions_from(&self, from: i64) -> usize {
+        self.indexes
+            .as_deref()
+            .map_or(0, |(_, _, actions, _)| actions.select(from, i64::MAX).start)
+    }
+
     /// The actions (by time, then number) at `range` of them, after a `Part::Indexes`
     /// read.
     pub fn actions(&mut self, range: std::ops::Range<usize>) -> Option<Vec<Action>> {

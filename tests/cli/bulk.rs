@@ -155,6 +155,33 @@ fn feeds_crm_files_and_a_wrong_number_do_not_hold_the_records() {
     assert_eq!(feed.matches("STATUS:CANCELLED").count(), 4_000);
 }
 
+/// Actions since long ago (more than the two months `actions --since` holds) are
+/// streamed in less memory than holding them would take, the same bytes as the same
+/// actions held; and a report, which grows its heap in huge pages where it can, still
+/// runs where memory is limited.
+#[cfg(target_os = "linux")]
+#[test]
+fn actions_since_long_ago_stream_and_reports_run_within_a_memory_limit() {
+    let env = Env::new();
+    env.ok(&["import", &write(&env, "in.csv", &many(16_000, 4_000))]);
+    let long_ago = ["actions", "--since", "2026-07-01", "--format", "csv"];
+    within(&env, 12, &long_ago);
+    let (since, all) = (env.ok(&long_ago), env.ok(&["actions", "--format", "csv"]));
+    assert_eq!(since.lines().count(), 16_001);
+    assert_eq!(since, all);
+    // Every action is in October: from September on they are streamed, from October
+    // on (within two months of today) held.
+    for flags in [&["--kind", "idea"][..], &["--limit", "7"], &["--tag", "q4"]] {
+        let streamed = env.ok(&[&["actions", "--since", "2026-09-01"], flags].concat());
+        let held = env.ok(&[&["actions", "--since", "2026-10-01"], flags].concat());
+        assert_eq!(streamed, held, "{flags:?}");
+    }
+    // Less than the 64 MB a report's heap would grow by at once.
+    for report in ["week", "month"] {
+        within(&env, 48, &["report", report]);
+    }
+}
+
 /// For people, undo names the first ten things it did and counts the rest; JSON
 /// lists them all.
 #[test]
