@@ -274,36 +274,78 @@ impl Totals {
 
 /// The figures for `start..=end`, judged as of `today` when the span runs past it.
 pub fn totals(state: &State, start: NaiveDate, end: NaiveDate, today: NaiveDate) -> Totals {
-    let as_of = end.min(today);
-    let (days, end_of_day) = (Days::new(start, end), start_of(add_days(as_of, 1)));
-    let (mut touched, mut outcomes) = (HashSet::new(), HashSet::new());
-    let mut t = Totals {
-        start,
-        end,
-        ..Totals::default()
-    };
-    for a in state.actions.values().filter(|a| days.contains(a.at)) {
-        t.actions += 1;
-        t.initiative.add(a);
-        t.intros += usize::from(a.kind == Kind::Intro);
-        touched.insert(a.client.as_str());
-        outcomes.extend(a.follows_up.as_deref());
+    let mut each = totals_each(state, &[(start, end)], today);
+    each.swap_remove(0)
+}
+
+/// The figures for each span, as `totals` gives them, in one pass over the records.
+pub fn totals_each(
+    state: &State,
+    spans: &[(NaiveDate, NaiveDate)],
+    today: NaiveDate,
+) -> Vec<Totals> {
+    struct Tally<'a> {
+        t: Totals,
+        days: Days,
+        as_of: NaiveDate,
+        end_of_day: DateTime<FixedOffset>,
+        /// By client, in the order their actions come: whether it was touched.
+        touched: Vec<bool>,
+        outcomes: HashSet<&'a str>,
     }
-    t.clients_touched = touched.len();
-    for f in state.follow_ups.values() {
-        t.followups_new += usize::from(days.contains(f.created));
-        if done_within(f, days) {
-            t.followups_done += 1;
-            if f.done_late() {
-                t.followups_done_late += 1;
-            } else {
-                t.followups_done_on_time += 1;
+    let mut tallies: Vec<Tally> = spans
+        .iter()
+        .map(|&(start, end)| {
+            let as_of = end.min(today);
+            Tally {
+                t: Totals {
+                    start,
+                    end,
+                    ..Totals::default()
+                },
+                days: Days::new(start, end),
+                as_of,
+                end_of_day: start_of(add_days(as_of, 1)),
+                touched: Vec::new(),
+                outcomes: HashSet::new(),
             }
-            t.followups_with_outcome += usize::from(outcomes.contains(f.id.as_str()));
+        })
+        .collect();
+    // Each client's place among those touched, found once per action.
+    let mut places: HashMap<&str, usize> = HashMap::new();
+    for a in state.actions.values() {
+        let mut place = None;
+        for tally in tallies.iter_mut().filter(|tally| tally.days.contains(a.at)) {
+            let next = places.len();
+            let place = *place.get_or_insert_with(|| *places.entry(&a.client).or_insert(next));
+            if place >= tally.touched.len() {
+                tally.touched.resize(place + 1, false);
+            }
+            let t = &mut tally.t;
+            t.actions += 1;
+            t.initiative.add(a);
+            t.intros += usize::from(a.kind == Kind::Intro);
+            t.clients_touched += usize::from(!std::mem::replace(&mut tally.touched[place], true));
+            tally.outcomes.extend(a.follows_up.as_deref());
         }
-        t.overdue += usize::from(overdue_on(f, as_of, end_of_day));
     }
-    t
+    for f in state.follow_ups.values() {
+        for tally in &mut tallies {
+            let t = &mut tally.t;
+            t.followups_new += usize::from(tally.days.contains(f.created));
+            if done_within(f, tally.days) {
+                t.followups_done += 1;
+                if f.done_late() {
+                    t.followups_done_late += 1;
+                } else {
+                    t.followups_done_on_time += 1;
+                }
+                t.followups_with_outcome += usize::from(tally.outcomes.contains(f.id.as_str()));
+            }
+            t.overdue += usize::from(overdue_on(f, tally.as_of, tally.end_of_day));
+        }
+    }
+    tallies.into_iter().map(|tally| tally.t).collect()
 }
 
 /// One client's part of a period.
@@ -464,12 +506,15 @@ pub fn period(
     slipped.sort_by_key(|s| (std::cmp::Reverse(s.days_late), s.id));
 
     let summaries = client_summaries(state, as_of);
+    let [this, before]: [Totals; 2] = totals_each(state, &[(start, end), previous], today)
+        .try_into()
+        .expect("one for each span");
     Period {
-        totals: totals(state, start, end, today),
+        totals: this,
         // The streak up to the reported week; a week still to come has its own (0 when
         // nothing is logged in it yet).
         streak: streak(state, Week::of(as_of.max(start))),
-        previous: totals(state, previous.0, previous.1, today),
+        previous: before,
         by_client,
         by_kind,
         stories: stories(state, state.actions.values(), (start, end)),

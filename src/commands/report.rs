@@ -12,7 +12,7 @@ use crate::context::Context;
 use crate::dates::{Month, Week, add_days, days};
 use crate::render::{Block, Cell, Table, Tone, View};
 use crate::report::{
-    ClientSummary, Period, Slipped, Story, Streak, Totals, period, totals, weeks_within,
+    ClientSummary, Period, Slipped, Story, Streak, Totals, period, totals_each, weeks_within,
 };
 use crate::state::State;
 use crate::store::Store;
@@ -104,9 +104,12 @@ fn month_view(state: &State, month: Month, today: NaiveDate, json: bool) -> View
         (prev.start(), prev.end()),
         today,
     );
-    let weeks: Vec<(Week, Totals)> = weeks_within(month.start(), month.end())
-        .into_iter()
-        .map(|(week, start, end)| (week, totals(state, start, end, today)))
+    let within = weeks_within(month.start(), month.end());
+    let spans: Vec<(NaiveDate, NaiveDate)> = within.iter().map(|w| (w.1, w.2)).collect();
+    let weeks: Vec<(Week, Totals)> = within
+        .iter()
+        .map(|w| w.0)
+        .zip(totals_each(state, &spans, today))
         .collect();
     let title = format!(
         "{}: {} to {}",

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::show_date;
 use crate::dates::Week;
 use crate::render::{Block, Shade, Table, View};
-use crate::report::{Totals, streak, totals};
+use crate::report::{Totals, streak, totals_each};
 use crate::state::State;
 use crate::trend::{
     FIGURES, actions_per_day, calendar, longest_streak, sparkline, weeks_of_year, year_bounds,
@@ -39,9 +39,11 @@ pub fn weeks_table(weeks: &[(Week, Totals)]) -> Table {
 /// `weeks` (oldest first) with each one's figures, as `report week` counts them, and a
 /// sparkline of each figure.
 pub fn trend_view(state: &State, weeks: &[Week], today: NaiveDate) -> View {
+    let spans: Vec<(NaiveDate, NaiveDate)> = weeks.iter().map(|w| (w.start(), w.end())).collect();
     let rows: Vec<(Week, Totals)> = weeks
         .iter()
-        .map(|w| (*w, totals(state, w.start(), w.end(), today)))
+        .copied()
+        .zip(totals_each(state, &spans, today))
         .collect();
     let (first, last) = (weeks[0], weeks[weeks.len() - 1]);
     let title = match weeks.len() {
