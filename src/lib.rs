@@ -11,6 +11,7 @@ pub mod dates;
 pub mod demo;
 pub mod error;
 pub mod import;
+pub mod memory;
 pub mod merge;
 pub mod model;
 pub mod next;

@@ -12,10 +12,10 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let cli = extramile::cli::Cli::parse_from(args);
-    match cli.command.as_ref() {
-        None => back_heap_with_huge_pages(),
-        Some(command) if command.reads_a_window() => back_heap_with_huge_pages(),
-        Some(_) => map_big_blocks_apart(),
+    if cli.command.as_ref().is_none_or(|c| c.reads_a_window()) {
+        extramile::memory::back_heap_with_huge_pages();
+    } else {
+        extramile::memory::map_big_blocks_apart();
     }
     match extramile::commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -28,65 +28,6 @@ fn main() -> ExitCode {
         }
     }
 }
-
-/// Has glibc's allocator map every block of 128 KB or more on its own, and unmap it when
-/// freed. By default it raises that size each time such a block is freed (up to 32
-/// MB): once a command has let go of one big list, the next ones are built in its heap,
-/// where a list that grows leaves its old copies behind and what is freed is kept. A
-/// command that goes through a long history in turns (`check` reads the journal, then
-/// the snapshot, then rebuilds it) would then need the sum of its turns, not the
-/// largest (79 MB at a million actions, not 58).
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn map_big_blocks_apart() {
-    // SAFETY: mallopt sets one of the allocator's parameters, under its own lock.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn map_big_blocks_apart() {}
-
-/// Has the heap of a command that reads a window (a report, what is due, a client)
-/// grow in huge pages where the system offers them: such a command touches 5 to 20 MB
-/// of fresh memory, and taking it a 4 KB page fault at a time was the largest part of
-/// its time (3,400 faults of `report month`'s 15 ms on the benchmark's store; 340 and
-/// 10 ms this way, for 2 MB more resident memory). The heap is grown by 64 MB of
-/// address space at once, marked for huge pages (`MADV_HUGEPAGE`), and kept: blocks up
-/// to 32 MB come from it rather than from maps of their own. Memory is still taken
-/// only as it is touched, and past those 64 MB the heap grows as before. Where the
-/// heap cannot grow so (a limit on memory), nothing changes. The bulk commands keep
-/// `map_big_blocks_apart`, which keeps their peak low.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn back_heap_with_huge_pages() {
-    const GROWTH: usize = 64 << 20;
-    const HUGE_PAGE: usize = 2 << 20;
-    // glibc's defaults for the top pad and the map and trim thresholds.
-    const DEFAULT: i32 = 128 * 1024;
-    // SAFETY: mallopt sets the allocator's parameters under its own lock; sbrk(0) only
-    // reads where the heap ends; the block is allocated and freed here, untouched; and
-    // madvise only advises the kernel about the heap's own pages.
-    unsafe {
-        let start = libc::sbrk(0) as usize;
-        libc::mallopt(libc::M_MMAP_THRESHOLD, (GROWTH / 2) as i32);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, (2 * GROWTH) as i32);
-        libc::mallopt(libc::M_TOP_PAD, GROWTH as i32);
-        // A block past the heap's end grows it by the top pad.
-        libc::free(std::hint::black_box(libc::malloc(256 << 10)));
-        libc::mallopt(libc::M_TOP_PAD, DEFAULT);
-        let end = libc::sbrk(0) as usize;
-        if start == usize::MAX || end < start + GROWTH / 2 {
-            libc::mallopt(libc::M_MMAP_THRESHOLD, DEFAULT);
-            libc::mallopt(libc::M_TRIM_THRESHOLD, DEFAULT);
-            return;
-        }
-        let (from, to) = (start.next_multiple_of(HUGE_PAGE), end & !(HUGE_PAGE - 1));
-        libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_HUGEPAGE);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn back_heap_with_huge_pages() {}
 
 /// Output piped into `head` that closed early is not an error.
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

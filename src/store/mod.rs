@@ -816,6 +816,7 @@ impl Store {
     /// The state of the journal's complete lines (of its first `len` bytes), folded as
     /// they are read; when that fails, read whole, to say exactly what is wrong.
     fn fold(&self, file: &File, len: u64) -> Result<stream::Folded> {
+        crate::memory::map_big_blocks_apart();
         if let Some(folded) = stream::fold(file, len) {
             return Ok(folded);
         }
@@ -917,6 +918,9 @@ impl Store {
     /// Rebuilds the snapshot from the journal read as a stream (see `build`), in
     /// memory that does not grow with what the records hold.
     fn index_from(&self, (file, len, stamp): (File, u64, snapshot::Stamp)) -> Result<(usize, u64)> {
+        // A read that rebuilds first goes through the whole history as the bulk
+        // commands do.
+        crate::memory::map_big_blocks_apart();
         let path = self.snapshot_path();
         let dir = files::dir_of(&path);
         if self.read_only {
