@@ -17,7 +17,8 @@ use std::path::{Path, PathBuf};
 
 use super::newest::{Marks, Newest};
 use super::snapshot::{
-    BLOCK, DAY, MAGIC, Mark, PREFIX, RECENT, Seal, Writer, closed_key, crc, encode_seal,
+    BLOCK, DAY, MAGIC, Mark, OLDER_SLICE, PREFIX, RECENT, Seal, Writer, closed_key, crc,
+    encode_seal,
 };
 use super::stream::{self, Sink};
 use crate::action_sums::Days;
@@ -381,12 +382,15 @@ impl Sink for Keep {
     }
 }
 
-/// A section of the snapshot written as it is made, with its length and checksum.
+/// A section of the snapshot written as it is made, with its length and checksum, and
+/// the checksum of each `OLDER_SLICE` bytes of it.
 struct Section<'a, W: Write> {
     out: &'a mut W,
     buf: Writer,
     crc: crc32fast::Hasher,
     len: u64,
+    slice: crc32fast::Hasher,
+    slices: Vec<u32>,
 }
 
 impl<'a, W: Write> Section<'a, W> {
@@ -396,6 +400,8 @@ impl<'a, W: Write> Section<'a, W> {
             buf: Writer::default(),
             crc: crc32fast::Hasher::new(),
             len: 0,
+            slice: crc32fast::Hasher::new(),
+            slices: Vec::new(),
         }
     }
 
@@ -403,16 +409,30 @@ impl<'a, W: Write> Section<'a, W> {
     fn flush(&mut self, done: bool) -> io::Result<()> {
         if done || self.buf.0.len() >= 1 << 20 {
             self.crc.update(&self.buf.0);
+            let mut rest = &self.buf.0[..];
+            while !rest.is_empty() {
+                let filled = self.len as usize % OLDER_SLICE;
+                let (now, later) = rest.split_at(rest.len().min(OLDER_SLICE - filled));
+                self.slice.update(now);
+                self.len += now.len() as u64;
+                if self.len.is_multiple_of(OLDER_SLICE as u64) {
+                    self.slices.push(std::mem::take(&mut self.slice).finalize());
+                }
+                rest = later;
+            }
             self.out.write_all(&self.buf.0)?;
-            self.len += self.buf.0.len() as u64;
             self.buf.0.clear();
         }
         Ok(())
     }
 
-    fn done(mut self) -> io::Result<(u64, u32)> {
+    /// The section's length, checksum, and its slices' checksums.
+    fn done(mut self) -> io::Result<(u64, u32, Vec<u32>)> {
         self.flush(true)?;
-        Ok((self.len, self.crc.finalize()))
+        if !self.len.is_multiple_of(OLDER_SLICE as u64) {
+            self.slices.push(self.slice.finalize());
+        }
+        Ok((self.len, self.crc.finalize(), self.slices))
     }
 }
 
@@ -481,7 +501,7 @@ pub fn write(
             recent.buf.u32(span.count);
         }
     }
-    let (recent_len, recent_sum) = recent.done()?;
+    let (recent_len, recent_sum, _) = recent.done()?;
     let mut old = Section::new(out);
     timed(&mut old, &entries[..closed], 0..split.0)?;
     timed(&mut old, &entries[closed..], 0..split.1 - closed)?;
@@ -494,7 +514,7 @@ pub fn write(
         since,
         false,
     )?;
-    let (old_len, old_sum) = old.done()?;
+    let (old_len, old_sum, old_slices) = old.done()?;
 
     // The records, in order; each entry now says where its record is in the file.
     let head_len = head.0.len() as u64;
@@ -562,6 +582,12 @@ pub fn write(
         at += block.0.len() as u64;
     }
     directory.0.extend_from_slice(&lists.0);
+    // The older indexes' slices' checksums, so a window that reaches back reads and
+    // checks only the slices it needs.
+    directory.u32(old_slices.len() as u32);
+    for sum in old_slices {
+        directory.u32(sum);
+    }
     out.write_all(&directory.0)?;
 
     let mut lengths = Vec::with_capacity(32);

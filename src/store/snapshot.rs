@@ -32,7 +32,7 @@ use crate::action_sums::{ActionSums, ClientTimes, Days, Span};
 use crate::model::{Action, Client, FollowUp, Kind, Person, Record, Status};
 use crate::state::State;
 
-pub(super) const MAGIC: &[u8; 8] = b"EXMSNAP8";
+pub(super) const MAGIC: &[u8; 8] = b"EXMSNAP9";
 /// Where the seal starts: after the magic, the lengths of the head, of the open
 /// follow-ups and of the recent indexes, and where the records start.
 const SEAL_AT: usize = 40;
@@ -51,6 +51,12 @@ pub(super) const DAY: i64 = 86_400;
 /// where its record is and how long.
 pub(super) const BLOCK: usize = 128;
 const ENTRY: usize = 8 + 1 + 8 + 4;
+/// Bytes of the older indexes under one checksum (listed after the clients' lists in
+/// the directory): a window that reaches back for a few older entries reads and checks
+/// only the slices they lie in.
+pub(super) const OLDER_SLICE: usize = 16 * 1024;
+/// Slices of the older indexes one read keeps once checked, for its further searches.
+const KEPT_SLICES: usize = 64;
 /// An entry of a client's list: a time, whether an action, where its record is and how
 /// long.
 const LISTED: usize = 8 + 1 + 8 + 4;
@@ -155,44 +161,96 @@ pub struct Contents {
     numbers: Option<NumberIndex>,
 }
 
-/// Where the older indexes are, left unread by a window that does not reach them.
-#[derive(Clone, Copy)]
+/// Where the older indexes are, left unread by a window that does not reach them, and
+/// the slices of them read so far.
 struct Older {
     at: u64,
     len: usize,
-    sum: [u8; 4],
     since: i64,
+    /// The checksum of each slice, once read from the directory.
+    sums: Option<Vec<u32>>,
+    /// Slices read and checked, by their place.
+    kept: Vec<(usize, Vec<u8>)>,
 }
 
 impl Older {
-    /// The index entries of the older actions timed in `from..to`, once the older
-    /// indexes check against their checksum: read a slice at a time for that, then
-    /// searched where they lie, so that finding a few costs no memory that grows with
-    /// the history.
-    fn actions_timed(self, file: &File, from: i64, to: i64) -> Option<Timed> {
-        let mut sum = crc32fast::Hasher::new();
-        let mut slice = vec![0; 1 << 16];
-        let mut done = 0;
-        while done < self.len {
-            let n = slice.len().min(self.len - done);
-            read_at(file, self.at + done as u64, &mut slice[..n]).ok()?;
-            sum.update(&slice[..n]);
-            done += n;
+    /// `n` bytes of the older indexes from `from`, once the slices they lie in check
+    /// against their checksums.
+    fn bytes(
+        &mut self,
+        file: &File,
+        directory: (u64, u64, u32),
+        from: u64,
+        n: u64,
+    ) -> Option<Vec<u8>> {
+        if self.sums.is_none() {
+            self.sums = Some(older_sums(file, directory, self.len)?);
         }
-        if sum.finalize().to_le_bytes() != self.sum {
+        let (from, n) = (usize::try_from(from).ok()?, usize::try_from(n).ok()?);
+        let end = from.checked_add(n)?;
+        if end > self.len {
             return None;
         }
-        let numbers = |at: u64, n: u64| -> Option<Vec<u64>> {
-            let mut bytes = vec![0; usize::try_from(n.checked_mul(8)?).ok()?];
-            read_at(file, self.at.checked_add(at)?, &mut bytes).ok()?;
-            Some(
-                bytes
-                    .chunks_exact(8)
-                    .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
-                    .collect(),
-            )
-        };
-        let number = |at: u64| numbers(at, 1).map(|n| n[0]);
+        let mut out = Vec::with_capacity(n);
+        let mut at = from;
+        while at < end {
+            let slice = at / OLDER_SLICE;
+            let unkept;
+            let bytes = match self.kept.iter().position(|(kept, _)| *kept == slice) {
+                Some(place) => &self.kept[place].1,
+                None => {
+                    let mut bytes = vec![0; OLDER_SLICE.min(self.len - slice * OLDER_SLICE)];
+                    read_at(file, self.at + (slice * OLDER_SLICE) as u64, &mut bytes).ok()?;
+                    if crc(&bytes) != *self.sums.as_deref()?.get(slice)? {
+                        return None;
+                    }
+                    // Once full, the first kept (the most searched) stay.
+                    if self.kept.len() < KEPT_SLICES {
+                        self.kept.push((slice, bytes));
+                        &self.kept.last().expect("just kept").1
+                    } else {
+                        unkept = bytes;
+                        &unkept
+                    }
+                }
+            };
+            let start = at - slice * OLDER_SLICE;
+            let take = (end - at).min(bytes.len() - start);
+            out.extend_from_slice(&bytes[start..start + take]);
+            at += take;
+        }
+        Some(out)
+    }
+
+    /// `n` numbers (64 bits each) of the older indexes from `from`.
+    fn numbers(
+        &mut self,
+        file: &File,
+        directory: (u64, u64, u32),
+        from: u64,
+        n: u64,
+    ) -> Option<Vec<u64>> {
+        let bytes = self.bytes(file, directory, from, n.checked_mul(8)?)?;
+        Some(
+            bytes
+                .chunks_exact(8)
+                .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
+                .collect(),
+        )
+    }
+
+    /// The index entries of the older actions timed in `from..to`, read through
+    /// checked slices and searched where they lie, so that finding a few costs neither
+    /// time nor memory that grows with the history.
+    fn actions_timed(
+        &mut self,
+        file: &File,
+        directory: (u64, u64, u32),
+        from: i64,
+        to: i64,
+    ) -> Option<Timed> {
+        let len = self.len as u64;
+        let mut number = |at: u64| Some(self.numbers(file, directory, at, 1)?[0]);
         // The closed follow-ups' index, then the actions': each the position of its
         // first and how many (32 bits each), their times, and one more place than
         // records (64 bits each).
@@ -201,10 +259,10 @@ impl Older {
         let count = number(start)? >> 32;
         let instants = start + 8;
         let places = instants.checked_add(count.checked_mul(8)?)?;
-        if places.checked_add((count + 1) * 8)? > self.len as u64 {
+        if places.checked_add((count + 1) * 8)? > len {
             return None;
         }
-        let first_at_or_after = |time: i64| -> Option<u64> {
+        let mut first_at_or_after = |time: i64| -> Option<u64> {
             let (mut low, mut high) = (0, count);
             while low < high {
                 let middle = low + (high - low) / 2;
@@ -219,11 +277,13 @@ impl Older {
         let (low, high) = (first_at_or_after(from)?, first_at_or_after(to)?);
         let timed = Timed {
             first: 0,
-            instants: numbers(instants + low * 8, high - low)?
+            instants: self
+                .numbers(file, directory, instants + low * 8, high - low)?
                 .into_iter()
                 .map(|t| t as i64)
                 .collect(),
-            places: numbers(places + low * 8, high - low + 1)?
+            places: self
+                .numbers(file, directory, places + low * 8, high - low + 1)?
                 .into_iter()
                 .map(usize::try_from)
                 .collect::<Result<_, _>>()
@@ -627,8 +687,9 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
         contents.older = Some(Older {
             at: (PREFIX + recent_end) as u64,
             len: old_len,
-            sum: old_sum.try_into().ok()?,
             since,
+            sums: None,
+            kept: Vec::new(),
         });
     }
     Some(contents)
@@ -691,9 +752,10 @@ impl Contents {
     fn actions_timed(&mut self, from: i64, to: i64) -> Option<Vec<Action>> {
         let (_, _, recent, at) = self.indexes.as_deref()?;
         let mut found = Vec::new();
-        let since = match self.older {
+        let since = match &mut self.older {
             Some(older) if from < older.since => {
-                let timed = older.actions_timed(&self.file, from, to.min(older.since))?;
+                let timed =
+                    older.actions_timed(&self.file, self.directory, from, to.min(older.since))?;
                 found = timed.read(&mut self.file, *at, 0..timed.len(), |r| r.action())?;
                 older.since
             }
@@ -821,6 +883,28 @@ fn read_directory(mut file: &File, (at, len, sum): (u64, u64, u32)) -> Option<Ve
     file.seek(SeekFrom::Start(at)).ok()?;
     file.read_exact(&mut directory).ok()?;
     (crc(&directory) == sum).then_some(directory)
+}
+
+/// The checksums of the slices of the older indexes (`len` bytes), listed last in the
+/// directory.
+fn older_sums(file: &File, directory: (u64, u64, u32), len: usize) -> Option<Vec<u32>> {
+    let bytes = read_directory(file, directory)?;
+    let mut r = Reader {
+        bytes: &bytes,
+        at: 0,
+    };
+    let count = r.u32()? as usize;
+    r.take(count.div_ceil(BLOCK).checked_mul(12)?)?;
+    for _ in 0..r.u32()? {
+        r.bytes()?;
+        r.take(16)?;
+    }
+    let slices = r.u32()? as usize;
+    if slices != len.div_ceil(OLDER_SLICE) {
+        return None;
+    }
+    let sums = (0..slices).map(|_| r.u32()).collect::<Option<Vec<_>>>()?;
+    (r.at == bytes.len()).then_some(sums)
 }
 
 /// One action's or follow-up's record, `len` bytes at `place`, checked against the
@@ -1349,6 +1433,70 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn a_recent_window_finds_older_actions_in_the_slices_they_lie_in() {
+        // Six years of actions, most of them in the older part, which spans many
+        // slices.
+        let now = DateTime::parse_from_rfc3339("2026-11-20T10:00:00+01:00").unwrap();
+        let template = crate::demo::records(now)
+            .into_iter()
+            .find_map(|r| match r {
+                Record::Action(a) => Some(a),
+                _ => None,
+            })
+            .unwrap();
+        let mut state = State::default();
+        for i in 0..6 * 365 * 8 {
+            let mut a = template.clone();
+            (a.id, a.num) = (format!("a{i}"), i as u64 + 1);
+            a.at = now - chrono::Duration::hours(3 * i as i64);
+            state.insert(Record::Action(a));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("snap");
+        let mark = Mark { covers: 0, crc: 0 };
+        let bytes = super::super::build::bytes_of(mark, None, &state);
+        let at = |days_ago: i64| (now - chrono::Duration::days(days_ago)).timestamp();
+        // The older part's place and length, the actions of a day long ago, and the
+        // slices read to find them.
+        let older = |bytes: &[u8]| {
+            std::fs::write(&path, bytes).unwrap();
+            let mut contents = read(&path, Part::Window(at(7), at(0)), None).unwrap();
+            let ids = contents.actions_timed(at(1000), at(999)).map(|found| {
+                let mut ids: Vec<String> = found.into_iter().map(|a| a.id).collect();
+                ids.sort();
+                ids
+            });
+            let older = contents.older.as_ref().unwrap();
+            let read: Vec<usize> = older.kept.iter().map(|(slice, _)| *slice).collect();
+            (older.at as usize, older.len, ids, read)
+        };
+        let (start, len, day, read) = older(&bytes);
+        let slices = len.div_ceil(OLDER_SLICE);
+        assert!(slices > 8, "{len} bytes of older indexes");
+        assert!(
+            read.len() < slices / 2,
+            "{} of {slices} slices read",
+            read.len()
+        );
+        let mut expected: Vec<String> = state
+            .actions
+            .values()
+            .filter(|a| (at(1000)..at(999)).contains(&a.at.timestamp()))
+            .map(|a| a.id.clone())
+            .collect();
+        expected.sort();
+        assert!(!expected.is_empty());
+        assert_eq!(day, Some(expected));
+        // A damaged slice fails the search when it reads it, and only then.
+        for slice in 0..slices {
+            let mut damaged = bytes.clone();
+            damaged[start + slice * OLDER_SLICE] ^= 1;
+            let (_, _, day, _) = older(&damaged);
+            assert_eq!(day.is_none(), read.contains(&slice), "slice {slice}");
         }
     }
 
