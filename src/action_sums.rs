@@ -4,7 +4,6 @@
 //! the history is a year or thirty.
 
 use foldhash::HashMap;
-use std::collections::BTreeMap;
 
 use crate::model::Action;
 
@@ -18,12 +17,12 @@ pub struct Span {
     pub count: u32,
 }
 
-/// Per UTC day (days since the Unix epoch) that holds actions, their span. It tells
-/// exactly whether any action falls in a stretch of time longer than a day (a week):
-/// only the days at the stretch's ends are cut, and of those only the first or the last
-/// time matters.
+/// Per UTC day (days since the Unix epoch) that holds actions, their span, in the
+/// order of the days. It tells exactly whether any action falls in a stretch of time
+/// longer than a day (a week): only the days at the stretch's ends are cut, and of
+/// those only the first or the last time matters.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Days(pub BTreeMap<i64, Span>);
+pub struct Days(Vec<(i64, Span)>);
 
 impl Days {
     pub fn of(instants: impl IntoIterator<Item = i64>) -> Days {
@@ -34,32 +33,57 @@ impl Days {
         days
     }
 
+    /// Days as a snapshot lists them: `None` unless each comes once, in order.
+    pub fn listed(days: Vec<(i64, Span)>) -> Option<Days> {
+        days.is_sorted_by(|a, b| a.0 < b.0).then_some(Days(days))
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, (i64, Span)> {
+        self.0.iter()
+    }
+
+    /// Where `day` is among the days, or would be.
+    fn place(&self, day: i64) -> Result<usize, usize> {
+        self.0.binary_search_by_key(&day, |&(d, _)| d)
+    }
+
     pub fn add(&mut self, at: i64) {
-        self.0
-            .entry(at.div_euclid(DAY))
-            .and_modify(|s| {
+        let day = at.div_euclid(DAY);
+        match self.place(day) {
+            Ok(i) => {
+                let s = &mut self.0[i].1;
                 s.first = s.first.min(at);
                 s.last = s.last.max(at);
                 s.count += 1;
-            })
-            .or_insert(Span {
-                first: at,
-                last: at,
-                count: 1,
-            });
+            }
+            Err(i) => self.0.insert(
+                i,
+                (
+                    day,
+                    Span {
+                        first: at,
+                        last: at,
+                        count: 1,
+                    },
+                ),
+            ),
+        }
     }
 
     /// Whether taking one action at `at` out keeps the spans exact: the day's first or
     /// last time of several can't be taken out without knowing the next one.
     fn can_remove(&self, at: i64) -> bool {
-        self.0
-            .get(&at.div_euclid(DAY))
-            .is_some_and(|s| s.count == 1 || (s.first < at && at < s.last))
+        self.place(at.div_euclid(DAY)).is_ok_and(|i| {
+            let s = self.0[i].1;
+            s.count == 1 || (s.first < at && at < s.last)
+        })
     }
 
     /// Makes `day`'s span that of these times, all the actions on it now.
     fn set(&mut self, day: i64, times: impl IntoIterator<Item = i64>) {
-        self.0.remove(&day);
+        if let Ok(i) = self.place(day) {
+            self.0.remove(i);
+        }
         for at in times {
             debug_assert_eq!(at.div_euclid(DAY), day, "a time on the day");
             self.add(at);
@@ -67,11 +91,10 @@ impl Days {
     }
 
     fn remove(&mut self, at: i64) {
-        let day = at.div_euclid(DAY);
-        if let Some(span) = self.0.get_mut(&day) {
-            span.count -= 1;
-            if span.count == 0 {
-                self.0.remove(&day);
+        if let Ok(i) = self.place(at.div_euclid(DAY)) {
+            self.0[i].1.count -= 1;
+            if self.0[i].1.count == 0 {
+                self.0.remove(i);
             }
         }
     }
@@ -80,8 +103,11 @@ impl Days {
     /// day.
     pub fn any_between(&self, from: i64, to: i64) -> bool {
         debug_assert!(to - from > DAY, "a stretch longer than a day");
-        self.0
-            .range(from.div_euclid(DAY)..=(to - 1).div_euclid(DAY))
+        let (first, last) = (from.div_euclid(DAY), (to - 1).div_euclid(DAY));
+        let start = self.0.partition_point(|&(d, _)| d < first);
+        self.0[start..]
+            .iter()
+            .take_while(|&&(d, _)| d <= last)
             .any(|(_, s)| s.last >= from && s.first < to)
     }
 }

@@ -8,7 +8,6 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 use serde::Serialize;
 use serde::ser::SerializeStruct;
 
-use crate::action_sums;
 use crate::dates::{Week, add_days};
 use crate::model::{Action, Client, FollowUp, Kind, Status, hh_mm, local_date};
 use crate::state::State;
@@ -548,19 +547,19 @@ pub struct Streak {
 /// The streak of `week`: consecutive weeks up to and including it with an action.
 pub fn streak(state: &State, week: Week) -> Streak {
     let (days, story_days) = (state.action_days(false), state.action_days(true));
-    let any_in = |days: &action_sums::Days, week: Week| {
-        let from = start_of(week.start()).timestamp();
-        let to = start_of(add_days(week.end(), 1)).timestamp();
-        days.any_between(from, to)
-    };
     let mut streak = Streak::default();
     let mut current = week;
-    while any_in(&days, current) {
+    // Each week ends where the one after it starts.
+    let mut to = start_of(add_days(week.end(), 1)).timestamp();
+    loop {
+        let from = start_of(current.start()).timestamp();
+        if !days.any_between(from, to) {
+            return streak;
+        }
         streak.weeks += 1;
-        streak.story_weeks += u32::from(any_in(&story_days, current));
-        current = current.previous();
+        streak.story_weeks += u32::from(story_days.any_between(from, to));
+        (current, to) = (current.previous(), from);
     }
-    streak
 }
 
 /// The weeks that overlap `start..=end`, each cut to the span.

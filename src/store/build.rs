@@ -493,8 +493,8 @@ pub fn write(
         }
     }
     for days in [days, stories] {
-        recent.buf.u32(days.0.len() as u32);
-        for (day, span) in &days.0 {
+        recent.buf.u32(days.iter().len() as u32);
+        for (day, span) in days.iter() {
             recent.buf.i64(*day);
             recent.buf.i64(span.first);
             recent.buf.i64(span.last);

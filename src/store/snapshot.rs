@@ -1221,12 +1221,14 @@ impl<'a> Reader<'a> {
     }
 
     fn days(&mut self) -> Option<Days> {
-        let mut days = Days::default();
-        for _ in 0..self.u32()? {
-            let (day, first, last, count) = (self.i64()?, self.i64()?, self.i64()?, self.u32()?);
-            days.0.insert(day, Span { first, last, count });
-        }
-        Some(days)
+        let days = (0..self.u32()?)
+            .map(|_| {
+                let (day, first, last, count) =
+                    (self.i64()?, self.i64()?, self.i64()?, self.u32()?);
+                Some((day, Span { first, last, count }))
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Days::listed(days)
     }
 
     fn action(&mut self) -> Option<Action> {
