@@ -273,13 +273,61 @@ impl Totals {
 
 /// The figures for `start..=end`, judged as of `today` when the span runs past it.
 pub fn totals(state: &State, start: NaiveDate, end: NaiveDate, today: NaiveDate) -> Totals {
-    let mut each = totals_each(state, &[(start, end)], today);
+    let mut each = totals_each(&Placed::of(state, false), &[(start, end)], today);
     each.swap_remove(0)
+}
+
+/// A state's actions, and its follow-ups when asked for, each with its client's place
+/// among the clients: found once, so that the passes over them count by place instead
+/// of looking up ids again (each lookup reads an id's bytes from wherever its record
+/// lies).
+pub struct Placed<'a> {
+    pub state: &'a State,
+    /// The names of the clients, by place: the state's, then any other an action or
+    /// follow-up names ("?").
+    names: Vec<&'a str>,
+    ids: Vec<&'a str>,
+    actions: Vec<(usize, &'a Action)>,
+    follow_ups: Vec<(usize, &'a FollowUp)>,
+}
+
+impl<'a> Placed<'a> {
+    pub fn of(state: &'a State, follow_ups: bool) -> Placed<'a> {
+        let mut ids: Vec<&str> = state.clients.keys().map(String::as_str).collect();
+        let mut places: HashMap<&str, usize> = HashMap::with_capacity(ids.len());
+        places.extend(ids.iter().enumerate().map(|(place, id)| (*id, place)));
+        let mut place = |id: &'a str| {
+            *places.entry(id).or_insert_with(|| {
+                ids.push(id);
+                ids.len() - 1
+            })
+        };
+        let actions = state
+            .actions
+            .values()
+            .map(|a| (place(&a.client), a))
+            .collect();
+        let follow_ups = match follow_ups {
+            true => state
+                .follow_ups
+                .values()
+                .map(|f| (place(&f.client), f))
+                .collect(),
+            false => Vec::new(),
+        };
+        Placed {
+            state,
+            names: ids.iter().map(|id| state.client_name(id)).collect(),
+            ids,
+            actions,
+            follow_ups,
+        }
+    }
 }
 
 /// The figures for each span, as `totals` gives them, in one pass over the records.
 pub fn totals_each(
-    state: &State,
+    placed: &Placed,
     spans: &[(NaiveDate, NaiveDate)],
     today: NaiveDate,
 ) -> Vec<Totals> {
@@ -288,7 +336,7 @@ pub fn totals_each(
         days: Days,
         as_of: NaiveDate,
         end_of_day: DateTime<FixedOffset>,
-        /// By client, in the order their actions come: whether it was touched.
+        /// By client place: whether it was touched.
         touched: Vec<bool>,
         outcomes: HashSet<&'a str>,
     }
@@ -305,21 +353,13 @@ pub fn totals_each(
                 days: Days::new(start, end),
                 as_of,
                 end_of_day: start_of(add_days(as_of, 1)),
-                touched: Vec::new(),
+                touched: vec![false; placed.ids.len()],
                 outcomes: HashSet::new(),
             }
         })
         .collect();
-    // Each client's place among those touched, found once per action.
-    let mut places: HashMap<&str, usize> = HashMap::new();
-    for a in state.actions.values() {
-        let mut place = None;
+    for &(place, a) in &placed.actions {
         for tally in tallies.iter_mut().filter(|tally| tally.days.contains(a.at)) {
-            let next = places.len();
-            let place = *place.get_or_insert_with(|| *places.entry(&a.client).or_insert(next));
-            if place >= tally.touched.len() {
-                tally.touched.resize(place + 1, false);
-            }
             let t = &mut tally.t;
             t.actions += 1;
             t.initiative.add(a);
@@ -328,7 +368,7 @@ pub fn totals_each(
             tally.outcomes.extend(a.follows_up.as_deref());
         }
     }
-    for f in state.follow_ups.values() {
+    for f in placed.state.follow_ups.values() {
         for tally in &mut tallies {
             let t = &mut tally.t;
             t.followups_new += usize::from(tally.days.contains(f.created));
@@ -427,85 +467,94 @@ pub struct Period {
     pub neglected: Vec<ClientSummary>,
 }
 
-/// The figures for `start..=end` and the same-length span `previous` before it.
+/// The figures for `start..=end` and the same-length span `previous` before it, from
+/// a state placed with its follow-ups.
 pub fn period(
-    state: &State,
+    placed: &Placed,
     (start, end): (NaiveDate, NaiveDate),
     previous: (NaiveDate, NaiveDate),
     today: NaiveDate,
 ) -> Period {
+    let state = placed.state;
     let as_of = end.min(today);
     let (days, end_of_day) = (Days::new(start, end), start_of(add_days(as_of, 1)));
-    let mut rows: HashMap<&str, ClientPeriod> = HashMap::new();
-    let empty_row = |id: &str| ClientPeriod {
-        client: state.client_name(id).to_string(),
-        actions: 0,
-        by_kind: BTreeMap::new(),
-        followups_done: 0,
-        followups_done_late: 0,
-        open: 0,
-        overdue: 0,
-        last_touch: None,
-    };
+    // By client place, the row of each client the period shows.
+    let mut rows: Vec<Option<ClientPeriod>> = vec![None; placed.ids.len()];
+    fn row<'r>(
+        rows: &'r mut [Option<ClientPeriod>],
+        name: &str,
+        place: usize,
+    ) -> &'r mut ClientPeriod {
+        rows[place].get_or_insert_with(|| ClientPeriod {
+            client: name.to_string(),
+            actions: 0,
+            by_kind: BTreeMap::new(),
+            followups_done: 0,
+            followups_done_late: 0,
+            open: 0,
+            overdue: 0,
+            last_touch: None,
+        })
+    }
     let mut by_kind: BTreeMap<Kind, usize> = Kind::ALL.iter().map(|k| (*k, 0)).collect();
-    for a in state.actions.values() {
+    for &(place, a) in &placed.actions {
         if days.contains(a.at) {
-            let r = rows
-                .entry(a.client.as_str())
-                .or_insert_with(|| empty_row(&a.client));
+            let r = row(&mut rows, placed.names[place], place);
             r.actions += 1;
             *r.by_kind.entry(a.kind).or_default() += 1;
             *by_kind.entry(a.kind).or_default() += 1;
         }
     }
     let mut slipped = Vec::new();
-    for f in state.follow_ups.values() {
+    for &(place, f) in &placed.follow_ups {
         let done = done_within(f, days);
         let overdue = overdue_on(f, as_of, end_of_day);
         if done {
-            let r = rows
-                .entry(f.client.as_str())
-                .or_insert_with(|| empty_row(&f.client));
+            let r = row(&mut rows, placed.names[place], place);
             r.followups_done += 1;
             r.followups_done_late += usize::from(f.done_late());
         }
         if overdue {
-            rows.entry(f.client.as_str())
-                .or_insert_with(|| empty_row(&f.client))
-                .overdue += 1;
+            row(&mut rows, placed.names[place], place).overdue += 1;
         }
+        let slip = |how, days_late| Slipped {
+            id: f.num,
+            client: placed.names[place].to_string(),
+            text: f.text.clone(),
+            due: f.due,
+            due_time: f.due_time,
+            how,
+            days_late,
+        };
         if done && f.done_late() {
             let closed = f.closed_at.map(local_date).unwrap_or(f.due);
-            slipped.push(slipped_row(
-                state,
-                f,
-                "done-late",
-                (closed - f.due).num_days(),
-            ));
+            slipped.push(slip("done-late", (closed - f.due).num_days()));
         } else if overdue {
-            slipped.push(slipped_row(state, f, "overdue", (as_of - f.due).num_days()));
+            slipped.push(slip("overdue", (as_of - f.due).num_days()));
         }
     }
     // Open follow-ups are counted for the clients the period shows, once all are known.
-    for f in state.follow_ups.values().filter(|f| open_at(f, end_of_day)) {
-        if let Some(r) = rows.get_mut(f.client.as_str()) {
+    for &(place, f) in &placed.follow_ups {
+        if let Some(r) = rows[place].as_mut().filter(|_| open_at(f, end_of_day)) {
             r.open += 1;
         }
     }
     // The last touch of a client is its latest action up to the end of the period.
     let activity = state.client_activity(start_of(add_days(end, 1)));
-    for (client, r) in rows.iter_mut() {
-        r.last_touch = activity
-            .get(client)
-            .and_then(|(_, last)| *last)
-            .map(local_date);
+    for (place, r) in rows.iter_mut().enumerate() {
+        if let Some(r) = r {
+            r.last_touch = activity
+                .get(placed.ids[place])
+                .and_then(|(_, last)| *last)
+                .map(local_date);
+        }
     }
-    let mut by_client: Vec<ClientPeriod> = rows.into_values().collect();
+    let mut by_client: Vec<ClientPeriod> = rows.into_iter().flatten().collect();
     by_client.sort_by_cached_key(|c| (std::cmp::Reverse(c.actions), c.client.to_lowercase()));
     slipped.sort_by_key(|s| (std::cmp::Reverse(s.days_late), s.id));
 
     let summaries = client_summaries(state, as_of);
-    let [this, before]: [Totals; 2] = totals_each(state, &[(start, end), previous], today)
+    let [this, before]: [Totals; 2] = totals_each(placed, &[(start, end), previous], today)
         .try_into()
         .expect("one for each span");
     Period {
@@ -519,18 +568,6 @@ pub fn period(
         stories: stories(state, state.actions.values(), (start, end)),
         slipped,
         neglected: neglected(&summaries).into_iter().cloned().collect(),
-    }
-}
-
-fn slipped_row(state: &State, f: &FollowUp, how: &'static str, days_late: i64) -> Slipped {
-    Slipped {
-        id: f.num,
-        client: state.client_name(&f.client).to_string(),
-        text: f.text.clone(),
-        due: f.due,
-        due_time: f.due_time,
-        how,
-        days_late,
     }
 }
 

@@ -12,7 +12,8 @@ use crate::context::Context;
 use crate::dates::{Month, Week, add_days, days};
 use crate::render::{Block, Cell, Table, Tone, View};
 use crate::report::{
-    ClientSummary, Period, Slipped, Story, Streak, Totals, period, totals_each, weeks_within,
+    ClientSummary, Period, Placed, Slipped, Story, Streak, Totals, period, totals_each,
+    weeks_within,
 };
 use crate::state::State;
 use crate::store::Store;
@@ -70,7 +71,7 @@ fn chosen_week(week: Option<Week>, last: bool, today: NaiveDate) -> Week {
 pub fn week_view(state: &State, week: Week, today: NaiveDate, label: &str, json: bool) -> View {
     let prev = week.previous();
     let p = period(
-        state,
+        &Placed::of(state, true),
         (week.start(), week.end()),
         (prev.start(), prev.end()),
         today,
@@ -98,8 +99,9 @@ pub fn week_view(state: &State, week: Week, today: NaiveDate, label: &str, json:
 
 fn month_view(state: &State, month: Month, today: NaiveDate, json: bool) -> View {
     let prev = month.previous();
+    let placed = Placed::of(state, true);
     let p = period(
-        state,
+        &placed,
         (month.start(), month.end()),
         (prev.start(), prev.end()),
         today,
@@ -109,7 +111,7 @@ fn month_view(state: &State, month: Month, today: NaiveDate, json: bool) -> View
     let weeks: Vec<(Week, Totals)> = within
         .iter()
         .map(|w| w.0)
-        .zip(totals_each(state, &spans, today))
+        .zip(totals_each(&placed, &spans, today))
         .collect();
     let title = format!(
         "{}: {} to {}",
@@ -221,7 +223,7 @@ fn rep_weeks(paths: &[PathBuf], week: Week, today: NaiveDate) -> Result<Vec<RepW
         reps.push(RepWeek {
             rep: rep_name(store.path()),
             period: period(
-                &state,
+                &Placed::of(&state, true),
                 (week.start(), week.end()),
                 (prev.start(), prev.end()),
                 today,

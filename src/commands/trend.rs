@@ -7,7 +7,7 @@ use serde_json::json;
 use super::show_date;
 use crate::dates::Week;
 use crate::render::{Block, Shade, Table, View};
-use crate::report::{Totals, streak, totals_each};
+use crate::report::{Placed, Totals, streak, totals_each};
 use crate::state::State;
 use crate::trend::{
     FIGURES, actions_per_day, calendar, longest_streak, sparkline, weeks_of_year, year_bounds,
@@ -43,7 +43,7 @@ pub fn trend_view(state: &State, weeks: &[Week], today: NaiveDate) -> View {
     let rows: Vec<(Week, Totals)> = weeks
         .iter()
         .copied()
-        .zip(totals_each(state, &spans, today))
+        .zip(totals_each(&Placed::of(state, false), &spans, today))
         .collect();
     let (first, last) = (weeks[0], weeks[weeks.len() - 1]);
     let title = match weeks.len() {
