@@ -885,20 +885,33 @@ fn read_directory(mut file: &File, (at, len, sum): (u64, u64, u32)) -> Option<Ve
     (crc(&directory) == sum).then_some(directory)
 }
 
-/// The checksums of the slices of the older indexes (`len` bytes), listed last in the
-/// directory.
-fn older_sums(file: &File, directory: (u64, u64, u32), len: usize) -> Option<Vec<u32>> {
-    let bytes = read_directory(file, directory)?;
+/// A client's list as the directory names it: the client's id, where the list is, how
+/// many entries it has, and its checksum.
+type Listed<'a> = (&'a [u8], u64, usize, u32);
+
+/// The directory's entries for the clients' lists, and where what follows them begins.
+fn lists_in(directory: &[u8]) -> Option<(Vec<Listed<'_>>, usize)> {
     let mut r = Reader {
-        bytes: &bytes,
+        bytes: directory,
         at: 0,
     };
     let count = r.u32()? as usize;
     r.take(count.div_ceil(BLOCK).checked_mul(12)?)?;
-    for _ in 0..r.u32()? {
-        r.bytes()?;
-        r.take(16)?;
-    }
+    let lists = (0..r.u32()?)
+        .map(|_| Some((r.bytes()?, r.u64()?, r.u32()? as usize, r.u32()?)))
+        .collect::<Option<Vec<_>>>()?;
+    Some((lists, r.at))
+}
+
+/// The checksums of the slices of the older indexes (`len` bytes), listed last in the
+/// directory.
+fn older_sums(file: &File, directory: (u64, u64, u32), len: usize) -> Option<Vec<u32>> {
+    let bytes = read_directory(file, directory)?;
+    let (_, after) = lists_in(&bytes)?;
+    let mut r = Reader {
+        bytes: &bytes,
+        at: after,
+    };
     let slices = r.u32()? as usize;
     if slices != len.div_ceil(OLDER_SLICE) {
         return None;
@@ -972,14 +985,7 @@ fn client_list(
     client: &str,
 ) -> Option<Vec<(i64, bool, u64, usize)>> {
     let bytes = read_directory(file, directory)?;
-    let mut r = Reader {
-        bytes: &bytes,
-        at: 0,
-    };
-    let count = r.u32()? as usize;
-    r.take(count.div_ceil(BLOCK).checked_mul(12)?)?;
-    for _ in 0..r.u32()? {
-        let (owner, at, n, sum) = (r.bytes()?, r.u64()?, r.u32()? as usize, r.u32()?);
+    for (owner, at, n, sum) in lists_in(&bytes)?.0 {
         if owner != client.as_bytes() {
             continue;
         }
@@ -1373,18 +1379,24 @@ impl<'a> Reader<'a> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_window_adds_up_every_action_as_the_whole_state_does() {
-        // Three years of actions: a client touched only long ago, one only lately, one
-        // all along; some of them stories.
+    /// The demo's time now, and one of its actions.
+    fn demo_action() -> (DateTime<FixedOffset>, Action) {
         let now = DateTime::parse_from_rfc3339("2026-11-20T10:00:00+01:00").unwrap();
-        let template = crate::demo::records(now)
+        let action = crate::demo::records(now)
             .into_iter()
             .find_map(|r| match r {
                 Record::Action(a) => Some(a),
                 _ => None,
             })
             .unwrap();
+        (now, action)
+    }
+
+    #[test]
+    fn a_window_adds_up_every_action_as_the_whole_state_does() {
+        // Three years of actions: a client touched only long ago, one only lately, one
+        // all along; some of them stories.
+        let (now, template) = demo_action();
         let mut state = State::default();
         for (i, (client, days_ago)) in (0..3 * 365)
             .step_by(5)
@@ -1442,14 +1454,7 @@ mod tests {
     fn a_recent_window_finds_older_actions_in_the_slices_they_lie_in() {
         // Six years of actions, most of them in the older part, which spans many
         // slices.
-        let now = DateTime::parse_from_rfc3339("2026-11-20T10:00:00+01:00").unwrap();
-        let template = crate::demo::records(now)
-            .into_iter()
-            .find_map(|r| match r {
-                Record::Action(a) => Some(a),
-                _ => None,
-            })
-            .unwrap();
+        let (now, template) = demo_action();
         let mut state = State::default();
         for i in 0..6 * 365 * 8 {
             let mut a = template.clone();
