@@ -167,6 +167,8 @@ struct Older {
     at: u64,
     len: usize,
     since: i64,
+    /// Where the directory is that lists each slice's checksum (see `read`).
+    directory: (u64, u64, u32),
     /// The checksum of each slice, once read from the directory.
     sums: Option<Vec<u32>>,
     /// Slices read and checked, by their place.
@@ -176,15 +178,9 @@ struct Older {
 impl Older {
     /// `n` bytes of the older indexes from `from`, once the slices they lie in check
     /// against their checksums.
-    fn bytes(
-        &mut self,
-        file: &File,
-        directory: (u64, u64, u32),
-        from: u64,
-        n: u64,
-    ) -> Option<Vec<u8>> {
+    fn bytes(&mut self, file: &File, from: u64, n: u64) -> Option<Vec<u8>> {
         if self.sums.is_none() {
-            self.sums = Some(older_sums(file, directory, self.len)?);
+            self.sums = Some(older_sums(file, self.directory, self.len)?);
         }
         let (from, n) = (usize::try_from(from).ok()?, usize::try_from(n).ok()?);
         let end = from.checked_add(n)?;
@@ -223,14 +219,8 @@ impl Older {
     }
 
     /// `n` numbers (64 bits each) of the older indexes from `from`.
-    fn numbers(
-        &mut self,
-        file: &File,
-        directory: (u64, u64, u32),
-        from: u64,
-        n: u64,
-    ) -> Option<Vec<u64>> {
-        let bytes = self.bytes(file, directory, from, n.checked_mul(8)?)?;
+    fn numbers(&mut self, file: &File, from: u64, n: u64) -> Option<Vec<u64>> {
+        let bytes = self.bytes(file, from, n.checked_mul(8)?)?;
         Some(
             bytes
                 .chunks_exact(8)
@@ -242,15 +232,9 @@ impl Older {
     /// The index entries of the older actions timed in `from..to`, read through
     /// checked slices and searched where they lie, so that finding a few costs neither
     /// time nor memory that grows with the history.
-    fn actions_timed(
-        &mut self,
-        file: &File,
-        directory: (u64, u64, u32),
-        from: i64,
-        to: i64,
-    ) -> Option<Timed> {
+    fn actions_timed(&mut self, file: &File, from: i64, to: i64) -> Option<Timed> {
         let len = self.len as u64;
-        let mut number = |at: u64| Some(self.numbers(file, directory, at, 1)?[0]);
+        let mut number = |at: u64| Some(self.numbers(file, at, 1)?[0]);
         // The closed follow-ups' index, then the actions': each the position of its
         // first and how many (32 bits each), their times, and one more place than
         // records (64 bits each).
@@ -278,12 +262,12 @@ impl Older {
         let timed = Timed {
             first: 0,
             instants: self
-                .numbers(file, directory, instants + low * 8, high - low)?
+                .numbers(file, instants + low * 8, high - low)?
                 .into_iter()
                 .map(|t| t as i64)
                 .collect(),
             places: self
-                .numbers(file, directory, places + low * 8, high - low + 1)?
+                .numbers(file, places + low * 8, high - low + 1)?
                 .into_iter()
                 .map(usize::try_from)
                 .collect::<Result<_, _>>()
@@ -688,6 +672,7 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
             at: (PREFIX + recent_end) as u64,
             len: old_len,
             since,
+            directory,
             sums: None,
             kept: Vec::new(),
         });
@@ -754,8 +739,7 @@ impl Contents {
         let mut found = Vec::new();
         let since = match &mut self.older {
             Some(older) if from < older.since => {
-                let timed =
-                    older.actions_timed(&self.file, self.directory, from, to.min(older.since))?;
+                let timed = older.actions_timed(&self.file, from, to.min(older.since))?;
                 found = timed.read(&mut self.file, *at, 0..timed.len(), |r| r.action())?;
                 older.since
             }
