@@ -124,7 +124,7 @@ pub struct ClientTimes {
 /// counted in and out; one it can't follow exactly (taking out the latest action
 /// before `since` of a client, or a day's first or last of several) is set aside, and
 /// undone by the same action coming back (an edit that keeps the time), or settled
-/// with the actions on its day (`settle`); any left set aside means the sums can't be
+/// with the actions on its day and the client's latest (`settle`); any left set aside means the sums can't be
 /// trusted (`exact`), and the store reads everything.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ActionSums {
@@ -210,10 +210,15 @@ impl ActionSums {
     }
 
     /// Follows the removals set aside exactly, given the actions on a UTC day now
-    /// (`on_day(day)`, each one's time and whether it is a story): its span is taken
-    /// from them. Whether all were: the latest action before `since` of a client
-    /// taken out can't be, nor a day `on_day` can't tell.
-    pub fn settle(&mut self, mut on_day: impl FnMut(i64) -> Option<Vec<(i64, bool)>>) -> bool {
+    /// (`on_day(day)`, each one's time and whether it is a story), from which its span
+    /// is taken, and a client's latest action before `since` now
+    /// (`latest_before(client)`), for when the one it was is taken out. Whether all
+    /// were: not when either can't tell.
+    pub fn settle(
+        &mut self,
+        mut on_day: impl FnMut(i64) -> Option<Vec<(i64, bool)>>,
+        mut latest_before: impl FnMut(&str) -> Option<Option<i64>>,
+    ) -> bool {
         while let Some((client, at, _)) = self.set_aside.pop() {
             let Some(times) = self.clients.get_mut(&client) else {
                 return false;
@@ -223,7 +228,13 @@ impl ActionSums {
                 .first()
                 .is_some_and(|&t| t < self.since && t == at)
             {
-                return false;
+                match latest_before(&client) {
+                    Some(Some(latest)) if latest < self.since => times.times[0] = latest,
+                    Some(None) => {
+                        times.times.remove(0);
+                    }
+                    _ => return false,
+                }
             }
             times.count -= 1;
             let place = times.times.partition_point(|&t| t < at);
@@ -305,23 +316,47 @@ mod tests {
         assert!(s.exact());
         assert_eq!(s, sums(&all, since));
         // A day's first of several, the same, until settled with the actions on its
-        // day now; a client's latest before `since` can't be.
+        // day now.
         let mut s = sums(&all, since);
         s.remove(&all[0]);
         assert!(!s.exact());
-        let rest = all[1..].to_vec();
-        let on_day = |day: i64| {
-            let on = rest
+        // What `settle` is told, from the actions there are now.
+        let on_day = |now: &[Action], day: i64| {
+            let on = now
                 .iter()
                 .filter(|a| a.at.timestamp().div_euclid(DAY) == day);
             Some(on.map(|a| (a.at.timestamp(), a.story)).collect())
         };
-        assert!(s.settle(on_day));
+        let latest_before = |now: &[Action], client: &str| {
+            let before = now.iter().filter(|a| a.client == client);
+            Some(
+                before
+                    .map(|a| a.at.timestamp())
+                    .filter(|&t| t < since)
+                    .max(),
+            )
+        };
+        let rest = all[1..].to_vec();
+        assert!(s.settle(|d| on_day(&rest, d), |c| latest_before(&rest, c)));
         assert!(s.exact());
         assert_eq!(s, sums(&rest, since));
+        // A client's latest before `since` taken out: the one before it takes its
+        // place, or none is left; unless that can't be told.
+        let rest = [&all[..2], &all[3..]].concat();
+        let mut s = sums(&all, since);
+        s.remove(&all[2]);
+        assert!(!s.exact());
+        assert!(s.settle(|d| on_day(&rest, d), |c| latest_before(&rest, c)));
+        assert_eq!(s, sums(&rest, since));
+        assert_eq!(s.clients["a"].times, vec![10 * DAY + 50, 120 * DAY]);
         let mut s = sums(&all, since);
         s.remove(&all[4]);
-        assert!(!s.settle(on_day));
+        let rest = &all[..4];
+        assert!(s.settle(|d| on_day(rest, d), |c| latest_before(rest, c)));
+        assert_eq!(s.clients["b"], ClientTimes::default());
+        let mut s = sums(&all, since);
+        s.remove(&all[4]);
+        assert!(!s.settle(|d| on_day(rest, d), |_| None));
         // An action added before `since` becomes its client's latest there if later.
         let mut s = sums(&all, since);
         let late = action("b", 30 * DAY, false);

@@ -1,6 +1,7 @@
 //! The journal's format: its first line, one change per line, and reading it back.
 
 use foldhash::{HashSet, HashSetExt};
+use std::cell::RefCell;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
@@ -168,6 +169,14 @@ pub(super) trait Earlier {
     fn numbered(&mut self, num: u64) -> Option<Option<Record>>;
     /// The actions timed in `from..to` (Unix seconds) as the snapshot holds them.
     fn timed(&mut self, from: i64, to: i64) -> Option<Vec<Action>>;
+    /// The latest of a client's actions timed before `before` as the snapshot holds
+    /// them, passing over those `skip` names (by id).
+    fn latest_before(
+        &mut self,
+        client: &str,
+        before: i64,
+        skip: &dyn Fn(&str) -> bool,
+    ) -> Option<Option<Action>>;
 }
 
 /// Folds the whole lines of `bytes` (the journal after a snapshot) into `state`; `None`
@@ -175,9 +184,9 @@ pub(super) trait Earlier {
 /// with `State::all_actions` summing up every one) is given the snapshot it was read
 /// from, `earlier`: a change to an action the state does not hold takes that version
 /// out of the sums first, and a removal the sums can't follow alone (see
-/// `ActionSums::settle`) is followed through the snapshot's actions on its day. Such a
-/// state can't take a merge (whose renumbering it could not follow), nor the removal
-/// of a client's latest action before the sums list times.
+/// `ActionSums::settle`) is followed through the snapshot's actions on its day and
+/// the client's. Such a state can't take a merge (whose renumbering it could not
+/// follow).
 pub(super) fn parse_changes(
     mut state: State,
     bytes: &[u8],
@@ -223,28 +232,43 @@ pub(super) fn parse_changes(
         change.fold_owned(&mut state);
     }
     // A removal the sums could not follow is followed through the snapshot's actions
-    // on its day, with the changes' own.
+    // on its day or the client's, with the changes' own.
     if let Some(mut sums) = state.all_actions.take() {
+        let since = sums.since;
+        // The changes' own actions, as they are now.
+        let changed = || touched.iter().filter_map(|id| state.actions.get(id));
+        let earlier = RefCell::new(earlier);
         let settled = sums.exact()
-            || earlier.is_some_and(|earlier| {
-                sums.settle(|day| {
-                    let (from, to) = (day * DAY, (day + 1) * DAY);
-                    let mut now: Vec<(i64, bool)> = earlier
-                        .timed(from, to)?
-                        .into_iter()
-                        .filter(|a| !touched.contains(&a.id))
-                        .map(|a| (a.at.timestamp(), a.story))
-                        .collect();
-                    now.extend(
-                        touched
-                            .iter()
-                            .filter_map(|id| state.actions.get(id))
+            || earlier.borrow().is_some()
+                && sums.settle(
+                    |day| {
+                        let (from, to) = (day * DAY, (day + 1) * DAY);
+                        let mut now: Vec<(i64, bool)> = (earlier.borrow_mut().as_deref_mut()?)
+                            .timed(from, to)?
+                            .into_iter()
+                            .filter(|a| !touched.contains(&a.id))
                             .map(|a| (a.at.timestamp(), a.story))
-                            .filter(|(at, _)| (from..to).contains(at)),
-                    );
-                    Some(now)
-                })
-            });
+                            .collect();
+                        now.extend(
+                            changed()
+                                .map(|a| (a.at.timestamp(), a.story))
+                                .filter(|(at, _)| (from..to).contains(at)),
+                        );
+                        Some(now)
+                    },
+                    |client| {
+                        let kept = (earlier.borrow_mut().as_deref_mut()?).latest_before(
+                            client,
+                            since,
+                            &|id| touched.contains(id),
+                        )?;
+                        let own = changed()
+                            .filter(|a| a.client == client)
+                            .map(|a| a.at.timestamp())
+                            .filter(|&at| at < since);
+                        Some(own.chain(kept.map(|a| a.at.timestamp())).max())
+                    },
+                );
         if !settled {
             return None;
         }

@@ -1267,6 +1267,116 @@ mod tests {
         std::fs::write(store.snapshot_path(), build::bytes_of(mark, None, state)).unwrap();
     }
 
+    /// A change's line in the journal: `records`, made by `command`.
+    fn line(seq: u64, command: &str, records: Vec<Record>) -> Vec<u8> {
+        let change = Change {
+            id: format!("k{seq}"),
+            at: at(),
+            seq,
+            by: None,
+            command: command.into(),
+            records,
+            undoes: None,
+            merged: Vec::new(),
+            was: None,
+            follows: None,
+        };
+        let mut line = serde_json::to_vec(&change).unwrap();
+        line.push(b'\n');
+        line
+    }
+
+    #[test]
+    fn taking_out_a_clients_latest_older_action_is_followed_without_reading_everything() {
+        // Two clients, one touched only long ago, one all along: three years of
+        // actions, most of them in the snapshot's older part.
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("journal.jsonl"));
+        let (mut bytes, states) = journal(0);
+        let mut state = states.last().unwrap().clone();
+        let mut globex = state.clients["c"].clone();
+        (globex.id, globex.name) = ("d".into(), "Globex".into());
+        let mut seq = 2;
+        bytes.extend(line(seq, "client", vec![Record::Client(globex.clone())]));
+        state.apply(&Record::Client(globex));
+        let mut actions = Vec::new();
+        for days_ago in (0..3 * 365).step_by(3) {
+            let num = actions.len() as u64 + 1;
+            let client = if days_ago > 500 { "c" } else { "d" };
+            let a = Action {
+                id: format!("a{num}"),
+                num,
+                client: client.into(),
+                kind: Kind::Idea,
+                text: format!("note {num}"),
+                at: at() - chrono::Duration::days(days_ago),
+                tags: vec![],
+                by: None,
+                follows_up: None,
+                asked: false,
+                story: num.is_multiple_of(5),
+                with: vec![],
+            };
+            seq += 1;
+            bytes.extend(line(seq, "log", vec![Record::Action(a.clone())]));
+            state.apply(&Record::Action(a.clone()));
+            actions.push(a);
+        }
+        std::fs::write(store.path(), &bytes).unwrap();
+        snapshot_of(&store, &bytes, &state);
+        // Each client's latest action before the recent part, its latest but one (moved
+        // later than the one taken out), then the one before them both.
+        let latest = |client: &str, since_days: i64| {
+            let before = at() - chrono::Duration::days(since_days);
+            let mut older: Vec<&Action> = actions
+                .iter()
+                .filter(|a| a.client == client && a.at < before)
+                .collect();
+            older.sort_by_key(|a| std::cmp::Reverse(a.at));
+            older.into_iter().take(3).cloned().collect::<Vec<_>>()
+        };
+        let mut taken = latest("c", 405);
+        taken.extend(latest("d", 405));
+        assert_eq!(taken.len(), 6);
+        let mut changes = Vec::new();
+        for three in taken.chunks(3) {
+            changes.push(Record::tombstone(three[0].id.clone(), Some(three[0].num)));
+            let mut moved = three[1].clone();
+            moved.at = three[0].at - chrono::Duration::hours(1);
+            changes.push(Record::Action(moved));
+            changes.push(Record::tombstone(three[2].id.clone(), Some(three[2].num)));
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(store.path())
+            .unwrap();
+        for record in changes {
+            seq += 1;
+            state.apply(&record);
+            let command = if matches!(record, Record::Action(_)) {
+                "edit"
+            } else {
+                "delete"
+            };
+            file.write_all(&line(seq, command, vec![record])).unwrap();
+        }
+        drop(file);
+        let week = (at() - chrono::Duration::days(7)).timestamp()..at().timestamp();
+        let (loaded, source) = store
+            .read_once(Need::Window(week.start, week.end), None, false, false)
+            .unwrap();
+        assert_eq!(source.snapshot, Snapshot::Used);
+        assert!(!source.whole, "read through the snapshot's window");
+        for days_ago in [0, 7, 300] {
+            let before = at() - chrono::Duration::days(days_ago);
+            assert_eq!(
+                loaded.state.client_activity(before),
+                state.client_activity(before),
+                "{days_ago} days ago"
+            );
+        }
+    }
+
     #[test]
     fn a_change_reads_the_same_whether_its_records_were_held_or_spooled() {
         let dir = tempfile::tempdir().unwrap();

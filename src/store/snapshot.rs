@@ -688,6 +688,28 @@ impl super::journal::Earlier for Contents {
     fn timed(&mut self, from: i64, to: i64) -> Option<Vec<Action>> {
         self.actions_timed(from, to)
     }
+
+    /// Through the client's list: its actions before `before`, latest first, read one
+    /// at a time until one is not passed over.
+    fn latest_before(
+        &mut self,
+        client: &str,
+        before: i64,
+        skip: &dyn Fn(&str) -> bool,
+    ) -> Option<Option<Action>> {
+        let mut list = client_list(&mut self.file, self.directory, client)?;
+        list.retain(|&(at, action, ..)| action && at < before);
+        list.sort_unstable_by_key(|&(at, ..)| std::cmp::Reverse(at));
+        for (_, _, place, len) in list {
+            let Record::Action(action) = read_record(&self.file, true, place, len)? else {
+                return None;
+            };
+            if !skip(&action.id) {
+                return Some(Some(action));
+            }
+        }
+        Some(None)
+    }
 }
 
 impl Contents {
