@@ -533,7 +533,7 @@ fn write_table(
     rule(out, TOP, &widths)?;
     let headers = shown
         .iter()
-        .map(|&(c, _)| (vec![columns.headers[c].clone()], Tone::Bold));
+        .map(|&(c, _)| (vec![Cow::Borrowed(columns.headers[c].as_str())], Tone::Bold));
     draw_row(out, headers.collect(), &widths, style.color)?;
     rule(out, UNDER_HEADERS, &widths)?;
     rows.each(&mut |row| {
@@ -588,11 +588,11 @@ fn tone(row: &[Cell], column: usize) -> Tone {
 }
 
 /// A cell's lines in a column `width` wide: as they are when they fit, else wrapped.
-fn cell_lines(texts: &[Cow<'_, str>], column: usize, width: usize) -> Vec<String> {
+fn cell_lines<'a>(texts: &'a [Cow<'_, str>], column: usize, width: usize) -> Vec<Cow<'a, str>> {
     let text = texts.get(column).map_or("", |text| text);
     match text_width(text) > width {
-        true => wrap(text, width),
-        false => text.split('\n').map(str::to_string).collect(),
+        true => wrap(text, width).into_iter().map(Cow::Owned).collect(),
+        false => text.split('\n').map(Cow::Borrowed).collect(),
     }
 }
 
@@ -733,7 +733,7 @@ fn rule(out: &mut impl Write, [left, fill, junction, right]: Rule, widths: &[usi
 /// below a shorter cell is not coloured.
 fn draw_row(
     out: &mut impl Write,
-    cells: Vec<(Vec<String>, Tone)>,
+    cells: Vec<(Vec<Cow<'_, str>>, Tone)>,
     widths: &[usize],
     color: bool,
 ) -> Result<()> {

@@ -647,14 +647,27 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
             }
         }
     } else {
-        for f in closed.read(&mut file, records_at, closed_range, |r| r.follow_up())? {
-            state.follow_ups.insert(f.id.clone(), f);
-        }
-        let decoded = actions.read(&mut file, actions_at, action_range, |r| r.action())?;
-        state.actions.reserve(decoded.len());
-        for a in decoded {
-            state.actions.insert(a.id.clone(), a);
-        }
+        let follow_ups = &mut state.follow_ups;
+        closed.each(
+            &mut file,
+            records_at,
+            closed_range,
+            |r| r.follow_up(),
+            |f| {
+                follow_ups.insert(f.id.clone(), f);
+            },
+        )?;
+        state.actions.reserve(action_range.len());
+        let actions_held = &mut state.actions;
+        actions.each(
+            &mut file,
+            actions_at,
+            action_range,
+            |r| r.action(),
+            |a| {
+                actions_held.insert(a.id.clone(), a);
+            },
+        )?;
     }
     // The records end where the number index begins.
     if actions_at.checked_add(actions.bytes())? as u64 > directory.0 {
@@ -1056,12 +1069,25 @@ impl Timed {
         decode: impl Fn(&mut Reader<'_>) -> Option<T>,
     ) -> Option<Vec<T>> {
         let mut out = Vec::with_capacity(range.len());
+        self.each(file, at, range, decode, |record| out.push(record))?;
+        Some(out)
+    }
+
+    /// Reads the records in `range` from the section starting at `at`, handing each to
+    /// `sink` as it is decoded.
+    fn each<T>(
+        &self,
+        file: &mut File,
+        at: usize,
+        range: std::ops::Range<usize>,
+        decode: impl Fn(&mut Reader<'_>) -> Option<T>,
+        mut sink: impl FnMut(T),
+    ) -> Option<()> {
         self.bodies(file, at, range, |body| {
             let mut r = Reader { bytes: body, at: 0 };
-            out.push(decode(&mut r)?);
-            (r.at == body.len()).then_some(())
-        })?;
-        Some(out)
+            let record = decode(&mut r)?;
+            (r.at == body.len()).then(|| sink(record))
+        })
     }
 
     /// Whether every record checks against its checksum, read a slice at a time.
