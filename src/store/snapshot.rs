@@ -535,13 +535,11 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
     if due_by.is_none() {
         state.follow_ups.reserve(open_count as usize);
     }
+    // Each record ends with its own checksum, for a lookup of it alone; the section's,
+    // checked above, covers them all here.
     for _ in 0..open_count {
-        let start = r.at;
         let f = r.follow_up_due_by(due_by)?;
-        let end = r.at;
-        if r.u32()?.to_le_bytes() != crc(&bytes[start..end]).to_le_bytes() {
-            return None;
-        }
+        r.take(4)?;
         if let Some(f) = f {
             state.follow_ups.insert(f.id.clone(), f);
         }
