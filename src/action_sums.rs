@@ -124,8 +124,8 @@ pub struct ClientTimes {
 /// counted in and out; one it can't follow exactly (taking out the latest action
 /// before `since` of a client, or a day's first or last of several) is set aside, and
 /// undone by the same action coming back (an edit that keeps the time), or settled
-/// with the actions on its day and the client's latest (`settle`); any left set aside means the sums can't be
-/// trusted (`exact`), and the store reads everything.
+/// with the actions on its day and the client's latest (`settle`); any left set aside
+/// means the sums can't be trusted (`exact`), and the store reads everything.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ActionSums {
     /// Times before this are summed up per client as the latest one alone.
