@@ -1267,25 +1267,6 @@ mod tests {
         std::fs::write(store.snapshot_path(), build::bytes_of(mark, None, state)).unwrap();
     }
 
-    /// A change's line in the journal: `records`, made by `command`.
-    fn line(seq: u64, command: &str, records: Vec<Record>) -> Vec<u8> {
-        let change = Change {
-            id: format!("k{seq}"),
-            at: at(),
-            seq,
-            by: None,
-            command: command.into(),
-            records,
-            undoes: None,
-            merged: Vec::new(),
-            was: None,
-            follows: None,
-        };
-        let mut line = serde_json::to_vec(&change).unwrap();
-        line.push(b'\n');
-        line
-    }
-
     #[test]
     fn taking_out_a_clients_latest_older_action_is_followed_without_reading_everything() {
         // Two clients, one touched only long ago, one all along: three years of
@@ -1297,28 +1278,28 @@ mod tests {
         let mut globex = state.clients["c"].clone();
         (globex.id, globex.name) = ("d".into(), "Globex".into());
         let mut seq = 2;
-        bytes.extend(line(seq, "client", vec![Record::Client(globex.clone())]));
+        bytes.extend(journal::test_line(
+            seq,
+            "client",
+            vec![Record::Client(globex.clone())],
+        ));
         state.apply(&Record::Client(globex));
         let mut actions = Vec::new();
         for days_ago in (0..3 * 365).step_by(3) {
             let num = actions.len() as u64 + 1;
             let client = if days_ago > 500 { "c" } else { "d" };
-            let a = Action {
-                id: format!("a{num}"),
-                num,
-                client: client.into(),
-                kind: Kind::Idea,
-                text: format!("note {num}"),
-                at: at() - chrono::Duration::days(days_ago),
-                tags: vec![],
-                by: None,
-                follows_up: None,
-                asked: false,
-                story: num.is_multiple_of(5),
-                with: vec![],
+            let Record::Action(mut a) =
+                journal::test_action(num, at() - chrono::Duration::days(days_ago))
+            else {
+                unreachable!("an action")
             };
+            (a.client, a.story) = (client.into(), num.is_multiple_of(5));
             seq += 1;
-            bytes.extend(line(seq, "log", vec![Record::Action(a.clone())]));
+            bytes.extend(journal::test_line(
+                seq,
+                "log",
+                vec![Record::Action(a.clone())],
+            ));
             state.apply(&Record::Action(a.clone()));
             actions.push(a);
         }
@@ -1358,7 +1339,8 @@ mod tests {
             } else {
                 "delete"
             };
-            file.write_all(&line(seq, command, vec![record])).unwrap();
+            file.write_all(&journal::test_line(seq, command, vec![record]))
+                .unwrap();
         }
         drop(file);
         let week = (at() - chrono::Duration::days(7)).timestamp()..at().timestamp();
