@@ -120,6 +120,9 @@ pub struct Loaded {
     /// The snapshot whose records are still to be read, for `Need::Everything`, or
     /// looked up, for `Need::Lookup`.
     pub(super) indexed: Option<super::snapshot::Indexed>,
+    /// How many changes after the snapshot were to actions it holds: a window read
+    /// looks each one up in it, so past a few dozen the snapshot is rebuilt.
+    pub(super) older_changes: usize,
 }
 
 /// Reads journal bytes into state. `path` is only for messages.
@@ -197,11 +200,21 @@ pub(super) fn parse_changes(
     let snapshot_max = state.max_num();
     // The actions the changes made, changed or deleted, by id.
     let mut touched = HashSet::new();
+    let mut older_changes = 0;
     for line in bytes[..complete]
         .split(|&b| b == b'\n')
         .filter(|l| !l.is_empty())
     {
         let change: Change = serde_json::from_slice(line).ok()?;
+        older_changes += change
+            .records
+            .iter()
+            .filter(|r| match r {
+                Record::Action(a) => a.num <= snapshot_max,
+                Record::Deleted { num, .. } => num.is_some_and(|n| n <= snapshot_max),
+                _ => false,
+            })
+            .count();
         if let Some(earlier) = earlier.as_deref_mut() {
             if change.command == "merge" {
                 return None;
@@ -277,6 +290,7 @@ pub(super) fn parse_changes(
     Some(Loaded {
         state,
         torn_bytes: bytes.len() - complete,
+        older_changes,
         ..Loaded::default()
     })
 }

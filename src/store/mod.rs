@@ -157,6 +157,8 @@ struct Source {
     crc: u32,
     /// Whole-line bytes parsed from the journal (after the snapshot, when one was used).
     parsed: u64,
+    /// Of the changes parsed, how many were to actions the snapshot holds.
+    older_changes: usize,
     /// Whether the state read holds every record (not only the snapshot's head).
     whole: bool,
     /// What became of the snapshot.
@@ -179,6 +181,10 @@ enum Snapshot {
 
 /// Journal bytes read past the snapshot before a new snapshot is written.
 const REFRESH_AFTER: u64 = 64 * 1024;
+/// Changes to actions the snapshot holds before a new snapshot is written: a read that
+/// holds only some actions looks each one up (about 10 µs), so a read right after
+/// such a write stays within a tenth or so of one on a fresh snapshot.
+const REFRESH_AFTER_OLDER: usize = 32;
 /// A journal up to this long is snapshotted by the command that finds it due, in a few
 /// milliseconds; a longer one by an `extramile index` started in the background, so no
 /// command waits for it (see `index_in_background`).
@@ -530,6 +536,7 @@ impl Store {
             complete_len: journal_len,
             crc: crc.finalize(),
             parsed: source.parsed + line_len,
+            older_changes: source.older_changes,
             whole: source.whole && need != Need::History && held.is_some(),
             snapshot: source.snapshot,
         };
@@ -763,6 +770,7 @@ impl Store {
                     complete_len: covers + parsed as u64,
                     crc: crc.finalize(),
                     parsed: parsed as u64,
+                    older_changes: loaded.older_changes,
                     whole: part == snapshot::Part::All,
                     snapshot: Snapshot::Used,
                 };
@@ -798,6 +806,7 @@ impl Store {
             complete_len,
             crc,
             parsed: complete_len,
+            older_changes: 0,
             whole: true,
             snapshot: outcome,
         };
@@ -866,7 +875,9 @@ impl Store {
     /// Whether a snapshot of `state` was written. Best effort: a store in a read-only
     /// directory works without one.
     fn refresh_snapshot(&self, state: &State, source: &Source, foreground: bool) -> bool {
-        let due = source.snapshot == Snapshot::Rejected || source.parsed >= REFRESH_AFTER;
+        let due = source.snapshot == Snapshot::Rejected
+            || source.parsed >= REFRESH_AFTER
+            || source.older_changes >= REFRESH_AFTER_OLDER;
         if self.snapshot.is_none() || !due {
             return false;
         }
@@ -1401,6 +1412,47 @@ mod tests {
         assert_eq!(
             line(spooled(&[]), spooled(&[])),
             line(Listed::Held(Vec::new()), Listed::Held(Vec::new()))
+        );
+    }
+
+    #[test]
+    fn a_few_dozen_changes_to_older_actions_have_the_snapshot_rebuilt() {
+        // Far fewer bytes than `REFRESH_AFTER`, but each change a window read must look
+        // up in the snapshot.
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("journal.jsonl"));
+        let (mut bytes, states) = journal(40);
+        std::fs::write(store.path(), &bytes).unwrap();
+        snapshot_of(&store, &bytes, states.last().unwrap());
+        let covers = || {
+            snapshot::read(&store.snapshot_path(), snapshot::Part::Head, None)
+                .unwrap()
+                .mark
+                .covers
+        };
+        let week = (at().timestamp() - 7 * 86_400, at().timestamp() + 86_400);
+        for num in 1..=REFRESH_AFTER_OLDER as u64 {
+            let mut edited = journal::test_action(num, at());
+            if let Record::Action(a) = &mut edited {
+                a.text = format!("edited {num}");
+            }
+            bytes.extend(journal::test_line(41 + num, "edit", vec![edited]));
+            std::fs::write(store.path(), &bytes).unwrap();
+            let before = covers();
+            let loaded = store.load_window(week.0, week.1, None).unwrap();
+            assert_eq!(
+                loaded.state.actions[&format!("a{num}")].text,
+                format!("edited {num}")
+            );
+            if (num as usize) < REFRESH_AFTER_OLDER {
+                assert_eq!(covers(), before, "{num} changes: the snapshot is kept");
+            } else {
+                assert_eq!(covers(), bytes.len() as u64, "{num} changes: rebuilt");
+            }
+        }
+        assert!(
+            (bytes.len() as u64) < REFRESH_AFTER,
+            "rebuilt for the changes, not their bytes"
         );
     }
 
