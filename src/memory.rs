@@ -39,15 +39,17 @@ pub fn back_heap_with_huge_pages() {
     // glibc's defaults for the top pad and the map and trim thresholds.
     const DEFAULT: i32 = 128 * 1024;
     // SAFETY: mallopt sets the allocator's parameters under its own lock; sbrk(0) only
-    // reads where the heap ends; the block is allocated and freed here, untouched; and
-    // madvise only advises the kernel about the heap's own pages.
+    // reads where the heap ends; the blocks are allocated here and never touched (the
+    // first freed, the second kept for good); and madvise only advises the kernel about
+    // the heap's own pages.
     unsafe {
         let start = libc::sbrk(0) as usize;
         libc::mallopt(libc::M_MMAP_THRESHOLD, (GROWTH / 2) as i32);
         libc::mallopt(libc::M_TRIM_THRESHOLD, (2 * GROWTH) as i32);
         libc::mallopt(libc::M_TOP_PAD, GROWTH as i32);
         // A block past the heap's end grows it by the top pad.
-        libc::free(std::hint::black_box(libc::malloc(256 << 10)));
+        const PROBE: usize = 256 << 10;
+        libc::free(std::hint::black_box(libc::malloc(PROBE)));
         libc::mallopt(libc::M_TOP_PAD, DEFAULT);
         let end = libc::sbrk(0) as usize;
         if start == usize::MAX || end < start + GROWTH / 2 {
@@ -55,8 +57,16 @@ pub fn back_heap_with_huge_pages() {
             libc::mallopt(libc::M_TRIM_THRESHOLD, DEFAULT);
             return;
         }
-        let (from, to) = (start.next_multiple_of(HUGE_PAGE), end & !(HUGE_PAGE - 1));
-        libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_HUGEPAGE);
+        // Growing the heap wrote the rest's size just past that block, on a 4 KB page:
+        // huge pages can only begin past the 2 MB around it. The heap below them is
+        // taken by a block never used (nor touched), so the command's blocks start in
+        // huge pages, not in up to 2 MB of 4 KB page faults.
+        let from = (start + PROBE + 64).next_multiple_of(HUGE_PAGE);
+        let to = end & !(HUGE_PAGE - 1);
+        if from < to {
+            libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_HUGEPAGE);
+            std::hint::black_box(libc::malloc(from - start));
+        }
     }
 }
 

@@ -453,8 +453,7 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
         _ => recent_end,
     };
     let old_len = records_at.checked_sub(PREFIX + recent_end)?;
-    let mut bytes = vec![0; wanted.min(1 << 30)];
-    file.read_exact(&mut bytes).ok()?;
+    let bytes = read_next(&mut file, wanted.min(1 << 30))?;
     let mut head_crc = crc32fast::Hasher::new();
     head_crc.update(&start[8..SEAL_AT]);
     head_crc.update(&bytes[..head_len.min(wanted)]);
@@ -576,8 +575,7 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
     };
     let mut older = BTreeMap::new();
     if whole {
-        let mut bytes = vec![0; old_len.min(1 << 30)];
-        file.read_exact(&mut bytes).ok()?;
+        let bytes = read_next(&mut file, old_len.min(1 << 30))?;
         if crc(&bytes).to_le_bytes() != old_sum {
             return None;
         }
@@ -983,6 +981,14 @@ fn read_checked(file: &File, place: u64, len: usize) -> Option<Vec<u8>> {
 
 /// Fills `bytes` from `place` in `file`: in one call where the system can (a record is
 /// looked up this way a million times over by an import).
+/// The next `len` bytes of `file`, read into memory not cleared first (a command that
+/// reads a window touches little else).
+fn read_next(file: &mut File, len: usize) -> Option<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(len);
+    file.take(len as u64).read_to_end(&mut bytes).ok()?;
+    (bytes.len() == len).then_some(bytes)
+}
+
 fn read_at(file: &File, place: u64, bytes: &mut [u8]) -> std::io::Result<()> {
     #[cfg(unix)]
     return std::os::unix::fs::FileExt::read_exact_at(file, bytes, place);
@@ -1107,10 +1113,9 @@ impl Timed {
         mut each: impl FnMut(&[u8]) -> Option<()>,
     ) -> Option<()> {
         let (from, to) = (*self.places.get(range.start)?, *self.places.get(range.end)?);
-        let mut bytes = vec![0; to.checked_sub(from)?.min(1 << 30)];
         file.seek(SeekFrom::Start(at.checked_add(from)? as u64))
             .ok()?;
-        file.read_exact(&mut bytes).ok()?;
+        let bytes = read_next(file, to.checked_sub(from)?.min(1 << 30))?;
         for pair in self.places[range.start..=range.end].windows(2) {
             let (start, end) = (pair[0].checked_sub(from)?, pair[1].checked_sub(from)?);
             // Each record ends with the checksum of its bytes.
