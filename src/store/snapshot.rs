@@ -644,6 +644,7 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
         }
     } else {
         let follow_ups = &mut state.follow_ups;
+        follow_ups.reserve(closed_range.len());
         closed.each(
             &mut file,
             records_at,
@@ -1239,10 +1240,16 @@ struct Reader<'a> {
 impl<'a> Reader<'a> {
     fn timed(&mut self) -> Option<Timed> {
         let (first, n) = (self.u32()? as usize, self.u32()? as usize);
-        let instants = (0..n).map(|_| self.i64()).collect::<Option<Vec<_>>>()?;
-        let places = (0..=n)
-            .map(|_| self.u64().and_then(|p| usize::try_from(p).ok()))
-            .collect::<Option<Vec<_>>>()?;
+        let instants = self
+            .take(n.checked_mul(8)?)?
+            .chunks_exact(8)
+            .map(|b| i64::from_le_bytes(b.try_into().expect("8 bytes")))
+            .collect();
+        let places: Vec<usize> = self
+            .take(n.checked_add(1)?.checked_mul(8)?)?
+            .chunks_exact(8)
+            .map(|b| usize::try_from(u64::from_le_bytes(b.try_into().expect("8 bytes"))).ok())
+            .collect::<Option<_>>()?;
         places.is_sorted().then_some(Timed {
             first,
             instants,
@@ -1262,13 +1269,17 @@ impl<'a> Reader<'a> {
     }
 
     fn days(&mut self) -> Option<Days> {
-        let days = (0..self.u32()?)
-            .map(|_| {
-                let (day, first, last, count) =
-                    (self.i64()?, self.i64()?, self.i64()?, self.u32()?);
-                Some((day, Span { first, last, count }))
+        let n = self.u32()? as usize;
+        let days = self
+            .take(n.checked_mul(28)?)?
+            .chunks_exact(28)
+            .map(|b| {
+                let number = |at: usize| i64::from_le_bytes(b[at..at + 8].try_into().expect("8"));
+                let count = u32::from_le_bytes(b[24..28].try_into().expect("4 bytes"));
+                let (first, last) = (number(8), number(16));
+                (number(0), Span { first, last, count })
             })
-            .collect::<Option<Vec<_>>>()?;
+            .collect();
         Days::listed(days)
     }
 
