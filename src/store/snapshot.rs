@@ -530,27 +530,39 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
         Part::Due(day) => Some(day),
         _ => None,
     };
-    let open_count = r.u32()?;
-    if due_by.is_none() {
-        state.follow_ups.reserve(open_count as usize);
-    }
+    let open_count = r.u32()? as usize;
     // Each record ends with its own checksum, for a lookup of it alone; the section's,
     // checked above, covers them all here.
-    for _ in 0..open_count {
-        let f = r.follow_up_due_by(due_by)?;
-        r.take(4)?;
-        if let Some(f) = f {
-            state.follow_ups.insert(f.id.clone(), f);
+    let mut open = Reader {
+        bytes: bytes.get(..open_end)?,
+        at: r.at,
+    };
+    let mut read_open = |state: &mut State, closed: usize| {
+        if due_by.is_none() {
+            state.follow_ups.reserve(open_count + closed);
         }
-    }
-    if r.at != open_end {
-        return None;
-    }
+        for _ in 0..open_count {
+            let f = open.follow_up_due_by(due_by)?;
+            open.take(4)?;
+            if let Some(f) = f {
+                state.follow_ups.insert(f.id.clone(), f);
+            }
+        }
+        (open.at == open_end).then_some(())
+    };
     if open_only {
+        read_open(&mut state, 0)?;
         return Some(contents(state, file));
     }
+    r.at = open_end;
     let since = r.i64()?;
     let (mut closed, mut actions) = (r.timed()?, r.timed()?);
+    // The map is made once for the open follow-ups and those a window reads closed.
+    let window_closed = match part {
+        Part::Window(from, _) => closed.select(from, i64::MAX).len(),
+        _ => 0,
+    };
+    read_open(&mut state, window_closed)?;
     // Each client's recent places, how many actions it has, and its latest older time.
     let mut clients = Vec::new();
     for _ in 0..r.u32()? {
