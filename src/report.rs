@@ -585,18 +585,30 @@ pub struct Streak {
 pub fn streak(state: &State, week: Week) -> Streak {
     let (days, story_days) = (state.action_days(false), state.action_days(true));
     let mut streak = Streak::default();
-    let mut current = week;
-    // Each week ends where the one after it starts.
-    let mut to = start_of(add_days(week.end(), 1)).timestamp();
-    loop {
-        let from = start_of(current.start()).timestamp();
-        if !days.any_between(from, to) {
-            return streak;
-        }
+    let mut monday = week.start();
+    while within_week(&days, monday) {
         streak.weeks += 1;
-        streak.story_weeks += u32::from(story_days.any_between(from, to));
-        (current, to) = (current.previous(), from);
+        streak.story_weeks += u32::from(within_week(&story_days, monday));
+        monday = add_days(monday, -7);
     }
+    streak
+}
+
+/// Whether any of `days` falls in the local week that starts on `monday`. Local
+/// midnight is within 15 hours of UTC midnight, so most weeks are told from UTC bounds
+/// (a day surely inside the week, or none near it); only the rest need the local ones.
+fn within_week(days: &crate::action_sums::Days, monday: NaiveDate) -> bool {
+    const MARGIN: i64 = 15 * 3600;
+    let utc = |day: NaiveDate| day.and_time(NaiveTime::MIN).and_utc().timestamp();
+    let (from, to) = (utc(monday), utc(add_days(monday, 7)));
+    if days.any_between(from + MARGIN, to - MARGIN) {
+        return true;
+    }
+    if !days.any_between(from - MARGIN, to + MARGIN) {
+        return false;
+    }
+    let local = |day: NaiveDate| start_of(day).timestamp();
+    days.any_between(local(monday), local(add_days(monday, 7)))
 }
 
 /// The weeks that overlap `start..=end`, each cut to the span.

@@ -171,6 +171,37 @@ fn edit_marks_and_unmarks_and_undo_reverts() {
 }
 
 #[test]
+fn the_streak_counts_local_weeks_at_the_ends_of_the_world() {
+    // Late on a Sunday and early on a Monday, local time: in UTC+14 both fall on the
+    // same UTC day, in UTC-12 the Sunday falls in the next UTC week.
+    for (tz, actions, streak) in [
+        (
+            "Pacific/Kiritimati",
+            &["2026-11-08 23:30", "2026-11-09 00:30", "2026-11-16 12:00"][..],
+            3,
+        ),
+        (
+            "Etc/GMT+12",
+            &["2026-11-08 23:30", "2026-11-16 12:00"][..],
+            1,
+        ),
+    ] {
+        let mut env = Env::new();
+        env.tz = tz.into();
+        for at in actions {
+            env.ok(&["log", "Acme", "an extra mile", "--at", at]);
+        }
+        for _ in ["journal", "snapshot"] {
+            let week = env.json(&["report", "week"]);
+            assert_eq!(count(&week, "streak_weeks"), streak, "{tz}: {week}");
+            let w45 = env.json(&["report", "week", "--week", "2026-W45"]);
+            assert_eq!(count(&w45, "streak_weeks"), 1, "{tz}: {w45}");
+            env.ok(&["index"]);
+        }
+    }
+}
+
+#[test]
 fn stories_in_the_week_and_month_and_the_streak_line() {
     let env = Env::new();
     env.ok(&["log", "Hooli", "a plain week", "--at", "2026-11-03"]);
