@@ -753,7 +753,7 @@ fn draw_row(
                     let pad = width.saturating_sub(columns_of(text));
                     paint_cell(&mut line, text, pad, *tone, color);
                 }
-                None => line.extend(std::iter::repeat_n(' ', width + 2)),
+                None => push_spaces(&mut line, width + 2),
             }
         }
         line.push('│');
@@ -781,11 +781,20 @@ fn paint_cell(line: &mut String, text: &str, pad: usize, tone: Tone, color: bool
     }
     line.push(' ');
     line.push_str(text);
-    line.extend(std::iter::repeat_n(' ', pad + 1));
+    push_spaces(line, pad + 1);
     if let Some((_, end)) = codes {
         line.push_str("\x1b[");
         line.push_str(end);
         line.push('m');
+    }
+}
+
+fn push_spaces(line: &mut String, mut n: usize) {
+    const SPACES: &str = "                                                                ";
+    while n > 0 {
+        let run = n.min(SPACES.len());
+        line.push_str(&SPACES[..run]);
+        n -= run;
     }
 }
 

@@ -215,7 +215,12 @@ fn show_at(at: DateTime<FixedOffset>) -> String {
 }
 
 fn show_date(date: NaiveDate) -> String {
-    date.format("%Y-%m-%d").to_string()
+    use chrono::Datelike;
+    match date.year() {
+        // As `%Y-%m-%d` writes it, without taking the pattern apart for each date.
+        year @ 0..=9999 => format!("{year:04}-{:02}-{:02}", date.month(), date.day()),
+        _ => date.format("%Y-%m-%d").to_string(),
+    }
 }
 
 /// `Fri 2026-11-27`, for confirmations.
@@ -314,4 +319,26 @@ fn follow_up_json(client: &str, with: &[&str], follow_up: &FollowUp, today: Naiv
         }),
         with,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_show_as_chrono_writes_them() {
+        let days = [
+            NaiveDate::MIN,
+            NaiveDate::from_ymd_opt(-1, 12, 31).unwrap(),
+            NaiveDate::from_ymd_opt(0, 1, 1).unwrap(),
+            NaiveDate::from_ymd_opt(7, 3, 9).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+            NaiveDate::from_ymd_opt(9999, 12, 31).unwrap(),
+            NaiveDate::from_ymd_opt(10000, 1, 1).unwrap(),
+            NaiveDate::MAX,
+        ];
+        for day in days {
+            assert_eq!(show_date(day), day.format("%Y-%m-%d").to_string());
+        }
+    }
 }
