@@ -138,43 +138,70 @@ pub fn neglected(summaries: &[ClientSummary]) -> Vec<&ClientSummary> {
     out
 }
 
-/// Local days `first..=last`, as the instants that bound them: comparing instants is
-/// exact across daylight-saving changes and cheaper than finding each record's day.
+/// Local days `first..=last`, as the instants that bound them (Unix seconds):
+/// comparing instants is exact across daylight-saving changes and cheaper than finding
+/// each record's day. The bounds are whole seconds, so a record's whole seconds
+/// (`DateTime::timestamp`, rounded down) compare with them as its instant does.
 #[derive(Debug, Clone, Copy)]
 struct Days {
-    from: DateTime<FixedOffset>,
-    to: DateTime<FixedOffset>,
+    from: i64,
+    to: i64,
 }
 
 impl Days {
     fn new(first: NaiveDate, last: NaiveDate) -> Days {
         Days {
-            from: start_of(first),
-            to: start_of(add_days(last, 1)),
+            from: start_of(first).timestamp(),
+            to: start_of(add_days(last, 1)).timestamp(),
         }
     }
 
-    fn contains(self, at: DateTime<FixedOffset>) -> bool {
+    fn contains(self, at: i64) -> bool {
         self.from <= at && at < self.to
     }
 }
 
-/// Whether a follow-up was open at `moment`.
-fn open_at(f: &FollowUp, moment: DateTime<FixedOffset>) -> bool {
-    f.created < moment
-        && match (f.status, f.closed_at) {
-            (Status::Open, _) | (_, None) => true,
-            (_, Some(closed)) => closed >= moment,
+/// What the passes over a follow-up ask of it, found once: its instants in whole
+/// seconds (see `Days`), and whether it was done late (a local date to find).
+struct Facts<'a> {
+    f: &'a FollowUp,
+    created: i64,
+    /// When it was done, if it was.
+    done: Option<i64>,
+    /// When it was closed; `None` while it is open.
+    closed: Option<i64>,
+    late: bool,
+}
+
+impl<'a> Facts<'a> {
+    fn of(f: &'a FollowUp) -> Facts<'a> {
+        let closed = match f.status {
+            Status::Open => None,
+            _ => f.closed_at.map(|at| at.timestamp()),
+        };
+        Facts {
+            f,
+            created: f.created.timestamp(),
+            done: closed.filter(|_| f.status == Status::Done),
+            closed,
+            late: f.done_late(),
         }
-}
+    }
 
-/// Overdue at the end of `day` (the instant `end_of_day`): open then, and due before it.
-fn overdue_on(f: &FollowUp, day: NaiveDate, end_of_day: DateTime<FixedOffset>) -> bool {
-    f.due < day && open_at(f, end_of_day)
-}
+    /// Whether it was open at `moment` (whole seconds).
+    fn open_at(&self, moment: i64) -> bool {
+        self.created < moment && self.closed.is_none_or(|closed| closed >= moment)
+    }
 
-fn done_within(f: &FollowUp, days: Days) -> bool {
-    f.status == Status::Done && f.closed_at.is_some_and(|at| days.contains(at))
+    /// Overdue at the end of `day` (the instant `end_of_day`): open then, and due
+    /// before it.
+    fn overdue_on(&self, day: NaiveDate, end_of_day: i64) -> bool {
+        self.f.due < day && self.open_at(end_of_day)
+    }
+
+    fn done_within(&self, days: Days) -> bool {
+        self.done.is_some_and(|at| days.contains(at))
+    }
 }
 
 /// How many actions went unasked (the client did not ask: proactive) and how many the
@@ -277,22 +304,25 @@ pub fn totals(state: &State, start: NaiveDate, end: NaiveDate, today: NaiveDate)
     each.swap_remove(0)
 }
 
-/// A state's actions, and its follow-ups when asked for, each with its client's place
-/// among the clients: found once, so that the passes over them count by place instead
+/// A state's actions, each with its client's place among the clients and its instant
+/// in whole seconds, and its follow-ups with their facts (and their clients' places
+/// when asked for): found once, so that the passes over them count by place instead
 /// of looking up ids again (each lookup reads an id's bytes from wherever its record
-/// lies).
+/// lies), and compare instants as numbers.
 pub struct Placed<'a> {
     pub state: &'a State,
     /// The names of the clients, by place: the state's, then any other an action or
     /// follow-up names ("?").
     names: Vec<&'a str>,
     ids: Vec<&'a str>,
-    actions: Vec<(usize, &'a Action)>,
-    follow_ups: Vec<(usize, &'a FollowUp)>,
+    actions: Vec<(usize, i64, &'a Action)>,
+    follow_ups: Vec<Facts<'a>>,
+    /// By follow-up, its client's place: empty unless asked for.
+    follow_up_places: Vec<usize>,
 }
 
 impl<'a> Placed<'a> {
-    pub fn of(state: &'a State, follow_ups: bool) -> Placed<'a> {
+    pub fn of(state: &'a State, place_follow_ups: bool) -> Placed<'a> {
         let mut ids: Vec<&str> = state.clients.keys().map(String::as_str).collect();
         let mut places: HashMap<&str, usize> = HashMap::with_capacity(ids.len());
         places.extend(ids.iter().enumerate().map(|(place, id)| (*id, place)));
@@ -305,14 +335,11 @@ impl<'a> Placed<'a> {
         let actions = state
             .actions
             .values()
-            .map(|a| (place(&a.client), a))
+            .map(|a| (place(&a.client), a.at.timestamp(), a))
             .collect();
-        let follow_ups = match follow_ups {
-            true => state
-                .follow_ups
-                .values()
-                .map(|f| (place(&f.client), f))
-                .collect(),
+        let follow_ups: Vec<Facts> = state.follow_ups.values().map(Facts::of).collect();
+        let follow_up_places = match place_follow_ups {
+            true => follow_ups.iter().map(|f| place(&f.f.client)).collect(),
             false => Vec::new(),
         };
         Placed {
@@ -321,6 +348,7 @@ impl<'a> Placed<'a> {
             ids,
             actions,
             follow_ups,
+            follow_up_places,
         }
     }
 }
@@ -335,7 +363,7 @@ pub fn totals_each(
         t: Totals,
         days: Days,
         as_of: NaiveDate,
-        end_of_day: DateTime<FixedOffset>,
+        end_of_day: i64,
         /// By client place: whether it was touched.
         touched: Vec<bool>,
         outcomes: HashSet<&'a str>,
@@ -352,14 +380,14 @@ pub fn totals_each(
                 },
                 days: Days::new(start, end),
                 as_of,
-                end_of_day: start_of(add_days(as_of, 1)),
+                end_of_day: start_of(add_days(as_of, 1)).timestamp(),
                 touched: vec![false; placed.ids.len()],
                 outcomes: HashSet::new(),
             }
         })
         .collect();
-    for &(place, a) in &placed.actions {
-        for tally in tallies.iter_mut().filter(|tally| tally.days.contains(a.at)) {
+    for &(place, at, a) in &placed.actions {
+        for tally in tallies.iter_mut().filter(|tally| tally.days.contains(at)) {
             let t = &mut tally.t;
             t.actions += 1;
             t.initiative.add(a);
@@ -368,20 +396,20 @@ pub fn totals_each(
             tally.outcomes.extend(a.follows_up.as_deref());
         }
     }
-    for f in placed.state.follow_ups.values() {
+    for f in &placed.follow_ups {
         for tally in &mut tallies {
             let t = &mut tally.t;
             t.followups_new += usize::from(tally.days.contains(f.created));
-            if done_within(f, tally.days) {
+            if f.done_within(tally.days) {
                 t.followups_done += 1;
-                if f.done_late() {
+                if f.late {
                     t.followups_done_late += 1;
                 } else {
                     t.followups_done_on_time += 1;
                 }
-                t.followups_with_outcome += usize::from(tally.outcomes.contains(f.id.as_str()));
+                t.followups_with_outcome += usize::from(tally.outcomes.contains(f.f.id.as_str()));
             }
-            t.overdue += usize::from(overdue_on(f, tally.as_of, tally.end_of_day));
+            t.overdue += usize::from(f.overdue_on(tally.as_of, tally.end_of_day));
         }
     }
     tallies.into_iter().map(|tally| tally.t).collect()
@@ -435,7 +463,7 @@ pub fn stories<'a>(
     let days = Days::new(first, last);
     let mut stories: Vec<(&Action, Story)> = actions
         .into_iter()
-        .filter(|a| a.story && days.contains(a.at))
+        .filter(|a| a.story && days.contains(a.at.timestamp()))
         .map(|a| {
             let story = Story {
                 id: a.num,
@@ -477,7 +505,8 @@ pub fn period(
 ) -> Period {
     let state = placed.state;
     let as_of = end.min(today);
-    let (days, end_of_day) = (Days::new(start, end), start_of(add_days(as_of, 1)));
+    let days = Days::new(start, end);
+    let end_of_day = start_of(add_days(as_of, 1)).timestamp();
     // By client place, the row of each client the period shows.
     let mut rows: Vec<Option<ClientPeriod>> = vec![None; placed.ids.len()];
     fn row<'r>(
@@ -497,8 +526,8 @@ pub fn period(
         })
     }
     let mut by_kind: BTreeMap<Kind, usize> = Kind::ALL.iter().map(|k| (*k, 0)).collect();
-    for &(place, a) in &placed.actions {
-        if days.contains(a.at) {
+    for &(place, at, a) in &placed.actions {
+        if days.contains(at) {
             let r = row(&mut rows, placed.names[place], place);
             r.actions += 1;
             *r.by_kind.entry(a.kind).or_default() += 1;
@@ -506,13 +535,15 @@ pub fn period(
         }
     }
     let mut slipped = Vec::new();
-    for &(place, f) in &placed.follow_ups {
-        let done = done_within(f, days);
-        let overdue = overdue_on(f, as_of, end_of_day);
+    debug_assert_eq!(placed.follow_up_places.len(), placed.follow_ups.len());
+    let follow_ups = || placed.follow_ups.iter().zip(&placed.follow_up_places);
+    for (facts, &place) in follow_ups() {
+        let (f, done) = (facts.f, facts.done_within(days));
+        let overdue = facts.overdue_on(as_of, end_of_day);
         if done {
             let r = row(&mut rows, placed.names[place], place);
             r.followups_done += 1;
-            r.followups_done_late += usize::from(f.done_late());
+            r.followups_done_late += usize::from(facts.late);
         }
         if overdue {
             row(&mut rows, placed.names[place], place).overdue += 1;
@@ -526,7 +557,7 @@ pub fn period(
             how,
             days_late,
         };
-        if done && f.done_late() {
+        if done && facts.late {
             let closed = f.closed_at.map(local_date).unwrap_or(f.due);
             slipped.push(slip("done-late", (closed - f.due).num_days()));
         } else if overdue {
@@ -534,8 +565,8 @@ pub fn period(
         }
     }
     // Open follow-ups are counted for the clients the period shows, once all are known.
-    for &(place, f) in &placed.follow_ups {
-        if let Some(r) = rows[place].as_mut().filter(|_| open_at(f, end_of_day)) {
+    for (facts, &place) in follow_ups() {
+        if let Some(r) = rows[place].as_mut().filter(|_| facts.open_at(end_of_day)) {
             r.open += 1;
         }
     }
@@ -622,4 +653,67 @@ pub fn weeks_within(start: NaiveDate, end: NaiveDate) -> Vec<(Week, NaiveDate, N
         day = add_days(last, 1);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Record;
+    use chrono::TimeDelta;
+
+    /// Instants are compared in whole seconds (see `Days`): a record half a second
+    /// before a span's first local midnight is outside it, and one in the last
+    /// nanosecond of its last day inside it, in any time zone.
+    #[test]
+    fn a_span_holds_its_records_to_the_nanosecond() {
+        let monday = NaiveDate::from_ymd_opt(2026, 11, 16).unwrap();
+        let (from, to) = (start_of(monday), start_of(add_days(monday, 7)));
+        let half = TimeDelta::milliseconds(500);
+        let mut state = State::default();
+        let times = [from - half, from, to - TimeDelta::nanoseconds(1), to];
+        for (n, at) in (1..).zip(times) {
+            state.apply(&Record::Action(Action {
+                id: format!("a{n}"),
+                num: n,
+                client: "c".into(),
+                kind: Kind::Intro,
+                text: "t".into(),
+                at,
+                tags: vec![],
+                by: None,
+                follows_up: None,
+                asked: n == 2,
+                story: false,
+                with: vec![],
+            }));
+        }
+        let follow_up = |n: u64, created, closed_at| FollowUp {
+            id: format!("f{n}"),
+            num: 10 + n,
+            client: "c".into(),
+            text: "t".into(),
+            due: add_days(monday, 5),
+            due_time: None,
+            status: Status::Done,
+            created,
+            closed_at: Some(closed_at),
+            snoozes: 0,
+            action: None,
+            by: None,
+            every: None,
+            every_from: None,
+            with: vec![],
+        };
+        // Made and done inside the week, to its last half second; made before it and
+        // done as the next week begins.
+        state.apply(&Record::FollowUp(follow_up(1, from, to - half)));
+        state.apply(&Record::FollowUp(follow_up(2, from - half, to)));
+        let today = add_days(monday, 30);
+        let t = totals(&state, monday, add_days(monday, 6), today);
+        assert_eq!((t.actions, t.intros, t.initiative.asked), (2, 2, 1));
+        // The first was due on the Saturday: done late.
+        assert_eq!((t.followups_new, t.followups_done_late), (1, 1));
+        // The second was still open at the week's end, and due before it.
+        assert_eq!(t.overdue, 1);
+    }
 }
