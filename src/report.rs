@@ -170,6 +170,7 @@ struct Facts<'a> {
     done: Option<i64>,
     /// When it was closed; `None` while it is open.
     closed: Option<i64>,
+    /// Done after the day it was due (`FollowUp::done_late`).
     late: bool,
 }
 

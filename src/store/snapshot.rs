@@ -992,8 +992,6 @@ fn read_checked(file: &File, place: u64, len: usize) -> Option<Vec<u8>> {
     Some(bytes)
 }
 
-/// Fills `bytes` from `place` in `file`: in one call where the system can (a record is
-/// looked up this way a million times over by an import).
 /// The next `len` bytes of `file`, read into memory not cleared first (a command that
 /// reads a window touches little else).
 fn read_next(file: &mut File, len: usize) -> Option<Vec<u8>> {
@@ -1002,6 +1000,8 @@ fn read_next(file: &mut File, len: usize) -> Option<Vec<u8>> {
     (bytes.len() == len).then_some(bytes)
 }
 
+/// Fills `bytes` from `place` in `file`: in one call where the system can (a record is
+/// looked up this way a million times over by an import).
 fn read_at(file: &File, place: u64, bytes: &mut [u8]) -> std::io::Result<()> {
     #[cfg(unix)]
     return std::os::unix::fs::FileExt::read_exact_at(file, bytes, place);
