@@ -166,9 +166,7 @@ impl Days {
 struct Facts<'a> {
     f: &'a FollowUp,
     created: i64,
-    /// When it was done, if it was.
-    done: Option<i64>,
-    /// When it was closed; `None` while it is open.
+    /// When it was done or cancelled; `None` while it is open.
     closed: Option<i64>,
     /// Done after the day it was due (`FollowUp::done_late`).
     late: bool,
@@ -183,7 +181,6 @@ impl<'a> Facts<'a> {
         Facts {
             f,
             created: f.created.timestamp(),
-            done: closed.filter(|_| f.status == Status::Done),
             closed,
             late: f.done_late(),
         }
@@ -201,7 +198,7 @@ impl<'a> Facts<'a> {
     }
 
     fn done_within(&self, days: Days) -> bool {
-        self.done.is_some_and(|at| days.contains(at))
+        self.f.status == Status::Done && self.closed.is_some_and(|at| days.contains(at))
     }
 }
 
