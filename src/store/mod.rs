@@ -559,23 +559,31 @@ impl Store {
         Ok(out)
     }
 
-    /// The CRC-32 of the journal's first `len` bytes: from the snapshot's mark and the
-    /// bytes after it when the snapshot is believed and covers no more; else by
-    /// reading them all.
-    fn prefix_crc(&self, file: &mut File, len: u64) -> Result<u32> {
+    /// Whether the journal's first `len` bytes have the CRC-32 `crc`. With a believed
+    /// snapshot, only the bytes between its mark and `len` are read: the mark's CRC is
+    /// carried on to `len` when it covers less, and when it covers more, `crc` carried
+    /// on over the bytes from `len` must come to the mark's (carrying on is one-to-one,
+    /// so that holds exactly when the first `len` bytes hash to `crc`). Without one,
+    /// every byte is read.
+    fn begins_with(&self, file: &mut File, len: u64, crc: u32) -> Result<bool> {
         let metadata = file.metadata()?;
         let (journal_len, stamp) = (metadata.len(), snapshot::Stamp::of(&metadata));
-        let (from, crc) = match snapshot::read(&self.snapshot_path(), snapshot::Part::Head, None) {
-            Some(snap)
-                if snap.mark.covers <= len
-                    && self.believe(file, &snap, journal_len, stamp, true)? =>
-            {
-                let crc = crc32fast::Hasher::new_with_initial_len(snap.mark.crc, snap.mark.covers);
-                (snap.mark.covers, crc)
-            }
-            _ => (0, crc32fast::Hasher::new()),
+        let snap = snapshot::read(&self.snapshot_path(), snapshot::Part::Head, None);
+        let mark = match snap {
+            Some(snap) if self.believe(file, &snap, journal_len, stamp, true)? => snap.mark,
+            _ => return Ok(self.crc_of(file, crc32fast::Hasher::new(), 0, len)? == crc),
         };
-        self.crc_of(file, crc, from, len)
+        if mark.covers <= len {
+            let from_mark = crc32fast::Hasher::new_with_initial_len(mark.crc, mark.covers);
+            return Ok(self.crc_of(file, from_mark, mark.covers, len)? == crc);
+        }
+        let rest = self.crc_of(file, crc32fast::Hasher::new(), len, mark.covers)?;
+        let mut carried = crc32fast::Hasher::new_with_initial_len(crc, len);
+        carried.combine(&crc32fast::Hasher::new_with_initial_len(
+            rest,
+            mark.covers - len,
+        ));
+        Ok(carried.finalize() == mark.crc)
     }
 
     /// `crc` (the CRC-32 of the journal's first `from` bytes) carried on to `to`.

@@ -121,7 +121,7 @@ impl Store {
                 let Some((len, crc)) = head.follows.filter(|_| head.has_was) else {
                     return Ok(None);
                 };
-                if len != start || self.prefix_crc(&mut file, start)? != crc {
+                if len != start || !self.begins_with(&mut file, start, crc)? {
                     return Ok(None);
                 }
                 later.reverse();
@@ -410,6 +410,46 @@ mod tests {
             tail.later.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(),
             ["k11"]
         );
+    }
+
+    #[test]
+    fn a_change_the_snapshot_holds_is_checked_from_the_snapshot_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut journal =
+            format!("{{\"format\":\"{FORMAT}\",\"version\":{VERSION}}}\n").into_bytes();
+        append(&mut journal, "k1", "me", vec![client("a", "Acme")], vec![]);
+        let before_k2 = (journal.len() as u64, crc32fast::hash(&journal));
+        append(
+            &mut journal,
+            "k2",
+            "me",
+            vec![client("a", "Acme Corp")],
+            vec![client("a", "Acme")],
+        );
+        append(
+            &mut journal,
+            "k3",
+            "other",
+            vec![client("c", "Gamma")],
+            vec![],
+        );
+        let follows = format!("[{},{}]", before_k2.0, before_k2.1);
+        let wrong = format!("[{},{}]", before_k2.0, before_k2.1 ^ 1);
+        let tampered = String::from_utf8(journal.clone())
+            .unwrap()
+            .replacen(&follows, &wrong, 1);
+        assert_ne!(tampered.as_bytes(), journal);
+        for (bytes, undoable) in [(journal, true), (tampered.into_bytes(), false)] {
+            let store = store_of(&dir, &bytes);
+            // A snapshot that covers the change and the one after it.
+            assert_eq!(store.index().unwrap().1, bytes.len() as u64);
+            let tail = store.undoable_tail("me").unwrap();
+            assert_eq!(
+                matches!(tail, Some(Tail::Change(ref t)) if t.target.id == "k2"),
+                undoable
+            );
+            assert_eq!(tail.is_none(), !undoable);
+        }
     }
 
     #[test]

@@ -553,6 +553,20 @@ fn main() {
         row(name, measure(&store, &steps, false));
     }
     row("undo", measure(&store, &repeat(&["undo"], runs), false));
+    // An undo of a change the snapshot was rebuilt after.
+    let undo_held: Vec<Step> = (0..runs)
+        .map(|i| Step {
+            before: vec![
+                strings(&["edit", &edit_id, "--text", &format!("benchmark edit {i}")]),
+                strings(&["index"]),
+            ],
+            args: strings(&["undo"]),
+        })
+        .collect();
+    row(
+        "undo (a change the snapshot holds)",
+        measure(&store, &undo_held, false),
+    );
 
     // What a read costs right after each kind of write, against the same read fresh.
     let after = |write: &[&str], read: &[&str]| -> Vec<Step> {
