@@ -248,12 +248,16 @@ fn ms(d: Duration) -> String {
 struct Step {
     before: Vec<Vec<String>>,
     args: Vec<String>,
+    /// A run on the copy of the store with a fresh snapshot, measured apart from the
+    /// others (see `measure_against_fresh`).
+    #[serde(default)]
+    fresh: bool,
 }
 
 fn step(args: &[&str]) -> Step {
     Step {
-        before: Vec::new(),
         args: strings(args),
+        ..Step::default()
     }
 }
 
@@ -265,11 +269,43 @@ fn strings(args: &[&str]) -> Vec<String> {
 /// run of the first when `warm`), measured from a fresh small process: a child's peak
 /// memory counts its spawner's memory.
 fn measure(store: &Path, steps: &[Step], warm: bool) -> (Duration, u64) {
+    let (time, peak, _) = measure_all(store, store, steps, warm);
+    (time, peak)
+}
+
+/// `measure` of `steps`, each run right after the same command on `fresh`, a copy of the
+/// store whose snapshot was rebuilt and which is never written to, so both see the
+/// machine as it is at that moment: the medians of `steps` and of those fresh runs,
+/// and the largest peak memory of `steps`.
+fn measure_against_fresh(store: &Path, fresh: &Path, steps: &[Step]) -> (Duration, u64, Duration) {
+    let paired: Vec<Step> = steps
+        .iter()
+        .flat_map(|step| {
+            let fresh = Step {
+                before: Vec::new(),
+                args: step.args.clone(),
+                fresh: true,
+            };
+            [fresh, step.clone()]
+        })
+        .collect();
+    measure_all(store, fresh, &paired, false)
+}
+
+/// Median wall time and largest peak memory of the steps that are not `fresh`, and the
+/// median wall time of those that are, run on `fresh_store` (zero when none are).
+fn measure_all(
+    store: &Path,
+    fresh_store: &Path,
+    steps: &[Step],
+    warm: bool,
+) -> (Duration, u64, Duration) {
     let out = Command::new(std::env::current_exe().unwrap())
         .arg("--measure")
         .arg(store)
         .arg(if warm { "warm" } else { "cold" })
         .arg(serde_json::to_string(steps).unwrap())
+        .arg(fresh_store)
         .output()
         .unwrap();
     assert!(
@@ -278,17 +314,26 @@ fn measure(store: &Path, steps: &[Step], warm: bool) -> (Duration, u64) {
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8(out.stdout).unwrap();
-    let (nanos, peak) = text.trim().split_once(' ').unwrap();
+    let figures: Vec<u64> = text
+        .split_whitespace()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    let [nanos, peak, fresh_nanos] = figures[..] else {
+        panic!("the measuring process printed {text:?}");
+    };
     (
-        Duration::from_nanos(nanos.parse().unwrap()),
-        peak.parse().unwrap(),
+        Duration::from_nanos(nanos),
+        peak,
+        Duration::from_nanos(fresh_nanos),
     )
 }
 
-/// `--measure STORE warm|cold STEPS`: the measuring process; prints "median-ns peak-kb".
+/// `--measure STORE warm|cold STEPS FRESH-STORE`: the measuring process; prints
+/// "median-ns peak-kb fresh-median-ns".
 fn measure_here(args: &[String]) {
     let store = Path::new(&args[0]);
     let steps: Vec<Step> = serde_json::from_str(&args[2]).unwrap();
+    let fresh_store = Path::new(&args[3]);
     if args[1] == "warm" {
         run(store, &steps[0].args);
     }
@@ -301,12 +346,18 @@ fn measure_here(args: &[String]) {
                 run(store, before);
             }
         }
-        results.push(run(store, &step.args));
+        let on = if step.fresh { fresh_store } else { store };
+        results.push((step.fresh, run(on, &step.args)));
     }
-    let peak = results.iter().map(|r| r.peak_kb).max().unwrap_or(0);
+    let (fresh, results): (Vec<_>, Vec<_>) = results.into_iter().partition(|(f, _)| *f);
+    let median_of = |runs: Vec<(bool, Run)>| {
+        (!runs.is_empty()).then(|| median(runs.iter().map(|(_, r)| r.wall).collect()))
+    };
+    let peak = results.iter().map(|(_, r)| r.peak_kb).max().unwrap_or(0);
     println!(
-        "{} {peak}",
-        median(results.iter().map(|r| r.wall).collect()).as_nanos()
+        "{} {peak} {}",
+        median_of(results).unwrap().as_nanos(),
+        median_of(fresh).unwrap_or_default().as_nanos()
     );
 }
 
@@ -489,11 +540,8 @@ fn main() {
         ("report client (200 actions)", &["report", "client", SMALL]),
         ("log", &["log", "Client 042", "benchmark", "note"]),
     ];
-    let mut fresh = std::collections::HashMap::new();
     for (name, args) in reads {
-        let figures = measure(&store, &repeat(args, runs), true);
-        fresh.insert(name, figures.0);
-        row(name, figures);
+        row(name, measure(&store, &repeat(args, runs), true));
     }
     // What starting any process costs here, and the peer to beat, in the same run.
     row(
@@ -530,6 +578,7 @@ fn main() {
             .map(|i| Step {
                 before: Vec::new(),
                 args: make(i),
+                fresh: false,
             })
             .collect()
     };
@@ -561,6 +610,7 @@ fn main() {
                 strings(&["index"]),
             ],
             args: strings(&["undo"]),
+            fresh: false,
         })
         .collect();
     row(
@@ -568,69 +618,60 @@ fn main() {
         measure(&store, &undo_held, false),
     );
 
-    // What a read costs right after each kind of write, against the same read fresh.
+    // What a read costs right after each kind of write, against the same read on a copy
+    // of the store whose snapshot is fresh, the two run by turns.
+    let fresh_dir = tempfile::tempdir().unwrap();
+    let fresh_store = fresh_dir.path().join("journal.jsonl");
+    copy_journal(&store, &fresh_store);
+    run(&fresh_store, &strings(&["index"]));
     let after = |write: &[&str], read: &[&str]| -> Vec<Step> {
         (0..runs)
             .map(|_| Step {
                 before: vec![strings(write)],
                 args: strings(read),
+                fresh: false,
             })
             .collect()
     };
     let edit_again = ["edit", &edit_id, "--text", "benchmark edit again"];
-    let read_after: [(&str, &[&str], &[&str], &str); 5] = [
-        (
-            "overdue right after an undo",
-            &["undo"],
-            &["overdue"],
-            "overdue",
-        ),
-        (
-            "overdue right after an edit",
-            &edit_again,
-            &["overdue"],
-            "overdue",
-        ),
+    let read_after: [(&str, &[&str], &[&str]); 5] = [
+        ("overdue right after an undo", &["undo"], &["overdue"]),
+        ("overdue right after an edit", &edit_again, &["overdue"]),
         (
             "report week right after an undo",
             &["undo"],
             &["report", "week"],
-            "report week",
         ),
         (
             "report week right after an edit",
             &edit_again,
             &["report", "week"],
-            "report week",
         ),
         (
             "report week right after a log",
             &["log", "Client 042", "benchmark", "note"],
             &["report", "week"],
-            "report week",
         ),
     ];
     let delete_then_clients: Vec<Step> = (0..runs)
         .map(|_| Step {
             before: vec![vec!["delete".into(), old_actions.next().unwrap()]],
             args: strings(&["clients"]),
+            fresh: false,
         })
         .collect();
     let read_after = read_after
         .into_iter()
-        .map(|(name, write, read, base)| (name, after(write, read), base))
-        .chain([(
-            "clients right after a delete",
-            delete_then_clients,
-            "clients",
-        )]);
-    for (name, steps, base) in read_after {
-        let figures = measure(&store, &steps, false);
+        .map(|(name, write, read)| (name, after(write, read)))
+        .chain([("clients right after a delete", delete_then_clients)]);
+    for (name, steps) in read_after {
+        let (time, peak, fresh) = measure_against_fresh(&store, &fresh_store, &steps);
         println!(
-            "{name:<34} {:>10} {:>7} MB   ({:.2}x fresh)",
-            ms(figures.0),
-            figures.1 / 1024,
-            figures.0.as_secs_f64() / fresh[base].as_secs_f64()
+            "{name:<34} {:>10} {:>7} MB   ({:.2}x fresh: {})",
+            ms(time),
+            peak / 1024,
+            time.as_secs_f64() / fresh.as_secs_f64(),
+            ms(fresh)
         );
     }
 
@@ -639,6 +680,7 @@ fn main() {
         .map(|_| Step {
             before: vec![vec!["rm-snapshot".into()]],
             args: strings(&["overdue"]),
+            fresh: false,
         })
         .collect::<Vec<_>>();
     row("overdue, no snapshot (cold)", measure(&store, &cold, false));
