@@ -176,27 +176,27 @@ impl ActionSums {
 
     /// Counts one action fewer.
     pub fn remove(&mut self, action: &Action) {
-        let at = action.at.timestamp();
-        let Some(client) = self.clients.get(&action.client) else {
+        self.remove_at(&action.client, action.at.timestamp(), action.story);
+    }
+
+    /// Counts one action fewer: the client's, at `at` (whole seconds), a story or not.
+    pub fn remove_at(&mut self, client_id: &str, at: i64, story: bool) {
+        let Some(client) = self.clients.get(client_id) else {
             return;
         };
         let latest_before = client.times.first().filter(|&&t| t < self.since);
         let exact = self.days.can_remove(at)
-            && (!action.story || self.story_days.can_remove(at))
+            && (!story || self.story_days.can_remove(at))
             && latest_before != Some(&at);
         if !exact {
-            self.set_aside
-                .push((action.client.clone(), at, action.story));
+            self.set_aside.push((client_id.to_string(), at, story));
             return;
         }
         self.days.remove(at);
-        if action.story {
+        if story {
             self.story_days.remove(at);
         }
-        let client = self
-            .clients
-            .get_mut(&action.client)
-            .expect("looked up above");
+        let client = self.clients.get_mut(client_id).expect("looked up above");
         client.count -= 1;
         let place = client.times.partition_point(|&i| i < at);
         if at >= self.since && client.times.get(place) == Some(&at) {

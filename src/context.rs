@@ -108,6 +108,22 @@ impl Context {
         self.load_window_of(start.timestamp(), end.timestamp(), None)
     }
 
+    /// `load_window`, where the actions before `whole_from` are only counted
+    /// (`State::counted`): for a report's previous period, which only its figures show.
+    pub fn load_window_counting(
+        &self,
+        from: NaiveDate,
+        whole_from: NaiveDate,
+        until: NaiveDate,
+    ) -> Result<Kept> {
+        let at = |day| crate::report::start_of(day).timestamp();
+        let loaded = self
+            .store
+            .load_window_counting(at(from), at(whole_from), at(until))?;
+        self.warn_torn(loaded.torn_bytes);
+        Ok(Kept::new(loaded.state))
+    }
+
     /// Reads the clients, every follow-up, and one client's actions (by id).
     pub fn load_client(&self, client: &str) -> Result<Kept> {
         self.load_window_of(i64::MIN, i64::MAX, Some(client))

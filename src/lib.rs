@@ -6,6 +6,7 @@ pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod context;
+pub mod counted;
 pub mod crm;
 pub mod dates;
 pub mod demo;

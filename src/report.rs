@@ -8,6 +8,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 use serde::Serialize;
 use serde::ser::SerializeStruct;
 
+use crate::counted::Counted;
 use crate::dates::{Week, add_days};
 use crate::model::{Action, Client, FollowUp, Kind, Status, hh_mm, local_date};
 use crate::state::State;
@@ -213,7 +214,12 @@ pub struct Initiative {
 
 impl Initiative {
     pub fn add(&mut self, action: &Action) {
-        if action.asked {
+        self.count(action.asked);
+    }
+
+    /// Counts one more action, asked for or not.
+    pub fn count(&mut self, asked: bool) {
+        if asked {
             self.asked += 1;
         } else {
             self.unasked += 1;
@@ -313,7 +319,8 @@ pub struct Placed<'a> {
     /// follow-up names ("?").
     names: Vec<&'a str>,
     ids: Vec<&'a str>,
-    actions: Vec<(usize, i64, &'a Action)>,
+    /// Each action (whole or only counted) with its client's place.
+    actions: Vec<(usize, Counted<'a>)>,
     follow_ups: Vec<Facts<'a>>,
     /// By follow-up, its client's place: empty unless asked for.
     follow_up_places: Vec<usize>,
@@ -330,10 +337,9 @@ impl<'a> Placed<'a> {
                 ids.len() - 1
             })
         };
-        let actions = state
-            .actions
-            .values()
-            .map(|a| (place(&a.client), a.at.timestamp(), a))
+        let actions = (state.actions.values().map(Counted::of))
+            .chain(state.counted.iter())
+            .map(|a| (place(a.client), a))
             .collect();
         let follow_ups: Vec<Facts> = state.follow_ups.values().map(Facts::of).collect();
         let follow_up_places = match place_follow_ups {
@@ -384,14 +390,14 @@ pub fn totals_each(
             }
         })
         .collect();
-    for &(place, at, a) in &placed.actions {
-        for tally in tallies.iter_mut().filter(|tally| tally.days.contains(at)) {
+    for &(place, a) in &placed.actions {
+        for tally in tallies.iter_mut().filter(|tally| tally.days.contains(a.at)) {
             let t = &mut tally.t;
             t.actions += 1;
-            t.initiative.add(a);
+            t.initiative.count(a.asked);
             t.intros += usize::from(a.kind == Kind::Intro);
             t.clients_touched += usize::from(!std::mem::replace(&mut tally.touched[place], true));
-            tally.outcomes.extend(a.follows_up.as_deref());
+            tally.outcomes.extend(a.follows_up);
         }
     }
     for f in &placed.follow_ups {
@@ -524,8 +530,8 @@ pub fn period(
         })
     }
     let mut by_kind: BTreeMap<Kind, usize> = Kind::ALL.iter().map(|k| (*k, 0)).collect();
-    for &(place, at, a) in &placed.actions {
-        if days.contains(at) {
+    for &(place, a) in &placed.actions {
+        if days.contains(a.at) {
             let r = row(&mut rows, placed.names[place], place);
             r.actions += 1;
             *r.by_kind.entry(a.kind).or_default() += 1;

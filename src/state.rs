@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use chrono::{DateTime, FixedOffset};
 
 use crate::action_sums::{ActionSums, Days};
+use crate::counted::CountedActions;
 use crate::error::UsageError;
 use crate::model::{Action, Client, FollowUp, Person, Record, Status};
 
@@ -32,6 +33,9 @@ pub struct State {
     /// only the window's actions (or one client's), `follow_ups` only those open or
     /// closed since the window began, and this sums up every action.
     pub all_actions: Option<ActionSums>,
+    /// Actions a window read only to count them (see `Store::load_window_counting`),
+    /// beside those `actions` holds whole.
+    pub counted: CountedActions,
 }
 
 /// Short numbers stay the same on every copy of a store: each copy gives them from a
@@ -293,10 +297,16 @@ impl State {
     /// Takes the action with this id out, and out of `all_actions`; whether it was
     /// here.
     pub fn forget_action(&mut self, id: &str) -> bool {
-        let Some(action) = self.actions.remove(id) else {
+        if let Some(action) = self.actions.remove(id) {
+            self.forget_counted(&action);
+            return true;
+        }
+        let Some(counted) = self.counted.remove(id) else {
             return false;
         };
-        self.forget_counted(&action);
+        if let Some(sums) = &mut self.all_actions {
+            sums.remove_at(counted.client, counted.at, counted.story);
+        }
         true
     }
 

@@ -271,7 +271,7 @@ pub fn recent_records(typed: &OsStr) -> Vec<CompletionCandidate> {
         return Vec::new();
     };
     let since = (now - chrono::Duration::days(RECENT_DAYS)).timestamp();
-    let Some(state) = peek(Need::Window(since, i64::MAX)) else {
+    let Some(state) = peek(Need::Window(since, since, i64::MAX)) else {
         return Vec::new();
     };
     let typed = unquoted(typed);

@@ -32,7 +32,8 @@ pub fn run(ctx: &Context, report: ReportCommand) -> Result<()> {
         }
         ReportCommand::Month { month } => {
             let month = month.unwrap_or(Month::of(today));
-            let state = ctx.load_window(month.previous().start(), add_days(month.end(), 1))?;
+            let (previous, end) = (month.previous().start(), add_days(month.end(), 1));
+            let state = ctx.load_window_counting(previous, month.start(), end)?;
             ctx.print(&month_view(&state, month, today, ctx.wants_json()))
         }
         ReportCommand::Trend { weeks } => {

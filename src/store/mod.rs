@@ -131,8 +131,9 @@ pub enum Need {
     /// and `done`, `snooze` or `cancel` of one follow-up).
     Num(u64),
     /// Clients, follow-ups, and the actions whose time (Unix seconds) falls in
-    /// `from..to`, with `State::all_actions` summing up the rest.
-    Window(i64, i64),
+    /// `from..to`, with `State::all_actions` summing up the rest: `Window(from,
+    /// whole_from, to)`, those before `whole_from` only counted (`State::counted`).
+    Window(i64, i64, i64),
     /// Every current record.
     State,
     /// Every current record, the actions and closed follow-ups read from the snapshot
@@ -349,7 +350,14 @@ impl Store {
     /// seconds `from..to`), only `client`'s when given (an id); `State::all_actions`
     /// sums up every action. Falls back to reading everything when the snapshot can't.
     pub fn load_window(&self, from: i64, to: i64, client: Option<&str>) -> Result<Loaded> {
-        self.load_for(Need::Window(from, to), client)
+        self.load_for(Need::Window(from, from, to), client)
+    }
+
+    /// `load_window` of every client, where the actions before `whole_from` are read
+    /// only to be counted (`State::counted`) when the snapshot can: a report's previous
+    /// period, which only its figures show.
+    pub fn load_window_counting(&self, from: i64, whole_from: i64, to: i64) -> Result<Loaded> {
+        self.load_for(Need::Window(from, whole_from, to), None)
     }
 
     /// Reads what `need` asks for under a shared lock, and rebuilds the snapshot when
@@ -715,7 +723,10 @@ impl Store {
             Need::Clients | Need::Num(_) => vec![snapshot::Part::Head],
             Need::Open => vec![snapshot::Part::Open],
             Need::Due(day) => vec![snapshot::Part::Due(day)],
-            Need::Window(from, to) => vec![snapshot::Part::Window(from, to), snapshot::Part::All],
+            Need::Window(from, whole_from, to) => vec![
+                snapshot::Part::Window(from, whole_from, to),
+                snapshot::Part::All,
+            ],
             Need::State => vec![snapshot::Part::All],
             Need::Everything => vec![snapshot::Part::Indexes],
             Need::Lookup => vec![snapshot::Part::Open],
@@ -1364,7 +1375,12 @@ mod tests {
         drop(file);
         let week = (at() - chrono::Duration::days(7)).timestamp()..at().timestamp();
         let (loaded, source) = store
-            .read_once(Need::Window(week.start, week.end), None, false, false)
+            .read_once(
+                Need::Window(week.start, week.start, week.end),
+                None,
+                false,
+                false,
+            )
             .unwrap();
         assert_eq!(source.snapshot, Snapshot::Used);
         assert!(!source.whole, "read through the snapshot's window");
@@ -1461,6 +1477,81 @@ mod tests {
         assert!(
             (bytes.len() as u64) < REFRESH_AFTER,
             "rebuilt for the changes, not their bytes"
+        );
+    }
+
+    #[test]
+    fn actions_only_counted_follow_the_changes_after_the_snapshot() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("journal.jsonl"));
+        let (mut bytes, states) = journal(6);
+        std::fs::write(store.path(), &bytes).unwrap();
+        snapshot_of(&store, &bytes, states.last().unwrap());
+        // After the snapshot: an action moved out of the counted days, one deleted,
+        // one story marked, and one new, all within them or the days held whole.
+        let hours = |n: i64| at() + chrono::Duration::hours(n);
+        let mut story = journal::test_action(3, at());
+        if let Record::Action(a) = &mut story {
+            (a.story, a.kind) = (true, Kind::Intro);
+        }
+        let changes = [
+            ("edit", journal::test_action(1, hours(30))),
+            (
+                "delete",
+                Record::Deleted {
+                    id: "a2".into(),
+                    num: Some(2),
+                    into: None,
+                },
+            ),
+            ("edit", story),
+            ("log", journal::test_action(7, hours(-2))),
+        ];
+        for (seq, (command, record)) in changes.into_iter().enumerate() {
+            bytes.extend(journal::test_line(41 + seq as u64, command, vec![record]));
+        }
+        std::fs::write(store.path(), &bytes).unwrap();
+        let (from, whole_from, to) = (hours(-24), hours(24), hours(48));
+        let (from, whole_from, to) = (from.timestamp(), whole_from.timestamp(), to.timestamp());
+        let counting = store
+            .load_window_counting(from, whole_from, to)
+            .unwrap()
+            .state;
+        let whole = store.load_window(from, to, None).unwrap().state;
+        // a4, a5, a6 as the snapshot has them; a1 moved, a3 made a story and a7 new are
+        // held whole, as changed.
+        let mut held: Vec<&str> = counting.actions.keys().map(String::as_str).collect();
+        held.sort();
+        assert_eq!(held, ["a1", "a3", "a7"][..]);
+        assert_eq!(counting.counted.iter().count(), 3);
+        let mut found: Vec<(i64, bool)> = (counting.counted.iter().map(|c| (c.at, c.story)))
+            .chain(
+                counting
+                    .actions
+                    .values()
+                    .map(|a| (a.at.timestamp(), a.story)),
+            )
+            .filter(|(at, _)| *at < whole_from)
+            .collect();
+        let mut expected: Vec<(i64, bool)> = (whole.actions.values())
+            .filter(|a| a.at.timestamp() < whole_from)
+            .map(|a| (a.at.timestamp(), a.story))
+            .collect();
+        found.sort();
+        expected.sort();
+        assert_eq!(found, expected);
+        let day = |d: NaiveDate| crate::report::totals(&whole, d, d, d);
+        let today = at().date_naive();
+        for d in [
+            today - chrono::Days::new(1),
+            today,
+            today + chrono::Days::new(1),
+        ] {
+            assert_eq!(crate::report::totals(&counting, d, d, d), day(d), "{d}");
+        }
+        assert_eq!(
+            counting.client_activity(hours(72)),
+            whole.client_activity(hours(72))
         );
     }
 

@@ -29,6 +29,7 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Timelike};
 
 use crate::action_sums::{ActionSums, ClientTimes, Days, Span};
+use crate::counted::Counted;
 use crate::model::{Action, Client, FollowUp, Kind, Person, Record, Status};
 use crate::state::State;
 
@@ -130,8 +131,9 @@ pub enum Part {
     /// The head and the open follow-ups due by this day.
     Due(NaiveDate),
     /// The head, the follow-ups open or closed since `from`, the time of every action,
-    /// and the actions whose time (Unix seconds) falls in `from..to`.
-    Window(i64, i64),
+    /// and the actions whose time (Unix seconds) falls in `from..to`: `Window(from,
+    /// whole_from, to)`, those before `whole_from` only counted (`State::counted`).
+    Window(i64, i64, i64),
     /// Everything.
     All,
     /// The head and the open follow-ups, and the indexes of the closed follow-ups and
@@ -559,7 +561,7 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
     let (mut closed, mut actions) = (r.timed()?, r.timed()?);
     // The map is made once for the open follow-ups and those a window reads closed.
     let window_closed = match part {
-        Part::Window(from, _) => closed.select(from, i64::MAX).len(),
+        Part::Window(from, ..) => closed.select(from, i64::MAX).len(),
         _ => 0,
     };
     read_open(&mut state, window_closed)?;
@@ -582,7 +584,7 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
     };
     let whole = match part {
         _ if listed.is_some() => false,
-        Part::Window(from, _) => from < since,
+        Part::Window(from, ..) => from < since,
         _ => true,
     };
     let mut older = BTreeMap::new();
@@ -629,11 +631,11 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
     // A window needs the follow-ups created or closed since it began (done in it, or
     // still open at its end) and the actions in it.
     let (closed_range, action_range) = match part {
-        Part::Window(from, to) => (closed.select(from, i64::MAX), actions.select(from, to)),
+        Part::Window(from, _, to) => (closed.select(from, i64::MAX), actions.select(from, to)),
         Part::Indexes => (0..0, 0..0),
         _ => (0..closed.len(), 0..actions.len()),
     };
-    if let (Some(list), Part::Window(from, to)) = (listed, part) {
+    if let (Some(list), Part::Window(from, _, to)) = (listed, part) {
         // As for any window, but only the client's, found through its list.
         for (at, action, place, len) in list {
             let wanted = if action {
@@ -666,15 +668,36 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
                 follow_ups.insert(f.id.clone(), f);
             },
         )?;
-        state.actions.reserve(action_range.len());
-        let actions_held = &mut state.actions;
+        // The actions before `whole_from` are only counted; one whose id's hash
+        // another's has is held whole instead.
+        let split = match part {
+            Part::Window(_, whole_from, _) => action_range
+                .end
+                .min(actions.select(whole_from, i64::MAX).start)
+                .max(action_range.start),
+            _ => action_range.start,
+        };
+        let (counted, held) = (&mut state.counted, &mut state.actions);
+        held.reserve(action_range.end - split);
+        actions.bodies(&mut file, actions_at, action_range.start..split, |body| {
+            let mut r = Reader { bytes: body, at: 0 };
+            let (id, a) = r.counted()?;
+            if r.at != body.len() {
+                return None;
+            }
+            if !counted.add(id, a) {
+                let a = Reader { bytes: body, at: 0 }.action()?;
+                held.insert(a.id.clone(), a);
+            }
+            Some(())
+        })?;
         actions.each(
             &mut file,
             actions_at,
-            action_range,
+            split..action_range.end,
             |r| r.action(),
             |a| {
-                actions_held.insert(a.id.clone(), a);
+                held.insert(a.id.clone(), a);
             },
         )?;
     }
@@ -1323,6 +1346,38 @@ impl<'a> Reader<'a> {
         })
     }
 
+    /// An action's id and what counting it needs: `action`, read as far and as
+    /// strictly, without keeping the rest.
+    fn counted(&mut self) -> Option<(&'a str, Counted<'a>)> {
+        let id = self.str()?;
+        self.u64()?;
+        let client = self.str()?;
+        let kind = *Kind::ALL.get(usize::from(self.u8()?))?;
+        let at = self.time()?.timestamp();
+        self.str()?;
+        self.strs()?;
+        self.opt_bytes()?
+            .map(std::str::from_utf8)
+            .transpose()
+            .ok()?;
+        let follows_up = self
+            .opt_bytes()?
+            .map(std::str::from_utf8)
+            .transpose()
+            .ok()?;
+        let flags = self.u8()?;
+        self.strs()?;
+        let counted = Counted {
+            client,
+            at,
+            kind,
+            asked: flags & 1 != 0,
+            story: flags & 2 != 0,
+            follows_up,
+        };
+        Some((id, counted))
+    }
+
     fn follow_up(&mut self) -> Option<FollowUp> {
         self.follow_up_due_by(None).flatten()
     }
@@ -1413,6 +1468,13 @@ impl<'a> Reader<'a> {
     fn string(&mut self) -> Option<String> {
         owned(self.bytes()?)
     }
+    fn str(&mut self) -> Option<&'a str> {
+        std::str::from_utf8(self.bytes()?).ok()
+    }
+    /// A list of strings, checked and passed over.
+    fn strs(&mut self) -> Option<()> {
+        (0..self.u32()?).try_for_each(|_| self.str().map(drop))
+    }
     fn strings(&mut self) -> Option<Vec<String>> {
         (0..self.u32()?).map(|_| self.string()).collect()
     }
@@ -1476,7 +1538,9 @@ mod tests {
         let at = |days_ago: i64| (now - chrono::Duration::days(days_ago)).timestamp();
         // A recent window (the recent index alone) and an older one (both).
         for (from, to) in [(at(7), at(0)), (at(900), at(893))] {
-            let window = read(&path, Part::Window(from, to), None).unwrap().state;
+            let window = read(&path, Part::Window(from, from, to), None)
+                .unwrap()
+                .state;
             let sums = window.all_actions.as_ref().unwrap();
             assert_eq!(sums.since == i64::MIN, from < at(400), "{from}");
             let mut held: Vec<&String> = window.actions.keys().collect();
@@ -1489,6 +1553,29 @@ mod tests {
             held.sort();
             expected.sort();
             assert_eq!(held, expected);
+            // The same window with its first days only counted: those are counted as
+            // they are, the rest held whole.
+            let whole_from = from + 3 * DAY;
+            let counting = read(&path, Part::Window(from, whole_from, to), None)
+                .unwrap()
+                .state;
+            let in_window = |a: &&Action| (from..to).contains(&a.at.timestamp());
+            let mut counted: Vec<Counted> = counting.counted.iter().collect();
+            let mut expected: Vec<Counted> = (state.actions.values().filter(in_window))
+                .filter(|a| a.at.timestamp() < whole_from)
+                .map(Counted::of)
+                .collect();
+            counted.sort_by_key(|c| c.at);
+            expected.sort_by_key(|c| c.at);
+            assert!(!counted.is_empty());
+            assert_eq!(counted, expected);
+            assert!(
+                counting
+                    .actions
+                    .values()
+                    .all(|a| a.at.timestamp() >= whole_from)
+            );
+            assert_eq!(counting.actions.len() + counted.len(), window.actions.len());
             for before in [to, at(0)] {
                 let before = DateTime::from_timestamp(before, 0).unwrap().fixed_offset();
                 assert_eq!(
@@ -1529,7 +1616,7 @@ mod tests {
         // slices read to find them.
         let older = |bytes: &[u8]| {
             std::fs::write(&path, bytes).unwrap();
-            let mut contents = read(&path, Part::Window(at(7), at(0)), None).unwrap();
+            let mut contents = read(&path, Part::Window(at(7), at(7), at(0)), None).unwrap();
             let ids = contents.actions_timed(at(1000), at(999)).map(|found| {
                 let mut ids: Vec<String> = found.into_iter().map(|a| a.id).collect();
                 ids.sort();
@@ -1678,7 +1765,11 @@ mod tests {
         assert_eq!(snap.lookup(&unheld).unwrap(), vec![]);
         // One client's window holds that client's actions and closed follow-ups alone.
         for client in state.clients.keys() {
-            let window = read(&path, Part::Window(i64::MIN, i64::MAX), Some(client));
+            let window = read(
+                &path,
+                Part::Window(i64::MIN, i64::MIN, i64::MAX),
+                Some(client),
+            );
             let window = window.unwrap().state;
             // The ids of the client's records among (client, id) pairs, sorted.
             let of_client = |pairs: Vec<(&String, &String)>| {
