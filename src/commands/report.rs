@@ -23,7 +23,8 @@ pub fn run(ctx: &Context, report: ReportCommand) -> Result<()> {
     match report {
         ReportCommand::Week { week, last, team } => {
             let week = chosen_week(week, last, today);
-            let state = ctx.load_window(week.previous().start(), add_days(week.end(), 1))?;
+            let (previous, end) = (week.previous().start(), add_days(week.end(), 1));
+            let state = ctx.load_window_counting(previous, week.start(), end)?;
             let mut view = week_view(&state, week, today, "Week", ctx.wants_json());
             if !team.is_empty() {
                 add_team(&mut view, &team, week, today)?;
@@ -205,10 +206,8 @@ fn rep_weeks(paths: &[PathBuf], week: Week, today: NaiveDate) -> Result<Vec<RepW
         }
     }
     let prev = week.previous();
-    let (from, to) = (
-        crate::report::start_of(prev.start()),
-        crate::report::start_of(add_days(week.end(), 1)),
-    );
+    let [from, whole_from, to] = [prev.start(), week.start(), add_days(week.end(), 1)]
+        .map(|day| crate::report::start_of(day).timestamp());
     let mut reps = Vec::new();
     for file in files {
         let store = Store::open_read_only(&file);
@@ -218,9 +217,7 @@ fn rep_weeks(paths: &[PathBuf], week: Week, today: NaiveDate) -> Result<Vec<RepW
                 file.display()
             );
         }
-        let state = store
-            .load_window(from.timestamp(), to.timestamp(), None)?
-            .state;
+        let state = store.load_window_counting(from, whole_from, to)?.state;
         reps.push(RepWeek {
             rep: rep_name(store.path()),
             period: period(
