@@ -396,3 +396,46 @@ fn changes_to_actions_over_a_year_old_show_in_every_read() {
         )
     );
 }
+
+#[test]
+fn the_previous_periods_actions_are_counted_as_changed_since_the_snapshot() {
+    let now = "2026-11-04 10:00";
+    // A store for each report, as each read leaves its snapshot rebuilt.
+    let store = || {
+        let env = Env::new();
+        // Week 44 (the last of October): what week 45's and November's reports set
+        // theirs against, all in the snapshot.
+        let before = "2026-10-28 10:00";
+        env.ok_at(before, &["log", "Acme", "one"]);
+        env.ok_at(before, &["log", "Acme", "two", "--kind", "intro"]);
+        env.ok_at(before, &["log", "Globex", "three", "--asked"]);
+        env.ok_at(before, &["log", "Initech", "four", "--kind", "intro"]);
+        env.ok_at(before, &["index"]);
+        // Then: an action moved to another client, one's kind changed, one deleted,
+        // one moved out of the period, one deleted and brought back, and one logged
+        // back in it.
+        env.ok_at(now, &["edit", "1", "--client", "Globex"]);
+        env.ok_at(now, &["edit", "2", "--kind", "fix"]);
+        env.ok_at(now, &["delete", "3"]);
+        env.ok_at(now, &["edit", "4", "--at", "2026-11-03 09:00"]);
+        env.ok_at(now, &["delete", "1"]);
+        env.ok_at(now, &["undo"]);
+        env.ok_at(now, &["log", "Initech", "five", "--at", "2026-10-29 09:00"]);
+        env
+    };
+    for args in [&["report", "week"][..], &["report", "month"]] {
+        let with = on_every_read_path(&store(), now, args);
+        let previous = &serde_json::from_str::<Value>(&with).unwrap()["previous"];
+        // one (Globex's now), two (Acme's, a fix now), five (Initech's).
+        assert_eq!(
+            (
+                &previous["actions"],
+                &previous["clients_touched"],
+                &previous["intros"],
+                &previous["asked"]
+            ),
+            (&3.into(), &3.into(), &0.into(), &0.into()),
+            "{args:?}: {previous}"
+        );
+    }
+}
