@@ -1356,15 +1356,8 @@ impl<'a> Reader<'a> {
         let at = self.time()?.timestamp();
         self.str()?;
         self.strs()?;
-        self.opt_bytes()?
-            .map(std::str::from_utf8)
-            .transpose()
-            .ok()?;
-        let follows_up = self
-            .opt_bytes()?
-            .map(std::str::from_utf8)
-            .transpose()
-            .ok()?;
+        self.opt_str()?;
+        let follows_up = self.opt_str()?;
         let flags = self.u8()?;
         self.strs()?;
         let counted = Counted {
@@ -1470,6 +1463,9 @@ impl<'a> Reader<'a> {
     }
     fn str(&mut self) -> Option<&'a str> {
         std::str::from_utf8(self.bytes()?).ok()
+    }
+    fn opt_str(&mut self) -> Option<Option<&'a str>> {
+        self.opt_bytes()?.map(std::str::from_utf8).transpose().ok()
     }
     /// A list of strings, checked and passed over.
     fn strs(&mut self) -> Option<()> {
