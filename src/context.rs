@@ -101,11 +101,7 @@ impl Context {
     /// Reads the clients, the follow-ups, and the actions on the days `from..until`,
     /// with what all actions add up to (see `State::all_actions`).
     pub fn load_window(&self, from: NaiveDate, until: NaiveDate) -> Result<Kept> {
-        let (start, end) = (
-            crate::report::start_of(from),
-            crate::report::start_of(until),
-        );
-        self.load_window_of(start.timestamp(), end.timestamp(), None)
+        self.load_window_counting(from, from, until)
     }
 
     /// `load_window`, where the actions before `whole_from` are only counted
@@ -120,19 +116,19 @@ impl Context {
         let loaded = self
             .store
             .load_window_counting(at(from), at(whole_from), at(until))?;
-        self.warn_torn(loaded.torn_bytes);
-        Ok(Kept::new(loaded.state))
+        Ok(self.kept(loaded))
     }
 
     /// Reads the clients, every follow-up, and one client's actions (by id).
     pub fn load_client(&self, client: &str) -> Result<Kept> {
-        self.load_window_of(i64::MIN, i64::MAX, Some(client))
+        let loaded = self.store.load_window(i64::MIN, i64::MAX, Some(client))?;
+        Ok(self.kept(loaded))
     }
 
-    fn load_window_of(&self, from: i64, to: i64, client: Option<&str>) -> Result<Kept> {
-        let loaded = self.store.load_window(from, to, client)?;
+    /// What a window read found, once a cut-short last line is told of.
+    fn kept(&self, loaded: crate::store::Loaded) -> Kept {
         self.warn_torn(loaded.torn_bytes);
-        Ok(Kept::new(loaded.state))
+        Kept::new(loaded.state)
     }
 
     pub fn warn_torn(&self, torn_bytes: usize) {
