@@ -101,21 +101,14 @@ impl Context {
     /// Reads the clients, the follow-ups, and the actions on the days `from..until`,
     /// with what all actions add up to (see `State::all_actions`).
     pub fn load_window(&self, from: NaiveDate, until: NaiveDate) -> Result<Kept> {
-        self.load_window_counting(from, from, until)
+        let loaded = self.store.load_window(at(from), at(until), None)?;
+        Ok(self.kept(loaded))
     }
 
-    /// `load_window`, where the actions before `whole_from` are only counted
-    /// (`State::counted`): for a report's previous period, which only its figures show.
-    pub fn load_window_counting(
-        &self,
-        from: NaiveDate,
-        whole_from: NaiveDate,
-        until: NaiveDate,
-    ) -> Result<Kept> {
-        let at = |day| crate::report::start_of(day).timestamp();
-        let loaded = self
-            .store
-            .load_window_counting(at(from), at(whole_from), at(until))?;
+    /// `load_window`, where the actions are read only to be counted but for stories
+    /// (`Store::load_window_counting`): for the reports.
+    pub fn load_window_counting(&self, from: NaiveDate, until: NaiveDate) -> Result<Kept> {
+        let loaded = self.store.load_window_counting(at(from), at(until))?;
         Ok(self.kept(loaded))
     }
 
@@ -234,6 +227,11 @@ impl Context {
 
 /// How many of what a command did it lists for people, at most.
 const LISTED: usize = 10;
+
+/// The first instant of a local day, in Unix seconds: where a window read starts or ends.
+fn at(day: NaiveDate) -> i64 {
+    crate::report::start_of(day).timestamp()
+}
 
 /// Whether to colour: `--color always` or `never` decides; otherwise only a terminal
 /// gets colour, and not when `NO_COLOR` is set (and not empty) or `TERM` is `dumb`.

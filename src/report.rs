@@ -81,16 +81,32 @@ pub fn cadence_status(client: &Client, last_touch: Option<NaiveDate>, day: Naive
 /// Every client with its figures at the end of `today`, by name. The last touch is the
 /// latest action on or before `today`, so a past week's report sees the cadence as it was.
 pub fn client_summaries(state: &State, today: NaiveDate) -> Vec<ClientSummary> {
+    let places: HashMap<&str, usize> = (state.clients.keys().enumerate())
+        .map(|(place, id)| (id.as_str(), place))
+        .collect();
+    let follow_ups = state.follow_ups.values();
+    summaries(
+        state,
+        follow_ups.map(|f| (f, places.get(f.client.as_str()).copied())),
+        today,
+    )
+}
+
+/// `client_summaries`, given each follow-up with its client's place: its position
+/// among the state's clients (`None`, or past them, for a client the state lacks).
+fn summaries<'a>(
+    state: &State,
+    follow_ups: impl Iterator<Item = (&'a FollowUp, Option<usize>)>,
+    today: NaiveDate,
+) -> Vec<ClientSummary> {
     let activity = state.client_activity(start_of(add_days(today, 1)));
-    let mut by_client: HashMap<&str, ClientSummary> = HashMap::new();
-    for client in state.clients.values() {
-        let (actions, last_at) = activity
-            .get(client.id.as_str())
-            .copied()
-            .unwrap_or_default();
-        let last_touch = last_at.map(local_date);
-        by_client.insert(
-            client.id.as_str(),
+    let mut by_place: Vec<ClientSummary> = (state.clients.values())
+        .map(|client| {
+            let (actions, last_at) = activity
+                .get(client.id.as_str())
+                .copied()
+                .unwrap_or_default();
+            let last_touch = last_at.map(local_date);
             ClientSummary {
                 client: client.name.clone(),
                 tier: client.tier.clone(),
@@ -102,23 +118,18 @@ pub fn client_summaries(state: &State, today: NaiveDate) -> Vec<ClientSummary> {
                 overdue: 0,
                 next_due: None,
                 cadence: cadence_status(client, last_touch, today),
-            },
-        );
-    }
-    for f in state
-        .follow_ups
-        .values()
-        .filter(|f| f.status == Status::Open)
-    {
-        if let Some(s) = by_client.get_mut(f.client.as_str()) {
+            }
+        })
+        .collect();
+    for (f, place) in follow_ups.filter(|(f, _)| f.status == Status::Open) {
+        if let Some(s) = place.and_then(|place| by_place.get_mut(place)) {
             s.open += 1;
             s.overdue += usize::from(f.is_overdue(today));
             s.next_due = Some(s.next_due.map_or(f.due, |d| d.min(f.due)));
         }
     }
-    let mut summaries: Vec<ClientSummary> = by_client.into_values().collect();
-    summaries.sort_by_cached_key(|s| s.client.to_lowercase());
-    summaries
+    by_place.sort_by_cached_key(|s| s.client.to_lowercase());
+    by_place
 }
 
 /// The first instant of a local day.
@@ -434,10 +445,10 @@ pub struct ClientPeriod {
 
 /// A follow-up that slipped: done late within the period, or overdue at its end.
 #[derive(Debug, Clone, Serialize)]
-pub struct Slipped {
+pub struct Slipped<'a> {
     pub id: u64,
-    pub client: String,
-    pub text: String,
+    pub client: &'a str,
+    pub text: &'a str,
     pub due: NaiveDate,
     /// "HH:MM" when it was due at a time of day, else null.
     #[serde(with = "hh_mm")]
@@ -486,7 +497,7 @@ pub fn stories<'a>(
 /// A week or a month: totals, the span before it, and the detail tables. Its JSON is
 /// the reports' JSON: the totals' fields at the top, then the rest.
 #[derive(Debug, Clone, Serialize)]
-pub struct Period {
+pub struct Period<'a> {
     #[serde(flatten)]
     pub totals: Totals,
     #[serde(flatten)]
@@ -495,18 +506,20 @@ pub struct Period {
     pub by_client: Vec<ClientPeriod>,
     pub by_kind: BTreeMap<Kind, usize>,
     pub stories: Vec<Story>,
-    pub slipped: Vec<Slipped>,
+    /// Borrowing their texts from the state: a backlog holds thousands, and a table
+    /// shows a few.
+    pub slipped: Vec<Slipped<'a>>,
     pub neglected: Vec<ClientSummary>,
 }
 
 /// The figures for `start..=end` and the same-length span `previous` before it, from
 /// a state placed with its follow-ups.
-pub fn period(
-    placed: &Placed,
+pub fn period<'a>(
+    placed: &Placed<'a>,
     (start, end): (NaiveDate, NaiveDate),
     previous: (NaiveDate, NaiveDate),
     today: NaiveDate,
-) -> Period {
+) -> Period<'a> {
     let state = placed.state;
     let as_of = end.min(today);
     let days = Days::new(start, end);
@@ -554,8 +567,8 @@ pub fn period(
         }
         let slip = |how, days_late| Slipped {
             id: f.num,
-            client: placed.names[place].to_string(),
-            text: f.text.clone(),
+            client: placed.names[place],
+            text: &f.text,
             due: f.due,
             due_time: f.due_time,
             how,
@@ -588,7 +601,11 @@ pub fn period(
     by_client.sort_by_cached_key(|c| (std::cmp::Reverse(c.actions), c.client.to_lowercase()));
     slipped.sort_by_key(|s| (std::cmp::Reverse(s.days_late), s.id));
 
-    let summaries = client_summaries(state, as_of);
+    let summaries = summaries(
+        state,
+        follow_ups().map(|(facts, &place)| (facts.f, Some(place))),
+        as_of,
+    );
     let [this, before]: [Totals; 2] = totals_each(placed, &[(start, end), previous], today)
         .try_into()
         .expect("one for each span");

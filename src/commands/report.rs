@@ -24,7 +24,7 @@ pub fn run(ctx: &Context, report: ReportCommand) -> Result<()> {
         ReportCommand::Week { week, last, team } => {
             let week = chosen_week(week, last, today);
             let (previous, end) = (week.previous().start(), add_days(week.end(), 1));
-            let state = ctx.load_window_counting(previous, week.start(), end)?;
+            let state = ctx.load_window_counting(previous, end)?;
             let mut view = week_view(&state, week, today, "Week", ctx.wants_json());
             if !team.is_empty() {
                 add_team(&mut view, &team, week, today)?;
@@ -34,7 +34,7 @@ pub fn run(ctx: &Context, report: ReportCommand) -> Result<()> {
         ReportCommand::Month { month } => {
             let month = month.unwrap_or(Month::of(today));
             let (previous, end) = (month.previous().start(), add_days(month.end(), 1));
-            let state = ctx.load_window_counting(previous, month.start(), end)?;
+            let state = ctx.load_window_counting(previous, end)?;
             ctx.print(&month_view(&state, month, today, ctx.wants_json()))
         }
         ReportCommand::Trend { weeks } => {
@@ -87,7 +87,7 @@ pub fn week_view(state: &State, week: Week, today: NaiveDate, label: &str, json:
     struct Report<'a> {
         week: String,
         #[serde(flatten)]
-        period: &'a Period,
+        period: &'a Period<'a>,
     }
     let json = match json {
         true => json!(Report {
@@ -131,7 +131,7 @@ fn month_view(state: &State, month: Month, today: NaiveDate, json: bool) -> View
     struct Report<'a> {
         month: String,
         #[serde(flatten)]
-        period: &'a Period,
+        period: &'a Period<'a>,
         weeks: Vec<WeekRow<'a>>,
     }
     let json = match json {
@@ -152,9 +152,9 @@ fn month_view(state: &State, month: Month, today: NaiveDate, json: bool) -> View
 }
 
 /// One rep's week, read from their journal.
-struct RepWeek {
-    rep: String,
-    period: Period,
+struct RepWeek<'a> {
+    rep: &'a str,
+    period: Period<'a>,
 }
 
 /// A rep's row: the week's figures, the streak, and how many stories.
@@ -169,10 +169,10 @@ struct RepRow<'a> {
     stories: usize,
 }
 
-impl RepWeek {
+impl RepWeek<'_> {
     fn row(&self) -> RepRow<'_> {
         RepRow {
-            rep: &self.rep,
+            rep: self.rep,
             totals: &self.period.totals,
             streak: Some(self.period.streak),
             stories: self.period.stories.len(),
@@ -180,9 +180,10 @@ impl RepWeek {
     }
 }
 
-/// Each rep's week, from their journals (files, or every `*.jsonl` in a directory),
-/// read without writing anything beside them: snapshots go to the user's cache.
-fn rep_weeks(paths: &[PathBuf], week: Week, today: NaiveDate) -> Result<Vec<RepWeek>> {
+/// Each rep's name and the two weeks up to `week` from their journal (files, or every
+/// `*.jsonl` in a directory), read without writing anything beside them: snapshots go
+/// to the user's cache.
+fn rep_states(paths: &[PathBuf], week: Week) -> Result<Vec<(String, State)>> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
@@ -206,9 +207,9 @@ fn rep_weeks(paths: &[PathBuf], week: Week, today: NaiveDate) -> Result<Vec<RepW
         }
     }
     let prev = week.previous();
-    let [from, whole_from, to] = [prev.start(), week.start(), add_days(week.end(), 1)]
-        .map(|day| crate::report::start_of(day).timestamp());
-    let mut reps = Vec::new();
+    let [from, to] =
+        [prev.start(), add_days(week.end(), 1)].map(|day| crate::report::start_of(day).timestamp());
+    let mut states = Vec::new();
     for file in files {
         let store = Store::open_read_only(&file);
         if !store.exists() {
@@ -217,18 +218,27 @@ fn rep_weeks(paths: &[PathBuf], week: Week, today: NaiveDate) -> Result<Vec<RepW
                 file.display()
             );
         }
-        let state = store.load_window_counting(from, whole_from, to)?.state;
-        reps.push(RepWeek {
-            rep: rep_name(store.path()),
+        let state = store.load_window_counting(from, to)?.state;
+        states.push((rep_name(store.path()), state));
+    }
+    Ok(states)
+}
+
+/// Each rep's week, from their states (`rep_states`).
+fn rep_weeks(states: &[(String, State)], week: Week, today: NaiveDate) -> Vec<RepWeek<'_>> {
+    let prev = week.previous();
+    states
+        .iter()
+        .map(|(rep, state)| RepWeek {
+            rep,
             period: period(
-                &Placed::of(&state, true),
+                &Placed::of(state, true),
                 (week.start(), week.end()),
                 (prev.start(), prev.end()),
                 today,
             ),
-        });
-    }
-    Ok(reps)
+        })
+        .collect()
 }
 
 /// The table of reps' weeks, with a team total row when given one.
@@ -278,7 +288,8 @@ fn reps_table(rows: &[RepRow], total: Option<&RepRow>) -> Table {
 
 /// Adds a table of each rep's week, read from their journals without writing anything.
 fn add_team(view: &mut View, files: &[PathBuf], week: Week, today: NaiveDate) -> Result<()> {
-    let reps = rep_weeks(files, week, today)?;
+    let states = rep_states(files, week)?;
+    let reps = rep_weeks(&states, week, today);
     let rows: Vec<RepRow> = reps.iter().map(RepWeek::row).collect();
     view.blocks
         .push(Block::Heading(format!("Team ({} reps)", reps.len())));
@@ -290,7 +301,8 @@ fn add_team(view: &mut View, files: &[PathBuf], week: Week, today: NaiveDate) ->
 
 /// `report team`: a sales leader's view of the reps' week, from their journals alone.
 fn team_view(files: &[PathBuf], week: Week, today: NaiveDate) -> Result<View> {
-    let reps = rep_weeks(files, week, today)?;
+    let states = rep_states(files, week)?;
+    let reps = rep_weeks(&states, week, today);
     let rows: Vec<RepRow> = reps.iter().map(RepWeek::row).collect();
     let mut sum = Totals {
         start: week.start(),
@@ -308,15 +320,15 @@ fn team_view(files: &[PathBuf], week: Week, today: NaiveDate) -> Result<View> {
     };
     let slipped: Vec<(&str, &Slipped)> = reps
         .iter()
-        .flat_map(|r| r.period.slipped.iter().map(|s| (r.rep.as_str(), s)))
+        .flat_map(|r| r.period.slipped.iter().map(|s| (r.rep, s)))
         .collect();
     let neglected: Vec<(&str, &ClientSummary)> = reps
         .iter()
-        .flat_map(|r| r.period.neglected.iter().map(|n| (r.rep.as_str(), n)))
+        .flat_map(|r| r.period.neglected.iter().map(|n| (r.rep, n)))
         .collect();
     let mut stories: Vec<(&str, &Story)> = reps
         .iter()
-        .flat_map(|r| r.period.stories.iter().map(|s| (r.rep.as_str(), s)))
+        .flat_map(|r| r.period.stories.iter().map(|s| (r.rep, s)))
         .collect();
     stories.sort_by_key(|(rep, s)| (s.date, rep.to_lowercase()));
 
@@ -583,8 +595,8 @@ fn slipped_table(rows: &[(&str, &Slipped)]) -> Table {
             };
             vec![
                 s.id.to_string().into(),
-                s.client.as_str().into(),
-                s.text.as_str().into(),
+                s.client.into(),
+                s.text.into(),
                 show_due(s.due, s.due_time).into(),
                 Cell::new(how, Tone::Alert),
             ]

@@ -668,8 +668,9 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
                 follow_ups.insert(f.id.clone(), f);
             },
         )?;
-        // The actions before `whole_from` are only counted; one whose id's hash
-        // another's has is held whole instead.
+        // The actions before `whole_from` are only counted, but for stories (a
+        // report shows their text) and one whose id's hash another's has: those are
+        // held whole.
         let split = match part {
             Part::Window(_, whole_from, _) => action_range
                 .end
@@ -685,7 +686,7 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
             if r.at != body.len() {
                 return None;
             }
-            if !counted.add(id, a) {
+            if a.story || !counted.add(id, a) {
                 let a = Reader { bytes: body, at: 0 }.action()?;
                 held.insert(a.id.clone(), a);
             }
@@ -1550,7 +1551,7 @@ mod tests {
             expected.sort();
             assert_eq!(held, expected);
             // The same window with its first days only counted: those are counted as
-            // they are, the rest held whole.
+            // they are but for stories, the rest held whole.
             let whole_from = from + 3 * DAY;
             let counting = read(&path, Part::Window(from, whole_from, to), None)
                 .unwrap()
@@ -1558,19 +1559,14 @@ mod tests {
             let in_window = |a: &&Action| (from..to).contains(&a.at.timestamp());
             let mut counted: Vec<Counted> = counting.counted.iter().collect();
             let mut expected: Vec<Counted> = (state.actions.values().filter(in_window))
-                .filter(|a| a.at.timestamp() < whole_from)
+                .filter(|a| a.at.timestamp() < whole_from && !a.story)
                 .map(Counted::of)
                 .collect();
             counted.sort_by_key(|c| c.at);
             expected.sort_by_key(|c| c.at);
             assert!(!counted.is_empty());
             assert_eq!(counted, expected);
-            assert!(
-                counting
-                    .actions
-                    .values()
-                    .all(|a| a.at.timestamp() >= whole_from)
-            );
+            assert!((counting.actions.values()).all(|a| a.at.timestamp() >= whole_from || a.story));
             assert_eq!(counting.actions.len() + counted.len(), window.actions.len());
             for before in [to, at(0)] {
                 let before = DateTime::from_timestamp(before, 0).unwrap().fixed_offset();

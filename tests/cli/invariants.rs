@@ -410,7 +410,17 @@ fn the_previous_periods_actions_are_counted_as_changed_since_the_snapshot() {
         env.ok_at(before, &["log", "Acme", "two", "--kind", "intro"]);
         env.ok_at(before, &["log", "Globex", "three", "--asked"]);
         env.ok_at(before, &["log", "Initech", "four", "--kind", "intro"]);
-        env.ok_at(before, &["index"]);
+        // A story in the period reported on, whose text the reports show.
+        let story = [
+            "log",
+            "Umbrella",
+            "the story",
+            "--story",
+            "--at",
+            "2026-11-03 08:00",
+        ];
+        env.ok_at(now, &story);
+        env.ok_at(now, &["index"]);
         // Then: an action moved to another client, one's kind changed, one deleted,
         // one moved out of the period, one deleted and brought back, and one logged
         // back in it.
@@ -425,7 +435,9 @@ fn the_previous_periods_actions_are_counted_as_changed_since_the_snapshot() {
     };
     for args in [&["report", "week"][..], &["report", "month"]] {
         let with = on_every_read_path(&store(), now, args);
-        let previous = &serde_json::from_str::<Value>(&with).unwrap()["previous"];
+        let report = serde_json::from_str::<Value>(&with).unwrap();
+        assert_eq!(report["stories"][0]["text"], "the story", "{args:?}");
+        let previous = &report["previous"];
         // one (Globex's now), two (Acme's, a fix now), five (Initech's).
         assert_eq!(
             (
