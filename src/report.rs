@@ -173,6 +173,17 @@ impl Days {
     }
 }
 
+/// The instant each local day asked about ends (whole seconds; see `Days`), found once
+/// a day: follow-ups share their due days, and finding one is a time-zone lookup.
+#[derive(Default)]
+struct DayEnds(HashMap<NaiveDate, i64>);
+
+impl DayEnds {
+    fn of(&mut self, day: NaiveDate) -> i64 {
+        *(self.0.entry(day)).or_insert_with(|| start_of(add_days(day, 1)).timestamp())
+    }
+}
+
 /// What the passes over a follow-up ask of it, found once: its instants in whole
 /// seconds (see `Days`), and whether it was done late (a local date to find).
 struct Facts<'a> {
@@ -185,7 +196,7 @@ struct Facts<'a> {
 }
 
 impl<'a> Facts<'a> {
-    fn of(f: &'a FollowUp) -> Facts<'a> {
+    fn of(f: &'a FollowUp, day_ends: &mut DayEnds) -> Facts<'a> {
         let closed = match f.status {
             Status::Open => None,
             _ => f.closed_at.map(|at| at.timestamp()),
@@ -194,7 +205,8 @@ impl<'a> Facts<'a> {
             f,
             created: f.created.timestamp(),
             closed,
-            late: f.done_late(),
+            // `FollowUp::done_late` by instants: done at or after the end of its day.
+            late: f.status == Status::Done && closed.is_some_and(|at| at >= day_ends.of(f.due)),
         }
     }
 
@@ -352,7 +364,10 @@ impl<'a> Placed<'a> {
             .chain(state.counted.iter())
             .map(|a| (place(a.client), a))
             .collect();
-        let follow_ups: Vec<Facts> = state.follow_ups.values().map(Facts::of).collect();
+        let mut day_ends = DayEnds::default();
+        let follow_ups: Vec<Facts> = (state.follow_ups.values())
+            .map(|f| Facts::of(f, &mut day_ends))
+            .collect();
         let follow_up_places = match place_follow_ups {
             true => follow_ups.iter().map(|f| place(&f.f.client)).collect(),
             false => Vec::new(),
@@ -736,5 +751,46 @@ mod tests {
         assert_eq!((t.followups_new, t.followups_done_late), (1, 1));
         // The second was still open at the week's end, and due before it.
         assert_eq!(t.overdue, 1);
+    }
+
+    /// A follow-up's facts tell it done late exactly as `FollowUp::done_late` does, to
+    /// the nanosecond around the end of its day, with a time of day or without.
+    #[test]
+    fn done_late_is_told_by_instants_as_by_local_dates() {
+        let due = NaiveDate::from_ymd_opt(2026, 3, 28).unwrap();
+        let end = start_of(add_days(due, 1));
+        let mut day_ends = DayEnds::default();
+        for (n, late) in [
+            -TimeDelta::hours(30),
+            -TimeDelta::milliseconds(500),
+            -TimeDelta::nanoseconds(1),
+            TimeDelta::zero(),
+            TimeDelta::nanoseconds(1),
+            TimeDelta::hours(30),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let f = FollowUp {
+                id: "f".into(),
+                num: 1,
+                client: "c".into(),
+                text: "t".into(),
+                due,
+                due_time: (n % 2 == 0).then(|| NaiveTime::from_hms_opt(9, 30, 0).unwrap()),
+                status: Status::Done,
+                created: end - TimeDelta::days(9),
+                closed_at: Some(end + late),
+                snoozes: 0,
+                action: None,
+                by: None,
+                every: None,
+                every_from: None,
+                with: vec![],
+            };
+            let facts = Facts::of(&f, &mut day_ends);
+            assert_eq!(facts.late, f.done_late(), "{late}");
+            assert_eq!(facts.late, late >= TimeDelta::zero(), "{late}");
+        }
     }
 }

@@ -679,6 +679,7 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
             _ => action_range.start,
         };
         let (counted, held) = (&mut state.counted, &mut state.actions);
+        counted.reserve(split - action_range.start);
         held.reserve(action_range.end - split);
         actions.bodies(&mut file, actions_at, action_range.start..split, |body| {
             let mut r = Reader { bytes: body, at: 0 };
