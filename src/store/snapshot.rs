@@ -627,6 +627,8 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
                 .insert(owner.to_string(), ClientTimes { count, times });
         }
     }
+    // The head, open and recent sections are read: their memory is for the records.
+    drop(bytes);
     let actions_at = records_at.checked_add(closed.bytes())?;
     // A window needs the follow-ups created or closed since it began (done in it, or
     // still open at its end) and the actions in it.
