@@ -185,7 +185,7 @@ impl DayEnds {
 }
 
 /// What the passes over a follow-up ask of it, found once: its instants in whole
-/// seconds (see `Days`), and whether it was done late (a local date to find).
+/// seconds (see `Days`), and whether it was done late.
 struct Facts<'a> {
     f: &'a FollowUp,
     created: i64,
@@ -338,7 +338,8 @@ pub fn totals(state: &State, start: NaiveDate, end: NaiveDate, today: NaiveDate)
 /// lies), and compare instants as numbers.
 pub struct Placed<'a> {
     pub state: &'a State,
-    /// The names of the clients, by place: the state's, then any other an action or
+    /// The names of the clients, by place: the state's, in the order of
+    /// `state.clients` (as `summaries` takes them), then any other an action or
     /// follow-up names ("?").
     names: Vec<&'a str>,
     ids: Vec<&'a str>,
@@ -751,6 +752,56 @@ mod tests {
         assert_eq!((t.followups_new, t.followups_done_late), (1, 1));
         // The second was still open at the week's end, and due before it.
         assert_eq!(t.overdue, 1);
+    }
+
+    /// A period's neglected clients carry the figures `client_summaries` gives them,
+    /// though the period finds each follow-up's client by its place, not its id.
+    #[test]
+    fn a_periods_neglected_clients_have_their_summaries_figures() {
+        let monday = NaiveDate::from_ymd_opt(2026, 11, 16).unwrap();
+        let created = start_of(add_days(monday, -60));
+        let mut state = State::default();
+        for n in 0..6 {
+            state.apply(&Record::Client(Client {
+                id: format!("c{n}"),
+                name: format!("Client {n}"),
+                tier: None,
+                cadence_days: Some(7),
+                created,
+            }));
+        }
+        // Each client its own open, overdue and next due; one follow-up's client is
+        // not in the state.
+        for n in 0..12 {
+            state.apply(&Record::FollowUp(FollowUp {
+                id: format!("f{n}"),
+                num: n as u64 + 1,
+                client: format!("c{}", n % 7),
+                text: "t".into(),
+                due: add_days(monday, n - 6),
+                due_time: None,
+                status: Status::Open,
+                created,
+                closed_at: None,
+                snoozes: 0,
+                action: None,
+                by: None,
+                every: None,
+                every_from: None,
+                with: vec![],
+            }));
+        }
+        let today = add_days(monday, 3);
+        let week = (monday, add_days(monday, 6));
+        let before = (add_days(monday, -7), add_days(monday, -1));
+        let p = period(&Placed::of(&state, true), week, before, today);
+        let summaries = client_summaries(&state, today);
+        let expected: Vec<&ClientSummary> = neglected(&summaries);
+        assert_eq!(p.neglected.len(), 6);
+        assert_eq!(
+            serde_json::to_value(&p.neglected).unwrap(),
+            serde_json::to_value(&expected).unwrap()
+        );
     }
 
     /// A follow-up's facts tell it done late exactly as `FollowUp::done_late` does, to
