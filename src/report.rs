@@ -698,6 +698,37 @@ mod tests {
     use crate::model::Record;
     use chrono::TimeDelta;
 
+    /// Follow-up `f{n}` for `client`, due on `due`, made at `created`, and done at
+    /// `closed_at` when given, else open.
+    fn follow_up(
+        n: u64,
+        client: &str,
+        due: NaiveDate,
+        created: DateTime<FixedOffset>,
+        closed_at: Option<DateTime<FixedOffset>>,
+    ) -> FollowUp {
+        FollowUp {
+            id: format!("f{n}"),
+            num: n,
+            client: client.into(),
+            text: "t".into(),
+            due,
+            due_time: None,
+            status: match closed_at {
+                Some(_) => Status::Done,
+                None => Status::Open,
+            },
+            created,
+            closed_at,
+            snoozes: 0,
+            action: None,
+            by: None,
+            every: None,
+            every_from: None,
+            with: vec![],
+        }
+    }
+
     /// Instants are compared in whole seconds (see `Days`): a record half a second
     /// before a span's first local midnight is outside it, and one in the last
     /// nanosecond of its last day inside it, in any time zone.
@@ -724,27 +755,23 @@ mod tests {
                 with: vec![],
             }));
         }
-        let follow_up = |n: u64, created, closed_at| FollowUp {
-            id: format!("f{n}"),
-            num: 10 + n,
-            client: "c".into(),
-            text: "t".into(),
-            due: add_days(monday, 5),
-            due_time: None,
-            status: Status::Done,
-            created,
-            closed_at: Some(closed_at),
-            snoozes: 0,
-            action: None,
-            by: None,
-            every: None,
-            every_from: None,
-            with: vec![],
-        };
+        let due = add_days(monday, 5);
         // Made and done inside the week, to its last half second; made before it and
         // done as the next week begins.
-        state.apply(&Record::FollowUp(follow_up(1, from, to - half)));
-        state.apply(&Record::FollowUp(follow_up(2, from - half, to)));
+        state.apply(&Record::FollowUp(follow_up(
+            11,
+            "c",
+            due,
+            from,
+            Some(to - half),
+        )));
+        state.apply(&Record::FollowUp(follow_up(
+            12,
+            "c",
+            due,
+            from - half,
+            Some(to),
+        )));
         let today = add_days(monday, 30);
         let t = totals(&state, monday, add_days(monday, 6), today);
         assert_eq!((t.actions, t.intros, t.initiative.asked), (2, 2, 1));
@@ -772,24 +799,10 @@ mod tests {
         }
         // Each client its own open, overdue and next due; one follow-up's client is
         // not in the state.
-        for n in 0..12 {
-            state.apply(&Record::FollowUp(FollowUp {
-                id: format!("f{n}"),
-                num: n as u64 + 1,
-                client: format!("c{}", n % 7),
-                text: "t".into(),
-                due: add_days(monday, n - 6),
-                due_time: None,
-                status: Status::Open,
-                created,
-                closed_at: None,
-                snoozes: 0,
-                action: None,
-                by: None,
-                every: None,
-                every_from: None,
-                with: vec![],
-            }));
+        for n in 0..12u64 {
+            let client = format!("c{}", n % 7);
+            let due = add_days(monday, n as i64 - 6);
+            state.apply(&Record::FollowUp(follow_up(n, &client, due, created, None)));
         }
         let today = add_days(monday, 3);
         let week = (monday, add_days(monday, 6));
@@ -822,23 +835,8 @@ mod tests {
         .into_iter()
         .enumerate()
         {
-            let f = FollowUp {
-                id: "f".into(),
-                num: 1,
-                client: "c".into(),
-                text: "t".into(),
-                due,
-                due_time: (n % 2 == 0).then(|| NaiveTime::from_hms_opt(9, 30, 0).unwrap()),
-                status: Status::Done,
-                created: end - TimeDelta::days(9),
-                closed_at: Some(end + late),
-                snoozes: 0,
-                action: None,
-                by: None,
-                every: None,
-                every_from: None,
-                with: vec![],
-            };
+            let mut f = follow_up(1, "c", due, end - TimeDelta::days(9), Some(end + late));
+            f.due_time = (n % 2 == 0).then(|| NaiveTime::from_hms_opt(9, 30, 0).unwrap());
             let facts = Facts::of(&f, &mut day_ends);
             assert_eq!(facts.late, f.done_late(), "{late}");
             assert_eq!(facts.late, late >= TimeDelta::zero(), "{late}");
