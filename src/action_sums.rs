@@ -113,7 +113,8 @@ impl Days {
 }
 
 /// One client's actions: how many there are, and the times (Unix seconds, sorted) of
-/// those since `ActionSums::since`, after the latest one before it.
+/// those since `ActionSums::since` (up to `until` at least), after the latest one
+/// before it.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ClientTimes {
     pub count: usize,
@@ -126,14 +127,23 @@ pub struct ClientTimes {
 /// undone by the same action coming back (an edit that keeps the time), or settled
 /// with the actions on its day and the client's latest (`settle`); any left set aside
 /// means the sums can't be trusted (`exact`), and the store reads everything.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActionSums {
     /// Times before this are summed up per client as the latest one alone.
     pub since: i64,
+    /// Times from this on may be left out: asked about a time after it, the sums
+    /// can't tell (a window read long ago lists only the times up to its end).
+    pub until: i64,
     pub clients: HashMap<String, ClientTimes>,
     pub days: Days,
     pub story_days: Days,
     set_aside: Vec<(String, i64, bool)>,
+}
+
+impl Default for ActionSums {
+    fn default() -> ActionSums {
+        ActionSums::new(0, Days::default(), Days::default())
+    }
 }
 
 impl ActionSums {
@@ -141,9 +151,11 @@ impl ActionSums {
     pub fn new(since: i64, days: Days, story_days: Days) -> ActionSums {
         ActionSums {
             since,
+            until: i64::MAX,
+            clients: HashMap::default(),
             days,
             story_days,
-            ..ActionSums::default()
+            set_aside: Vec::new(),
         }
     }
 

@@ -365,7 +365,10 @@ impl State {
             // is exact. The time is in UTC: callers keep only its local date. The
             // sums list the times since `since`, after the latest one before it.
             let before = before.timestamp();
-            debug_assert!(before >= sums.since, "asked about a time the sums hold");
+            debug_assert!(
+                (sums.since..=sums.until).contains(&before),
+                "asked about a time the sums hold"
+            );
             return sums
                 .clients
                 .iter()

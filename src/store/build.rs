@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 
 use super::newest::{Marks, Newest};
 use super::snapshot::{
-    BLOCK, DAY, MAGIC, Mark, OLDER_SLICE, PREFIX, RECENT, Seal, Writer, closed_key, crc,
-    encode_seal,
+    BLOCK, CHECKPOINT, DAY, MAGIC, MONDAY, Mark, OLDER_SLICE, PREFIX, RECENT, Seal, Writer, ZONE,
+    closed_key, crc, earliest_of, encode_seal,
 };
 use super::stream::{self, Sink};
 use crate::action_sums::Days;
@@ -464,13 +464,28 @@ pub fn write(
     let groups: Vec<&[u32]> = by_client
         .chunk_by(|&a, &b| entries[a as usize].rank() == entries[b as usize].rank())
         .collect();
+    // The first time each closed follow-up bears on, read back from its record: a
+    // window passes over those that begin after it ends.
+    let mut windows = vec![(0, Vec::new()); bulk.spill.runs.len()];
+    let earliest = entries[..closed]
+        .iter()
+        .map(|e| {
+            let record = bulk.spill.get(&mut windows, e.at, e.len)?;
+            earliest_of(record).ok_or(io::Error::from(io::ErrorKind::InvalidData))
+        })
+        .collect::<io::Result<Vec<i64>>>()?;
+    drop(windows);
+    let checkpoints = Checkpoints::of(entries, closed, split.1, &groups, bulk.clients.len(), since);
 
     out.write_all(&[0; PREFIX])?;
     out.write_all(&head.0)?;
     out.write_all(&open.0)?;
     let mut recent = Section::new(out);
     recent.buf.i64(since);
+    recent.buf.i64(checkpoints.first);
+    recent.buf.u32(checkpoints.rows);
     timed(&mut recent, &entries[..closed], split.0..closed)?;
+    instants(&mut recent, &earliest[split.0..])?;
     timed(
         &mut recent,
         &entries[closed..],
@@ -504,6 +519,12 @@ pub fn write(
     let (recent_len, recent_sum, _) = recent.done()?;
     let mut old = Section::new(out);
     timed(&mut old, &entries[..closed], 0..split.0)?;
+    instants(&mut old, &earliest[..split.0])?;
+    let zones: Vec<i64> = (earliest[..split.0].chunks(ZONE as usize))
+        .map(|zone| zone.iter().copied().min().unwrap_or(i64::MAX))
+        .collect();
+    instants(&mut old, &zones)?;
+    drop(earliest);
     timed(&mut old, &entries[closed..], 0..split.1 - closed)?;
     places(
         &mut old,
@@ -514,6 +535,7 @@ pub fn write(
         since,
         false,
     )?;
+    checkpoints.write(&mut old, &entries[closed..split.1])?;
     let (old_len, old_sum, old_slices) = old.done()?;
 
     // The records, in order; each entry now says where its record is in the file.
@@ -739,6 +761,79 @@ fn timed<W: Write>(
     }
     part.buf.u64(place);
     Ok(())
+}
+
+/// Times (Unix seconds), one after another.
+fn instants<W: Write>(part: &mut Section<'_, W>, times: &[i64]) -> io::Result<()> {
+    for &time in times {
+        part.buf.i64(time);
+        part.flush(false)?;
+    }
+    Ok(())
+}
+
+/// Each client's latest older action before each of a run of instants `CHECKPOINT`
+/// apart (Mondays, 00:00 UTC): a window that begins long ago reads the row before it
+/// and the actions from there on, not the whole older index. The older part ends with
+/// the rows, one per checkpoint, each a time (`i64::MIN`: none) per client in the
+/// order of the recent part's list of clients with actions (see `places`).
+struct Checkpoints {
+    /// The first checkpoint: the one at or before the first older action.
+    first: i64,
+    rows: u32,
+    /// Per client rank, its column in a row.
+    columns: Vec<u32>,
+    width: usize,
+}
+
+impl Checkpoints {
+    /// The checkpoints from the first older action (`entries[closed..older_end]`) up
+    /// to `since`.
+    fn of(
+        entries: &[Entry],
+        closed: usize,
+        older_end: usize,
+        groups: &[&[u32]],
+        clients: usize,
+        since: i64,
+    ) -> Checkpoints {
+        let first = entries[closed..older_end].first().map_or(since, |e| {
+            (e.time - MONDAY).div_euclid(CHECKPOINT) * CHECKPOINT + MONDAY
+        });
+        let rows = if older_end == closed {
+            0
+        } else {
+            ((since - first).div_euclid(CHECKPOINT) + 1) as u32
+        };
+        let mut columns = vec![u32::MAX; clients];
+        let mut width = 0;
+        for group in groups {
+            if group.last().is_some_and(|&i| i as usize >= closed) {
+                columns[entries[group[0] as usize].rank() as usize] = width as u32;
+                width += 1;
+            }
+        }
+        Checkpoints {
+            first,
+            rows,
+            columns,
+            width,
+        }
+    }
+
+    /// Writes the rows, from the `older` actions in their time order.
+    fn write<W: Write>(&self, part: &mut Section<'_, W>, older: &[Entry]) -> io::Result<()> {
+        let mut latest = vec![i64::MIN; self.width];
+        let mut older = older.iter().peekable();
+        for row in 0..i64::from(self.rows) {
+            let at = self.first + row * CHECKPOINT;
+            while let Some(e) = older.next_if(|e| e.time < at) {
+                latest[self.columns[e.rank() as usize] as usize] = e.time;
+            }
+            instants(part, &latest)?;
+        }
+        Ok(())
+    }
 }
 
 /// Each client's actions as places in their time order (so one client's card reads

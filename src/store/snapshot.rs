@@ -33,7 +33,7 @@ use crate::counted::Counted;
 use crate::model::{Action, Client, FollowUp, Kind, Person, Record, Status};
 use crate::state::State;
 
-pub(super) const MAGIC: &[u8; 8] = b"EXMSNAP9";
+pub(super) const MAGIC: &[u8; 8] = b"EXMSNAPA";
 /// Where the seal starts: after the magic, the lengths of the head, of the open
 /// follow-ups and of the recent indexes, and where the records start.
 const SEAL_AT: usize = 40;
@@ -48,6 +48,15 @@ pub(super) const PREFIX: usize = SEAL_AT + SEAL_LEN + 16 + 20;
 /// reads: what a report reads stays the same as the history grows.
 pub(super) const RECENT: i64 = 400 * DAY;
 pub(super) const DAY: i64 = 86_400;
+/// How far apart the checkpoints are: a window that begins before the recent part
+/// reads each client's latest action at the checkpoint before it, and the actions
+/// from there on.
+pub(super) const CHECKPOINT: i64 = 7 * DAY;
+/// The checkpoints fall on Mondays, 00:00 UTC: the Unix epoch was a Thursday.
+pub(super) const MONDAY: i64 = 4 * DAY;
+/// Older closed follow-ups in one zone, whose earliest time any bears on is listed:
+/// a window long ago passes over the zones that begin after it.
+pub(super) const ZONE: u64 = 64;
 /// Entries in one block of the number index: a number, whether it is an action, and
 /// where its record is and how long.
 pub(super) const BLOCK: usize = 128;
@@ -231,45 +240,50 @@ impl Older {
         )
     }
 
-    /// The index entries of the older actions timed in `from..to`, read through
-    /// checked slices and searched where they lie, so that finding a few costs neither
-    /// time nor memory that grows with the history.
-    fn actions_timed(&mut self, file: &File, from: i64, to: i64) -> Option<Timed> {
-        let len = self.len as u64;
-        let mut number = |at: u64| Some(self.numbers(file, at, 1)?[0]);
-        // The closed follow-ups' index, then the actions': each the position of its
-        // first and how many (32 bits each), their times, and one more place than
-        // records (64 bits each).
-        let closed = number(0)? >> 32;
-        let start = 16u64.checked_add(closed.checked_mul(16)?)?;
-        let count = number(start)? >> 32;
-        let instants = start + 8;
+    /// The older index at `at`: how many entries, and where their times and their
+    /// places begin.
+    fn index(&mut self, file: &File, at: u64) -> Option<(u64, u64, u64)> {
+        // The position of the first and how many (32 bits each), their times, and one
+        // more place than records (64 bits each).
+        let count = self.numbers(file, at, 1)?[0] >> 32;
+        let instants = at.checked_add(8)?;
         let places = instants.checked_add(count.checked_mul(8)?)?;
-        if places.checked_add((count + 1) * 8)? > len {
-            return None;
-        }
-        let mut first_at_or_after = |time: i64| -> Option<u64> {
-            let (mut low, mut high) = (0, count);
-            while low < high {
-                let middle = low + (high - low) / 2;
-                if (number(instants + middle * 8)? as i64) < time {
-                    low = middle + 1;
-                } else {
-                    high = middle;
-                }
+        (places.checked_add((count + 1) * 8)? <= self.len as u64)
+            .then_some((count, instants, places))
+    }
+
+    /// The position of the first entry of `index` timed at or after `time`, found
+    /// where it lies.
+    fn first_at_or_after(&mut self, file: &File, index: (u64, u64, u64), time: i64) -> Option<u64> {
+        let (mut low, mut high) = (0, index.0);
+        while low < high {
+            let middle = low + (high - low) / 2;
+            if (self.numbers(file, index.1 + middle * 8, 1)?[0] as i64) < time {
+                low = middle + 1;
+            } else {
+                high = middle;
             }
-            Some(low)
-        };
-        let (low, high) = (first_at_or_after(from)?, first_at_or_after(to)?);
+        }
+        Some(low)
+    }
+
+    /// The entries of `index` at positions `range`.
+    fn piece(
+        &mut self,
+        file: &File,
+        index: (u64, u64, u64),
+        range: std::ops::Range<u64>,
+    ) -> Option<Timed> {
+        let n = range.end - range.start;
         let timed = Timed {
-            first: 0,
+            first: usize::try_from(range.start).ok()?,
             instants: self
-                .numbers(file, instants + low * 8, high - low)?
+                .numbers(file, index.1 + range.start * 8, n)?
                 .into_iter()
                 .map(|t| t as i64)
                 .collect(),
             places: self
-                .numbers(file, places + low * 8, high - low + 1)?
+                .numbers(file, index.2 + range.start * 8, n + 1)?
                 .into_iter()
                 .map(usize::try_from)
                 .collect::<Result<_, _>>()
@@ -277,6 +291,117 @@ impl Older {
         };
         timed.places.is_sorted().then_some(timed)
     }
+
+    /// The closed follow-ups' index, and the actions': the first begins the older
+    /// part, the second follows it, the first time each closed follow-up bears on,
+    /// and the earliest of those in each zone.
+    fn indexes(&mut self, file: &File) -> Option<[(u64, u64, u64); 2]> {
+        let closed = self.index(file, 0)?;
+        let earliest = closed.2.checked_add((closed.0 + 1) * 8)?;
+        let zones = earliest.checked_add(closed.0.checked_mul(8)?)?;
+        let actions = zones.checked_add(closed.0.div_ceil(ZONE) * 8)?;
+        Some([closed, self.index(file, actions)?])
+    }
+
+    /// The index entries of the older actions timed in `from..to`, read through
+    /// checked slices and searched where they lie, so that finding a few costs neither
+    /// time nor memory that grows with the history.
+    fn actions_timed(&mut self, file: &File, from: i64, to: i64) -> Option<Timed> {
+        let [_, actions] = self.indexes(file)?;
+        let low = self.first_at_or_after(file, actions, from)?;
+        let high = self.first_at_or_after(file, actions, to)?;
+        self.piece(file, actions, low..high)
+    }
+
+    /// What a window from `from` reaches back for (see `Reach`), its actions up to
+    /// `to`: with the checkpoints (the first and how many) of `width` clients.
+    fn reach(
+        &mut self,
+        file: &File,
+        from: i64,
+        to: i64,
+        (first, rows): (i64, usize),
+        width: usize,
+    ) -> Option<Reach> {
+        // Before the first checkpoint there are no older actions.
+        let (at, row) = if rows == 0 || from < first {
+            (from, vec![i64::MIN; width])
+        } else {
+            let k = ((from - first) / CHECKPOINT).min(rows as i64 - 1) as u64;
+            let size = (width as u64).checked_mul(8)?;
+            let start = (self.len as u64).checked_sub(size.checked_mul(rows as u64)?)?;
+            let row = self.numbers(file, start + k * size, width as u64)?;
+            (
+                first + k as i64 * CHECKPOINT,
+                row.into_iter().map(|t| t as i64).collect(),
+            )
+        };
+        let actions = self.actions_timed(file, at, to)?;
+        // The follow-ups closed since `from` that bear on the window, found by the
+        // first time each bears on, in the zones whose earliest does.
+        let [closed_index, _] = self.indexes(file)?;
+        let count = closed_index.0;
+        let low = self.first_at_or_after(file, closed_index, from)?;
+        let earliest_at = closed_index.2 + (count + 1) * 8;
+        let zones_at = earliest_at + count * 8;
+        let first_zone = low / ZONE;
+        let zones = self.numbers(
+            file,
+            zones_at + first_zone * 8,
+            count.div_ceil(ZONE) - first_zone,
+        )?;
+        let mut runs: Vec<std::ops::Range<u64>> = Vec::new();
+        for (zone, earliest) in (first_zone..).zip(zones) {
+            if earliest as i64 >= to {
+                continue;
+            }
+            let start = low.max(zone * ZONE);
+            let end = count.min((zone + 1) * ZONE);
+            let earliest: Vec<i64> = (self.numbers(file, earliest_at + start * 8, end - start)?)
+                .into_iter()
+                .map(|t| t as i64)
+                .collect();
+            for run in bearing(&earliest, 0..earliest.len(), to) {
+                let run = start + run.start as u64..start + run.end as u64;
+                match runs.last_mut() {
+                    Some(last) if last.end == run.start => last.end = run.end,
+                    _ => runs.push(run),
+                }
+            }
+        }
+        let closed = (runs.into_iter())
+            .map(|run| self.piece(file, closed_index, run))
+            .collect::<Option<_>>()?;
+        Some(Reach {
+            at,
+            row,
+            actions,
+            closed,
+        })
+    }
+}
+
+/// The runs of positions in `range` whose follow-ups bear on a time before `to`
+/// (`earliest`: the first time each does, by position).
+fn bearing(
+    earliest: &[i64],
+    range: std::ops::Range<usize>,
+    to: i64,
+) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let mut start = range.start;
+    std::iter::from_fn(move || {
+        start += earliest[start..range.end]
+            .iter()
+            .take_while(|&&t| t >= to)
+            .count();
+        let run = earliest[start..range.end]
+            .iter()
+            .take_while(|&&t| t < to)
+            .count();
+        let found = start..start + run;
+        start += run;
+        (run > 0).then_some(found)
+    })
 }
 
 /// A snapshot read for `Part::Indexes`, its records still to be read.
@@ -558,7 +683,10 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
     }
     r.at = open_end;
     let since = r.i64()?;
-    let (mut closed, mut actions) = (r.timed()?, r.timed()?);
+    let checkpoints = (r.i64()?, r.u32()? as usize);
+    let closed = r.timed()?;
+    let earliest = r.instants(closed.len())?;
+    let actions = r.timed()?;
     // The map is made once for the open follow-ups and those a window reads closed.
     let window_closed = match part {
         Part::Window(from, ..) => closed.select(from, i64::MAX).len(),
@@ -576,18 +704,16 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
     if r.at != recent_end {
         return None;
     }
-    // One client's window reads that client's list; any other, the older indexes too
-    // when it begins before `since`, as everything does.
+    // One client's window reads that client's list; any other window the recent
+    // indexes, and what it needs of the older ones through their checked slices;
+    // everything else the older indexes whole.
     let listed = match (client, part) {
         (Some(client), Part::Window(..)) => Some(client_list(&mut file, directory, client)?),
         _ => None,
     };
-    let whole = match part {
-        _ if listed.is_some() => false,
-        Part::Window(from, ..) => from < since,
-        _ => true,
-    };
-    let mut older = BTreeMap::new();
+    let whole = !matches!(part, Part::Window(..));
+    let mut indexes = (closed, actions);
+    let mut older_lists = BTreeMap::new();
     if whole {
         let bytes = read_next(&mut file, old_len.min(1 << 30))?;
         if crc(&bytes).to_le_bytes() != old_sum {
@@ -597,25 +723,61 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
             bytes: &bytes,
             at: 0,
         };
-        closed = r.timed()?.then(closed)?;
-        actions = r.timed()?.then(actions)?;
+        let older_closed = r.timed()?;
+        let zones = older_closed.len().div_ceil(ZONE as usize);
+        r.take(older_closed.len().checked_add(zones)?.checked_mul(8)?)?;
+        indexes.0 = older_closed.then(indexes.0)?;
+        indexes.1 = r.timed()?.then(indexes.1)?;
         for _ in 0..r.u32()? {
             let (owner, count) = (r.string()?, r.u32()? as usize);
-            older.insert(owner, r.places(count)?);
+            older_lists.insert(owner, r.places(count)?);
         }
+        r.take(checkpoints.1.checked_mul(clients.len())?.checked_mul(8)?)?;
         if r.at != bytes.len() {
             return None;
         }
     }
-    let mut sums = ActionSums::new(if whole { i64::MIN } else { since }, days, story_days);
-    for (owner, recent, count, latest_older) in clients {
+    let (closed, actions) = indexes;
+    let mut older = (!whole).then_some(Older {
+        at: (PREFIX + recent_end) as u64,
+        len: old_len,
+        since,
+        directory,
+        sums: None,
+        kept: Vec::new(),
+    });
+    // A window that begins before the recent indexes reaches back to the checkpoint
+    // before it, for each client's latest action then.
+    let reach = match (part, older.as_mut()) {
+        (Part::Window(from, _, to), Some(older)) if listed.is_none() && from < since => {
+            Some(older.reach(&file, from, to.min(since), checkpoints, clients.len())?)
+        }
+        _ => None,
+    };
+    let mut sums = ActionSums::new(
+        match &reach {
+            Some(reach) => reach.at,
+            None if whole => i64::MIN,
+            None => since,
+        },
+        days,
+        story_days,
+    );
+    for (column, (owner, recent, count, latest_older)) in clients.into_iter().enumerate() {
         let owner = std::str::from_utf8(owner).ok()?;
-        let places = older
+        let places = older_lists
             .remove(owner)
             .unwrap_or_default()
             .into_iter()
             .chain(recent);
-        if matches!(part, Part::Window(..)) {
+        if !matches!(part, Part::Window(..)) {
+            continue;
+        }
+        // Reaching back, the times come with the actions read; else from the places.
+        let times = if let Some(reach) = &reach {
+            let latest = reach.row[column];
+            (latest != i64::MIN).then_some(latest).into_iter().collect()
+        } else {
             let mut times = Vec::with_capacity(places.size_hint().0 + 1);
             if !whole && latest_older != i64::MIN {
                 times.push(latest_older);
@@ -623,20 +785,14 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
             for place in places {
                 times.push(*actions.instants.get(place.checked_sub(actions.first)?)?);
             }
-            sums.clients
-                .insert(owner.to_string(), ClientTimes { count, times });
-        }
+            times
+        };
+        sums.clients
+            .insert(owner.to_string(), ClientTimes { count, times });
     }
     // The head, open and recent sections are read: their memory is for the records.
     drop(bytes);
     let actions_at = records_at.checked_add(closed.bytes())?;
-    // A window needs the follow-ups created or closed since it began (done in it, or
-    // still open at its end) and the actions in it.
-    let (closed_range, action_range) = match part {
-        Part::Window(from, _, to) => (closed.select(from, i64::MAX), actions.select(from, to)),
-        Part::Indexes => (0..0, 0..0),
-        _ => (0..closed.len(), 0..actions.len()),
-    };
     if let (Some(list), Part::Window(from, _, to)) = (listed, part) {
         // As for any window, but only the client's, found through its list.
         for (at, action, place, len) in list {
@@ -658,50 +814,50 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
                 _ => return None,
             }
         }
-    } else {
+    } else if let Part::Window(from, whole_from, to) = part {
+        // The follow-ups closed since the window began that bear on it (created or closed
+        // before it ended)
+        // (done in it, or still open at its end), and the actions in it: counted
+        // before `whole_from`, held whole from there. Reaching back, the actions
+        // from the checkpoint on add up the clients' times too.
+        let mut window = Window {
+            file: &mut file,
+            state: &mut state,
+            sums: reach.is_some().then_some(&mut sums),
+            bounds: (from, whole_from),
+        };
+        if let Some(reach) = &reach {
+            for piece in &reach.closed {
+                window.closed(records_at, piece, 0..piece.len())?;
+            }
+        }
+        let range = closed.select(from, i64::MAX);
+        for run in bearing(&earliest, range, to) {
+            window.closed(records_at, &closed, run)?;
+        }
+        if let Some(reach) = &reach {
+            window.actions(actions_at, &reach.actions, 0..reach.actions.len())?;
+        }
+        window.actions(actions_at, &actions, actions.select(from.max(since), to))?;
+    } else if part == Part::All {
         let follow_ups = &mut state.follow_ups;
-        follow_ups.reserve(closed_range.len());
+        let actions_held = &mut state.actions;
         closed.each(
             &mut file,
             records_at,
-            closed_range,
+            0..closed.len(),
             |r| r.follow_up(),
             |f| {
                 follow_ups.insert(f.id.clone(), f);
             },
         )?;
-        // The actions before `whole_from` are only counted, but for stories (a
-        // report shows their text) and one whose id's hash another's has: those are
-        // held whole.
-        let split = match part {
-            Part::Window(_, whole_from, _) => action_range
-                .end
-                .min(actions.select(whole_from, i64::MAX).start)
-                .max(action_range.start),
-            _ => action_range.start,
-        };
-        let (counted, held) = (&mut state.counted, &mut state.actions);
-        counted.reserve(split - action_range.start);
-        held.reserve(action_range.end - split);
-        actions.bodies(&mut file, actions_at, action_range.start..split, |body| {
-            let mut r = Reader { bytes: body, at: 0 };
-            let (id, a) = r.counted()?;
-            if r.at != body.len() {
-                return None;
-            }
-            if a.story || !counted.add(id, a) {
-                let a = Reader { bytes: body, at: 0 }.action()?;
-                held.insert(a.id.clone(), a);
-            }
-            Some(())
-        })?;
         actions.each(
             &mut file,
             actions_at,
-            split..action_range.end,
+            0..actions.len(),
             |r| r.action(),
             |a| {
-                held.insert(a.id.clone(), a);
+                actions_held.insert(a.id.clone(), a);
             },
         )?;
     }
@@ -709,24 +865,105 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
     if actions_at.checked_add(actions.bytes())? as u64 > directory.0 {
         return None;
     }
-    if matches!(part, Part::Window(..)) {
+    if let Part::Window(.., to) = part {
+        if reach.is_some() {
+            sums.until = to;
+        }
         state.all_actions = Some(sums);
     }
     let mut contents = contents(state, file);
     if matches!(part, Part::Indexes | Part::Window(..)) {
         contents.indexes = Some(Box::new((closed, records_at, actions, actions_at)));
     }
-    if !whole {
-        contents.older = Some(Older {
-            at: (PREFIX + recent_end) as u64,
-            len: old_len,
-            since,
-            directory,
-            sums: None,
-            kept: Vec::new(),
-        });
-    }
+    contents.older = older;
     Some(contents)
+}
+
+/// What a window read reaches back for, before the recent indexes: the checkpoint at
+/// or before it begins, each client's latest action before that (by the clients'
+/// column), the actions from there, and the runs of the follow-ups closed since it
+/// began that bear on it (see `earliest_of`).
+struct Reach {
+    at: i64,
+    row: Vec<i64>,
+    actions: Timed,
+    closed: Vec<Timed>,
+}
+
+/// A window's records being read into its state.
+struct Window<'a> {
+    file: &'a mut File,
+    state: &'a mut State,
+    /// The sums, when the actions read add up the clients' times.
+    sums: Option<&'a mut ActionSums>,
+    /// Where the window begins, and where its actions are held whole from.
+    bounds: (i64, i64),
+}
+
+impl Window<'_> {
+    /// Reads the follow-ups at `range` of the index `closed`.
+    fn closed(&mut self, at: usize, closed: &Timed, range: std::ops::Range<usize>) -> Option<()> {
+        let follow_ups = &mut self.state.follow_ups;
+        follow_ups.reserve(range.len());
+        closed.each(
+            self.file,
+            at,
+            range,
+            |r| r.follow_up(),
+            |f| {
+                follow_ups.insert(f.id.clone(), f);
+            },
+        )
+    }
+
+    /// Reads the actions at `range` of the index `actions`: those before the window
+    /// only into the sums, those before `whole_from` only counted but for stories (a
+    /// report shows their text) and one whose id's hash another's has, the rest held
+    /// whole.
+    fn actions(&mut self, at: usize, actions: &Timed, range: std::ops::Range<usize>) -> Option<()> {
+        let (from, whole_from) = self.bounds;
+        let cut = |time: i64| {
+            let within = &actions.instants[range.clone()];
+            range.start + within.partition_point(|&t| t < time)
+        };
+        let (begins, split) = (cut(from), cut(whole_from).max(cut(from)));
+        let (counted, held) = (&mut self.state.counted, &mut self.state.actions);
+        let mut sums = self.sums.as_deref_mut();
+        let mut note = |client: &str, at: i64| {
+            if let Some(sums) = sums.as_deref_mut() {
+                sums.clients.get_mut(client)?.times.push(at);
+            }
+            Some(())
+        };
+        counted.reserve(split - begins);
+        held.reserve(range.end - split);
+        actions.bodies(self.file, at, range.start..split, |body| {
+            let mut r = Reader { bytes: body, at: 0 };
+            let (id, a) = r.counted()?;
+            if r.at != body.len() {
+                return None;
+            }
+            note(a.client, a.at)?;
+            if a.at < from {
+                return Some(());
+            }
+            if a.story || !counted.add(id, a) {
+                let a = Reader { bytes: body, at: 0 }.action()?;
+                held.insert(a.id.clone(), a);
+            }
+            Some(())
+        })?;
+        actions.bodies(self.file, at, split..range.end, |body| {
+            let mut r = Reader { bytes: body, at: 0 };
+            let a = r.action()?;
+            if r.at != body.len() {
+                return None;
+            }
+            note(&a.client, a.at.timestamp())?;
+            held.insert(a.id.clone(), a);
+            Some(())
+        })
+    }
 }
 
 impl super::journal::Earlier for Contents {
@@ -1262,6 +1499,27 @@ impl Writer {
     }
 }
 
+/// The first time (Unix seconds) the follow-up encoded in `record` bears on: when it
+/// was created, or closed if that was earlier (as an import may say). Read as far as
+/// that.
+pub(super) fn earliest_of(record: &[u8]) -> Option<i64> {
+    let mut r = Reader {
+        bytes: record,
+        at: 0,
+    };
+    // Its id, number, client, text, due date and time, and status come first.
+    r.bytes()?;
+    r.u64()?;
+    r.bytes()?;
+    r.bytes()?;
+    r.take(8 + 4 + 1)?;
+    let created = r.time()?.timestamp();
+    Some(match r.u8()? {
+        1 => created.min(r.time()?.timestamp()),
+        _ => created,
+    })
+}
+
 /// UTF-8 bytes as a `String`.
 fn owned(bytes: &[u8]) -> Option<String> {
     std::str::from_utf8(bytes).ok().map(str::to_string)
@@ -1294,6 +1552,17 @@ impl<'a> Reader<'a> {
             instants,
             places,
         })
+    }
+
+    /// `n` times (Unix seconds).
+    fn instants(&mut self, n: usize) -> Option<Vec<i64>> {
+        let bytes = self.take(n.checked_mul(8)?)?;
+        Some(
+            bytes
+                .chunks_exact(8)
+                .map(|b| i64::from_le_bytes(b.try_into().expect("8 bytes")))
+                .collect(),
+        )
     }
 
     /// `n` places (positions among all actions).
@@ -1523,6 +1792,7 @@ mod tests {
             .map(|d| ("long ago", d + 500))
             .chain((0..300).step_by(3).map(|d| ("lately", d)))
             .chain((0..3 * 365).step_by(2).map(|d| ("all along", d)))
+            .chain((0..4 * 365).step_by(30).map(|d| ("now and then", d + 13)))
             .enumerate()
         {
             let mut a = template.clone();
@@ -1531,18 +1801,75 @@ mod tests {
             a.story = i % 7 == 0;
             state.insert(Record::Action(a));
         }
+        // Follow-ups closed over the same years, some closed before they were made
+        // (as an import may have it), some open long, one still open.
+        let template = crate::demo::records(now)
+            .into_iter()
+            .find_map(|r| match r {
+                Record::FollowUp(f) => Some(f),
+                _ => None,
+            })
+            .unwrap();
+        for (i, days_ago) in (0..3 * 365).step_by(4).enumerate() {
+            let mut f = template.clone();
+            (f.id, f.num) = (format!("f{i}"), 10_000 + i as u64);
+            f.client = ["long ago", "lately", "all along"][i % 3].to_string();
+            let open_for = [-2, 0, 3, 40, 500][i % 5];
+            f.created = now - chrono::Duration::days(days_ago) + chrono::Duration::hours(i as i64);
+            f.closed_at = Some(f.created + chrono::Duration::days(open_for));
+            f.status = if i % 9 == 0 {
+                crate::model::Status::Cancelled
+            } else {
+                crate::model::Status::Done
+            };
+            if i == 7 {
+                (f.closed_at, f.status) = (None, crate::model::Status::Open);
+            }
+            state.insert(Record::FollowUp(f));
+        }
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("snap");
         let mark = Mark { covers: 0, crc: 0 };
         std::fs::write(&path, super::super::build::bytes_of(mark, None, &state)).unwrap();
         let at = |days_ago: i64| (now - chrono::Duration::days(days_ago)).timestamp();
-        // A recent window (the recent index alone) and an older one (both).
-        for (from, to) in [(at(7), at(0)), (at(900), at(893))] {
+        // A recent window (the recent index alone), older ones (reaching back to a
+        // checkpoint), one across the split, one before the first action.
+        let windows = [
+            (at(7), at(0)),
+            (at(900), at(893)),
+            (at(1206), at(1190)),
+            (at(420), at(380)),
+            (at(2000), at(1990)),
+        ];
+        for (from, to) in windows {
             let window = read(&path, Part::Window(from, from, to), None)
                 .unwrap()
                 .state;
             let sums = window.all_actions.as_ref().unwrap();
-            assert_eq!(sums.since == i64::MIN, from < at(400), "{from}");
+            if from < at(400) {
+                assert!(
+                    sums.since <= from && from - sums.since < CHECKPOINT,
+                    "{from}"
+                );
+                assert_eq!(sums.until, to);
+            } else {
+                assert_eq!(sums.until, i64::MAX);
+            }
+            // Every follow-up that bears on the window: open, or closed since it
+            // began, and made or closed before it ended; and none closed before it.
+            let earliest = |f: &FollowUp| {
+                let closed = f.closed_at.map_or(i64::MAX, |at| at.timestamp());
+                f.created.timestamp().min(closed)
+            };
+            for f in state.follow_ups.values() {
+                let bears = closed_key(f).is_none_or(|key| key >= from) && earliest(f) < to;
+                if bears {
+                    assert_eq!(window.follow_ups.get(&f.id), Some(f), "{from}");
+                }
+                if closed_key(f).is_some_and(|key| key < from) {
+                    assert!(!window.follow_ups.contains_key(&f.id));
+                }
+            }
             let mut held: Vec<&String> = window.actions.keys().collect();
             let mut expected: Vec<&String> = state
                 .actions
@@ -1567,11 +1894,12 @@ mod tests {
                 .collect();
             counted.sort_by_key(|c| c.at);
             expected.sort_by_key(|c| c.at);
-            assert!(!counted.is_empty());
+            // Only the window before the first action counts none.
+            assert_eq!(counted.is_empty(), from == at(2000));
             assert_eq!(counted, expected);
             assert!((counting.actions.values()).all(|a| a.at.timestamp() >= whole_from || a.story));
             assert_eq!(counting.actions.len() + counted.len(), window.actions.len());
-            for before in [to, at(0)] {
+            for before in [to, at(0)].into_iter().filter(|&b| b <= sums.until) {
                 let before = DateTime::from_timestamp(before, 0).unwrap().fixed_offset();
                 assert_eq!(
                     window.client_activity(before),
@@ -1587,6 +1915,18 @@ mod tests {
                     );
                 }
             }
+        }
+        // A week anywhere reaches back to the checkpoint before it: each client's
+        // latest action by its end is the whole state's.
+        for from in (at(1500)..at(0)).step_by(DAY as usize * 5) {
+            let to = from + 7 * DAY;
+            let window = read(&path, Part::Window(from, from, to), None).unwrap();
+            let before = DateTime::from_timestamp(to, 0).unwrap().fixed_offset();
+            assert_eq!(
+                window.state.client_activity(before),
+                state.client_activity(before),
+                "{from}"
+            );
         }
     }
 

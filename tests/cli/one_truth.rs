@@ -244,11 +244,17 @@ fn reads(env: &Env, now: &str, apart: bool) -> Vec<(String, String)> {
         true => json_of(&copy(env), now, args),
         false => json_of(env, now, args),
     };
-    let next_week = {
-        let day = chrono::NaiveDateTime::parse_from_str(now, "%Y-%m-%d %H:%M").unwrap();
-        let week = (day.date() + chrono::Days::new(7)).iso_week();
+    let day = chrono::NaiveDateTime::parse_from_str(now, "%Y-%m-%d %H:%M").unwrap();
+    let week_of = |day: chrono::NaiveDate| {
+        let week = day.iso_week();
         format!("{}-W{:02}", week.year(), week.week())
     };
+    let next_week = week_of(day.date() + chrono::Days::new(7));
+    // A week and a month over a year back, which the snapshot's recent part does not
+    // hold: Umbrella Corp's actions, and those moved back, fall there.
+    let long_ago = day.date() - chrono::Days::new(470);
+    let old_week = week_of(long_ago);
+    let old_month = long_ago.format("%Y-%m").to_string();
     let mut commands: Vec<Vec<String>> = [
         &["overdue"][..],
         &["upcoming"],
@@ -265,11 +271,14 @@ fn reads(env: &Env, now: &str, apart: bool) -> Vec<(String, String)> {
     .iter()
     .map(|c| c.iter().map(|s| s.to_string()).collect())
     .collect();
+    for week in [next_week, old_week] {
+        commands.push(vec!["report".into(), "week".into(), "--week".into(), week]);
+    }
     commands.push(vec![
         "report".into(),
-        "week".into(),
-        "--week".into(),
-        next_week,
+        "month".into(),
+        "--month".into(),
+        old_month,
     ]);
     if env.store().exists() {
         let clients: Value = serde_json::from_str(&json_of(env, now, &["clients"])).unwrap();
