@@ -519,7 +519,7 @@ fn main() {
     );
 
     // Reads, on a store whose snapshot is fresh.
-    let reads: [(&str, &[&str]); 16] = [
+    let reads: [(&str, &[&str]); 17] = [
         ("overdue", &["overdue"]),
         ("remind", &["remind"]),
         ("remind --count", &["remind", "--count"]),
@@ -527,6 +527,10 @@ fn main() {
         ("(today's view)", &[]),
         ("report week", &["report", "week"]),
         ("report week --last", &["report", "week", "--last"]),
+        (
+            "report week --week, 16 months back",
+            &["report", "week", "--week", "2025-W30"],
+        ),
         ("report month", &["report", "month"]),
         ("clients", &["clients"]),
         ("actions --client C", &["actions", "--client", "Client 042"]),
