@@ -229,6 +229,12 @@ impl Older {
         Some(out)
     }
 
+    /// `n` times (Unix seconds) of the older indexes from `from`.
+    fn times(&mut self, file: &File, from: u64, n: u64) -> Option<Vec<i64>> {
+        let numbers = self.numbers(file, from, n)?;
+        Some(numbers.into_iter().map(|t| t as i64).collect())
+    }
+
     /// `n` numbers (64 bits each) of the older indexes from `from`.
     fn numbers(&mut self, file: &File, from: u64, n: u64) -> Option<Vec<u64>> {
         let bytes = self.bytes(file, from, n.checked_mul(8)?)?;
@@ -258,7 +264,7 @@ impl Older {
         let (mut low, mut high) = (0, index.0);
         while low < high {
             let middle = low + (high - low) / 2;
-            if (self.numbers(file, index.1 + middle * 8, 1)?[0] as i64) < time {
+            if self.times(file, index.1 + middle * 8, 1)?[0] < time {
                 low = middle + 1;
             } else {
                 high = middle;
@@ -277,11 +283,7 @@ impl Older {
         let n = range.end - range.start;
         let timed = Timed {
             first: usize::try_from(range.start).ok()?,
-            instants: self
-                .numbers(file, index.1 + range.start * 8, n)?
-                .into_iter()
-                .map(|t| t as i64)
-                .collect(),
+            instants: self.times(file, index.1 + range.start * 8, n)?,
             places: self
                 .numbers(file, index.2 + range.start * 8, n + 1)?
                 .into_iter()
@@ -327,14 +329,11 @@ impl Older {
         let (at, row) = if rows == 0 || from < first {
             (from, vec![i64::MIN; width])
         } else {
-            let k = ((from - first) / CHECKPOINT).min(rows as i64 - 1) as u64;
+            let k = (from.checked_sub(first)? / CHECKPOINT).min(rows as i64 - 1);
             let size = (width as u64).checked_mul(8)?;
             let start = (self.len as u64).checked_sub(size.checked_mul(rows as u64)?)?;
-            let row = self.numbers(file, start + k * size, width as u64)?;
-            (
-                first + k as i64 * CHECKPOINT,
-                row.into_iter().map(|t| t as i64).collect(),
-            )
+            let row = self.times(file, start + k as u64 * size, width as u64)?;
+            (first + k * CHECKPOINT, row)
         };
         let actions = self.actions_timed(file, at, to)?;
         // The follow-ups closed since `from` that bear on the window, found by the
@@ -345,22 +344,19 @@ impl Older {
         let earliest_at = closed_index.2 + (count + 1) * 8;
         let zones_at = earliest_at + count * 8;
         let first_zone = low / ZONE;
-        let zones = self.numbers(
+        let zones = self.times(
             file,
             zones_at + first_zone * 8,
             count.div_ceil(ZONE) - first_zone,
         )?;
         let mut runs: Vec<std::ops::Range<u64>> = Vec::new();
         for (zone, earliest) in (first_zone..).zip(zones) {
-            if earliest as i64 >= to {
+            if earliest >= to {
                 continue;
             }
             let start = low.max(zone * ZONE);
             let end = count.min((zone + 1) * ZONE);
-            let earliest: Vec<i64> = (self.numbers(file, earliest_at + start * 8, end - start)?)
-                .into_iter()
-                .map(|t| t as i64)
-                .collect();
+            let earliest = self.times(file, earliest_at + start * 8, end - start)?;
             for run in bearing(&earliest, 0..earliest.len(), to) {
                 let run = start + run.start as u64..start + run.end as u64;
                 match runs.last_mut() {
@@ -715,8 +711,20 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
     let mut indexes = (closed, actions);
     let mut older_lists = BTreeMap::new();
     if whole {
-        let bytes = read_next(&mut file, old_len.min(1 << 30))?;
-        if crc(&bytes).to_le_bytes() != old_sum {
+        // The checkpoints that end the older part are checked, not held.
+        let rows_len = checkpoints.1.checked_mul(clients.len())?.checked_mul(8)?;
+        let bytes = read_next(&mut file, old_len.checked_sub(rows_len)?.min(1 << 30))?;
+        let mut sum = crc32fast::Hasher::new();
+        sum.update(&bytes);
+        let mut chunk = vec![0; rows_len.min(1 << 16)];
+        let mut left = rows_len;
+        while left > 0 {
+            let n = left.min(chunk.len());
+            file.read_exact(&mut chunk[..n]).ok()?;
+            sum.update(&chunk[..n]);
+            left -= n;
+        }
+        if sum.finalize().to_le_bytes() != old_sum {
             return None;
         }
         let mut r = Reader {
@@ -732,7 +740,6 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
             let (owner, count) = (r.string()?, r.u32()? as usize);
             older_lists.insert(owner, r.places(count)?);
         }
-        r.take(checkpoints.1.checked_mul(clients.len())?.checked_mul(8)?)?;
         if r.at != bytes.len() {
             return None;
         }
