@@ -117,7 +117,10 @@ pub(super) fn merge(plan: Plan, beside: &Path) -> Result<Option<Merged>> {
         file.sync_all()?;
         ours = Journal::open(temps.0.last().expect("a merged journal"))?;
     }
-    if temps.0.is_empty() || !settled(&ours) {
+    let Some(dir) = temps.0.last().and_then(|temp| temp.parent()) else {
+        return Ok(None);
+    };
+    if !settled(&ours, dir)? {
         return Ok(None);
     }
     both_changed.sort();
@@ -146,13 +149,15 @@ impl Drop for Temps {
 /// `merge::adopt_orphans` would change: it checks clean (every breach of the store's
 /// invariants is something they settle, or a store the merge must refuse), and no
 /// two people at a client have one name.
-fn settled(merged: &Journal) -> bool {
-    match super::verify::streamed(&merged.file, merged.len) {
-        Some((health, people)) => {
-            health.problems.is_empty() && !crate::merge::has_twin_people(people.values())
-        }
-        None => false,
-    }
+fn settled(merged: &Journal, dir: &Path) -> Result<bool> {
+    Ok(
+        match super::verify::streamed(&merged.file, merged.len, dir)? {
+            Some((health, people)) => {
+                health.problems.is_empty() && !crate::merge::has_twin_people(people.values())
+            }
+            None => false,
+        },
+    )
 }
 
 /// The changes of `theirs` to bring into `ours`: those `ours` does not have (and, in a

@@ -12,7 +12,8 @@
 
 use foldhash::{HashMap, HashMapExt};
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
@@ -20,7 +21,7 @@ use super::compact::Tally;
 use super::journal::parse_changes;
 use super::snapshot::{self, Part};
 use super::stream::{self, Field, Sink};
-use super::{Everything, Store, newest};
+use super::{Everything, Store, files, newest};
 use crate::check::Health;
 use crate::model::{Client, Person, Record, Status, Type};
 use crate::validate::{Checker, Numbered};
@@ -32,7 +33,7 @@ impl Store {
         self.usable()?;
         let _lock = self.lock_shared();
         let (file, len, _) = self.open_journal()?;
-        match streamed(&file, len) {
+        match streamed(&file, len, files::dir_of(&self.journal))? {
             Some((health, _)) => Ok(health),
             None => Ok(crate::check::check(&self.read_whole(&file, len)?)),
         }
@@ -78,22 +79,54 @@ const DAMAGED: &str = "the snapshot is damaged (a checksum does not match)";
 const STALE: &str = "the snapshot is stale: the journal bytes it was made from have changed \
                      since (edited by hand, or replaced)";
 
+/// Entries `check` gathers before it sorts them and spills them to a temp file
+/// beside the journal (15 MB).
+const RUN: usize = 1 << 19;
+
 /// Checks the journal `file`, `len` bytes long, as a stream, and gives its people too;
-/// `None` when a line does not read (or the file changed between the passes).
-pub(super) fn streamed(file: &File, len: u64) -> Option<(Health, HashMap<String, Person>)> {
-    let mut scan = Scan::default();
-    let first = stream::read(file, len, &mut scan)?;
+/// `None` when a line does not read (or the file changed between the passes). A temp
+/// file, if one is needed, goes in `dir`.
+pub(super) fn streamed(
+    file: &File,
+    len: u64,
+    dir: &Path,
+) -> io::Result<Option<(Health, HashMap<String, Person>)>> {
+    streamed_in_runs(file, len, dir, RUN)
+}
+
+/// `streamed`, spilling runs of `run` entries.
+fn streamed_in_runs(
+    file: &File,
+    len: u64,
+    dir: &Path,
+    run: usize,
+) -> io::Result<Option<(Health, HashMap<String, Person>)>> {
+    let mut scan = Scan {
+        entries: Runs::new(dir, run),
+        merges: Vec::new(),
+        clients: HashMap::new(),
+        people: HashMap::new(),
+        line_start: 0,
+        merge: false,
+        changes: 0,
+        error: None,
+    };
+    let Some(first) = stream::read(file, len, &mut scan) else {
+        return scan.error.map_or(Ok(None), Err);
+    };
     let Scan {
         entries,
+        merges,
         clients,
         people,
         changes,
         ..
     } = scan;
-    let current = Current::replay(entries);
+    let records = entries.len as u32;
+    let current = Current::replay(records, entries.sorted()?, &merges)?;
     let mut details = Details::new(&current, Checker::new(&clients, &people));
-    if stream::read(file, len, &mut details)? != first || details.occurrence != current.records {
-        return None;
+    if stream::read(file, len, &mut details) != Some(first) || details.occurrence != records {
+        return Ok(None);
     }
     let mut health = Health {
         bytes: len as usize,
@@ -107,7 +140,7 @@ pub(super) fn streamed(file: &File, len: u64) -> Option<(Health, HashMap<String,
     };
     health.torn((len - first.0) as usize);
     details.report(&mut health);
-    Some((health, people))
+    Ok(Some((health, people)))
 }
 
 /// A record's or a change's id as 128 bits (see `newest::key`), in 32-bit parts so an
@@ -149,15 +182,18 @@ struct Entry {
 const _: () = assert!(std::mem::size_of::<Entry>() == 28);
 
 /// The first pass: an entry for each record, the clients and people folded whole.
-#[derive(Default)]
 struct Scan {
-    entries: Vec<Entry>,
+    entries: Runs,
+    /// The occurrences of the records in each merge's own change, in order.
+    merges: Vec<std::ops::Range<u32>>,
     clients: HashMap<String, Client>,
     people: HashMap<String, Person>,
-    /// Where this change's entries begin: they learn whether it is a merge's at its end.
-    line_start: usize,
+    /// Where this change's records begin: it is told whether it is a merge's at its end.
+    line_start: u32,
     merge: bool,
     changes: usize,
+    /// Why the entries could not be spilled.
+    error: Option<io::Error>,
 }
 
 impl Sink for Scan {
@@ -171,20 +207,27 @@ impl Sink for Scan {
     }
 
     fn record(&mut self, record: Record) -> Result<(), String> {
-        let occurrence = u32::try_from(self.entries.len())
-            .map_err(|_| "more than 4 billion records".to_string())?;
+        let occurrence = u32::try_from(self.entries.len)
+            .ok()
+            .filter(|&o| o != u32::MAX)
+            .ok_or("more than 4 billion records")?;
         let num = match &record {
             Record::Action(a) => a.num,
             Record::FollowUp(f) => f.num,
             _ => u64::from(NO_NUM),
         };
-        self.entries.push(Entry {
+        let entry = Entry {
             key: key(record.id()),
             occurrence,
             num: u32::try_from(num).unwrap_or(NO_NUM),
             of: record.of(),
             merge: false,
-        });
+        };
+        if let Err(err) = self.entries.push(entry) {
+            let said = err.to_string();
+            self.error = Some(err);
+            return Err(said);
+        }
         // Clients and people are always folded in (a merge keeps out only actions and
         // follow-ups), and a tombstone takes any record out.
         match record {
@@ -204,21 +247,189 @@ impl Sink for Scan {
     }
 
     fn end(&mut self) -> Result<(), String> {
-        if std::mem::take(&mut self.merge) {
-            for entry in &mut self.entries[self.line_start..] {
-                entry.merge = true;
-            }
+        let end = self.entries.len as u32;
+        if std::mem::take(&mut self.merge) && self.line_start < end {
+            self.merges.push(self.line_start..end);
         }
-        self.line_start = self.entries.len();
+        self.line_start = end;
         self.changes += 1;
         Ok(())
     }
 }
 
+/// The entries, each `run` of them sorted by id (then as read) and spilled to a temp
+/// file once there are more: what `check` holds stays the same as a journal grows.
+struct Runs {
+    dir: PathBuf,
+    run: usize,
+    /// The run being gathered.
+    held: Vec<Entry>,
+    /// The temp file once made, and where each run in it begins.
+    file: Option<Spilled>,
+    starts: Vec<u64>,
+    /// How many entries in all.
+    len: usize,
+}
+
+/// An entry's bytes in a run: its key, occurrence and number, and its kind.
+const ENTRY_BYTES: usize = 16 + 4 + 4 + 1;
+const TYPES: [Type; 5] = [
+    Type::Client,
+    Type::Person,
+    Type::Action,
+    Type::FollowUp,
+    Type::Deleted,
+];
+
+impl Runs {
+    fn new(dir: &Path, run: usize) -> Runs {
+        Runs {
+            dir: dir.to_path_buf(),
+            run,
+            held: Vec::new(),
+            file: None,
+            starts: Vec::new(),
+            len: 0,
+        }
+    }
+
+    fn push(&mut self, entry: Entry) -> io::Result<()> {
+        self.held.push(entry);
+        self.len += 1;
+        if self.held.len() >= self.run {
+            self.spill()?;
+        }
+        Ok(())
+    }
+
+    /// Sorts the run gathered and writes it to the temp file.
+    fn spill(&mut self) -> io::Result<()> {
+        let spilled = match &mut self.file {
+            Some(spilled) => spilled,
+            None => {
+                let (file, path) = super::build::spill_file(&self.dir)?;
+                self.file.insert(Spilled(Some(file), path))
+            }
+        };
+        let file = spilled.0.as_ref().ok_or(io::ErrorKind::NotFound)?;
+        self.held.sort_unstable_by_key(|e| (e.key, e.occurrence));
+        let mut out = io::BufWriter::with_capacity(1 << 16, file);
+        self.starts.push(out.seek(SeekFrom::End(0))?);
+        for e in self.held.drain(..) {
+            for part in e.key {
+                out.write_all(&part.to_le_bytes())?;
+            }
+            out.write_all(&e.occurrence.to_le_bytes())?;
+            out.write_all(&e.num.to_le_bytes())?;
+            out.write_all(&[e.of as u8])?;
+        }
+        out.flush()
+    }
+
+    /// Every entry, by id and then as read: merged from the runs, or sorted in memory
+    /// when none was spilled.
+    fn sorted(mut self) -> io::Result<Box<dyn Iterator<Item = io::Result<Entry>>>> {
+        if self.file.is_none() {
+            self.held.sort_unstable_by_key(|e| (e.key, e.occurrence));
+            return Ok(Box::new(self.held.into_iter().map(Ok)));
+        }
+        if !self.held.is_empty() {
+            self.spill()?;
+        }
+        self.held = Vec::new();
+        let spilled = self.file.take().expect("spilled");
+        let file = spilled.0.as_ref().expect("open");
+        let end = (&*file).seek(SeekFrom::End(0))?;
+        let ends = self.starts[1..].iter().copied().chain([end]);
+        let mut cursors: Vec<Cursor> = (self.starts.iter().copied().zip(ends))
+            .map(|(at, end)| Cursor {
+                at,
+                end,
+                bytes: Vec::new(),
+                read: 0,
+            })
+            .collect();
+        // The next entry of each run, and the runs by their next entry's order.
+        let mut next = Vec::with_capacity(cursors.len());
+        let mut heap = std::collections::BinaryHeap::new();
+        for (run, cursor) in cursors.iter_mut().enumerate() {
+            let e = cursor.next(file)?;
+            if let Some(e) = e {
+                heap.push(std::cmp::Reverse((e.key, e.occurrence, run)));
+            }
+            next.push(e);
+        }
+        Ok(Box::new(std::iter::from_fn(move || {
+            let std::cmp::Reverse((.., run)) = heap.pop()?;
+            let e = next[run].take()?;
+            match cursors[run].next(spilled.0.as_ref()?) {
+                Ok(Some(n)) => {
+                    heap.push(std::cmp::Reverse((n.key, n.occurrence, run)));
+                    next[run] = Some(n);
+                }
+                Ok(None) => {}
+                Err(err) => return Some(Err(err)),
+            }
+            Some(Ok(e))
+        })))
+    }
+}
+
+/// The temp file of the spilled runs, removed once done with where the system could
+/// not remove it as soon as it was made (see `build::spill_file`).
+struct Spilled(Option<File>, PathBuf);
+
+impl Drop for Spilled {
+    fn drop(&mut self) {
+        if let Some(file) = self.0.take()
+            && cfg!(not(unix))
+        {
+            drop(file);
+            let _ = std::fs::remove_file(&self.1);
+        }
+    }
+}
+
+/// Where a spilled run is read from: its next bytes, a window at a time.
+struct Cursor {
+    at: u64,
+    end: u64,
+    bytes: Vec<u8>,
+    read: usize,
+}
+
+impl Cursor {
+    fn next(&mut self, mut file: &File) -> io::Result<Option<Entry>> {
+        if self.read == self.bytes.len() {
+            let n = (self.end - self.at).min(4096 * ENTRY_BYTES as u64) as usize;
+            if n == 0 {
+                return Ok(None);
+            }
+            self.bytes.resize(n, 0);
+            file.seek(SeekFrom::Start(self.at))?;
+            file.read_exact(&mut self.bytes)?;
+            (self.at, self.read) = (self.at + n as u64, 0);
+        }
+        let b = self
+            .bytes
+            .get(self.read..self.read + ENTRY_BYTES)
+            .ok_or(io::ErrorKind::InvalidData)?;
+        self.read += ENTRY_BYTES;
+        let word = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"));
+        Ok(Some(Entry {
+            key: [word(0), word(4), word(8), word(12)],
+            occurrence: word(16),
+            num: word(20),
+            of: *TYPES
+                .get(usize::from(b[24]))
+                .ok_or(io::ErrorKind::InvalidData)?,
+            merge: false,
+        }))
+    }
+}
+
 /// Which records are current, found by replaying each id's versions in order.
 struct Current {
-    /// How many records the journal holds.
-    records: u32,
     /// A bit a record: whether it is current (the last version of its kind to take
     /// effect since its id was last deleted), as the state folded from it holds it.
     bits: Vec<u64>,
@@ -237,12 +448,15 @@ struct Current {
 }
 
 impl Current {
-    fn replay(mut entries: Vec<Entry>) -> Current {
-        let records = entries.len() as u32;
-        entries.sort_unstable_by_key(|e| (e.key, e.occurrence));
+    /// Replays the `records` entries, `sorted` by id and then as read, with the
+    /// occurrences of merges' own changes.
+    fn replay(
+        records: u32,
+        sorted: impl Iterator<Item = io::Result<Entry>>,
+        merges: &[std::ops::Range<u32>],
+    ) -> io::Result<Current> {
         let mut current = Current {
-            records,
-            bits: vec![0; entries.len().div_ceil(64)],
+            bits: vec![0; (records as usize).div_ceil(64)],
             counts: [0; 4],
             shared: Vec::new(),
             changed_kind: Vec::new(),
@@ -250,8 +464,19 @@ impl Current {
             asked: Vec::new(),
         };
         let mut nums = Vec::new();
-        for versions in entries.chunk_by(|a, b| a.key == b.key) {
-            let held = current.replay_id(versions);
+        let mut versions: Vec<Entry> = Vec::new();
+        let mut sorted = sorted.peekable();
+        while let Some(e) = sorted.next() {
+            let mut e = e?;
+            let place = merges.partition_point(|m| m.end <= e.occurrence);
+            e.merge = merges.get(place).is_some_and(|m| m.contains(&e.occurrence));
+            versions.push(e);
+            match sorted.peek() {
+                Some(Ok(next)) if next.key == e.key => continue,
+                _ => {}
+            }
+            let held = current.replay_id(&versions);
+            versions.clear();
             let twin = held.iter().flatten().count() > 1;
             for e in held.into_iter().flatten() {
                 current.bits[e.occurrence as usize / 64] |= 1 << (e.occurrence % 64);
@@ -264,7 +489,6 @@ impl Current {
                 }
             }
         }
-        drop(entries);
         nums.sort_unstable();
         current.shared = nums
             .chunk_by(|a, b| a == b)
@@ -277,7 +501,7 @@ impl Current {
         current.asked = changed.chain(current.twins.iter().map(|t| t.0)).collect();
         current.asked.sort_unstable();
         current.asked.dedup();
-        current
+        Ok(current)
     }
 
     /// Replays one id's versions, in order: its current record of each kind. Notes each
@@ -608,6 +832,16 @@ mod tests {
         file
     }
 
+    /// What the stream finds in `journal`, spilling runs of `run` entries to a temp
+    /// file that is gone once it is done.
+    fn streamed_health(journal: &str, run: usize) -> Option<Health> {
+        let dir = tempfile::tempdir().unwrap();
+        let file = file_of(journal.as_bytes());
+        let found = streamed_in_runs(&file, journal.len() as u64, dir.path(), run).unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        found.map(|(health, _)| health)
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig {
             cases: 512,
@@ -622,9 +856,10 @@ mod tests {
             torn in proptest::option::of("\\{\"at\":[a-z]{0,4}"),
         ) {
             let journal = format!("{HEADER}{}{}", lines.concat(), torn.unwrap_or_default());
-            let file = file_of(journal.as_bytes());
-            let health = streamed(&file, journal.len() as u64).map(|(health, _)| health);
-            prop_assert_eq!(health, Some(check(journal.as_bytes())));
+            let whole = Some(check(journal.as_bytes()));
+            // Held in memory, and spilled in runs of a few records.
+            prop_assert_eq!(&streamed_health(&journal, RUN), &whole);
+            prop_assert_eq!(&streamed_health(&journal, 3), &whole);
         }
     }
 
@@ -666,9 +901,9 @@ mod tests {
         ];
         let journal = format!("{HEADER}{}", lines.concat());
         let whole = check(journal.as_bytes());
-        let file = file_of(journal.as_bytes());
-        let health = streamed(&file, journal.len() as u64).map(|(health, _)| health);
-        assert_eq!(health.as_ref(), Some(&whole));
+        for run in [RUN, 1, 2] {
+            assert_eq!(streamed_health(&journal, run).as_ref(), Some(&whole));
+        }
         assert_eq!(
             whole.problems[..3],
             [
@@ -764,8 +999,7 @@ mod tests {
             format!("\u{feff}{HEADER}{good}"),
             good.clone(),
         ] {
-            let file = file_of(bad.as_bytes());
-            assert!(streamed(&file, bad.len() as u64).is_none(), "{bad}");
+            assert!(streamed_health(&bad, RUN).is_none(), "{bad}");
             std::fs::write(store.path(), &bad).unwrap();
             let health = store.check().unwrap();
             assert_eq!(health, check(bad.as_bytes()));
