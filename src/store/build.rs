@@ -475,15 +475,15 @@ pub fn write(
         })
         .collect::<io::Result<Vec<i64>>>()?;
     drop(windows);
-    let checkpoints = Checkpoints::of(entries, closed, split.1, &groups, bulk.clients.len(), since);
+    let checkpoints = Checkpoints::of(entries, closed..split.1, &groups, bulk.clients.len());
 
     out.write_all(&[0; PREFIX])?;
     out.write_all(&head.0)?;
     out.write_all(&open.0)?;
     let mut recent = Section::new(out);
     recent.buf.i64(since);
-    recent.buf.i64(checkpoints.first);
-    recent.buf.u32(checkpoints.rows);
+    recent.buf.i64(checkpoints.step);
+    recent.buf.u32(checkpoints.kept.len() as u32);
     timed(&mut recent, &entries[..closed], split.0..closed)?;
     instants(&mut recent, &earliest[split.0..])?;
     timed(
@@ -772,61 +772,72 @@ fn instants<W: Write>(part: &mut Section<'_, W>, times: &[i64]) -> io::Result<()
     Ok(())
 }
 
-/// Each client's latest older action before each of a run of instants `CHECKPOINT`
-/// apart (Mondays, 00:00 UTC): a window that begins long ago reads the row before it
-/// and the actions from there on, not the whole older index. The older part ends with
-/// the rows, one per checkpoint, each a time (`i64::MIN`: none) per client in the
-/// order of the recent part's list of clients with actions (see `places`).
+/// Each client's latest older action at checkpoints a step apart (`CHECKPOINT` or a
+/// power of two times it, Mondays at 00:00 UTC): a window that begins long ago reads
+/// the row at or before it and the actions from there on, not the whole older index.
+/// A row is kept only at the end of a step that holds actions (any other is the same
+/// as the one before it), and the step is widened until the rows take no more than
+/// the actions do (8 bytes each), so that neither a sparse history nor many clients
+/// make them large. The older part ends with the checkpoints' numbers (checkpoint `k`
+/// is at `MONDAY + k * step`), then the rows, each a time (`i64::MIN`: none) per
+/// client in the order of the recent part's list of clients with actions (see
+/// `places`).
 struct Checkpoints {
-    /// The first checkpoint: the one at or before the first older action.
-    first: i64,
-    rows: u32,
+    step: i64,
+    /// The checkpoints kept, by number.
+    kept: Vec<i64>,
     /// Per client rank, its column in a row.
     columns: Vec<u32>,
     width: usize,
 }
 
 impl Checkpoints {
-    /// The checkpoints from the first older action (`entries[closed..older_end]`) up
-    /// to `since`.
+    /// The checkpoints of the older actions, `entries[older]` (the actions begin at
+    /// `older.start`), with the clients' entries in `groups`.
     fn of(
         entries: &[Entry],
-        closed: usize,
-        older_end: usize,
+        older: std::ops::Range<usize>,
         groups: &[&[u32]],
         clients: usize,
-        since: i64,
     ) -> Checkpoints {
-        let first = entries[closed..older_end].first().map_or(since, |e| {
-            (e.time - MONDAY).div_euclid(CHECKPOINT) * CHECKPOINT + MONDAY
-        });
-        let rows = if older_end == closed {
-            0
-        } else {
-            ((since - first).div_euclid(CHECKPOINT) + 1) as u32
-        };
         let mut columns = vec![u32::MAX; clients];
         let mut width = 0;
         for group in groups {
-            if group.last().is_some_and(|&i| i as usize >= closed) {
+            if group.last().is_some_and(|&i| i as usize >= older.start) {
                 columns[entries[group[0] as usize].rank() as usize] = width as u32;
                 width += 1;
             }
         }
+        let older = &entries[older];
+        let ends = |step: i64| {
+            let mut kept: Vec<i64> = older
+                .iter()
+                .map(|e| (e.time - MONDAY).div_euclid(step) + 1)
+                .collect();
+            kept.dedup();
+            kept
+        };
+        let mut step = CHECKPOINT;
+        let mut kept = ends(step);
+        while kept.len().saturating_mul(width) > older.len() && kept.len() > 1 {
+            step *= 2;
+            kept = ends(step);
+        }
         Checkpoints {
-            first,
-            rows,
+            step,
+            kept,
             columns,
             width,
         }
     }
 
-    /// Writes the rows, from the `older` actions in their time order.
+    /// Writes the checkpoints' numbers and rows, from the `older` actions.
     fn write<W: Write>(&self, part: &mut Section<'_, W>, older: &[Entry]) -> io::Result<()> {
+        instants(part, &self.kept)?;
         let mut latest = vec![i64::MIN; self.width];
         let mut older = older.iter().peekable();
-        for row in 0..i64::from(self.rows) {
-            let at = self.first + row * CHECKPOINT;
+        for &k in &self.kept {
+            let at = MONDAY + k * self.step;
             while let Some(e) = older.next_if(|e| e.time < at) {
                 latest[self.columns[e.rank() as usize] as usize] = e.time;
             }
@@ -960,6 +971,38 @@ mod tests {
         reopened.closed_at = None;
         bytes.extend(test_line(7, "undo", vec![Record::FollowUp(reopened)]));
         bytes
+    }
+
+    #[test]
+    fn checkpoints_take_no_more_room_than_the_actions_they_sum_up() {
+        // Two hundred clients' actions every day for ten years, and one dated a
+        // thousand years ago: the rows stay within the actions' count, whatever the
+        // span, and a step is no wider than it must be.
+        let entry = |time: i64, client: u32| Entry {
+            time,
+            num: 0,
+            at: 0,
+            len: 0,
+            client: client | ACTION,
+        };
+        let mut entries = vec![entry(-30_000_000_000, 7)];
+        entries.extend((0..3650).map(|day| entry(1_300_000_000 + day * DAY, day as u32 % 200)));
+        let by_client = by_rank(&entries, 200);
+        let groups: Vec<&[u32]> = by_client
+            .chunk_by(|&a, &b| entries[a as usize].rank() == entries[b as usize].rank())
+            .collect();
+        let checkpoints = Checkpoints::of(&entries, 0..entries.len(), &groups, 200);
+        assert_eq!(checkpoints.width, 200);
+        let rows = checkpoints.kept.len();
+        assert!(rows * 200 <= entries.len(), "{rows} rows");
+        assert!(rows > 5, "{rows} rows");
+        // Half the step would have taken more.
+        let half = checkpoints.step / 2;
+        let mut ends: Vec<i64> = (entries.iter())
+            .map(|e| (e.time - MONDAY).div_euclid(half) + 1)
+            .collect();
+        ends.dedup();
+        assert!(ends.len() * 200 > entries.len());
     }
 
     proptest::proptest! {

@@ -48,9 +48,9 @@ pub(super) const PREFIX: usize = SEAL_AT + SEAL_LEN + 16 + 20;
 /// reads: what a report reads stays the same as the history grows.
 pub(super) const RECENT: i64 = 400 * DAY;
 pub(super) const DAY: i64 = 86_400;
-/// How far apart the checkpoints are: a window that begins before the recent part
-/// reads each client's latest action at the checkpoint before it, and the actions
-/// from there on.
+/// How far apart the checkpoints are at least: a window that begins before the
+/// recent part reads each client's latest action at the checkpoint before it, and the
+/// actions from there on (see `build::Checkpoints`).
 pub(super) const CHECKPOINT: i64 = 7 * DAY;
 /// The checkpoints fall on Mondays, 00:00 UTC: the Unix epoch was a Thursday.
 pub(super) const MONDAY: i64 = 4 * DAY;
@@ -316,24 +316,39 @@ impl Older {
     }
 
     /// What a window from `from` reaches back for (see `Reach`), its actions up to
-    /// `to`: with the checkpoints (the first and how many) of `width` clients.
+    /// `to`: with the checkpoints (their step and how many are kept) of `width`
+    /// clients.
     fn reach(
         &mut self,
         file: &File,
         from: i64,
         to: i64,
-        (first, rows): (i64, usize),
+        (step, kept): (i64, usize),
         width: usize,
     ) -> Option<Reach> {
-        // Before the first checkpoint there are no older actions.
-        let (at, row) = if rows == 0 || from < first {
-            (from, vec![i64::MIN; width])
-        } else {
-            let k = (from.checked_sub(first)? / CHECKPOINT).min(rows as i64 - 1);
-            let size = (width as u64).checked_mul(8)?;
-            let start = (self.len as u64).checked_sub(size.checked_mul(rows as u64)?)?;
-            let row = self.times(file, start + k as u64 * size, width as u64)?;
-            (first + k * CHECKPOINT, row)
+        // The checkpoint at or before `from`, and the row of the latest one kept at or
+        // before it: there were no actions between the two. With none kept, there
+        // were none before it.
+        if step <= 0 {
+            return None;
+        }
+        let k = from.checked_sub(MONDAY)?.div_euclid(step);
+        let at = MONDAY.checked_add(k.checked_mul(step)?)?;
+        let size = (width as u64).checked_mul(8)?;
+        let rows_at = (self.len as u64).checked_sub(size.checked_mul(kept as u64)?)?;
+        let numbers_at = rows_at.checked_sub(kept as u64 * 8)?;
+        let (mut low, mut high) = (0, kept as u64);
+        while low < high {
+            let middle = low + (high - low) / 2;
+            if self.times(file, numbers_at + middle * 8, 1)?[0] <= k {
+                low = middle + 1;
+            } else {
+                high = middle;
+            }
+        }
+        let row = match low {
+            0 => vec![i64::MIN; width],
+            row => self.times(file, rows_at + (row - 1) * size, width as u64)?,
         };
         let actions = self.actions_timed(file, at, to)?;
         // The follow-ups closed since `from` that bear on the window, found by the
@@ -712,7 +727,10 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
     let mut older_lists = BTreeMap::new();
     if whole {
         // The checkpoints that end the older part are checked, not held.
-        let rows_len = checkpoints.1.checked_mul(clients.len())?.checked_mul(8)?;
+        let rows_len = checkpoints
+            .1
+            .checked_mul(clients.len() + 1)?
+            .checked_mul(8)?;
         let bytes = read_next(&mut file, old_len.checked_sub(rows_len)?.min(1 << 30))?;
         let mut sum = crc32fast::Hasher::new();
         sum.update(&bytes);
@@ -1778,14 +1796,19 @@ mod tests {
     /// The demo's time now, and one of its actions.
     fn demo_action() -> (DateTime<FixedOffset>, Action) {
         let now = DateTime::parse_from_rfc3339("2026-11-20T10:00:00+01:00").unwrap();
-        let action = crate::demo::records(now)
-            .into_iter()
-            .find_map(|r| match r {
-                Record::Action(a) => Some(a),
-                _ => None,
-            })
-            .unwrap();
+        let action = demo_record(now, |r| match r {
+            Record::Action(a) => Some(a),
+            _ => None,
+        });
         (now, action)
+    }
+
+    /// The first of the demo's records at `now` that `pick` takes.
+    fn demo_record<T>(now: DateTime<FixedOffset>, pick: impl Fn(Record) -> Option<T>) -> T {
+        crate::demo::records(now)
+            .into_iter()
+            .find_map(pick)
+            .unwrap()
     }
 
     #[test]
@@ -1800,6 +1823,7 @@ mod tests {
             .chain((0..300).step_by(3).map(|d| ("lately", d)))
             .chain((0..3 * 365).step_by(2).map(|d| ("all along", d)))
             .chain((0..4 * 365).step_by(30).map(|d| ("now and then", d + 13)))
+            .chain([("once, long ago", 365 * 300)])
             .enumerate()
         {
             let mut a = template.clone();
@@ -1810,13 +1834,10 @@ mod tests {
         }
         // Follow-ups closed over the same years, some closed before they were made
         // (as an import may have it), some open long, one still open.
-        let template = crate::demo::records(now)
-            .into_iter()
-            .find_map(|r| match r {
-                Record::FollowUp(f) => Some(f),
-                _ => None,
-            })
-            .unwrap();
+        let template = demo_record(now, |r| match r {
+            Record::FollowUp(f) => Some(f),
+            _ => None,
+        });
         for (i, days_ago) in (0..3 * 365).step_by(4).enumerate() {
             let mut f = template.clone();
             (f.id, f.num) = (format!("f{i}"), 10_000 + i as u64);
@@ -1854,10 +1875,10 @@ mod tests {
                 .state;
             let sums = window.all_actions.as_ref().unwrap();
             if from < at(400) {
-                assert!(
-                    sums.since <= from && from - sums.since < CHECKPOINT,
-                    "{from}"
-                );
+                // A checkpoint, a step or so before: the step widens to keep the rows
+                // (4 clients) no bigger than the older actions (a few hundred).
+                assert!(sums.since <= from && from - sums.since < 8 * CHECKPOINT);
+                assert_eq!((sums.since - MONDAY) % CHECKPOINT, 0);
                 assert_eq!(sums.until, to);
             } else {
                 assert_eq!(sums.until, i64::MAX);
