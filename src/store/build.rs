@@ -810,11 +810,13 @@ impl Checkpoints {
         }
         let older = &entries[older];
         let ends = |step: i64| {
-            let mut kept: Vec<i64> = older
-                .iter()
-                .map(|e| (e.time - MONDAY).div_euclid(step) + 1)
-                .collect();
-            kept.dedup();
+            let mut kept: Vec<i64> = Vec::new();
+            for e in older {
+                let end = (e.time - MONDAY).div_euclid(step) + 1;
+                if kept.last() != Some(&end) {
+                    kept.push(end);
+                }
+            }
             kept
         };
         let mut step = CHECKPOINT;

@@ -21,7 +21,6 @@
 //! follow-ups and the indexes, and decodes only the records of the weeks it shows; a
 //! client's card only that client's.
 
-use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
@@ -724,7 +723,6 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
     };
     let whole = !matches!(part, Part::Window(..));
     let mut indexes = (closed, actions);
-    let mut older_lists = BTreeMap::new();
     if whole {
         // The checkpoints that end the older part are checked, not held.
         let rows_len = checkpoints
@@ -754,9 +752,11 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
         r.take(older_closed.len().checked_add(zones)?.checked_mul(8)?)?;
         indexes.0 = older_closed.then(indexes.0)?;
         indexes.1 = r.timed()?.then(indexes.1)?;
+        // Each client's older places, which only a window reads (as counts).
         for _ in 0..r.u32()? {
-            let (owner, count) = (r.string()?, r.u32()? as usize);
-            older_lists.insert(owner, r.places(count)?);
+            r.bytes()?;
+            let count = r.u32()? as usize;
+            r.take(count.checked_mul(4)?)?;
         }
         if r.at != bytes.len() {
             return None;
@@ -779,41 +779,35 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
         }
         _ => None,
     };
-    let mut sums = ActionSums::new(
-        match &reach {
-            Some(reach) => reach.at,
-            None if whole => i64::MIN,
-            None => since,
-        },
-        days,
-        story_days,
-    );
+    // What all actions add up to, for a window: each client's count and its times,
+    // from the actions read when reaching back, else from its recent places.
+    let mut sums = match part {
+        Part::Window(..) => Some(ActionSums::new(
+            reach.as_ref().map_or(since, |reach| reach.at),
+            days,
+            story_days,
+        )),
+        _ => None,
+    };
     for (column, (owner, recent, count, latest_older)) in clients.into_iter().enumerate() {
-        let owner = std::str::from_utf8(owner).ok()?;
-        let places = older_lists
-            .remove(owner)
-            .unwrap_or_default()
-            .into_iter()
-            .chain(recent);
-        if !matches!(part, Part::Window(..)) {
-            continue;
-        }
-        // Reaching back, the times come with the actions read; else from the places.
+        let Some(sums) = sums.as_mut() else {
+            break;
+        };
         let times = if let Some(reach) = &reach {
             let latest = reach.row[column];
             (latest != i64::MIN).then_some(latest).into_iter().collect()
         } else {
-            let mut times = Vec::with_capacity(places.size_hint().0 + 1);
-            if !whole && latest_older != i64::MIN {
+            let mut times = Vec::with_capacity(recent.len() + 1);
+            if latest_older != i64::MIN {
                 times.push(latest_older);
             }
-            for place in places {
+            for place in recent {
                 times.push(*actions.instants.get(place.checked_sub(actions.first)?)?);
             }
             times
         };
-        sums.clients
-            .insert(owner.to_string(), ClientTimes { count, times });
+        let owner = std::str::from_utf8(owner).ok()?.to_string();
+        sums.clients.insert(owner, ClientTimes { count, times });
     }
     // The head, open and recent sections are read: their memory is for the records.
     drop(bytes);
@@ -848,7 +842,7 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
         let mut window = Window {
             file: &mut file,
             state: &mut state,
-            sums: reach.is_some().then_some(&mut sums),
+            sums: sums.as_mut().filter(|_| reach.is_some()),
             bounds: (from, whole_from),
         };
         if let Some(reach) = &reach {
@@ -890,7 +884,7 @@ pub fn read(path: &Path, part: Part, client: Option<&str>) -> Option<Contents> {
     if actions_at.checked_add(actions.bytes())? as u64 > directory.0 {
         return None;
     }
-    if let Part::Window(.., to) = part {
+    if let (Some(mut sums), Part::Window(.., to)) = (sums, part) {
         if reach.is_some() {
             sums.until = to;
         }
