@@ -259,6 +259,7 @@ impl Sink for Scan {
 
 /// The entries, each `run` of them sorted by id (then as read) and spilled to a temp
 /// file once there are more: what `check` holds stays the same as a journal grows.
+/// An entry's kind is spilled as its place in `TYPES`, the order `Type` declares.
 struct Runs {
     dir: PathBuf,
     run: usize,
@@ -307,7 +308,10 @@ impl Runs {
         let spilled = match &mut self.file {
             Some(spilled) => spilled,
             None => {
-                let (file, path) = super::build::spill_file(&self.dir)?;
+                // `check` reads a journal it may not write beside: then the system's
+                // temp folder takes the runs.
+                let (file, path) = super::build::spill_file(&self.dir)
+                    .or_else(|_| super::build::spill_file(&std::env::temp_dir()))?;
                 self.file.insert(Spilled(Some(file), path))
             }
         };
@@ -904,6 +908,12 @@ mod tests {
         for run in [RUN, 1, 2] {
             assert_eq!(streamed_health(&journal, run).as_ref(), Some(&whole));
         }
+        // Beside a journal whose folder can't be written, the runs go to the
+        // system's temp folder.
+        let gone = tempfile::tempdir().unwrap().path().join("gone");
+        let file = file_of(journal.as_bytes());
+        let found = streamed_in_runs(&file, journal.len() as u64, &gone, 1).unwrap();
+        assert_eq!(found.map(|(health, _)| health).as_ref(), Some(&whole));
         assert_eq!(
             whole.problems[..3],
             [
